@@ -1,0 +1,1 @@
+# bench: files of this subsystem (included by Makefile.am)

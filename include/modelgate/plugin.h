@@ -1,0 +1,217 @@
+/* The detector plugin ABI.
+ *
+ * A plugin is a shared object exporting one function, mg_plugin_entry(),
+ * which returns a const descriptor. The host checks the descriptor's ABI
+ * version and size before touching anything else, then calls init/run/fini
+ * in a child process, handing the plugin a const table of services. The
+ * table only ever grows at its end: a plugin built against minor N runs on
+ * any host with the same major and minor >= N. See docs/plugin-abi.md. */
+#ifndef MODELGATE_PLUGIN_H
+#define MODELGATE_PLUGIN_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <modelgate/error.h>
+#include <modelgate/version.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define MG_PLUGIN_EXPORT __attribute__((visibility("default")))
+#define MG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define MG_PLUGIN_EXPORT
+#define MG_PRINTF(f, a)
+#endif
+
+#define MG_PLUGIN_ENTRY_SYMBOL "mg_plugin_entry"
+
+typedef enum mg_severity {
+  MG_SEV_INFO = 0,
+  MG_SEV_LOW = 1,
+  MG_SEV_MEDIUM = 2,
+  MG_SEV_HIGH = 3,
+  MG_SEV_CRITICAL = 4
+} mg_severity;
+
+typedef enum mg_log_level {
+  MG_LOG_ERROR = 0,
+  MG_LOG_WARN = 1,
+  MG_LOG_INFO = 2,
+  MG_LOG_DEBUG = 3
+} mg_log_level;
+
+/* What a plugin needs from the package; unmet needs skip it with a reason. */
+enum mg_need {
+  MG_NEED_MODEL = 1u << 0,     /* an ONNX model the runtime loaded */
+  MG_NEED_TRAIN = 1u << 1,     /* the training set (inputs + labels) */
+  MG_NEED_REFERENCE = 1u << 2, /* a trusted clean reference set */
+  MG_NEED_FILES = 1u << 3      /* the raw package files */
+};
+
+/* Dataset names understood by dataset_info/dataset_read. */
+#define MG_DATASET_TRAIN "train"
+#define MG_DATASET_REFERENCE "reference"
+#define MG_DATASET_INPUTS "inputs" /* extra rows given with --inputs */
+
+typedef struct mg_plugin_ctx mg_plugin_ctx; /* opaque, one per run */
+
+/* One result. Every pointer is borrowed for the duration of emit() only;
+ * the host copies what it keeps. NULL atlas/mitigations/controls mean "the
+ * plugin's defaults from its descriptor". */
+typedef struct mg_finding {
+  size_t struct_size;             /* sizeof(mg_finding) as compiled */
+  mg_severity severity;
+  const char *rule;               /* stable id within the plugin */
+  const char *title;              /* one line */
+  const char *message;            /* what was found and why it matters */
+  const char *artifact;           /* package-relative path, or NULL */
+  const char *location;           /* "member data.pkl, offset 52", or NULL */
+  const char *const *atlas;       /* NULL-terminated technique ids */
+  const char *const *mitigations; /* NULL-terminated mitigation ids */
+  const char *const *controls;    /* NULL-terminated checklist control ids */
+  int32_t label;                  /* class index, or -1 */
+  const char *dataset;            /* dataset the indices refer to, or NULL */
+  const uint64_t *indices;        /* 0-based rows into that dataset */
+  size_t n_indices;
+  double score;                   /* strength (z-score, index...), NaN if none */
+  const char *evidence_json;      /* a JSON object, or NULL */
+} mg_finding;
+
+#define MG_FINDING_INIT {sizeof(mg_finding), MG_SEV_INFO, NULL, NULL, NULL, NULL, NULL, \
+                         NULL, NULL, NULL, -1, NULL, NULL, 0, NAN, NULL}
+
+/* A package file. Nested archive members have container != NULL and can be
+ * read only through archive_walk() on their container. */
+typedef struct mg_file_info {
+  size_t struct_size;
+  const char *path;      /* package-relative; "a.tar!/b/c.pkl" for members */
+  const char *container; /* path of the archive holding it, or NULL */
+  const char *role;      /* "model", "train-inputs", "train-labels",
+                            "reference-inputs", "reference-labels",
+                            "descriptor", "other" */
+  const char *sha256;    /* lowercase hex */
+  const char *note;      /* anomaly the unpacker recorded, or NULL */
+  uint64_t size;
+  uint32_t depth;        /* 0 = in the package, 1 = inside a nested archive */
+  uint32_t is_archive;   /* 1 when libarchive recognised it as an archive */
+  uint32_t mode;         /* permission bits as recorded in the package */
+  uint32_t reserved;
+} mg_file_info;
+
+/* Called for each member by archive_walk(); return nonzero to stop. */
+typedef int (*mg_member_fn)(void *user, const char *member, const uint8_t *data,
+                            uint64_t size, const char *note);
+
+/* A dataset as the model sees it: rows of channels x height x width floats
+ * in image space, i.e. raw * scale from the descriptor (usually [0, 1]).
+ * The model services apply (x - mean) / std themselves. */
+typedef struct mg_dataset_info {
+  size_t struct_size;
+  uint64_t count;        /* rows */
+  uint32_t channels, height, width;
+  uint32_t num_classes;  /* from the model when there is one */
+  uint64_t row_floats;   /* channels * height * width */
+  int32_t has_labels;
+  float value_min;       /* smallest and largest value a pixel can take */
+  float value_max;
+  const char *inputs_path;
+  const char *labels_path;
+} mg_dataset_info;
+
+typedef struct mg_model_info {
+  size_t struct_size;
+  uint32_t channels, height, width;
+  uint32_t num_classes;
+  uint64_t input_floats;     /* per row */
+  const char *feature_layer; /* tensor analysed by default (penultimate) */
+  uint64_t feature_dim;      /* floats per row of that tensor */
+  const char *path;          /* package-relative path of the model */
+} mg_model_info;
+
+/* Services the host gives every plugin. Append only; check struct_size
+ * before calling a member added after the minor you were built against. */
+typedef struct mg_services {
+  uint32_t abi_major;
+  uint32_t abi_minor;
+  size_t struct_size;
+
+  /* Reporting. */
+  void (*log)(mg_plugin_ctx *ctx, mg_log_level level, const char *fmt, ...) MG_PRINTF(3, 4);
+  void (*progress)(mg_plugin_ctx *ctx, const char *stage, uint64_t done, uint64_t total);
+  int (*emit)(mg_plugin_ctx *ctx, const mg_finding *finding);
+  /* Merge the keys of a JSON object into this plugin's evidence. */
+  int (*evidence)(mg_plugin_ctx *ctx, const char *json_object);
+  /* Attach a picture (CHW floats in [0,1], 1 or 3 channels) to the report. */
+  int (*attach_image)(mg_plugin_ctx *ctx, const char *name, const char *caption, uint32_t channels,
+                      uint32_t height, uint32_t width, const float *pixels);
+
+  /* Configuration. */
+  const char *(*option)(mg_plugin_ctx *ctx, const char *key); /* --set NAME.KEY=V */
+  uint64_t (*seed)(mg_plugin_ctx *ctx);                       /* --seed */
+  const char *(*descriptor_json)(mg_plugin_ctx *ctx);         /* modelgate.json or NULL */
+
+  /* Package files. */
+  size_t (*file_count)(mg_plugin_ctx *ctx);
+  int (*file_info)(mg_plugin_ctx *ctx, size_t index, mg_file_info *info);
+  int (*file_map)(mg_plugin_ctx *ctx, size_t index, const uint8_t **data, uint64_t *size);
+  void (*file_unmap)(mg_plugin_ctx *ctx, size_t index);
+  int (*archive_walk)(mg_plugin_ctx *ctx, size_t index, mg_member_fn fn, void *user);
+
+  /* Datasets, read in batches so nobody holds two copies. */
+  int (*dataset_info)(mg_plugin_ctx *ctx, const char *name, mg_dataset_info *info);
+  int (*dataset_read)(mg_plugin_ctx *ctx, const char *name, uint64_t first, uint64_t count,
+                      float *x, int32_t *labels);
+
+  /* The model. x is image space (see mg_dataset_info), n rows. */
+  int (*model_info)(mg_plugin_ctx *ctx, mg_model_info *info);
+  int (*model_layer_dim)(mg_plugin_ctx *ctx, const char *layer, uint64_t *dim);
+  /* logits: n x num_classes or NULL; layer NULL = the feature layer;
+   * features: n x dim of that layer or NULL. */
+  int (*model_forward)(mg_plugin_ctx *ctx, const float *x, size_t n, float *logits,
+                       const char *layer, float *features);
+  /* Gradient in image space of sum over rows of a loss on the logits:
+   * cross-entropy to targets[i] when dlogits is NULL, else the caller's
+   * dL/dlogits (n x num_classes). loss and logits may be NULL. */
+  int (*model_input_grad)(mg_plugin_ctx *ctx, const float *x, size_t n, const int32_t *targets,
+                          const float *dlogits, float *loss, float *logits, float *grad);
+  /* The runtime loader's audit of an ONNX file as a JSON object (opset,
+   * producer, ops, unsupported ops, external data, shadowed inputs, errors).
+   * The string stays valid until the plugin's run returns. */
+  int (*onnx_audit)(mg_plugin_ctx *ctx, size_t index, const char **json);
+} mg_services;
+
+typedef struct mg_plugin {
+  uint32_t abi_major; /* MG_PLUGIN_ABI_MAJOR as compiled */
+  uint32_t abi_minor;
+  size_t struct_size; /* sizeof(mg_plugin) as compiled */
+  const char *name;   /* [a-z0-9-]+, unique */
+  const char *version;
+  const char *description; /* one line */
+  uint32_t needs;          /* enum mg_need bits */
+  const char *const *atlas;       /* techniques it gives evidence for */
+  const char *const *mitigations; /* mitigations its findings point to */
+  const char *const *controls;    /* checklist controls it evidences */
+  /* Once per process; *state is passed to run and fini. */
+  int (*init)(const mg_services *svc, void **state);
+  /* Once per scan. Returns MG_OK or an mg_error. */
+  int (*run)(void *state, const mg_services *svc, mg_plugin_ctx *ctx);
+  void (*fini)(void *state);
+} mg_plugin;
+
+typedef const mg_plugin *(*mg_plugin_entry_fn)(void);
+
+/* Every plugin defines exactly this, returning a static descriptor. */
+MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void);
+
+#define MG_PLUGIN_HEADER MG_PLUGIN_ABI_MAJOR, MG_PLUGIN_ABI_MINOR, sizeof(mg_plugin)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,1 @@
+# plugins: files of this subsystem (included by Makefile.am)

@@ -1,0 +1,1 @@
+# reports: files of this subsystem (included by Makefile.am)

@@ -1,0 +1,1 @@
+# rules: files of this subsystem (included by Makefile.am)

@@ -1,0 +1,32 @@
+/* Reader configuration. */
+#include "config.h"
+
+#include "archive_io.h"
+
+#include <archive.h>
+
+struct archive *mg_archive_reader_new(void) {
+  struct archive *a = archive_read_new();
+  if (!a)
+    return NULL;
+  archive_read_support_filter_all(a);
+  /* Listed one by one: archive_read_support_format_all() would also enable
+   * mtree, whose "contents=" keyword makes libarchive read host files. */
+  archive_read_support_format_7zip(a);
+  archive_read_support_format_ar(a);
+  archive_read_support_format_cab(a);
+  archive_read_support_format_cpio(a);
+  archive_read_support_format_iso9660(a);
+  archive_read_support_format_lha(a);
+  archive_read_support_format_rar(a);
+  archive_read_support_format_rar5(a);
+  archive_read_support_format_tar(a);
+  archive_read_support_format_xar(a);
+  archive_read_support_format_zip(a);
+  return a;
+}
+
+const char *mg_archive_error(struct archive *a) {
+  const char *s = a ? archive_error_string(a) : NULL;
+  return s ? s : "unrecognised or damaged archive";
+}

@@ -1,0 +1,15 @@
+/* libarchive set-up shared by the unpacker, the nested-archive inspector
+ * and the plugin member walk: which formats are read, and how an error is
+ * worded. */
+#ifndef MG_ARCHIVE_IO_H
+#define MG_ARCHIVE_IO_H
+
+struct archive;
+
+/* A reader for every compression filter and every archive format except
+ * mtree (whose entries can name files on the host) and raw. NULL on OOM. */
+struct archive *mg_archive_reader_new(void);
+/* libarchive's last error for a, never NULL. */
+const char *mg_archive_error(struct archive *a);
+
+#endif

@@ -1,0 +1,1 @@
+# src/data: files of this subsystem (included by Makefile.am)

@@ -1,0 +1,17 @@
+# src/: the core (unpacking, registry, descriptor, CLI, plugin host, reports).
+libmgcore_la_SOURCES += \
+	src/diag.c src/diag.h \
+	src/limits.c src/limits.h \
+	src/path.c src/path.h \
+	src/sha256.c src/sha256.h \
+	src/signals.c src/signals.h \
+	src/workspace.c src/workspace.h \
+	src/progress.c src/progress.h \
+	src/atomic_file.c src/atomic_file.h \
+	src/inventory.c src/inventory.h \
+	src/archive_io.c src/archive_io.h \
+	src/unpack.c src/unpack.h \
+	src/nested.c src/nested.h \
+	src/normalize.c src/normalize.h
+
+modelgate_SOURCES += src/main.c src/cli.h

@@ -1,0 +1,1 @@
+# src/runtime: files of this subsystem (included by Makefile.am)

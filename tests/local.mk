@@ -1,0 +1,1 @@
+# tests: files of this subsystem (included by Makefile.am)

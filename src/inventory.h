@@ -11,10 +11,10 @@
 #include "sha256.h"
 
 typedef struct mg_file {
-  char *path;      /* normal, relative to the package root; "a.zip!/m" for members */
-  char *ws_path;   /* relative to the workspace root; NULL for nested members */
-  char *container; /* nested members: path of the archive holding them */
-  char *note;      /* anomaly recorded while reading it, or NULL */
+  char *path;       /* normal, relative to the package root; "a.zip!/m" for members */
+  char *ws_path;    /* relative to the workspace root; NULL for nested members */
+  char *container;  /* nested members: path of the archive holding them */
+  char *note;       /* anomaly recorded while reading it, or NULL */
   const char *role; /* static: "model", "train-inputs", ..., "other" */
   char sha256[MG_SHA256_HEX];
   uint64_t size;
@@ -30,13 +30,13 @@ typedef struct mg_refusal {
 } mg_refusal;
 
 typedef struct mg_inventory {
-  char *source;          /* the package path the user gave */
-  char *name;            /* basename of the package */
+  char *source; /* the package path the user gave */
+  char *name;   /* basename of the package */
   int is_directory;
-  char *root_prefix;     /* workspace prefix of the package root ("" or "x/") */
+  char *root_prefix;          /* workspace prefix of the package root ("" or "x/") */
   char sha256[MG_SHA256_HEX]; /* archive bytes, or the manifest digest of a directory */
-  uint64_t total_bytes;  /* bytes decompressed, all levels */
-  uint64_t entries;      /* entries seen, all levels */
+  uint64_t total_bytes;       /* bytes decompressed, all levels */
+  uint64_t entries;           /* entries seen, all levels */
   mg_file *files;
   size_t count, cap;
   mg_refusal *refused;

@@ -56,7 +56,8 @@ int mg_limits_set(mg_limits *lim, const char *assignment, mg_err *err) {
     else if (*end == 'G' || *end == 'g')
       shift = 30, end++;
     if (errno || end == eq + 1 || *end || eq[1] == '-' || (shift && v > (UINT64_MAX >> shift)))
-      return mg_fail(err, MG_ERR_ARGS, "--limit %s: VALUE must be a non-negative integer", assignment);
+      return mg_fail(err, MG_ERR_ARGS, "--limit %s: VALUE must be a non-negative integer",
+                     assignment);
     lim->value[i] = (uint64_t)v << shift;
     return MG_OK;
   }
@@ -81,6 +82,7 @@ int mg_limit_check_ratio(const mg_limits *lim, uint64_t out, uint64_t in, const 
     return MG_OK;
   return mg_fail(err, MG_ERR_LIMIT,
                  "%s: compression ratio limit exceeded (%" PRIu64 " bytes out of %" PRIu64
-                 " in, ratio %" PRIu64 " > %" PRIu64 "; possible decompression bomb; raise it with --limit ratio=N)",
+                 " in, ratio %" PRIu64 " > %" PRIu64
+                 "; possible decompression bomb; raise it with --limit ratio=N)",
                  what, out, in, ratio, lim->value[MG_LIMIT_RATIO]);
 }

@@ -33,10 +33,10 @@ typedef struct pull {
   struct archive *parent;
   const char *member; /* for messages */
   mg_sha256 hash;
-  uint64_t bytes;     /* member bytes produced so far, holes included */
+  uint64_t bytes;               /* member bytes produced so far, holes included */
   uint64_t *container_out;      /* bytes produced inside the enclosing archive */
   const uint64_t *container_in; /* bytes of the enclosing archive consumed */
-  const void *pending;     /* a data block waiting behind a sparse hole */
+  const void *pending;          /* a data block waiting behind a sparse hole */
   size_t pending_len;
   uint64_t hole;
   int eof, fatal;
@@ -172,8 +172,8 @@ static int visit_member(nest_ctx *c, struct archive *a, size_t container, const 
   archive_read_set_callback_data(child, &p);
   archive_read_set_read_callback(child, pull_read);
   struct archive_entry *e;
-  if (archive_read_open1(child) == ARCHIVE_OK && archive_read_next_header(child, &e) >= ARCHIVE_WARN &&
-      !p.fatal) {
+  if (archive_read_open1(child) == ARCHIVE_OK &&
+      archive_read_next_header(child, &e) >= ARCHIVE_WARN && !p.fatal) {
     c->inv->files[index].is_archive = 1;
     if (depth + 1 > c->lim->value[MG_LIMIT_DEPTH])
       note_on(c, index, "nested archive beyond the depth limit: not inspected");
@@ -240,7 +240,9 @@ static int walk_entries(nest_ctx *c, struct archive *a, size_t container, uint32
     const char *link = archive_entry_hardlink(e);
     if (link || type == AE_IFLNK) {
       note_on(c, container, "member '%.400s' is a link to '%.400s'", raw,
-              link ? link : archive_entry_symlink(e) ? archive_entry_symlink(e) : "");
+              link                       ? link
+              : archive_entry_symlink(e) ? archive_entry_symlink(e)
+                                         : "");
     } else if (type != AE_IFREG && type != AE_IFDIR) {
       note_on(c, container, "member '%.400s' is a device node, FIFO or socket", raw);
     } else if (type == AE_IFREG) {

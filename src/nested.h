@@ -12,7 +12,6 @@
 #include "limits.h"
 #include "workspace.h"
 
-int mg_nested_inspect(mg_inventory *inv, const mg_workspace *ws, const mg_limits *lim,
-                      mg_err *err);
+int mg_nested_inspect(mg_inventory *inv, const mg_workspace *ws, const mg_limits *lim, mg_err *err);
 
 #endif

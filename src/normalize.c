@@ -45,8 +45,8 @@ int mg_input_norm_check(const mg_input_norm *n, uint32_t channels, mg_err *err) 
   return MG_OK;
 }
 
-void mg_input_norm_apply(const mg_input_norm *n, uint32_t channels, uint64_t plane,
-                         const float *in, float *out, size_t rows) {
+void mg_input_norm_apply(const mg_input_norm *n, uint32_t channels, uint64_t plane, const float *in,
+                         float *out, size_t rows) {
   for (size_t r = 0; r < rows; r++)
     for (uint32_t c = 0; c < channels; c++) {
       const float m = mean_of(n, c), inv = 1.0f / std_of(n, c);

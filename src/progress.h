@@ -8,11 +8,11 @@
 
 typedef struct mg_progress {
   const char *label;
-  uint64_t total;  /* 0 when unknown */
+  uint64_t total; /* 0 when unknown */
   uint64_t done;
-  int is_bytes;    /* format as MiB rather than a count */
-  double started;  /* monotonic seconds */
-  double drawn;    /* last redraw */
+  int is_bytes;   /* format as MiB rather than a count */
+  double started; /* monotonic seconds */
+  double drawn;   /* last redraw */
 } mg_progress;
 
 /* Decided once by main(): isatty(2) && !quiet. */

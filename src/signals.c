@@ -38,7 +38,9 @@ void mg_signals_install(void) {
   atexit(mg_signals_cleanup);
 }
 
-int mg_interrupted(void) { return caught; }
+int mg_interrupted(void) {
+  return caught;
+}
 
 void mg_signals_register_workspace(const char *root) {
   if (!owner)

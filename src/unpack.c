@@ -197,8 +197,8 @@ static int sink_put(unpack_ctx *c, sink *s, const void *data, size_t len) {
         (rc = mg_limit_check(c->lim, MG_LIMIT_TOTAL_BYTES, c->inv->total_bytes, c->label, c->err)))
       return rc;
   }
-  if (c->fd >= 0 && (rc = mg_limit_check_ratio(c->lim, c->inv->total_bytes, c->in_bytes,
-                                               c->label, c->err)))
+  if (c->fd >= 0 &&
+      (rc = mg_limit_check_ratio(c->lim, c->inv->total_bytes, c->in_bytes, c->label, c->err)))
     return rc;
   if (s->fd < 0)
     return MG_OK;
@@ -325,8 +325,8 @@ static int copy_entry(unpack_ctx *c, struct archive *a, sink *s) {
                      "%s: entry '%.400s': %s", c->label, s->name ? s->name : "?",
                      mg_archive_error(a));
     if (offset < 0 || (uint64_t)offset < s->bytes)
-      return mg_fail(c->err, MG_ERR_FORMAT, "%s: entry '%.400s': overlapping data blocks",
-                     c->label, s->name ? s->name : "?");
+      return mg_fail(c->err, MG_ERR_FORMAT, "%s: entry '%.400s': overlapping data blocks", c->label,
+                     s->name ? s->name : "?");
     int rc = sink_zeros(c, s, (uint64_t)offset - s->bytes); /* sparse hole */
     if (!rc && len)
       rc = sink_put(c, s, block, len);
@@ -392,8 +392,8 @@ static int unpack_archive(unpack_ctx *c, const char *package) {
     if (r == ARCHIVE_EOF)
       break;
     if (r < ARCHIVE_WARN) {
-      rc = mg_fail(c->err, mg_interrupted() ? MG_ERR_INTERRUPTED : MG_ERR_FORMAT, "%s: %s",
-                   package, mg_archive_error(a));
+      rc = mg_fail(c->err, mg_interrupted() ? MG_ERR_INTERRUPTED : MG_ERR_FORMAT, "%s: %s", package,
+                   mg_archive_error(a));
       goto done;
     }
     c->inv->entries++;
@@ -436,8 +436,8 @@ static int unpack_archive(unpack_ctx *c, const char *package) {
     if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0) {
       char what[600];
       snprintf(what, sizeof what, "%s: entry '%.400s'", c->label, raw);
-      if ((rc = mg_limit_check(c->lim, MG_LIMIT_ENTRY_BYTES, (uint64_t)archive_entry_size(e),
-                               what, c->err))) {
+      if ((rc = mg_limit_check(c->lim, MG_LIMIT_ENTRY_BYTES, (uint64_t)archive_entry_size(e), what,
+                               c->err))) {
         free(normal);
         goto done;
       }
@@ -576,8 +576,7 @@ static int walk_dir(unpack_ctx *c, int dirfd, const char *rel, unsigned depth) {
     if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
       rc = mg_fail(c->err, MG_ERR_IO, "%s/%s: %s", c->inv->source, child, strerror(errno));
     } else if (++c->inv->entries &&
-               (rc = mg_limit_check(c->lim, MG_LIMIT_ENTRIES, c->inv->entries, c->label,
-                                    c->err))) {
+               (rc = mg_limit_check(c->lim, MG_LIMIT_ENTRIES, c->inv->entries, c->label, c->err))) {
     } else if (S_ISDIR(st.st_mode)) {
       int fatal = 0;
       char *normal = admit(c, child, 1, &fatal);

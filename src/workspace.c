@@ -102,8 +102,8 @@ static int open_parent(mg_workspace *ws, const char *rel, int create, int *dirfd
     int e = errno;
     close(fd);
     if (next < 0)
-      return mg_fail(err, e == ENOTDIR || e == ELOOP ? MG_ERR_UNSAFE : MG_ERR_IO,
-                     "%s: '%s' %s", rel, comp,
+      return mg_fail(err, e == ENOTDIR || e == ELOOP ? MG_ERR_UNSAFE : MG_ERR_IO, "%s: '%s' %s",
+                     rel, comp,
                      e == ENOTDIR || e == ELOOP ? "is a file, not a directory" : strerror(e));
     fd = next;
     p = slash + 1;
@@ -137,7 +137,8 @@ int mg_workspace_mkdir(mg_workspace *ws, const char *rel, mg_err *err) {
     return rc;
   struct stat st;
   if (mkdirat(dfd, leaf, 0700) != 0 &&
-      (errno != EEXIST || fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))) {
+      (errno != EEXIST || fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+       !S_ISDIR(st.st_mode))) {
     int e = errno;
     close(dfd);
     return mg_fail(err, MG_ERR_UNSAFE, "%s: cannot create directory (%s)", rel,

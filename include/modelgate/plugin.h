@@ -64,7 +64,7 @@ typedef struct mg_plugin_ctx mg_plugin_ctx; /* opaque, one per run */
  * the host copies what it keeps. NULL atlas/mitigations/controls mean "the
  * plugin's defaults from its descriptor". */
 typedef struct mg_finding {
-  size_t struct_size;             /* sizeof(mg_finding) as compiled */
+  size_t struct_size; /* sizeof(mg_finding) as compiled */
   mg_severity severity;
   const char *rule;               /* stable id within the plugin */
   const char *title;              /* one line */
@@ -78,12 +78,15 @@ typedef struct mg_finding {
   const char *dataset;            /* dataset the indices refer to, or NULL */
   const uint64_t *indices;        /* 0-based rows into that dataset */
   size_t n_indices;
-  double score;                   /* strength (z-score, index...), NaN if none */
-  const char *evidence_json;      /* a JSON object, or NULL */
+  double score;              /* strength (z-score, index...), NaN if none */
+  const char *evidence_json; /* a JSON object, or NULL */
 } mg_finding;
 
-#define MG_FINDING_INIT {sizeof(mg_finding), MG_SEV_INFO, NULL, NULL, NULL, NULL, NULL, \
-                         NULL, NULL, NULL, -1, NULL, NULL, 0, NAN, NULL}
+#define MG_FINDING_INIT                                                                            \
+  {                                                                                                \
+    sizeof(mg_finding), MG_SEV_INFO, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, NULL,     \
+        NULL, 0, NAN, NULL                                                                         \
+  }
 
 /* A package file. Nested archive members have container != NULL and can be
  * read only through archive_walk() on their container. */
@@ -97,27 +100,27 @@ typedef struct mg_file_info {
   const char *sha256;    /* lowercase hex */
   const char *note;      /* anomaly the unpacker recorded, or NULL */
   uint64_t size;
-  uint32_t depth;        /* 0 = in the package, 1 = inside a nested archive */
-  uint32_t is_archive;   /* 1 when libarchive recognised it as an archive */
-  uint32_t mode;         /* permission bits as recorded in the package */
+  uint32_t depth;      /* 0 = in the package, 1 = inside a nested archive */
+  uint32_t is_archive; /* 1 when libarchive recognised it as an archive */
+  uint32_t mode;       /* permission bits as recorded in the package */
   uint32_t reserved;
 } mg_file_info;
 
 /* Called for each member by archive_walk(); return nonzero to stop. */
-typedef int (*mg_member_fn)(void *user, const char *member, const uint8_t *data,
-                            uint64_t size, const char *note);
+typedef int (*mg_member_fn)(void *user, const char *member, const uint8_t *data, uint64_t size,
+                            const char *note);
 
 /* A dataset as the model sees it: rows of channels x height x width floats
  * in image space, i.e. raw * scale from the descriptor (usually [0, 1]).
  * The model services apply (x - mean) / std themselves. */
 typedef struct mg_dataset_info {
   size_t struct_size;
-  uint64_t count;        /* rows */
+  uint64_t count; /* rows */
   uint32_t channels, height, width;
-  uint32_t num_classes;  /* from the model when there is one */
-  uint64_t row_floats;   /* channels * height * width */
+  uint32_t num_classes; /* from the model when there is one */
+  uint64_t row_floats;  /* channels * height * width */
   int32_t has_labels;
-  float value_min;       /* smallest and largest value a pixel can take */
+  float value_min; /* smallest and largest value a pixel can take */
   float value_max;
   const char *inputs_path;
   const char *labels_path;
@@ -191,8 +194,8 @@ typedef struct mg_plugin {
   size_t struct_size; /* sizeof(mg_plugin) as compiled */
   const char *name;   /* [a-z0-9-]+, unique */
   const char *version;
-  const char *description; /* one line */
-  uint32_t needs;          /* enum mg_need bits */
+  const char *description;        /* one line */
+  uint32_t needs;                 /* enum mg_need bits */
   const char *const *atlas;       /* techniques it gives evidence for */
   const char *const *mitigations; /* mitigations its findings point to */
   const char *const *controls;    /* checklist controls it evidences */

@@ -44,8 +44,7 @@ int mg_model_forward(mg_model *m, const float *x, size_t n, float *logits, const
  * targets[i] when dlogits is NULL, else dlogits (n x classes) is used as
  * dL/dlogits. loss (n) and logits (n x classes) are optional outputs. */
 int mg_model_input_grad(mg_model *m, const float *x, size_t n, const int32_t *targets,
-                        const float *dlogits, float *loss, float *logits, float *grad,
-                        mg_err *err);
+                        const float *dlogits, float *loss, float *logits, float *grad, mg_err *err);
 
 /* What the loader found, as a JSON object, whether or not the model is
  * usable: see docs/runtime.md ("audit"). Never fails on a hostile file:

@@ -1,1 +1,12 @@
-# plugins: files of this subsystem (included by Makefile.am)
+# plugins/: detector plugins, one directory and one local.mk each. Every
+# plugin is a libtool module built as plugins/<name>.la (so all of them land
+# in plugins/.libs/ for the tests), linked with $(MG_PLUGIN_LINK) and using
+# only the public ABI in include/modelgate/.
+include $(srcdir)/plugins/pickle-code/local.mk
+include $(srcdir)/plugins/onnx-integrity/local.mk
+include $(srcdir)/plugins/package-anomaly/local.mk
+include $(srcdir)/plugins/activation-clustering/local.mk
+include $(srcdir)/plugins/spectral-signatures/local.mk
+include $(srcdir)/plugins/neural-cleanse/local.mk
+include $(srcdir)/plugins/strip/local.mk
+include $(srcdir)/plugins/loss-outliers/local.mk

@@ -12,6 +12,16 @@ libmgcore_la_SOURCES += \
 	src/archive_io.c src/archive_io.h \
 	src/unpack.c src/unpack.h \
 	src/nested.c src/nested.h \
-	src/normalize.c src/normalize.h
+	src/normalize.c src/normalize.h \
+	src/descriptor.c src/descriptor.h \
+	src/package.c src/package.h \
+	src/results.c src/results.h \
+	src/registry.c src/registry.h \
+	src/registry_sign.c \
+	src/registry_check.c src/registry_check.h \
+	src/report_json.c src/report.h \
+	src/report_text.c src/report_text.h \
+	src/scan.c src/scan.h src/scan_stages.h \
+	src/scan_stages_tmp.c
 
-modelgate_SOURCES += src/main.c src/cli.h
+modelgate_SOURCES += src/main.c src/cli.h src/cli_scan.c src/cli_registry.c

@@ -175,6 +175,22 @@ static char *admit(unpack_ctx *c, const char *raw, int is_dir, int *fatal) {
   return normal;
 }
 
+/* A refused link or device still owns its name: an entry later placed
+ * "under" a refused symlink (link/x) must not appear as a plain directory. */
+static int block_name(unpack_ctx *c, const char *raw) {
+  char *normal = NULL;
+  mg_err perr;
+  mg_err_clear(&perr);
+  if (mg_path_normalize(raw, c->lim, "entry", &normal, &perr))
+    return MG_OK; /* its name was unsafe anyway */
+  char why[600];
+  int rc = remember(c, normal, 0, why, sizeof why) < 0
+               ? mg_fail(c->err, MG_ERR_NOMEM, "out of memory")
+               : MG_OK;
+  free(normal);
+  return rc;
+}
+
 /* Output side of one entry: the workspace file and its running digest. */
 typedef struct sink {
   int fd; /* -1: count and discard (refused entries) */
@@ -296,7 +312,11 @@ static la_ssize_t raw_read(struct archive *a, void *user, const void **buf) {
       archive_set_error(a, errno, "read failed: %s", strerror(errno));
       return -1;
     }
-    c->in_bytes += (uint64_t)n;
+    /* Compressed bytes consumed = the furthest offset read: a seeking zip
+     * reader rereads its central directory, which is not new input. */
+    off_t pos = lseek(c->fd, 0, SEEK_CUR);
+    if (pos > 0 && (uint64_t)pos > c->in_bytes)
+      c->in_bytes = (uint64_t)pos;
     if (c->raw_hashing && n > 0 && mg_sha256_update(&c->raw, c->buf, (size_t)n, NULL))
       c->raw_hashing = 0;
     mg_progress_update(&c->progress, c->in_bytes);
@@ -413,8 +433,9 @@ static int unpack_archive(unpack_ctx *c, const char *package) {
       if (!target)
         target = archive_entry_symlink(e);
       if (refuse(c, raw, "%s%s%.400s%s (refused)", bad, target ? " to '" : "", target ? target : "",
-                 target ? "'" : "")) {
-        rc = MG_ERR_NOMEM;
+                 target ? "'" : "") ||
+          (rc = block_name(c, raw))) {
+        rc = rc ? rc : MG_ERR_NOMEM;
         goto done;
       }
     } else {

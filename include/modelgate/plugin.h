@@ -153,10 +153,13 @@ typedef struct mg_services {
   int (*attach_image)(mg_plugin_ctx *ctx, const char *name, const char *caption, uint32_t channels,
                       uint32_t height, uint32_t width, const float *pixels);
 
-  /* Configuration. */
-  const char *(*option)(mg_plugin_ctx *ctx, const char *key); /* --set NAME.KEY=V */
-  uint64_t (*seed)(mg_plugin_ctx *ctx);                       /* --seed */
-  const char *(*descriptor_json)(mg_plugin_ctx *ctx);         /* modelgate.json or NULL */
+  /* Configuration. option() returns the plugin's own --set NAME.KEY=VALUE
+   * settings, and these host-wide keys: "rules-dir" (directory of the
+   * rules files), "strict" ("1" under --strict), "inputs" ("1" when an extra
+   * dataset was given with --inputs). NULL when unset. */
+  const char *(*option)(mg_plugin_ctx *ctx, const char *key);
+  uint64_t (*seed)(mg_plugin_ctx *ctx);               /* --seed */
+  const char *(*descriptor_json)(mg_plugin_ctx *ctx); /* modelgate.json or NULL */
 
   /* Package files. */
   size_t (*file_count)(mg_plugin_ctx *ctx);

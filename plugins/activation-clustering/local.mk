@@ -1,0 +1,1 @@
+# plugins/activation-clustering: build fragment (included by plugins/local.mk)

@@ -1,0 +1,1 @@
+# plugins/loss-outliers: build fragment (included by plugins/local.mk)

@@ -1,0 +1,1 @@
+# plugins/neural-cleanse: build fragment (included by plugins/local.mk)

@@ -1,0 +1,1 @@
+# plugins/onnx-integrity: build fragment (included by plugins/local.mk)

@@ -1,0 +1,1 @@
+# plugins/package-anomaly: build fragment (included by plugins/local.mk)

@@ -1,0 +1,1 @@
+# plugins/spectral-signatures: build fragment (included by plugins/local.mk)

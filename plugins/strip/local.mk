@@ -1,0 +1,1 @@
+# plugins/strip: build fragment (included by plugins/local.mk)

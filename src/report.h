@@ -1,0 +1,24 @@
+/* Report writers. Each is a view of one mg_results; every file is written
+ * atomically (temporary + rename), and a failure to write one report does
+ * not stop the others. */
+#ifndef MG_REPORT_H
+#define MG_REPORT_H
+
+#include <jansson.h>
+
+#include "diag.h"
+#include "results.h"
+
+/* The JSON document of docs/results.md (also the basis of SARIF). */
+json_t *mg_report_json_build(const mg_results *r);
+int mg_report_json_write(const mg_results *r, const char *path, mg_err *err);
+
+/* The XML results document and its XSLT views (JUnit, HTML), and SARIF.
+ * NULL paths are skipped; stylesheets are "junit=FILE"/"html=FILE"
+ * overrides. Every requested report is attempted; the first error is
+ * returned. */
+int mg_reports_write_extra(const mg_results *r, const char *rules_dir, const char *xml,
+                           const char *junit, const char *html, const char *sarif,
+                           const char *const *stylesheets, size_t n_stylesheets, mg_err *err);
+
+#endif

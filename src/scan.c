@@ -1,0 +1,202 @@
+/* The scan pipeline. Each stage records what it found in s->results; a
+ * stage that cannot complete records the error and the later stages that
+ * depend on it are not run, but the results (and so the reports) keep
+ * everything gathered so far. */
+#include "config.h"
+
+#include "scan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "progress.h"
+#include "registry.h"
+#include "registry_check.h"
+#include "scan_stages.h"
+#include "unpack.h"
+
+void mg_scan_config_default(mg_scan_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  mg_limits_default(&cfg->limits);
+  cfg->unknown_severity = MG_SEV_LOW;
+  cfg->fail_on = MG_SEV_HIGH;
+  cfg->run_plugins = 1;
+  cfg->timeout = 600;
+  cfg->cpu_limit = 1200;
+  cfg->mem_limit = 16 * MG_GIB;
+}
+
+static int add_core_finding(mg_results *r, mg_severity sev, const char *rule, const char *artifact,
+                            const char *title, const char *message, const char *const *atlas,
+                            const char *const *mitigations, const char *const *controls) {
+  mg_finding f = MG_FINDING_INIT;
+  f.severity = sev;
+  f.rule = rule;
+  f.title = title;
+  f.message = message;
+  f.artifact = artifact;
+  f.atlas = atlas;
+  f.mitigations = mitigations;
+  f.controls = controls;
+  return mg_results_add_finding(r, "core", &f, NULL, NULL, NULL) ? MG_OK : MG_ERR_NOMEM;
+}
+
+/* Mirrors the inventory into the results (borrowed strings). */
+static int record_files(mg_scan *s) {
+  mg_results *r = &s->results;
+  const mg_inventory *inv = &s->pkg.inv;
+  r->package_name = strdup(s->pkg.name ? s->pkg.name : inv->name ? inv->name : "");
+  r->package_sha256 = inv->sha256[0] ? strdup(inv->sha256) : NULL;
+  r->package_is_directory = inv->is_directory;
+  free(r->files);
+  r->files = calloc(inv->count ? inv->count : 1, sizeof *r->files);
+  if (!r->files || !r->package_name)
+    return MG_ERR_NOMEM;
+  for (size_t i = 0; i < inv->count; i++) {
+    const mg_file *f = &inv->files[i];
+    mg_result_file *rf = &r->files[i];
+    rf->path = f->path ? f->path : f->ws_path;
+    rf->role = f->role;
+    rf->sha256 = f->sha256;
+    rf->note = f->note;
+    rf->container = f->container;
+    rf->size = f->size;
+    rf->depth = f->depth;
+  }
+  r->n_files = inv->count;
+  return MG_OK;
+}
+
+/* Each refused entry is a critical finding; the scan cannot complete. */
+static int record_refusals(mg_scan *s, mg_err *err) {
+  static const char *const atlas[] = {"AML.T0010", "AML.T0011.000", NULL};
+  static const char *const mitigations[] = {"AML.M0014", "AML.M0016", NULL};
+  mg_inventory *inv = &s->pkg.inv;
+  for (size_t i = 0; i < inv->n_refused; i++) {
+    char title[700], msg[1400];
+    snprintf(title, sizeof title, "Unsafe entry refused: %.600s", inv->refused[i].name);
+    snprintf(msg, sizeof msg, "%.600s: entry '%.300s' was not unpacked: %.400s", inv->name,
+             inv->refused[i].name, inv->refused[i].reason);
+    add_core_finding(&s->results, MG_SEV_CRITICAL, "package.unsafe-entry", inv->refused[i].name,
+                     title, msg, atlas, mitigations, NULL);
+  }
+  return mg_fail(err, MG_ERR_UNSAFE, "%s: %zu unsafe entr%s refused (first: '%s': %s)", inv->name,
+                 inv->n_refused, inv->n_refused == 1 ? "y" : "ies", inv->refused[0].name,
+                 inv->refused[0].reason);
+}
+
+static void record_unknown_keys(mg_scan *s) {
+  const mg_descriptor *d = &s->pkg.desc;
+  for (size_t i = 0; i < d->n_unknown; i++) {
+    char title[300], msg[600];
+    snprintf(title, sizeof title, "Unknown descriptor key '%.200s'", d->unknown_keys[i]);
+    snprintf(msg, sizeof msg,
+             "%s has a top-level key modelgate does not use ('%.200s'); it was kept and ignored.",
+             MG_DESCRIPTOR_NAME, d->unknown_keys[i]);
+    add_core_finding(&s->results, MG_SEV_INFO, "descriptor.unknown-key", MG_DESCRIPTOR_NAME, title,
+                     msg, NULL, NULL, NULL);
+  }
+}
+
+/* A bad or missing signature fails the gate; the registry is then not
+ * trusted for matching. Returns 1 when the registry may be used. */
+static int check_signature(mg_scan *s, const mg_scan_config *cfg) {
+  if (!cfg->registry_key) {
+    s->results.registry_signature = strdup("not-checked");
+    return 1;
+  }
+  char *sig = NULL;
+  if (!cfg->registry_sig) {
+    size_t n = strlen(cfg->registry) + 5;
+    sig = malloc(n);
+    if (sig)
+      snprintf(sig, n, "%s.sig", cfg->registry);
+  }
+  mg_err err;
+  mg_err_clear(&err);
+  int rc = mg_registry_verify_signature(cfg->registry, cfg->registry_sig ? cfg->registry_sig : sig,
+                                        cfg->registry_key, &err);
+  free(sig);
+  if (!rc) {
+    s->results.registry_signature = strdup("verified");
+    mg_results_add_fact(&s->results, "CTL-16", "registry", 1,
+                        "registry signature verified with the given key");
+    return 1;
+  }
+  static const char *const atlas[] = {"AML.T0010", NULL};
+  static const char *const mitigations[] = {"AML.M0013", "AML.M0014", NULL};
+  static const char *const controls[] = {"CTL-16", NULL};
+  char note[1100];
+  snprintf(note, sizeof note, "failed: %s", err.msg);
+  s->results.registry_signature = strdup(note);
+  add_core_finding(&s->results, MG_SEV_CRITICAL, "registry.signature", NULL,
+                   "The registry's signature does not verify", err.msg, atlas, mitigations,
+                   controls);
+  mg_results_add_fact(&s->results, "CTL-16", "registry", 0, note);
+  return 0;
+}
+
+static int run_registry(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
+  s->results.registry_path = strdup(cfg->registry);
+  int trusted = check_signature(s, cfg);
+  mg_registry reg;
+  int rc = mg_registry_load(&reg, cfg->registry, &cfg->limits, 0, err);
+  if (!rc && trusted)
+    rc = mg_registry_check(&reg, &s->pkg, cfg->unknown_severity, &s->results, err);
+  mg_registry_free(&reg);
+  return rc;
+}
+
+void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command) {
+  memset(s, 0, sizeof *s);
+  s->started = mg_now();
+  mg_results_init(&s->results, command);
+  mg_package_init(&s->pkg);
+  mg_results *r = &s->results;
+  r->fail_on = cfg->fail_on;
+  r->package_path = strdup(cfg->package);
+  mg_err err;
+  mg_err_clear(&err);
+
+  int rc = mg_workspace_create(&s->ws, cfg->keep_workspace, &err);
+  if (rc)
+    goto done;
+  s->have_workspace = 1;
+  mg_log_debug("workspace %s", s->ws.root);
+  rc = mg_unpack(cfg->package, &s->ws, &cfg->limits, &s->pkg.inv, &err);
+  if (record_files(s))
+    rc = mg_fail(&err, MG_ERR_NOMEM, "out of memory");
+  if (rc)
+    goto done;
+  if (s->pkg.inv.n_refused) {
+    rc = record_refusals(s, &err);
+    goto done;
+  }
+  rc = mg_package_resolve(&s->pkg, &cfg->overrides, &s->ws, &cfg->limits, &err);
+  free(r->package_name);
+  r->package_name = strdup(s->pkg.name ? s->pkg.name : "");
+  for (size_t i = 0; i < s->pkg.inv.count && i < r->n_files; i++)
+    r->files[i].role = s->pkg.inv.files[i].role;
+  if (rc)
+    goto done;
+  record_unknown_keys(s);
+  if (cfg->registry && (rc = run_registry(s, cfg, &err)))
+    goto done;
+  if (cfg->run_plugins && (rc = mg_scan_plugins(s, cfg, &err)))
+    goto done;
+  rc = mg_scan_checklist(s, cfg, &err);
+done:
+  if (rc)
+    mg_results_set_error(r, &err);
+  r->seconds = mg_now() - s->started;
+  mg_results_decide(r);
+}
+
+void mg_scan_free(mg_scan *s) {
+  mg_results_free(&s->results);
+  mg_package_free(&s->pkg);
+  if (s->have_workspace)
+    mg_workspace_destroy(&s->ws);
+  memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,53 @@
+/* One scan, start to finish: workspace, unpacking, descriptor and roles,
+ * registry, detector plugins, checklist, verdict. The CLI fills a config,
+ * runs it, writes the reports from s->results and exits with the code the
+ * results decide. Everything about one scan lives in mg_scan. */
+#ifndef MG_SCAN_H
+#define MG_SCAN_H
+
+#include <stdint.h>
+
+#include "limits.h"
+#include "package.h"
+#include "results.h"
+#include "workspace.h"
+
+typedef struct mg_scan_config {
+  const char *package;        /* archive or directory */
+  const char *keep_workspace; /* --keep-workspace DIR, or NULL */
+  mg_limits limits;
+  mg_package_overrides overrides;
+  const char *registry;         /* --registry FILE */
+  const char *registry_key;     /* --registry-key PEM */
+  const char *registry_sig;     /* --registry-sig FILE (default REGISTRY.sig) */
+  mg_severity unknown_severity; /* for files the registry does not know */
+  mg_severity fail_on;
+  int run_plugins; /* 0 for `verify` */
+  /* Plugin host. */
+  const char *plugin_dir;  /* --plugins DIR */
+  const char *only, *skip; /* comma-separated plugin names */
+  const char *const *sets; /* --set NAME.KEY=VALUE, NULL-terminated */
+  int strict;
+  uint64_t seed;
+  double timeout;     /* wall-clock seconds per plugin */
+  double cpu_limit;   /* CPU seconds per plugin */
+  uint64_t mem_limit; /* bytes of address space per plugin */
+  const char *rules_dir;
+  const char *inputs; /* --inputs: extra dataset for STRIP */
+} mg_scan_config;
+
+typedef struct mg_scan {
+  mg_workspace ws;
+  mg_package pkg;
+  mg_results results;
+  int have_workspace;
+  double started; /* monotonic */
+} mg_scan;
+
+void mg_scan_config_default(mg_scan_config *cfg);
+/* Runs the scan; never fails as a function: problems land in s->results
+ * (verdict "error" when the scan could not complete). */
+void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command);
+void mg_scan_free(mg_scan *s);
+
+#endif

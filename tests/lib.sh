@@ -1,0 +1,75 @@
+# Shared helpers for the end-to-end tests (sourced). Each test runs the real
+# binary in a private sandbox: TMPDIR (where workspaces go) and the current
+# directory are inside it, so "nothing written outside the workspace" can be
+# checked by listing the sandbox before and after.
+set -u
+: "${MODELGATE:?run through make check}"
+: "${TOP_SRCDIR:?run through make check}"
+PY=${DEBIAN_PYTHON3:-/usr/bin/python3}
+
+failures=0
+SANDBOX=$(mktemp -d "${TMPDIR:-/tmp}/mg-test.XXXXXX")
+trap 'rm -rf "$SANDBOX"' EXIT
+mkdir -p "$SANDBOX/tmp" "$SANDBOX/cwd" "$SANDBOX/in"
+export TMPDIR="$SANDBOX/tmp"
+cd "$SANDBOX/cwd" || exit 99
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+pass() {
+  echo "ok: $*"
+}
+
+# run_mg ARGS...: runs modelgate, leaving $status, $out and $err.
+run_mg() {
+  "$MODELGATE" "$@" >"$SANDBOX/stdout" 2>"$SANDBOX/stderr"
+  status=$?
+  out=$(cat "$SANDBOX/stdout")
+  err=$(cat "$SANDBOX/stderr")
+}
+
+expect_status() { # expected description
+  if [ "$status" -ne "$1" ]; then
+    fail "$2: exit $status, expected $1; stderr: $err"
+    return 1
+  fi
+  return 0
+}
+
+expect_err() { # regex description
+  if ! printf '%s\n' "$err" | grep -Eq -- "$1"; then
+    fail "$2: stderr does not match /$1/: $err"
+    return 1
+  fi
+  return 0
+}
+
+expect_out() { # regex description
+  if ! printf '%s\n' "$out" | grep -Eq -- "$1"; then
+    fail "$2: stdout does not match /$1/: $out"
+    return 1
+  fi
+  return 0
+}
+
+# A listing of everything in the sandbox except the inputs, to compare.
+snapshot() {
+  (cd "$SANDBOX" && find . -path ./in -prune -o -path ./stdout -prune -o -path ./stderr -prune \
+    -o -print | LC_ALL=C sort)
+}
+
+# json_get FILE EXPR: evaluates a python expression on the parsed JSON `d`.
+json_get() {
+  "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+finish() {
+  if [ "$failures" -ne 0 ]; then
+    echo "$failures failure(s)" >&2
+    exit 1
+  fi
+  exit 0
+}

@@ -194,6 +194,7 @@ static int run(int argc, char **argv, int verify) {
       break;
     case OPT_UNKNOWN:
     case OPT_FAIL_ON:
+      cfg.fail_on_given |= c == OPT_FAIL_ON;
       if (mg_severity_parse(optarg, c == OPT_UNKNOWN ? &cfg.unknown_severity : &cfg.fail_on)) {
         fprintf(stderr, "modelgate: error: --%s: expected info, low, medium, high or critical\n",
                 c == OPT_UNKNOWN ? "unknown-severity" : "fail-on");

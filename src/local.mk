@@ -22,6 +22,20 @@ libmgcore_la_SOURCES += \
 	src/report_json.c src/report.h \
 	src/report_text.c src/report_text.h \
 	src/scan.c src/scan.h src/scan_stages.h \
-	src/scan_stages_tmp.c
+	src/paths.c src/paths.h \
+	src/png_encode.c src/png_encode.h \
+	src/plugin_load.c src/plugin_load.h \
+	src/plugin_wire.c src/plugin_wire.h \
+	src/plugin_env.c src/plugin_env.h \
+	src/plugin_child.c src/plugin_child.h \
+	src/plugin_services.c \
+	src/plugin_collect.c src/plugin_collect.h \
+	src/plugin_host.c \
+	src/rules.c src/rules.h \
+	src/correlate.c src/correlate.h \
+	src/checklist.c \
+	src/report_xml.c src/report_xml.h \
+	src/report_xslt.c \
+	src/report_sarif.c
 
-modelgate_SOURCES += src/main.c src/cli.h src/cli_scan.c src/cli_registry.c
+modelgate_SOURCES += src/main.c src/cli.h src/cli_scan.c src/cli_registry.c src/cli_plugins.c

@@ -21,12 +21,8 @@ static const struct {
     {"scan", mg_cmd_scan, "unpack, verify and run every detector; write reports"},
     {"verify", mg_cmd_verify, "check package digests against a registry (no detectors)"},
     {"registry", mg_cmd_registry, "add, list or revoke approved artifacts"},
-#ifdef MG_HAVE_PLUGIN_HOST
     {"plugins", mg_cmd_plugins, "list the detector plugins found"},
-#endif
-#ifdef MG_HAVE_RUNTIME
     {"model", mg_cmd_model, "inspect or run an ONNX model with the built-in runtime"},
-#endif
 };
 
 static void usage(FILE *out) {

@@ -126,7 +126,7 @@ static int check_training_set(const mg_artifact *model, const mg_package *pkg, m
   if (!model->n_trained_on) {
     snprintf(note, sizeof note,
              "the registry entry for model '%.300s' records no training-set digest", model->name);
-    return mg_results_add_fact(r, "CTL-07", "registry", 0, note);
+    return mg_results_add_fact(r, "CTL-07", "registry", -1, note);
   }
   const mg_file *sets[] = {pkg->train_inputs, pkg->train_labels};
   if (!pkg->train_inputs) {
@@ -134,7 +134,7 @@ static int check_training_set(const mg_artifact *model, const mg_package *pkg, m
              "the registry records %zu training-set digest(s) for the model, but the package has "
              "no training set to compare",
              model->n_trained_on);
-    return mg_results_add_fact(r, "CTL-07", "registry", 0, note);
+    return mg_results_add_fact(r, "CTL-07", "registry", -1, note);
   }
   for (size_t i = 0; i < 2; i++) {
     const mg_file *f = sets[i];
@@ -182,7 +182,7 @@ static int check_parent(const mg_registry *reg, const mg_artifact *model, const 
              "list: its lineage cannot be checked.",
              model->parent);
     snprintf(note, sizeof note, "parent model %.64s is not recorded", model->parent);
-    int rc = mg_results_add_fact(r, "CTL-12", "registry", 0, note);
+    int rc = mg_results_add_fact(r, "CTL-12", "registry", -1, note);
     return rc ? rc
               : emit(r, MG_SEV_MEDIUM, "registry.parent-unknown", f->path, "AML.T0010.003", ctl12,
                      title, msg, json_pack("{s:s}", "parent", model->parent));
@@ -254,13 +254,15 @@ int mg_registry_check(const mg_registry *reg, const mg_package *pkg, mg_severity
   if (!rc && model_entry)
     rc = check_parent(reg, model_entry, pkg->model, r);
   if (!rc && pkg->model && !model_entry)
-    rc = mg_results_add_fact(r, "CTL-07", "registry", 0,
+    rc = mg_results_add_fact(r, "CTL-07", "registry", -1,
                              "the model is not an approved registry entry");
   if (!rc) {
+    /* Mismatched, revoked and unknown files are findings citing CTL-16,
+     * which fail it at or above the failing severity; this is the tally. */
     char note[256];
     snprintf(note, sizeof note, "%zu of %zu package files match approved registry digests",
              approved, checked);
-    rc = mg_results_add_fact(r, "CTL-16", "registry", approved == checked, note);
+    rc = mg_results_add_fact(r, "CTL-16", "registry", 1, note);
   }
   if (rc)
     return mg_fail(err, rc, "registry check: out of memory");

@@ -312,8 +312,11 @@ void mg_results_decide(mg_results *r) {
     return;
   }
   int failed = mg_results_worst(r) >= (int)r->fail_on;
-  for (size_t i = 0; i < r->n_controls && !failed; i++)
-    failed = r->controls[i].status == MG_CONTROL_FAIL;
+  for (size_t i = 0; i < r->n_controls && !failed; i++) {
+    const mg_result_control *c = &r->controls[i];
+    failed = c->status == MG_CONTROL_FAIL || (c->required && c->status != MG_CONTROL_PASS &&
+                                              !(c->attestable && c->status == MG_CONTROL_ATTESTED));
+  }
   if (failed) {
     r->verdict = MG_VERDICT_FAIL;
     return;

@@ -87,6 +87,8 @@ typedef struct mg_result_control {
   mg_strlist evidence; /* plugins / "registry" / "attestation" that spoke */
   mg_strlist atlas, mitigations;
   json_t *attestation; /* the descriptor's attestation object, or NULL */
+  int required;        /* the policy requires pass (or attested) */
+  int attestable;
 } mg_result_control;
 
 typedef struct mg_result_file {
@@ -106,7 +108,8 @@ typedef struct mg_result_file {
 typedef struct mg_result_fact {
   char *control; /* CTL-NN */
   char *source;  /* "registry", a plugin name, ... */
-  int pass;      /* 1 supports the control, 0 contradicts it */
+  int pass;      /* 1 supports the control, 0 contradicts it, -1 only
+                    explains why it could not be evaluated */
   char *note;
 } mg_result_fact;
 

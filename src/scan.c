@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "paths.h"
 #include "progress.h"
 #include "registry.h"
 #include "registry_check.h"
@@ -159,7 +160,12 @@ void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command) {
   mg_err err;
   mg_err_clear(&err);
 
-  int rc = mg_workspace_create(&s->ws, cfg->keep_workspace, &err);
+  int rc = mg_rules_load(mg_paths_rules(cfg->rules_dir), &cfg->limits, &s->rules, &err);
+  if (rc)
+    goto done;
+  s->have_rules = 1;
+  r->fail_on = cfg->fail_on_given ? cfg->fail_on : s->rules.policy.fail_on;
+  rc = mg_workspace_create(&s->ws, cfg->keep_workspace, &err);
   if (rc)
     goto done;
   s->have_workspace = 1;
@@ -183,10 +189,18 @@ void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command) {
   record_unknown_keys(s);
   if (cfg->registry && (rc = run_registry(s, cfg, &err)))
     goto done;
-  if (cfg->run_plugins && (rc = mg_scan_plugins(s, cfg, &err)))
-    goto done;
+  if (cfg->run_plugins && (rc = mg_scan_plugins(s, cfg, &err))) {
+    /* Plugins that could run have run; the checklist still reports on
+     * what they found unless the user interrupted. */
+    mg_results_set_error(r, &err);
+    if (rc == MG_ERR_INTERRUPTED)
+      goto done;
+    mg_err_clear(&err);
+  }
   rc = mg_scan_checklist(s, cfg, &err);
 done:
+  if (s->have_rules && !r->n_controls)
+    mg_scan_checklist(s, cfg, NULL); /* the checklist still shows what was not evaluated */
   if (rc)
     mg_results_set_error(r, &err);
   r->seconds = mg_now() - s->started;
@@ -194,6 +208,8 @@ done:
 }
 
 void mg_scan_free(mg_scan *s) {
+  if (s->have_rules)
+    mg_rules_free(&s->rules);
   mg_results_free(&s->results);
   mg_package_free(&s->pkg);
   if (s->have_workspace)

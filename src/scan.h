@@ -10,6 +10,7 @@
 #include "limits.h"
 #include "package.h"
 #include "results.h"
+#include "rules.h"
 #include "workspace.h"
 
 typedef struct mg_scan_config {
@@ -21,8 +22,9 @@ typedef struct mg_scan_config {
   const char *registry_key;     /* --registry-key PEM */
   const char *registry_sig;     /* --registry-sig FILE (default REGISTRY.sig) */
   mg_severity unknown_severity; /* for files the registry does not know */
-  mg_severity fail_on;
-  int run_plugins; /* 0 for `verify` */
+  mg_severity fail_on;        /* --fail-on, when fail_on_given */
+  int fail_on_given;          /* else the policy's fail-on applies */
+  int run_plugins;            /* 0 for `verify` */
   /* Plugin host. */
   const char *plugin_dir;  /* --plugins DIR */
   const char *only, *skip; /* comma-separated plugin names */
@@ -37,6 +39,8 @@ typedef struct mg_scan_config {
 } mg_scan_config;
 
 typedef struct mg_scan {
+  mg_rules rules; /* loaded first: a bad rules file stops the scan early */
+  int have_rules;
   mg_workspace ws;
   mg_package pkg;
   mg_results results;

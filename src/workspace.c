@@ -62,8 +62,11 @@ int mg_workspace_create(mg_workspace *ws, const char *keep_dir, mg_err *err) {
     }
   }
   ws->root = dir;
-  ws->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-  if (ws->fd < 0 || fchmod(ws->fd, 0700) != 0) {
+  ws->package_dir = mg_path_join(dir, "package");
+  ws->cache_dir = mg_path_join(dir, "cache");
+  if (!ws->package_dir || !ws->cache_dir || chmod(dir, 0700) != 0 ||
+      mkdir(ws->package_dir, 0700) != 0 || mkdir(ws->cache_dir, 0700) != 0 ||
+      (ws->fd = open(ws->package_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
     int e = errno;
     mg_workspace_destroy(ws);
     return mg_fail(err, MG_ERR_IO, "workspace %s: %s", dir, strerror(e));
@@ -164,7 +167,7 @@ int mg_workspace_open(const mg_workspace *ws, const char *rel, int *out, mg_err 
 }
 
 char *mg_workspace_path(const mg_workspace *ws, const char *rel) {
-  return mg_path_join(ws->root, rel);
+  return mg_path_join(ws->package_dir, rel);
 }
 
 void mg_workspace_destroy(mg_workspace *ws) {
@@ -176,5 +179,7 @@ void mg_workspace_destroy(mg_workspace *ws) {
     mg_signals_unregister_workspace(ws->root);
   }
   free(ws->root);
-  ws->root = NULL;
+  free(ws->package_dir);
+  free(ws->cache_dir);
+  ws->root = ws->package_dir = ws->cache_dir = NULL;
 }

@@ -137,7 +137,11 @@ typedef struct mg_model_info {
 } mg_model_info;
 
 /* Services the host gives every plugin. Append only; check struct_size
- * before calling a member added after the minor you were built against. */
+ * before calling a member added after the minor you were built against.
+ * Calls that fill a struct (file_info, dataset_info, model_info) read its
+ * struct_size first: set it, e.g. mg_model_info mi = {.struct_size =
+ * sizeof mi}. They return an mg_error: MG_ERR_NOT_FOUND when the package
+ * has no such item. */
 typedef struct mg_services {
   uint32_t abi_major;
   uint32_t abi_minor;

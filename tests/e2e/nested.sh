@@ -4,6 +4,7 @@
 # respected, and bombs stopped like any other.
 . "$TOP_SRCDIR/tests/lib.sh"
 
+use_test_policy
 expected=$("$PY" "$TOP_SRCDIR/tests/e2e/make_nested.py" "$SANDBOX/in/pkg") || exit 99
 run_mg scan "$SANDBOX/in/pkg" --json n.json --skip all -q
 expect_status 0 "nested scan" || { finish; }

@@ -126,12 +126,13 @@ bad_desc '[1,2]' "expected a JSON object at the top level" "descriptor: not an o
 mkdir -p "$SANDBOX/in/u"
 cp "$pkg/model.onnx" "$SANDBOX/in/u/"
 echo '{"name": "u", "vendor_ticket": "T-1"}' >"$SANDBOX/in/u/modelgate.json"
-run_mg scan "$SANDBOX/in/u" --json u.json -v
+(cd "$SANDBOX/in/u" && sha256sum model.onnx) >"$SANDBOX/cwd/u.sums"
+run_mg verify "$SANDBOX/in/u" --registry "$SANDBOX/cwd/u.sums" --json u.json -v
 expect_status 0 "unknown key" && expect_out "info .*Unknown descriptor key 'vendor_ticket'" "unknown key" && pass "unknown descriptor key is info"
 
 # --keep-workspace leaves the unpacked files.
 run_mg verify "$pkg" --registry "$SANDBOX/cwd/SHA256SUMS" --keep-workspace "$SANDBOX/cwd/ws"
-[ -f "$SANDBOX/cwd/ws/data/train-images.npy" ] && pass "--keep-workspace keeps the files" || fail "--keep-workspace"
+[ -f "$SANDBOX/cwd/ws/package/data/train-images.npy" ] && pass "--keep-workspace keeps the files" || fail "--keep-workspace"
 run_mg verify "$pkg" --registry "$SANDBOX/cwd/SHA256SUMS" --keep-workspace "$SANDBOX/cwd/ws"
 expect_status 2 "reuse" && expect_err "must be a new or empty directory" "reuse" && pass "--keep-workspace refuses a non-empty directory"
 finish

@@ -1,0 +1,294 @@
+/* Evaluates the checklist for one scan. A control is:
+ *   fail           a finding citing it is at or above the failing severity,
+ *                  or a fact contradicts it (registry lineage, provenance);
+ *   error          its only evidence sources (plugins) ended in error;
+ *   pass           a listed plugin ran, or a fact supports it, and nothing
+ *                  failed;
+ *   attested       nothing automatic spoke, but modelgate.json carries a
+ *                  signed-off attestation and the checklist allows one;
+ *   not-evaluated  no evidence; the note says what would evidence it.
+ * Correlation between plugins (correlate.c) runs first so controls see the
+ * final severities; the policy's required controls are marked for the
+ * verdict. See docs/checklist.md. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "correlate.h"
+#include "scan_stages.h"
+
+static int add_fact(mg_results *r, const char *control, const char *source, int pass,
+                    const char *fmt, ...) MG_FMT(5, 6);
+static int add_fact(mg_results *r, const char *control, const char *source, int pass,
+                    const char *fmt, ...) {
+  char note[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(note, sizeof note, fmt, ap);
+  va_end(ap);
+  return mg_results_add_fact(r, control, source, pass, note);
+}
+
+/* CTL-01: provenance records, and records naming a package file must
+ * carry that file's digest. */
+static int check_provenance(mg_scan *s) {
+  mg_results *r = &s->results;
+  json_t *prov = s->pkg.desc.provenance;
+  if (!prov || !json_array_size(prov))
+    return MG_OK;
+  size_t i;
+  json_t *rec;
+  size_t with_path = 0;
+  json_array_foreach(prov, i, rec) {
+    const char *path = json_string_value(json_object_get(rec, "path"));
+    const char *digest = json_string_value(json_object_get(rec, "sha256"));
+    if (!path)
+      continue;
+    with_path++;
+    const mg_file *f = mg_inventory_find(&s->pkg.inv, path);
+    if (!f)
+      return add_fact(r, "CTL-01", "descriptor", 0,
+                      "provenance[%zu] names '%.200s', which is not in the package", i, path);
+    if (strcasecmp(f->sha256, digest))
+      return add_fact(r, "CTL-01", "descriptor", 0,
+                      "provenance[%zu] records sha256 %.64s for '%.200s' but the file's digest "
+                      "is %s",
+                      i, digest, path, f->sha256);
+  }
+  return add_fact(r, "CTL-01", "descriptor", 1,
+                  "%zu provenance record(s) with origin, digest and collection time; %zu matched "
+                  "against package files",
+                  json_array_size(prov), with_path);
+}
+
+/* CTL-08: the DP-SGD epsilon the descriptor records, against the policy. */
+static int check_dp_sgd(mg_scan *s) {
+  json_t *dp = json_object_get(s->pkg.desc.training, "dp_sgd");
+  if (!dp)
+    return MG_OK;
+  json_t *eps = json_object_get(dp, "epsilon");
+  double max = s->rules.policy.max_epsilon;
+  if (!json_is_number(eps) || !(json_number_value(eps) > 0))
+    return add_fact(&s->results, "CTL-08", "descriptor", 0,
+                    "training.dp_sgd has no positive numeric epsilon");
+  double e = json_number_value(eps);
+  const char *band = e < 1 ? "strong" : e <= 10 ? "moderate" : "weak";
+  return add_fact(&s->results, "CTL-08", "descriptor", e <= max,
+                  "DP-SGD with epsilon %g (%s guarantee; policy allows at most %g)", e, band, max);
+}
+
+static const mg_result_plugin *plugin_result(const mg_results *r, const char *name) {
+  for (size_t i = 0; i < r->n_plugins; i++)
+    if (!strcmp(r->plugins[i].name, name))
+      return &r->plugins[i];
+  return NULL;
+}
+
+static int cites(const mg_result_finding *f, const char *control) {
+  return mg_strlist_has(&f->controls, control);
+}
+
+static void evaluate(mg_scan *s, const mg_control_def *d, mg_result_control *c,
+                     const mg_scan_config *cfg) {
+  mg_results *r = &s->results;
+  size_t failing = 0, below = 0;
+  for (size_t i = 0; i < r->n_findings; i++) {
+    const mg_result_finding *f = &r->findings[i];
+    if (!cites(f, d->id))
+      continue;
+    mg_strlist_add(&c->findings, f->id);
+    if ((int)f->severity >= (int)r->fail_on)
+      failing++;
+    else
+      below++;
+  }
+  int facts_pass = 0, facts_fail = 0;
+  const char *fact_note = NULL, *inconclusive = NULL;
+  for (size_t i = 0; i < r->n_facts; i++) {
+    const mg_result_fact *f = &r->facts[i];
+    if (strcmp(f->control, d->id))
+      continue;
+    if (f->pass < 0) {
+      inconclusive = f->note;
+      continue;
+    }
+    if (!mg_strlist_has(&c->evidence, f->source))
+      mg_strlist_add(&c->evidence, f->source);
+    if (f->pass)
+      facts_pass++;
+    else {
+      facts_fail++;
+      fact_note = f->note;
+    }
+    if (!fact_note)
+      fact_note = f->note;
+  }
+  int ran = 0, errored = 0;
+  char ran_names[512] = "", error_names[512] = "";
+  for (size_t i = 0; i < d->plugins.count; i++) {
+    const mg_result_plugin *p = plugin_result(r, d->plugins.items[i]);
+    if (!p)
+      continue;
+    char *list = p->status == MG_PLUGIN_OK                                        ? ran_names
+                 : p->status == MG_PLUGIN_ERROR || p->status == MG_PLUGIN_TIMEOUT ? error_names
+                                                                                  : NULL;
+    if (!list)
+      continue;
+    size_t n = strlen(list);
+    snprintf(list + n, sizeof ran_names - n, "%s%s", n ? ", " : "", p->name);
+    if (p->status == MG_PLUGIN_OK) {
+      ran++;
+      mg_strlist_add(&c->evidence, p->name);
+    } else {
+      errored++;
+    }
+  }
+  json_t *att = s->pkg.desc.attestations ? json_object_get(s->pkg.desc.attestations, d->id) : NULL;
+  if (att)
+    c->attestation = json_incref(att);
+  char note[1400];
+  if (failing) {
+    c->status = MG_CONTROL_FAIL;
+    snprintf(note, sizeof note, "%zu finding(s) at or above %s", failing,
+             mg_severity_name(r->fail_on));
+  } else if (facts_fail) {
+    c->status = MG_CONTROL_FAIL;
+    snprintf(note, sizeof note, "%s", fact_note);
+  } else if (errored && !ran && !facts_pass) {
+    c->status = MG_CONTROL_ERROR;
+    snprintf(note, sizeof note, "evidence plugin(s) failed: %s", error_names);
+  } else if (ran || facts_pass) {
+    c->status = MG_CONTROL_PASS;
+    if (ran && fact_note)
+      snprintf(note, sizeof note, "evidenced by %s; %s", ran_names, fact_note);
+    else if (ran)
+      snprintf(note, sizeof note, "evidenced by %s%s", ran_names,
+               below ? " (findings below the failing severity)" : "");
+    else
+      snprintf(note, sizeof note, "%s", fact_note);
+  } else if (att && d->attestable) {
+    c->status = MG_CONTROL_ATTESTED;
+    mg_strlist_add(&c->evidence, "attestation");
+    snprintf(note, sizeof note, "attested by %.200s on %.40s",
+             json_string_value(json_object_get(att, "by")),
+             json_string_value(json_object_get(att, "date")));
+  } else {
+    c->status = MG_CONTROL_NOT_EVALUATED;
+    snprintf(note, sizeof note, "%s%s%s%s", inconclusive ? inconclusive : "",
+             inconclusive ? ". " : "", d->how,
+             att && !d->attestable ? " (an attestation cannot stand in for this control)" : "");
+  }
+  c->note = strdup(note);
+  for (size_t i = 0; i < s->rules.policy.n_required; i++) {
+    const mg_requirement *q = &s->rules.policy.required[i];
+    if (strcmp(q->control, d->id))
+      continue;
+    c->required = q->when == MG_REQUIRE_ALWAYS ||
+                  (q->when == MG_REQUIRE_REGISTRY && cfg->registry) ||
+                  (q->when == MG_REQUIRE_SCAN && cfg->run_plugins);
+  }
+  c->attestable = d->attestable;
+}
+
+/* Attestations for controls the checklist does not have are kept as info. */
+static void unknown_attestations(mg_scan *s) {
+  const char *id;
+  json_t *v;
+  json_object_foreach(s->pkg.desc.attestations, id, v) {
+    if (mg_rules_control(&s->rules, id))
+      continue;
+    char title[200];
+    snprintf(title, sizeof title, "Attestation for unknown control %.60s", id);
+    mg_finding f = MG_FINDING_INIT;
+    f.severity = MG_SEV_INFO;
+    f.rule = "descriptor.unknown-control";
+    f.title = title;
+    f.message = "modelgate.json attests a control id the checklist does not define; it was "
+                "ignored.";
+    f.artifact = MG_DESCRIPTOR_NAME;
+    mg_results_add_finding(&s->results, "core", &f, NULL, NULL, NULL);
+  }
+}
+
+/* The ATLAS entries the document refers to, named from the catalog. */
+static int collect_atlas(mg_scan *s) {
+  mg_results *r = &s->results;
+  mg_strlist ids = {0};
+  for (size_t i = 0; i < r->n_findings; i++) {
+    const mg_result_finding *f = &r->findings[i];
+    for (size_t k = 0; k < f->atlas.count + f->mitigations.count; k++) {
+      const char *id =
+          k < f->atlas.count ? f->atlas.items[k] : f->mitigations.items[k - f->atlas.count];
+      if (!mg_strlist_has(&ids, id))
+        mg_strlist_add(&ids, id);
+    }
+  }
+  for (size_t i = 0; i < r->n_controls; i++) {
+    const mg_result_control *c = &r->controls[i];
+    for (size_t k = 0; k < c->atlas.count + c->mitigations.count; k++) {
+      const char *id =
+          k < c->atlas.count ? c->atlas.items[k] : c->mitigations.items[k - c->atlas.count];
+      if (!mg_strlist_has(&ids, id))
+        mg_strlist_add(&ids, id);
+    }
+  }
+  r->atlas = calloc(ids.count ? ids.count : 1, sizeof *r->atlas);
+  if (!r->atlas) {
+    mg_strlist_free(&ids);
+    return MG_ERR_NOMEM;
+  }
+  for (size_t i = 0; i < ids.count; i++) {
+    const mg_atlas_entry *e = mg_rules_atlas(&s->rules, ids.items[i]);
+    mg_result_atlas *a = &r->atlas[r->n_atlas++];
+    int mit = !strncmp(ids.items[i], "AML.M", 5);
+    char url[160];
+    snprintf(url, sizeof url, "https://atlas.mitre.org/%s/%.40s",
+             mit ? "mitigations" : "techniques", ids.items[i]);
+    a->id = strdup(ids.items[i]);
+    a->name = strdup(e ? e->name : "(not in modelgate's ATLAS catalog)");
+    a->url = strdup(e ? e->url : url);
+    a->is_mitigation = e ? e->is_mitigation : mit;
+  }
+  mg_strlist_free(&ids);
+  free(r->atlas_version);
+  r->atlas_version = s->rules.atlas_version ? strdup(s->rules.atlas_version) : NULL;
+  return MG_OK;
+}
+
+int mg_scan_checklist(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
+  mg_results *r = &s->results;
+  if (r->n_controls)
+    return MG_OK;
+  int rc = s->rules.policy.correlate ? mg_correlate(r, &s->rules.policy) : MG_OK;
+  if (!rc && s->pkg.desc.present) {
+    rc = check_provenance(s);
+    if (!rc)
+      rc = check_dp_sgd(s);
+    unknown_attestations(s);
+  }
+  r->controls =
+      rc ? NULL : calloc(s->rules.n_controls ? s->rules.n_controls : 1, sizeof *r->controls);
+  if (!rc && !r->controls)
+    rc = MG_ERR_NOMEM;
+  for (size_t i = 0; !rc && i < s->rules.n_controls; i++) {
+    const mg_control_def *d = &s->rules.controls[i];
+    mg_result_control *c = &r->controls[r->n_controls++];
+    c->id = strdup(d->id);
+    c->section = strdup(d->section_title);
+    c->title = strdup(d->title);
+    c->text = strdup(d->text ? d->text : "");
+    for (size_t k = 0; k < d->atlas.count; k++)
+      mg_strlist_add(&c->atlas, d->atlas.items[k]);
+    for (size_t k = 0; k < d->mitigations.count; k++)
+      mg_strlist_add(&c->mitigations, d->mitigations.items[k]);
+    evaluate(s, d, c, cfg);
+  }
+  if (!rc)
+    rc = collect_atlas(s);
+  if (rc)
+    return mg_fail(err, rc, "checklist: out of memory");
+  return MG_OK;
+}

@@ -1,0 +1,96 @@
+/* The correlation rule. A finding takes part when it names a class
+ * (label >= 0), comes from a plugin (not the core) and is at least low:
+ * info findings are per-class statistics, not accusations. For each pair of
+ * participants from different plugins about the same class:
+ *   - rows shared (|A n B| / min(|A|, |B|) >= min-overlap, same dataset):
+ *     both are raised to raise-to;
+ *   - otherwise: both are raised to class-raise-to.
+ * A class needs min-plugins distinct plugins to count as corroborated.
+ * Severities only go up, and the finding records why. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "correlate.h"
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Shared rows over the smaller set; both index arrays sorted. */
+static double overlap(const mg_result_finding *a, const mg_result_finding *b) {
+  if (!a->n_indices || !b->n_indices || !a->dataset || !b->dataset ||
+      strcmp(a->dataset, b->dataset))
+    return 0.0;
+  size_t i = 0, j = 0, shared = 0;
+  while (i < a->n_indices && j < b->n_indices) {
+    if (a->indices[i] == b->indices[j])
+      shared++, i++, j++;
+    else if (a->indices[i] < b->indices[j])
+      i++;
+    else
+      j++;
+  }
+  size_t smaller = a->n_indices < b->n_indices ? a->n_indices : b->n_indices;
+  return (double)shared / (double)smaller;
+}
+
+static int participates(const mg_result_finding *f) {
+  return f->label >= 0 && strcmp(f->plugin, "core") && f->severity >= MG_SEV_LOW;
+}
+
+static void raise_to(mg_result_finding *f, mg_severity to, const mg_result_finding *other,
+                     double shared) {
+  if (f->severity >= to)
+    return;
+  f->severity = to;
+  char why[400];
+  if (shared > 0)
+    snprintf(
+        why, sizeof why,
+        "raised from %s to %s: %s (%s) implicates the same class %d and %.0f%% of the same rows",
+        mg_severity_name(f->reported), mg_severity_name(to), other->plugin, other->id, f->label,
+        shared * 100.0);
+  else
+    snprintf(why, sizeof why, "raised from %s to %s: %s (%s) independently implicates class %d",
+             mg_severity_name(f->reported), mg_severity_name(to), other->plugin, other->id,
+             f->label);
+  free(f->correlation);
+  f->correlation = strdup(why);
+}
+
+int mg_correlate(mg_results *r, const mg_policy *policy) {
+  for (size_t i = 0; i < r->n_findings; i++)
+    if (r->findings[i].n_indices > 1)
+      qsort(r->findings[i].indices, r->findings[i].n_indices, sizeof(uint64_t), cmp_u64);
+  for (size_t i = 0; i < r->n_findings; i++) {
+    mg_result_finding *a = &r->findings[i];
+    if (!participates(a))
+      continue;
+    /* Distinct plugins implicating this class. */
+    mg_strlist plugins = {0};
+    for (size_t j = 0; j < r->n_findings; j++) {
+      const mg_result_finding *b = &r->findings[j];
+      if (participates(b) && b->label == a->label && !mg_strlist_has(&plugins, b->plugin))
+        mg_strlist_add(&plugins, b->plugin);
+    }
+    size_t agreeing = plugins.count;
+    mg_strlist_free(&plugins);
+    if (agreeing < policy->min_plugins)
+      continue;
+    for (size_t j = 0; j < r->n_findings; j++) {
+      mg_result_finding *b = &r->findings[j];
+      if (j == i || !participates(b) || b->label != a->label || !strcmp(a->plugin, b->plugin))
+        continue;
+      double shared = overlap(a, b);
+      if (shared >= policy->min_overlap && shared > 0)
+        raise_to(a, policy->raise_to, b, shared);
+      else
+        raise_to(a, policy->class_raise_to, b, 0.0);
+    }
+  }
+  return MG_OK;
+}

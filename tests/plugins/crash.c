@@ -1,0 +1,31 @@
+/* Test plugin that emits a finding and then dereferences NULL. */
+#include <modelgate/modelgate.h>
+
+static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
+  (void)state;
+  mg_finding f = MG_FINDING_INIT;
+  f.severity = MG_SEV_LOW;
+  f.rule = "before-crash";
+  f.title = "mgtest-crash is about to crash";
+  svc->emit(ctx, &f);
+  volatile int *p = (volatile int *)(svc->file_count(ctx) > 1000000 ? ctx : 0);
+  return *p; /* SIGSEGV */
+}
+
+static const mg_plugin plugin = {
+    MG_PLUGIN_HEADER,
+    "mgtest-crash",
+    "1.0",
+    "Test plugin that crashes",
+    MG_NEED_FILES,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    run,
+    NULL,
+};
+
+const mg_plugin *mg_plugin_entry(void) {
+  return &plugin;
+}

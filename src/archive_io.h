@@ -6,7 +6,9 @@
 
 struct archive;
 
-/* A reader for every compression filter and every archive format except
+/* Enables the compression filters libarchive implements in-process. */
+void mg_archive_support_filters(struct archive *a);
+/* A reader for those filters and every archive format except
  * mtree (whose entries can name files on the host) and raw. NULL on OOM. */
 struct archive *mg_archive_reader_new(void);
 /* libarchive's last error for a, never NULL. */

@@ -43,7 +43,9 @@ int mg_idx_parse_header(const uint8_t *buf, size_t len, const char *name, mg_arr
 typedef struct mg_dataset mg_dataset;
 
 /* inputs (and labels, may be NULL) are absolute paths inside the workspace;
- * cache_dir is a workspace directory for decompressed copies. */
+ * cache_dir is a workspace directory for decompressed copies (NULL:
+ * decompress into memory). Checks shapes, counts, labels and float values
+ * once, here; *out is NULL on failure. */
 int mg_dataset_open(const char *inputs, const char *labels, const char *cache_dir,
                     const mg_limits *lim, mg_dataset **out, mg_err *err);
 void mg_dataset_close(mg_dataset *d);
@@ -67,7 +69,8 @@ int mg_dataset_read(const mg_dataset *d, uint64_t first, uint64_t count, float s
 /* Writes a float32 C-order NPY (format 1.0), atomically. */
 int mg_npy_write_f32(const char *path, const float *data, uint32_t ndim, const uint64_t *dims,
                      mg_err *err);
-/* Reads a whole NPY/IDX array as float32 (for `modelgate model run`). */
+/* Reads a whole NPY/IDX array as float32 (for `modelgate model run`),
+ * decompressing in memory within dataset-bytes; free() *data. */
 int mg_array_load_f32(const char *path, const mg_limits *lim, float **data, mg_array_header *h,
                       mg_err *err);
 

@@ -2,6 +2,7 @@
 # plugin is a libtool module built as plugins/<name>.la (so all of them land
 # in plugins/.libs/ for the tests), linked with $(MG_PLUGIN_LINK) and using
 # only the public ABI in include/modelgate/.
+include $(srcdir)/plugins/common/local.mk
 include $(srcdir)/plugins/pickle-code/local.mk
 include $(srcdir)/plugins/onnx-integrity/local.mk
 include $(srcdir)/plugins/package-anomaly/local.mk

@@ -1,0 +1,54 @@
+/* Softmax, entropy and cross-entropy, in double where it matters. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "mgd.h"
+
+double mgd_softmax(float *row, size_t k) {
+  float m = row[0];
+  for (size_t i = 1; i < k; i++)
+    if (row[i] > m)
+      m = row[i];
+  double s = 0;
+  for (size_t i = 0; i < k; i++)
+    s += exp((double)row[i] - m);
+  double lse = m + log(s);
+  for (size_t i = 0; i < k; i++)
+    row[i] = (float)exp((double)row[i] - lse);
+  return lse;
+}
+
+double mgd_entropy(const float *p, size_t k) {
+  double h = 0;
+  for (size_t i = 0; i < k; i++)
+    if (p[i] > 0)
+      h -= (double)p[i] * log((double)p[i]);
+  return h;
+}
+
+double mgd_cross_entropy(const float *logits, size_t k, int32_t target) {
+  float m = logits[0];
+  for (size_t i = 1; i < k; i++)
+    if (logits[i] > m)
+      m = logits[i];
+  double s = 0;
+  for (size_t i = 0; i < k; i++)
+    s += exp((double)logits[i] - m);
+  return m + log(s) - (double)logits[target];
+}
+
+void mgd_class_name(const mg_services *svc, mg_plugin_ctx *ctx, int32_t label, char *buf,
+                    size_t len) {
+  const char *text = svc->descriptor_json(ctx);
+  json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
+  const char *name = json_string_value(
+      json_array_get(json_object_get(doc, "classes"), (size_t)(label < 0 ? 0 : label)));
+  if (name && label >= 0)
+    snprintf(buf, len, "class %d (%s)", label, name);
+  else
+    snprintf(buf, len, "class %d", label);
+  json_decref(doc);
+}

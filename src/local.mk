@@ -4,6 +4,7 @@ libmgcore_la_SOURCES += \
 	src/limits.c src/limits.h \
 	src/path.c src/path.h \
 	src/sha256.c src/sha256.h \
+	src/hash_worker.c src/hash_worker.h \
 	src/signals.c src/signals.h \
 	src/workspace.c src/workspace.h \
 	src/progress.c src/progress.h \
@@ -39,3 +40,4 @@ libmgcore_la_SOURCES += \
 	src/report_sarif.c
 
 modelgate_SOURCES += src/main.c src/cli.h src/cli_scan.c src/cli_registry.c src/cli_plugins.c
+dist_man_MANS += man/modelgate.1

@@ -32,6 +32,6 @@ void mg_log_error(const char *fmt, ...) MG_FMT(1, 2);
 void mg_log_warn(const char *fmt, ...) MG_FMT(1, 2);
 void mg_log_info(const char *fmt, ...) MG_FMT(1, 2);
 void mg_log_debug(const char *fmt, ...) MG_FMT(1, 2);
-void mg_log_v(int level, const char *prefix, const char *fmt, va_list ap);
+void mg_log_v(int level, const char *prefix, const char *fmt, va_list ap) MG_FMT(3, 0);
 
 #endif

@@ -235,7 +235,7 @@ static int prepare_package_dataset(mg_host_env *env, int which, const mg_file *i
 }
 
 int mg_env_prepare(mg_host_env *env, mg_scan *s, const mg_scan_config *cfg, const char *rules_dir,
-                   mg_err *err) {
+                   uint32_t needs, mg_err *err) {
   memset(env, 0, sizeof *env);
   env->cfg = cfg;
   env->scan = s;
@@ -246,14 +246,17 @@ int mg_env_prepare(mg_host_env *env, mg_scan *s, const mg_scan_config *cfg, cons
   env->data[MG_ENV_REFERENCE].name = MG_DATASET_REFERENCE;
   env->data[MG_ENV_INPUTS].name = MG_DATASET_INPUTS;
   /* Each step records its own problem; the first becomes the scan error. */
-  int first = prepare_model(env, err);
-  int rc =
-      prepare_package_dataset(env, MG_ENV_TRAIN, s->pkg.train_inputs, s->pkg.train_labels, err);
+  int first = needs & MG_NEED_MODEL ? prepare_model(env, err) : MG_OK;
+  int rc = needs & MG_NEED_TRAIN ? prepare_package_dataset(env, MG_ENV_TRAIN, s->pkg.train_inputs,
+                                                           s->pkg.train_labels, err)
+                                 : MG_OK;
   first = first ? first : rc;
-  rc = prepare_package_dataset(env, MG_ENV_REFERENCE, s->pkg.reference_inputs,
-                               s->pkg.reference_labels, err);
+  rc = needs & MG_NEED_REFERENCE
+           ? prepare_package_dataset(env, MG_ENV_REFERENCE, s->pkg.reference_inputs,
+                                     s->pkg.reference_labels, err)
+           : MG_OK;
   first = first ? first : rc;
-  if (cfg->inputs) {
+  if (cfg->inputs && (needs & MG_NEED_MODEL)) {
     rc = prepare_dataset(env, &env->data[MG_ENV_INPUTS], cfg->inputs, NULL, cfg->inputs, NULL, err);
     first = first ? first : rc;
   }

@@ -38,12 +38,13 @@ typedef struct mg_host_env {
   char seed_text[32];
 } mg_host_env;
 
-/* Opens datasets and loads the model. Problems with the package's own
+/* Opens the datasets and loads the model that `needs` (the union of the
+ * selected plugins' needs) calls for. Problems with the package's own
  * files (malformed dataset, model the runtime cannot load, shapes that do
  * not fit) are recorded per item and reported through err as the scan's
  * error, but preparation goes on so unaffected plugins still run. */
 int mg_env_prepare(mg_host_env *env, mg_scan *s, const mg_scan_config *cfg, const char *rules_dir,
-                   mg_err *err);
+                   uint32_t needs, mg_err *err);
 void mg_env_free(mg_host_env *env);
 /* The dataset by plugin-facing name, or NULL. */
 mg_env_dataset *mg_env_dataset_by_name(mg_host_env *env, const char *name);

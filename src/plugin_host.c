@@ -306,15 +306,21 @@ int mg_scan_plugins(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
     return rc;
   }
   size_t selected = 0;
-  for (size_t i = 0; i < set.count; i++)
-    selected += !((cfg->only && !listed(cfg->only, set.items[i].desc->name)) ||
-                  listed(cfg->skip, set.items[i].desc->name));
+  uint32_t needs = 0;
+  for (size_t i = 0; i < set.count; i++) {
+    const mg_plugin *d = set.items[i].desc;
+    if ((cfg->only && !listed(cfg->only, d->name)) || listed(cfg->skip, d->name))
+      continue;
+    selected++;
+    needs |= d->needs;
+  }
   mg_host_env env;
   memset(&env, 0, sizeof env);
   mg_err env_err;
   mg_err_clear(&env_err);
-  int env_rc =
-      selected ? mg_env_prepare(&env, s, cfg, mg_paths_rules(cfg->rules_dir), &env_err) : MG_OK;
+  int env_rc = selected
+                   ? mg_env_prepare(&env, s, cfg, mg_paths_rules(cfg->rules_dir), needs, &env_err)
+                   : MG_OK;
   for (size_t i = 0; !rc && i < set.count; i++) {
     const mg_loaded_plugin *lp = &set.items[i];
     const mg_plugin *d = lp->desc;

@@ -34,6 +34,7 @@ static void send_json(mg_plugin_ctx *ctx, uint8_t type, json_t *obj) {
   json_decref(obj);
 }
 
+static void svc_log(mg_plugin_ctx *ctx, mg_log_level level, const char *fmt, ...) MG_FMT(3, 4);
 static void svc_log(mg_plugin_ctx *ctx, mg_log_level level, const char *fmt, ...) {
   char msg[2048];
   msg[0] = (char)(level > MG_LOG_DEBUG ? MG_LOG_DEBUG : level);

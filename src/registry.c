@@ -214,6 +214,18 @@ static int load_sha256sum(mg_registry *reg, char *text, mg_err *err) {
   return MG_OK;
 }
 
+int mg_registry_parse(mg_registry *reg, char *text, size_t len, mg_err *err) {
+  if (memchr(text, '\0', len))
+    return mg_fail(err, MG_ERR_FORMAT, "%s: contains NUL bytes (not a registry)", reg->path);
+  const char *p = text;
+  while (isspace((unsigned char)*p))
+    p++;
+  if (*p == '{')
+    return load_json(reg, text, len, err);
+  reg->is_sha256sum = 1;
+  return load_sha256sum(reg, text, err);
+}
+
 int mg_registry_load(mg_registry *reg, const char *path, const mg_limits *lim, int create,
                      mg_err *err) {
   mg_registry_init(reg);
@@ -243,21 +255,8 @@ int mg_registry_load(mg_registry *reg, const char *path, const mg_limits *lim, i
     text[len] = '\0';
   }
   fclose(fp);
-  if (!rc) {
-    if (memchr(text, '\0', len))
-      rc = mg_fail(err, MG_ERR_FORMAT, "%s: contains NUL bytes (not a registry)", path);
-    else {
-      const char *p = text;
-      while (isspace((unsigned char)*p))
-        p++;
-      if (*p == '{')
-        rc = load_json(reg, text, len, err);
-      else {
-        reg->is_sha256sum = 1;
-        rc = load_sha256sum(reg, text, err);
-      }
-    }
-  }
+  if (!rc)
+    rc = mg_registry_parse(reg, text, len, err);
   free(text);
   return rc;
 }

@@ -50,6 +50,10 @@ void mg_registry_free(mg_registry *reg);
 int mg_registry_load(mg_registry *reg, const char *path, const mg_limits *lim, int create,
                      mg_err *err);
 
+/* Parses len bytes of text (NUL-terminated at text[len], modified in
+ * place); reg->path must name the source for messages. For the fuzzer. */
+int mg_registry_parse(mg_registry *reg, char *text, size_t len, mg_err *err);
+
 /* Entries by digest (lowercase hex) or by name; NULL when none. `from`
  * continues a search after a previous hit (NULL to start). */
 const mg_artifact *mg_registry_by_digest(const mg_registry *reg, const char *sha256,

@@ -21,6 +21,7 @@
 #include <archive_entry.h>
 
 #include "archive_io.h"
+#include "hash_worker.h"
 #include "nested.h"
 #include "path.h"
 #include "progress.h"
@@ -50,6 +51,8 @@ typedef struct unpack_ctx {
   uint64_t in_bytes;
   mg_sha256 raw;
   int raw_hashing; /* 0 once a seek made the running digest meaningless */
+  /* Digests run on these threads, overlapping the reads and writes. */
+  mg_hash_worker raw_worker, entry_worker;
   /* Root detection: the first component shared by every entry. */
   char *root;
   int single_root;
@@ -218,20 +221,23 @@ static int sink_put(unpack_ctx *c, sink *s, const void *data, size_t len) {
     return rc;
   if (s->fd < 0)
     return MG_OK;
-  if ((rc = mg_sha256_update(&s->hash, data, len, c->err)))
-    return rc;
+  /* Hash on the worker while this thread writes the same block. */
+  mg_hash_worker_submit(&c->entry_worker, &s->hash, data, len);
   const unsigned char *p = data;
-  while (len) {
+  while (len && !rc) {
     ssize_t n = write(s->fd, p, len);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
-      return mg_fail(c->err, MG_ERR_IO, "workspace: writing '%.400s': %s", s->name,
-                     strerror(errno));
-    p += n;
-    len -= (size_t)n;
+      rc = mg_fail(c->err, MG_ERR_IO, "workspace: writing '%.400s': %s", s->name, strerror(errno));
+    else {
+      p += n;
+      len -= (size_t)n;
+    }
   }
-  return MG_OK;
+  if (mg_hash_worker_wait(&c->entry_worker) && !rc)
+    rc = mg_fail(c->err, MG_ERR_CRYPTO, "SHA-256: EVP_DigestUpdate failed");
+  return rc;
 }
 
 static int sink_zeros(unpack_ctx *c, sink *s, uint64_t n) {
@@ -300,6 +306,9 @@ static int sink_close(unpack_ctx *c, sink *s, char **normal, uint32_t mode, int 
 
 static la_ssize_t raw_read(struct archive *a, void *user, const void **buf) {
   unpack_ctx *c = user;
+  /* libarchive is done with the previous buffer; so must the hasher be. */
+  if (mg_hash_worker_wait(&c->raw_worker))
+    c->raw_hashing = 0;
   for (;;) {
     if (mg_interrupted()) {
       archive_set_error(a, EINTR, "interrupted");
@@ -317,8 +326,8 @@ static la_ssize_t raw_read(struct archive *a, void *user, const void **buf) {
     off_t pos = lseek(c->fd, 0, SEEK_CUR);
     if (pos > 0 && (uint64_t)pos > c->in_bytes)
       c->in_bytes = (uint64_t)pos;
-    if (c->raw_hashing && n > 0 && mg_sha256_update(&c->raw, c->buf, (size_t)n, NULL))
-      c->raw_hashing = 0;
+    if (c->raw_hashing && n > 0)
+      mg_hash_worker_submit(&c->raw_worker, &c->raw, c->buf, (size_t)n);
     mg_progress_update(&c->progress, c->in_bytes);
     *buf = c->buf;
     return n;
@@ -492,6 +501,8 @@ static int unpack_archive(unpack_ctx *c, const char *package) {
   }
 done:
   archive_read_free(a);
+  if (mg_hash_worker_wait(&c->raw_worker))
+    c->raw_hashing = 0;
   mg_progress_end(&c->progress);
   if (!rc && c->raw_hashing)
     rc = mg_sha256_final(&c->raw, c->inv->sha256, c->err);
@@ -701,7 +712,12 @@ int mg_unpack(const char *package, mg_workspace *ws, const mg_limits *lim, mg_in
   if (stat(package, &st) != 0)
     return mg_fail(err, MG_ERR_IO, "%s: %s", package, strerror(errno));
   inv->is_directory = S_ISDIR(st.st_mode);
+  /* Without threads the workers hash inline: slower, still correct. */
+  if (mg_hash_worker_start(&c.raw_worker) || mg_hash_worker_start(&c.entry_worker))
+    mg_log_debug("hash worker threads unavailable; hashing inline");
   int rc = inv->is_directory ? unpack_directory(&c, package) : unpack_archive(&c, package);
+  mg_hash_worker_stop(&c.raw_worker);
+  mg_hash_worker_stop(&c.entry_worker);
   tdestroy(c.seen, free_seen);
   if (!rc)
     rc = assign_paths(&c);

@@ -209,14 +209,11 @@ static void unknown_attestations(mg_scan *s) {
       continue;
     char title[200];
     snprintf(title, sizeof title, "Attestation for unknown control %.60s", id);
-    mg_finding f = MG_FINDING_INIT;
-    f.severity = MG_SEV_INFO;
-    f.rule = "descriptor.unknown-control";
-    f.title = title;
-    f.message = "modelgate.json attests a control id the checklist does not define; it was "
-                "ignored.";
-    f.artifact = MG_DESCRIPTOR_NAME;
-    mg_results_add_finding(&s->results, "core", &f, NULL, NULL, NULL);
+    mg_results_add_core(&s->results, MG_SEV_INFO, "descriptor.unknown-control", MG_DESCRIPTOR_NAME,
+                        title,
+                        "modelgate.json attests a control id the checklist does not define; it "
+                        "was ignored.",
+                        NULL, NULL, NULL, NULL);
   }
 }
 

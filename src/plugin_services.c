@@ -346,11 +346,9 @@ static int svc_model_forward(mg_plugin_ctx *ctx, const float *x, size_t n, float
                              const char *layer, float *features) {
   if (!ctx->env->model)
     return MG_ERR_NOT_FOUND;
-  if (!x)
-    return MG_ERR_ARGS;
-  float *in = normalised(ctx, x, n);
+  float *in = x ? normalised(ctx, x, n) : NULL;
   if (!in)
-    return MG_ERR_NOMEM;
+    return x ? MG_ERR_NOMEM : MG_ERR_ARGS;
   mg_err err;
   mg_err_clear(&err);
   int rc = mg_model_forward(ctx->env->model, in, n, logits, layer, features, &err);
@@ -364,11 +362,11 @@ static int svc_model_input_grad(mg_plugin_ctx *ctx, const float *x, size_t n,
                                 float *logits, float *grad) {
   if (!ctx->env->model)
     return MG_ERR_NOT_FOUND;
-  if (!x || !grad || (!targets && !dlogits))
+  if (!grad || (!targets && !dlogits))
     return MG_ERR_ARGS;
-  float *in = normalised(ctx, x, n);
+  float *in = x ? normalised(ctx, x, n) : NULL;
   if (!in)
-    return MG_ERR_NOMEM;
+    return x ? MG_ERR_NOMEM : MG_ERR_ARGS;
   mg_err err;
   mg_err_clear(&err);
   int rc = mg_model_input_grad(ctx->env->model, in, n, targets, dlogits, loss, logits, grad, &err);

@@ -31,21 +31,8 @@ static int emit(mg_results *r, mg_severity sev, const char *rule, const char *ar
                 const char *technique, const char *const *controls, const char *title,
                 const char *message, json_t *evidence) {
   const char *atlas[] = {technique, NULL};
-  mg_finding f = MG_FINDING_INIT;
-  f.severity = sev;
-  f.rule = rule;
-  f.title = title;
-  f.message = message;
-  f.artifact = artifact;
-  f.atlas = atlas;
-  f.mitigations = mitigations;
-  f.controls = controls;
-  char *ev = evidence ? json_dumps(evidence, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-  f.evidence_json = ev;
-  mg_result_finding *out = mg_results_add_finding(r, "core", &f, NULL, NULL, NULL);
-  free(ev);
-  json_decref(evidence);
-  return out ? MG_OK : MG_ERR_NOMEM;
+  return mg_results_add_core(r, sev, rule, artifact, title, message, atlas, mitigations, controls,
+                             evidence);
 }
 
 /* The entry for this file: by digest (revoked wins), else by name. */

@@ -236,6 +236,27 @@ mg_result_finding *mg_results_add_finding(mg_results *r, const char *plugin, con
   return out;
 }
 
+int mg_results_add_core(mg_results *r, mg_severity sev, const char *rule, const char *artifact,
+                        const char *title, const char *message, const char *const *atlas,
+                        const char *const *mitigations, const char *const *controls,
+                        json_t *evidence) {
+  mg_finding f = MG_FINDING_INIT;
+  f.severity = sev;
+  f.rule = rule;
+  f.title = title;
+  f.message = message;
+  f.artifact = artifact;
+  f.atlas = atlas;
+  f.mitigations = mitigations;
+  f.controls = controls;
+  char *ev = evidence ? json_dumps(evidence, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  f.evidence_json = ev;
+  mg_result_finding *out = mg_results_add_finding(r, "core", &f, NULL, NULL, NULL);
+  free(ev);
+  json_decref(evidence);
+  return out ? MG_OK : MG_ERR_NOMEM;
+}
+
 mg_result_plugin *mg_results_add_plugin(mg_results *r, const char *name, const char *version,
                                         const char *description) {
   if (r->n_plugins == r->cap_plugins) {

@@ -156,6 +156,11 @@ mg_result_finding *mg_results_add_finding(mg_results *r, const char *plugin, con
                                           const char *const *default_atlas,
                                           const char *const *default_mitigations,
                                           const char *const *default_controls);
+/* A finding of the core itself (plugin "core"); evidence is taken over. */
+int mg_results_add_core(mg_results *r, mg_severity sev, const char *rule, const char *artifact,
+                        const char *title, const char *message, const char *const *atlas,
+                        const char *const *mitigations, const char *const *controls,
+                        json_t *evidence);
 mg_result_plugin *mg_results_add_plugin(mg_results *r, const char *name, const char *version,
                                         const char *description);
 mg_result_plugin *mg_results_find_plugin(mg_results *r, const char *name);

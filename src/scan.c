@@ -28,21 +28,6 @@ void mg_scan_config_default(mg_scan_config *cfg) {
   cfg->mem_limit = 16 * MG_GIB;
 }
 
-static int add_core_finding(mg_results *r, mg_severity sev, const char *rule, const char *artifact,
-                            const char *title, const char *message, const char *const *atlas,
-                            const char *const *mitigations, const char *const *controls) {
-  mg_finding f = MG_FINDING_INIT;
-  f.severity = sev;
-  f.rule = rule;
-  f.title = title;
-  f.message = message;
-  f.artifact = artifact;
-  f.atlas = atlas;
-  f.mitigations = mitigations;
-  f.controls = controls;
-  return mg_results_add_finding(r, "core", &f, NULL, NULL, NULL) ? MG_OK : MG_ERR_NOMEM;
-}
-
 /* Mirrors the inventory into the results (borrowed strings). */
 static int record_files(mg_scan *s) {
   mg_results *r = &s->results;
@@ -79,8 +64,8 @@ static int record_refusals(mg_scan *s, mg_err *err) {
     snprintf(title, sizeof title, "Unsafe entry refused: %.600s", inv->refused[i].name);
     snprintf(msg, sizeof msg, "%.600s: entry '%.300s' was not unpacked: %.400s", inv->name,
              inv->refused[i].name, inv->refused[i].reason);
-    add_core_finding(&s->results, MG_SEV_CRITICAL, "package.unsafe-entry", inv->refused[i].name,
-                     title, msg, atlas, mitigations, NULL);
+    mg_results_add_core(&s->results, MG_SEV_CRITICAL, "package.unsafe-entry", inv->refused[i].name,
+                        title, msg, atlas, mitigations, NULL, NULL);
   }
   return mg_fail(err, MG_ERR_UNSAFE, "%s: %zu unsafe entr%s refused (first: '%s': %s)", inv->name,
                  inv->n_refused, inv->n_refused == 1 ? "y" : "ies", inv->refused[0].name,
@@ -95,8 +80,8 @@ static void record_unknown_keys(mg_scan *s) {
     snprintf(msg, sizeof msg,
              "%s has a top-level key modelgate does not use ('%.200s'); it was kept and ignored.",
              MG_DESCRIPTOR_NAME, d->unknown_keys[i]);
-    add_core_finding(&s->results, MG_SEV_INFO, "descriptor.unknown-key", MG_DESCRIPTOR_NAME, title,
-                     msg, NULL, NULL, NULL);
+    mg_results_add_core(&s->results, MG_SEV_INFO, "descriptor.unknown-key", MG_DESCRIPTOR_NAME,
+                        title, msg, NULL, NULL, NULL, NULL);
   }
 }
 
@@ -131,9 +116,9 @@ static int check_signature(mg_scan *s, const mg_scan_config *cfg) {
   char note[1100];
   snprintf(note, sizeof note, "failed: %s", err.msg);
   s->results.registry_signature = strdup(note);
-  add_core_finding(&s->results, MG_SEV_CRITICAL, "registry.signature", NULL,
-                   "The registry's signature does not verify", err.msg, atlas, mitigations,
-                   controls);
+  mg_results_add_core(&s->results, MG_SEV_CRITICAL, "registry.signature", NULL,
+                      "The registry's signature does not verify", err.msg, atlas, mitigations,
+                      controls, NULL);
   mg_results_add_fact(&s->results, "CTL-16", "registry", 0, note);
   return 0;
 }

@@ -7,11 +7,16 @@
 
 #include "mgd.h"
 
-double mgd_softmax(float *row, size_t k) {
+static float row_max(const float *row, size_t k) {
   float m = row[0];
   for (size_t i = 1; i < k; i++)
     if (row[i] > m)
       m = row[i];
+  return m;
+}
+
+double mgd_softmax(float *row, size_t k) {
+  float m = row_max(row, k);
   double s = 0;
   for (size_t i = 0; i < k; i++)
     s += exp((double)row[i] - m);
@@ -30,10 +35,7 @@ double mgd_entropy(const float *p, size_t k) {
 }
 
 double mgd_cross_entropy(const float *logits, size_t k, int32_t target) {
-  float m = logits[0];
-  for (size_t i = 1; i < k; i++)
-    if (logits[i] > m)
-      m = logits[i];
+  float m = row_max(logits, k);
   double s = 0;
   for (size_t i = 0; i < k; i++)
     s += exp((double)logits[i] - m);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "correlate.h"
 #include "results.h"
 
@@ -136,9 +137,5 @@ int main(void) {
   tcase_add_test(tc, three_plugins_needed_when_configured);
   tcase_add_test(tc, verdict_rules);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return mg_check_run(s);
 }

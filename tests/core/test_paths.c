@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "limits.h"
 #include "path.h"
 
@@ -26,9 +27,11 @@ static char *norm(const char *name, int *code, char *msg) {
 }
 
 START_TEST(accepts_and_normalises) {
-  static const char *cases[][2] = {
-      {"a/b.npy", "a/b.npy"}, {"./a//b/./c", "a/b/c"}, {"dir/", "dir"},
-      {"caf\xc3\xa9.onnx", "caf\xc3\xa9.onnx"}, {"..a/b..", "..a/b.."}};
+  static const char *cases[][2] = {{"a/b.npy", "a/b.npy"},
+                                   {"./a//b/./c", "a/b/c"},
+                                   {"dir/", "dir"},
+                                   {"caf\xc3\xa9.onnx", "caf\xc3\xa9.onnx"},
+                                   {"..a/b..", "..a/b.."}};
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     int code;
     char *out = norm(cases[i][0], &code, NULL);
@@ -40,14 +43,19 @@ START_TEST(accepts_and_normalises) {
 END_TEST
 
 START_TEST(refuses_escapes) {
-  static const char *cases[][2] = {
-      {"../x", "'..' component"},    {"a/../../x", "'..' component"},
-      {"/etc/passwd", "absolute path"}, {"C:evil", "drive-letter"},
-      {"a\\..\\x", "backslash"},      {"a\x01" "b", "control character"},
-      {"\xc0\xaf", "not valid UTF-8"}, /* overlong '/' */
-      {"\xed\xa0\x80", "not valid UTF-8"}, /* surrogate */
-      {"", "empty name"},             {".", "names no file"},
-      {"./", "names no file"}};
+  static const char *cases[][2] = {{"../x", "'..' component"},
+                                   {"a/../../x", "'..' component"},
+                                   {"/etc/passwd", "absolute path"},
+                                   {"C:evil", "drive-letter"},
+                                   {"a\\..\\x", "backslash"},
+                                   {"a\x01"
+                                    "b",
+                                    "control character"},
+                                   {"\xc0\xaf", "not valid UTF-8"},     /* overlong '/' */
+                                   {"\xed\xa0\x80", "not valid UTF-8"}, /* surrogate */
+                                   {"", "empty name"},
+                                   {".", "names no file"},
+                                   {"./", "names no file"}};
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     int code;
     char msg[1024];
@@ -89,8 +97,8 @@ START_TEST(limits_parse) {
   ck_assert_uint_eq(lim.value[MG_LIMIT_ENTRY_BYTES], 3u << 20);
   ck_assert_int_eq(mg_limits_set(&lim, "depth=0", &err), MG_OK);
   ck_assert_uint_eq(lim.value[MG_LIMIT_DEPTH], 0);
-  static const char *bad[] = {"nosuch=1", "depth", "depth=-1", "depth=1x", "ratio=",
-                              "total-bytes=99999999999999999999G"};
+  static const char *bad[] = {"nosuch=1", "depth",  "depth=-1",
+                              "depth=1x", "ratio=", "total-bytes=99999999999999999999G"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     mg_err_clear(&err);
     ck_assert_int_eq(mg_limits_set(&lim, bad[i], &err), MG_ERR_ARGS);
@@ -117,9 +125,5 @@ int main(void) {
   tcase_add_test(tc, fold_and_match);
   tcase_add_test(tc, limits_parse);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return mg_check_run(s);
 }

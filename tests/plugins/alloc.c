@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <modelgate/modelgate.h>
+#include "mgtest.h"
 
 static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
@@ -18,20 +18,4 @@ static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   return MG_OK;
 }
 
-static const mg_plugin plugin = {
-    MG_PLUGIN_HEADER,
-    "mgtest-alloc",
-    "1.0",
-    "Test plugin that allocates without bound",
-    MG_NEED_FILES,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    run,
-    NULL,
-};
-
-const mg_plugin *mg_plugin_entry(void) {
-  return &plugin;
-}
+MGTEST_PLUGIN("mgtest-alloc", "Test plugin that allocates without bound", MG_NEED_FILES, run)

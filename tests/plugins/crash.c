@@ -1,5 +1,5 @@
 /* Test plugin that emits a finding and then dereferences NULL. */
-#include <modelgate/modelgate.h>
+#include "mgtest.h"
 
 static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
@@ -12,20 +12,4 @@ static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   return *p; /* SIGSEGV */
 }
 
-static const mg_plugin plugin = {
-    MG_PLUGIN_HEADER,
-    "mgtest-crash",
-    "1.0",
-    "Test plugin that crashes",
-    MG_NEED_FILES,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    run,
-    NULL,
-};
-
-const mg_plugin *mg_plugin_entry(void) {
-  return &plugin;
-}
+MGTEST_PLUGIN("mgtest-crash", "Test plugin that crashes", MG_NEED_FILES, run)

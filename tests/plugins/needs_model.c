@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <modelgate/modelgate.h>
+#include "mgtest.h"
 
 static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
@@ -27,20 +27,4 @@ static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   return rc;
 }
 
-static const mg_plugin plugin = {
-    MG_PLUGIN_HEADER,
-    "mgtest-model",
-    "1.0",
-    "Test plugin that needs a model",
-    MG_NEED_MODEL | MG_NEED_TRAIN,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    run,
-    NULL,
-};
-
-const mg_plugin *mg_plugin_entry(void) {
-  return &plugin;
-}
+MGTEST_PLUGIN("mgtest-model", "Test plugin that needs a model", MG_NEED_MODEL | MG_NEED_TRAIN, run)

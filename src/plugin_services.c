@@ -207,6 +207,11 @@ static int svc_file_info(mg_plugin_ctx *ctx, size_t index, mg_file_info *info) {
   out.depth = f->depth;
   out.is_archive = (uint32_t)f->is_archive;
   out.mode = f->mode;
+  const mg_results *r = &ctx->env->scan->results;
+  if (r->registry_path)
+    out.flags |= MG_FILE_REGISTRY_CHECKED;
+  if (index < r->n_files && r->files[index].registry == MG_REG_APPROVED)
+    out.flags |= MG_FILE_REGISTERED;
   return copy_out(info, &out, sizeof out);
 }
 

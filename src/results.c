@@ -332,22 +332,21 @@ void mg_results_decide(mg_results *r) {
     r->verdict = MG_VERDICT_ERROR;
     return;
   }
-  int failed = mg_results_worst(r) >= (int)r->fail_on;
-  for (size_t i = 0; i < r->n_controls && !failed; i++) {
+  /* Evidence against the package fails the gate; missing evidence (a
+   * plugin that could not finish, a required control it would have
+   * evidenced) is an incomplete scan. The first wins over the second. */
+  int failed = mg_results_worst(r) >= (int)r->fail_on, incomplete = 0;
+  for (size_t i = 0; i < r->n_controls; i++) {
     const mg_result_control *c = &r->controls[i];
-    failed = c->status == MG_CONTROL_FAIL || (c->required && c->status != MG_CONTROL_PASS &&
-                                              !(c->attestable && c->status == MG_CONTROL_ATTESTED));
-  }
-  if (failed) {
-    r->verdict = MG_VERDICT_FAIL;
-    return;
+    int unmet = c->required && c->status != MG_CONTROL_PASS &&
+                !(c->attestable && c->status == MG_CONTROL_ATTESTED);
+    failed |= c->status == MG_CONTROL_FAIL || (unmet && c->status != MG_CONTROL_ERROR);
+    incomplete |= unmet && c->status == MG_CONTROL_ERROR;
   }
   for (size_t i = 0; i < r->n_plugins; i++)
-    if (r->plugins[i].status == MG_PLUGIN_ERROR || r->plugins[i].status == MG_PLUGIN_TIMEOUT) {
-      r->verdict = MG_VERDICT_ERROR;
-      return;
-    }
-  r->verdict = MG_VERDICT_PASS;
+    incomplete |=
+        r->plugins[i].status == MG_PLUGIN_ERROR || r->plugins[i].status == MG_PLUGIN_TIMEOUT;
+  r->verdict = failed ? MG_VERDICT_FAIL : incomplete ? MG_VERDICT_ERROR : MG_VERDICT_PASS;
 }
 
 int mg_results_exit_code(const mg_results *r) {

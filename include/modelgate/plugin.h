@@ -103,8 +103,12 @@ typedef struct mg_file_info {
   uint32_t depth;      /* 0 = in the package, 1 = inside a nested archive */
   uint32_t is_archive; /* 1 when libarchive recognised it as an archive */
   uint32_t mode;       /* permission bits as recorded in the package */
-  uint32_t reserved;
+  uint32_t flags;      /* MG_FILE_* bits */
 } mg_file_info;
+
+/* mg_file_info.flags */
+#define MG_FILE_REGISTRY_CHECKED (1u << 0) /* a registry was given to the scan */
+#define MG_FILE_REGISTERED (1u << 1)       /* an approved registry entry has its digest */
 
 /* Called for each member by archive_walk(); return nonzero to stop. */
 typedef int (*mg_member_fn)(void *user, const char *member, const uint8_t *data, uint64_t size,

@@ -1,1 +1,23 @@
-# plugins/package-anomaly: build fragment (included by plugins/local.mk)
+# plugins/package-anomaly: executables, scripts, shared objects, undeclared
+# files and the unpacker's notes (issue 5).
+PACKAGE_ANOMALY_CORE = plugins/package-anomaly/pa_classify.c plugins/package-anomaly/pa_classify.h
+pluginexec_LTLIBRARIES += plugins/package-anomaly.la
+plugins_package_anomaly_la_SOURCES = plugins/package-anomaly/package_anomaly.c \
+	$(PACKAGE_ANOMALY_CORE)
+plugins_package_anomaly_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+plugins_package_anomaly_la_LDFLAGS = $(MG_PLUGIN_LINK)
+plugins_package_anomaly_la_LIBADD = $(JANSSON_LIBS)
+
+check_PROGRAMS += tests/unsafe/test_anomaly_onnx
+TESTS += tests/unsafe/test_anomaly_onnx
+tests_unsafe_test_anomaly_onnx_SOURCES = tests/unsafe/test_anomaly_onnx.c \
+	tests/unsafe/pa_entry.c tests/unsafe/oi_entry.c $(PACKAGE_ANOMALY_CORE) \
+	$(ONNX_INTEGRITY_CORE) $(UNSAFE_TEST_HOST)
+tests_unsafe_test_anomaly_onnx_CFLAGS = $(UNSAFE_TEST_CFLAGS) \
+	-I$(top_srcdir)/plugins/package-anomaly -I$(top_srcdir)/plugins/onnx-integrity
+tests_unsafe_test_anomaly_onnx_LDADD = $(UNSAFE_TEST_LIBS)
+EXTRA_DIST += plugins/package-anomaly/package_anomaly.c plugins/onnx-integrity/onnx_integrity.c
+
+# End to end through the real CLI (skips until the host has --only).
+TESTS += tests/unsafe/e2e.sh
+EXTRA_DIST += tests/unsafe/e2e.sh

@@ -60,6 +60,16 @@ run_mg verify "$SANDBOX/in/tampered" --registry "$reg" --unknown-severity high
 expect_status 1 "unknown high" && expect_out "high .*README.txt is not in the registry" "unknown high" &&
   pass "--unknown-severity high fails on an unregistered file"
 
+# Plugins see which files the registry approves: package-anomaly reports a
+# file that neither the descriptor nor the registry mentions.
+if [ -f "$TOP_BUILDDIR/plugins/.libs/package-anomaly.so" ]; then
+  run_mg scan "$SANDBOX/in/tampered" --registry "$reg" --only package-anomaly --json pa.json -q
+  [ "$(json_get pa.json "[f['title'] for f in d['findings'] if f['rule']=='package-anomaly.package.undeclared-file']")" = \
+    "['File mentioned by neither the descriptor nor the registry: README.txt']" ] &&
+    pass "plugins see registry coverage (only the unregistered, undeclared file is reported)" ||
+    fail "registry coverage: $(json_get pa.json "[f['title'] for f in d['findings']]")"
+fi
+
 # sha256sum listings are accepted as approved digests.
 (cd "$pkg" && sha256sum model.onnx data/train-images.npy data/train-labels.npy modelgate.json) >"$SANDBOX/cwd/SHA256SUMS"
 run_mg verify "$pkg" --registry "$SANDBOX/cwd/SHA256SUMS"

@@ -386,6 +386,24 @@ static int svc_model_input_grad(mg_plugin_ctx *ctx, const float *x, size_t n,
   return MG_OK;
 }
 
+/* Removes every occurrence of prefix (and a following '/') from s. */
+static void strip_all(char *s, const char *prefix) {
+  size_t n = strlen(prefix);
+  if (!n)
+    return;
+  char *out = s;
+  for (const char *in = s; *in;) {
+    if (!strncmp(in, prefix, n)) {
+      in += n;
+      if (*in == '/')
+        in++;
+    } else {
+      *out++ = *in++;
+    }
+  }
+  *out = '\0';
+}
+
 static int svc_onnx_audit(mg_plugin_ctx *ctx, size_t index, const char **json) {
   if (index >= ctx->n_files || !json)
     return MG_ERR_NOT_FOUND;
@@ -407,6 +425,11 @@ static int svc_onnx_audit(mg_plugin_ctx *ctx, size_t index, const char **json) {
   free(ctx->audit);
   ctx->audit = json_dumps(report, JSON_COMPACT);
   json_decref(report);
+  /* Paths in the report are the workspace copy's; show package paths. */
+  char *prefix = mg_workspace_path(&s->ws, s->pkg.inv.root_prefix);
+  if (ctx->audit && prefix)
+    strip_all(ctx->audit, prefix);
+  free(prefix);
   if (!ctx->audit)
     return MG_ERR_NOMEM;
   *json = ctx->audit;

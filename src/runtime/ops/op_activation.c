@@ -1,0 +1,173 @@
+/* Pointwise activations: Relu, LeakyRelu, Elu, Sigmoid, Tanh and Clip
+ * (min/max attributes before opset 11, optional inputs from 11). */
+#include "config.h"
+
+#include "runtime/ops/ops.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+typedef struct act_params {
+  float alpha;
+} act_params;
+
+static int unary_infer(rt_exec *e, const rt_node *n, mg_err *err) {
+  if (n->n_in < 1 || n->in[0] < 0 || n->n_out < 1 || n->out[0] < 0)
+    return rt_node_fail(n, MG_ERR_FORMAT, err, "needs an input and an output");
+  rt_tensor *x = rt_in(e, n, 0);
+  int rc = rt_need_dtype(n, x, 0, RT_F32, err);
+  return rc ? rc : rt_set_out(e, n, 0, RT_F32, &x->shape, err);
+}
+
+static int parse_alpha(rt_node *n, float def, mg_err *err) {
+  act_params *p = calloc(1, sizeof *p);
+  if (!p)
+    return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+  n->p = p;
+  return rt_attr_float(n, "alpha", def, &p->alpha, err);
+}
+
+static int leaky_parse(rt_graph *g, rt_node *n, mg_err *err) {
+  (void)g;
+  return parse_alpha(n, 0.01f, err);
+}
+
+static int elu_parse(rt_graph *g, rt_node *n, mg_err *err) {
+  (void)g;
+  return parse_alpha(n, 1.0f, err);
+}
+
+#define FWD(NAME, EXPR)                                                                            \
+  static int NAME##_fwd(rt_exec *e, const rt_node *n, mg_err *err) {                               \
+    (void)err;                                                                                     \
+    const act_params *p = n->p;                                                                    \
+    (void)p;                                                                                       \
+    rt_tensor *tx = rt_in(e, n, 0);                                                                \
+    const float *xs = tx->data;                                                                    \
+    float *ys = rt_out(e, n, 0)->data;                                                             \
+    for (int64_t i = 0; i < tx->count; i++) {                                                      \
+      float x = xs[i];                                                                             \
+      ys[i] = (EXPR);                                                                              \
+    }                                                                                              \
+    return MG_OK;                                                                                  \
+  }
+
+/* DERIV may use x, y (the output) and p. */
+#define VJP(NAME, DERIV)                                                                           \
+  static int NAME##_vjp(rt_exec *e, const rt_node *n, mg_err *err) {                               \
+    (void)err;                                                                                     \
+    const act_params *p = n->p;                                                                    \
+    (void)p;                                                                                       \
+    rt_tensor *tx = rt_in(e, n, 0);                                                                \
+    const float *xs = tx->data, *ys = rt_out(e, n, 0)->data, *g = rt_gout(e, n, 0);                \
+    float *gx = rt_gin(e, n, 0);                                                                   \
+    if (!gx)                                                                                       \
+      return MG_OK;                                                                                \
+    for (int64_t i = 0; i < tx->count; i++) {                                                      \
+      float x = xs[i], y = ys[i];                                                                  \
+      (void)x;                                                                                     \
+      (void)y;                                                                                     \
+      gx[i] += g[i] * (DERIV);                                                                     \
+    }                                                                                              \
+    return MG_OK;                                                                                  \
+  }
+
+FWD(relu, x > 0 ? x : 0.0f)
+VJP(relu, x > 0 ? 1.0f : 0.0f)
+FWD(leaky, x > 0 ? x : p->alpha * x)
+VJP(leaky, x > 0 ? 1.0f : p->alpha)
+FWD(elu, x > 0 ? x : p->alpha * expm1f(x))
+VJP(elu, x > 0 ? 1.0f : y + p->alpha)
+FWD(sigmoid, x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x)))
+VJP(sigmoid, y *(1.0f - y))
+FWD(tanh, tanhf(x))
+VJP(tanh, 1.0f - y * y)
+
+const rt_op rt_op_relu = {"Relu", 0, NULL, unary_infer, relu_fwd, relu_vjp};
+const rt_op rt_op_leakyrelu = {"LeakyRelu", 0, leaky_parse, unary_infer, leaky_fwd, leaky_vjp};
+const rt_op rt_op_elu = {"Elu", 0, elu_parse, unary_infer, elu_fwd, elu_vjp};
+const rt_op rt_op_sigmoid = {"Sigmoid", 0, NULL, unary_infer, sigmoid_fwd, sigmoid_vjp};
+const rt_op rt_op_tanh = {"Tanh", 0, NULL, unary_infer, tanh_fwd, tanh_vjp};
+
+/* ---- Clip ---- */
+typedef struct clip_params {
+  float lo, hi; /* opset < 11 */
+} clip_params;
+
+static int clip_parse(rt_graph *g, rt_node *n, mg_err *err) {
+  (void)g;
+  clip_params *p = calloc(1, sizeof *p);
+  if (!p)
+    return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+  n->p = p;
+  p->lo = -FLT_MAX;
+  p->hi = FLT_MAX;
+  if (n->opset < 11) {
+    int rc = rt_attr_float(n, "min", -FLT_MAX, &p->lo, err);
+    if (!rc)
+      rc = rt_attr_float(n, "max", FLT_MAX, &p->hi, err);
+    return rc;
+  }
+  if (n->n_in > 3)
+    return rt_node_fail(n, MG_ERR_FORMAT, err, "takes at most 3 inputs");
+  return MG_OK;
+}
+
+static int clip_infer(rt_exec *e, const rt_node *n, mg_err *err) {
+  int rc = unary_infer(e, n, err);
+  for (uint32_t i = 1; !rc && n->opset >= 11 && i < n->n_in; i++) {
+    rt_tensor *t = rt_in(e, n, i);
+    if (!t)
+      continue;
+    if ((rc = rt_need_dtype(n, t, i, RT_F32, err)))
+      break;
+    if (t->count != 1)
+      rc = rt_node_fail(n, MG_ERR_FORMAT, err, "input %u must be a scalar", i);
+  }
+  return rc;
+}
+
+static void clip_bounds(rt_exec *e, const rt_node *n, float *lo, float *hi) {
+  const clip_params *p = n->p;
+  *lo = p->lo;
+  *hi = p->hi;
+  if (n->opset >= 11) {
+    rt_tensor *a = rt_in(e, n, 1), *b = rt_in(e, n, 2);
+    if (a)
+      *lo = ((const float *)a->data)[0];
+    if (b)
+      *hi = ((const float *)b->data)[0];
+  }
+}
+
+static int clip_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
+  (void)err;
+  float lo, hi;
+  clip_bounds(e, n, &lo, &hi);
+  rt_tensor *x = rt_in(e, n, 0);
+  const float *xs = x->data;
+  float *y = rt_out(e, n, 0)->data;
+  for (int64_t i = 0; i < x->count; i++) {
+    float v = xs[i];
+    v = v < lo ? lo : v;
+    y[i] = v > hi ? hi : v;
+  }
+  return MG_OK;
+}
+
+static int clip_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
+  float lo, hi;
+  clip_bounds(e, n, &lo, &hi);
+  rt_tensor *x = rt_in(e, n, 0);
+  const float *xs = x->data, *g = rt_gout(e, n, 0);
+  float *gx = rt_gin(e, n, 0);
+  if (rt_gin(e, n, 1) || rt_gin(e, n, 2))
+    return rt_node_fail(n, MG_ERR_UNSUPPORTED, err, "no gradient with respect to min/max");
+  if (gx)
+    for (int64_t i = 0; i < x->count; i++)
+      gx[i] += xs[i] >= lo && xs[i] <= hi ? g[i] : 0.0f;
+  return MG_OK;
+}
+
+const rt_op rt_op_clip = {"Clip", 0, clip_parse, clip_infer, clip_fwd, clip_vjp};

@@ -1,0 +1,142 @@
+/* BatchNormalization in inference mode: y = (x - mean) / sqrt(var + eps)
+ * * scale + B per channel (or per element with opset 7-8 spatial=0).
+ * Training mode and the running-statistics outputs are refused. */
+#include "config.h"
+
+#include "runtime/ops/ops.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+typedef struct bn_params {
+  float eps;
+} bn_params;
+
+static int bn_parse(rt_graph *g, rt_node *n, mg_err *err) {
+  (void)g;
+  bn_params *p = calloc(1, sizeof *p);
+  if (!p)
+    return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+  n->p = p;
+  int rc = rt_attr_float(n, "epsilon", 1e-5f, &p->eps, err);
+  int64_t tm = 0, spatial = 1;
+  if (!rc && n->opset >= 14)
+    rc = rt_attr_int(n, "training_mode", 0, &tm, err);
+  if (!rc && n->opset < 9)
+    rc = rt_attr_int(n, "spatial", 1, &spatial, err);
+  if (!rc && n->opset < 7) {
+    int64_t is_test;
+    rc = rt_attr_int(n, "is_test", 0, &is_test, err);
+    tm = !is_test;
+  }
+  if (rc)
+    return rc;
+  if (tm)
+    return rt_node_fail(n, MG_ERR_UNSUPPORTED, err, "training_mode is not supported");
+  if (!(p->eps >= 0))
+    return rt_node_fail(n, MG_ERR_FORMAT, err, "epsilon must be non-negative");
+  for (uint32_t o = 1; o < n->n_out; o++)
+    if (n->out[o] >= 0)
+      return rt_node_fail(n, MG_ERR_UNSUPPORTED, err,
+                          "training outputs (running mean/variance) are not supported");
+  return MG_OK;
+}
+
+/* Per-row layout: channels c, each `inner` contiguous elements; params
+ * have c (spatial) or c * inner (per element) values. */
+static int bn_geometry(rt_exec *e, const rt_node *n, int64_t *rows, int64_t *c, int64_t *inner,
+                       int64_t *pcount, mg_err *err) {
+  rt_tensor *x = rt_in(e, n, 0);
+  if (x->shape.rank < 2)
+    return rt_node_fail(n, MG_ERR_FORMAT, err, "input rank must be at least 2");
+  *rows = x->shape.d[0];
+  *c = x->shape.d[1];
+  *inner = 1;
+  for (uint32_t i = 2; i < x->shape.rank; i++)
+    *inner *= x->shape.d[i];
+  *pcount = rt_in(e, n, 1)->count;
+  for (uint32_t i = 1; i < 5; i++) {
+    rt_tensor *t = rt_in(e, n, i);
+    if (t->count != *pcount)
+      return rt_node_fail(n, MG_ERR_FORMAT, err, "scale/B/mean/var sizes differ");
+  }
+  if (*pcount != *c && *pcount != *c * *inner)
+    return rt_node_fail(n, MG_ERR_FORMAT, err, "parameters have %lld values for %lld channels",
+                        (long long)*pcount, (long long)*c);
+  return MG_OK;
+}
+
+static int bn_infer(rt_exec *e, const rt_node *n, mg_err *err) {
+  if (n->n_in != 5 || n->n_out < 1 || n->out[0] < 0)
+    return rt_node_fail(n, MG_ERR_FORMAT, err, "needs 5 inputs");
+  for (uint32_t i = 0; i < 5; i++) {
+    if (n->in[i] < 0)
+      return rt_node_fail(n, MG_ERR_FORMAT, err, "input %u is missing", i);
+    int rc = rt_need_dtype(n, rt_in(e, n, i), i, RT_F32, err);
+    if (rc)
+      return rc;
+  }
+  int64_t rows, c, inner, pc;
+  int rc = bn_geometry(e, n, &rows, &c, &inner, &pc, err);
+  return rc ? rc : rt_set_out(e, n, 0, RT_F32, &rt_in(e, n, 0)->shape, err);
+}
+
+#define P(i) ((const float *)rt_in(e, n, i)->data)
+
+static int bn_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
+  const bn_params *p = n->p;
+  int64_t rows, c, inner, pc;
+  int rc = bn_geometry(e, n, &rows, &c, &inner, &pc, err);
+  if (rc)
+    return rc;
+  const float *x = P(0), *sc = P(1), *bb = P(2), *mu = P(3), *var = P(4);
+  float *y = rt_out(e, n, 0)->data;
+  int per_elem = pc != c;
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t ch = 0; ch < c; ch++) {
+      const float *xi = x + (r * c + ch) * inner;
+      float *yi = y + (r * c + ch) * inner;
+      if (!per_elem) {
+        float a = sc[ch] / sqrtf(var[ch] + p->eps), b = bb[ch] - mu[ch] * a;
+        for (int64_t i = 0; i < inner; i++)
+          yi[i] = xi[i] * a + b;
+      } else {
+        for (int64_t i = 0; i < inner; i++) {
+          int64_t k = ch * inner + i;
+          yi[i] = (xi[i] - mu[k]) / sqrtf(var[k] + p->eps) * sc[k] + bb[k];
+        }
+      }
+    }
+  return MG_OK;
+}
+
+static int bn_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
+  const bn_params *p = n->p;
+  int64_t rows, c, inner, pc;
+  int rc = bn_geometry(e, n, &rows, &c, &inner, &pc, err);
+  if (rc)
+    return rc;
+  const float *x = P(0), *sc = P(1), *mu = P(3), *var = P(4), *gy = rt_gout(e, n, 0);
+  float *gx = rt_gin(e, n, 0), *gs = rt_gin(e, n, 1), *gbb = rt_gin(e, n, 2), *gm = rt_gin(e, n, 3),
+        *gv = rt_gin(e, n, 4);
+  int per_elem = pc != c;
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t ch = 0; ch < c; ch++)
+      for (int64_t i = 0; i < inner; i++) {
+        int64_t xi = (r * c + ch) * inner + i, k = per_elem ? ch * inner + i : ch;
+        float inv = 1.0f / sqrtf(var[k] + p->eps), g = gy[xi], xm = x[xi] - mu[k];
+        if (gx)
+          gx[xi] += g * sc[k] * inv;
+        if (gs)
+          gs[k] += g * xm * inv;
+        if (gbb)
+          gbb[k] += g;
+        if (gm)
+          gm[k] -= g * sc[k] * inv;
+        if (gv)
+          gv[k] += g * sc[k] * xm * -0.5f * inv * inv * inv;
+      }
+  return MG_OK;
+}
+
+const rt_op rt_op_batchnorm = {"BatchNormalization", 0, bn_parse, bn_infer, bn_fwd, bn_vjp};

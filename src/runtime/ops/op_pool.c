@@ -1,0 +1,261 @@
+/* MaxPool, AveragePool (count_include_pad, ceil_mode, dilations) and
+ * GlobalAveragePool over 1 to 3 spatial axes. The max VJP recomputes the
+ * arg-max of each window instead of storing indices. */
+#include "config.h"
+
+#include "runtime/ops/ops.h"
+#include "runtime/ops/window.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct pool_params {
+  rt_win_attrs win;
+  int64_t include_pad;
+} pool_params;
+
+static int pool_parse(rt_graph *g, rt_node *n, int avg, mg_err *err) {
+  (void)g;
+  pool_params *p = calloc(1, sizeof *p);
+  if (!p)
+    return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+  n->p = p;
+  int rc = rt_win_parse(n, 1, &p->win, err);
+  if (!rc && avg)
+    rc = rt_attr_int(n, "count_include_pad", 0, &p->include_pad, err);
+  if (!rc && !avg) {
+    int64_t so;
+    rc = rt_attr_int(n, "storage_order", 0, &so, err);
+  }
+  if (!rc && avg && n->opset < 19 && p->win.n_dil)
+    rc = rt_node_fail(n, MG_ERR_FORMAT, err, "dilations need opset 19");
+  return rc;
+}
+
+static int maxpool_parse(rt_graph *g, rt_node *n, mg_err *err) {
+  return pool_parse(g, n, 0, err);
+}
+static int avgpool_parse(rt_graph *g, rt_node *n, mg_err *err) {
+  return pool_parse(g, n, 1, err);
+}
+
+static int pool_geometry(rt_exec *e, const rt_node *n, rt_win *w, mg_err *err) {
+  const pool_params *p = n->p;
+  return rt_win_geometry(n, &p->win, &rt_in(e, n, 0)->shape, NULL, w, err);
+}
+
+static int pool_infer(rt_exec *e, const rt_node *n, mg_err *err) {
+  if (n->n_in != 1 || n->in[0] < 0 || n->n_out < 1 || n->out[0] < 0)
+    return rt_node_fail(n, MG_ERR_FORMAT, err, "needs 1 input and an output");
+  if (n->n_out > 1 && n->out[1] >= 0)
+    return rt_node_fail(n, MG_ERR_UNSUPPORTED, err, "the Indices output is not supported");
+  rt_tensor *x = rt_in(e, n, 0);
+  int rc = rt_need_dtype(n, x, 0, RT_F32, err);
+  if (rc)
+    return rc;
+  rt_win w;
+  if ((rc = pool_geometry(e, n, &w, err)))
+    return rc;
+  rt_shape s = x->shape;
+  for (uint32_t i = 0; i < w.nsp; i++)
+    s.d[2 + i] = w.out[RT_WIN_MAX - w.nsp + i];
+  return rt_set_out(e, n, 0, RT_F32, &s, err);
+}
+
+/* Per spatial axis and output index: the first and last input index the
+ * window touches (clipped to the input, step dil; lo > hi when none) and
+ * how many taps fall inside the padded extent (count_include_pad). Tables
+ * are built once per call so the inner loops do no window arithmetic. */
+typedef struct pool_tab {
+  int64_t *lo[RT_WIN_MAX], *hi[RT_WIN_MAX], *padded[RT_WIN_MAX];
+  int64_t *mem;
+} pool_tab;
+
+static int pool_tables(const rt_node *n, const rt_win *w, pool_tab *t, mg_err *err) {
+  int64_t total = 0;
+  for (int j = 0; j < RT_WIN_MAX; j++)
+    total += w->out[j];
+  t->mem = malloc((size_t)total * 3 * sizeof(int64_t) + 1);
+  if (!t->mem)
+    return rt_node_fail(n, MG_ERR_NOMEM, err, "out of memory");
+  int64_t *p = t->mem;
+  for (int j = 0; j < RT_WIN_MAX; j++) {
+    t->lo[j] = p;
+    t->hi[j] = p + w->out[j];
+    t->padded[j] = p + 2 * w->out[j];
+    p += 3 * w->out[j];
+    for (int64_t o = 0; o < w->out[j]; o++) {
+      int64_t start = o * w->s[j] - w->pb[j], lo = -1, hi = -2, cnt = 0;
+      for (int64_t k = 0; k < w->k[j]; k++) {
+        int64_t i = start + k * w->dil[j];
+        if (i >= -w->pb[j] && i < w->in[j] + w->pe[j])
+          cnt++;
+        if (i >= 0 && i < w->in[j]) {
+          if (lo < 0)
+            lo = i;
+          hi = i;
+        }
+      }
+      t->lo[j][o] = lo < 0 ? 0 : lo;
+      t->hi[j][o] = lo < 0 ? -1 : hi;
+      t->padded[j][o] = cnt;
+    }
+  }
+  return MG_OK;
+}
+
+static int maxpool_run(rt_exec *e, const rt_node *n, int backward, mg_err *err) {
+  rt_win w;
+  pool_tab t;
+  int rc = pool_geometry(e, n, &w, err);
+  if (rc || (rc = pool_tables(n, &w, &t, err)))
+    return rc;
+  rt_tensor *x = rt_in(e, n, 0);
+  const float *xs = x->data, *gy = backward ? rt_gout(e, n, 0) : NULL;
+  float *ys = rt_out(e, n, 0)->data, *gx = backward ? rt_gin(e, n, 0) : NULL;
+  int64_t planes = x->shape.d[0] * x->shape.d[1];
+  for (int64_t pl = 0; pl < planes && (!backward || gx); pl++) {
+    const float *xp = xs + pl * w.in_size;
+    int64_t oi = pl * w.out_size;
+    for (int64_t o0 = 0; o0 < w.out[0]; o0++)
+      for (int64_t o1 = 0; o1 < w.out[1]; o1++)
+        for (int64_t o2 = 0; o2 < w.out[2]; o2++, oi++) {
+          float m = -INFINITY;
+          int64_t arg = -1;
+          for (int64_t a = t.lo[0][o0]; a <= t.hi[0][o0]; a += w.dil[0])
+            for (int64_t b = t.lo[1][o1]; b <= t.hi[1][o1]; b += w.dil[1]) {
+              int64_t base = (a * w.in[1] + b) * w.in[2];
+              for (int64_t c = t.lo[2][o2]; c <= t.hi[2][o2]; c += w.dil[2]) {
+                float v = xp[base + c];
+                /* !(v <= m): larger, or NaN (which then propagates) */
+                if (arg < 0 || (!(v <= m) && m == m)) {
+                  m = v;
+                  arg = base + c;
+                }
+              }
+            }
+          if (!backward)
+            ys[oi] = m;
+          else if (arg >= 0)
+            gx[pl * w.in_size + arg] += gy[oi];
+        }
+  }
+  free(t.mem);
+  return MG_OK;
+}
+
+static int maxpool_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
+  return maxpool_run(e, n, 0, err);
+}
+static int maxpool_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
+  return maxpool_run(e, n, 1, err);
+}
+
+static int avgpool_run(rt_exec *e, const rt_node *n, int backward, mg_err *err) {
+  const pool_params *p = n->p;
+  rt_win w;
+  pool_tab t;
+  int rc = pool_geometry(e, n, &w, err);
+  if (rc || (rc = pool_tables(n, &w, &t, err)))
+    return rc;
+  rt_tensor *x = rt_in(e, n, 0);
+  const float *xs = x->data, *gy = backward ? rt_gout(e, n, 0) : NULL;
+  float *ys = rt_out(e, n, 0)->data, *gx = backward ? rt_gin(e, n, 0) : NULL;
+  int64_t planes = x->shape.d[0] * x->shape.d[1];
+  for (int64_t pl = 0; pl < planes && (!backward || gx); pl++) {
+    int64_t oi = pl * w.out_size;
+    for (int64_t o0 = 0; o0 < w.out[0]; o0++)
+      for (int64_t o1 = 0; o1 < w.out[1]; o1++)
+        for (int64_t o2 = 0; o2 < w.out[2]; o2++, oi++) {
+          int64_t l0 = t.lo[0][o0], h0 = t.hi[0][o0], l1 = t.lo[1][o1], h1 = t.hi[1][o1];
+          int64_t l2 = t.lo[2][o2], h2 = t.hi[2][o2];
+          int inside = h0 >= l0 && h1 >= l1 && h2 >= l2;
+          int64_t cnt = inside ? ((h0 - l0) / w.dil[0] + 1) * ((h1 - l1) / w.dil[1] + 1) *
+                                     ((h2 - l2) / w.dil[2] + 1)
+                               : 0;
+          int64_t div = p->include_pad ? t.padded[0][o0] * t.padded[1][o1] * t.padded[2][o2] : cnt;
+          if (!inside || div == 0) {
+            if (!backward)
+              ys[oi] = 0.0f;
+            continue;
+          }
+          float scale = 1.0f / (float)div, s = 0.0f, gv = backward ? gy[oi] * scale : 0.0f;
+          for (int64_t a = l0; a <= h0; a += w.dil[0])
+            for (int64_t b = l1; b <= h1; b += w.dil[1]) {
+              int64_t base = pl * w.in_size + (a * w.in[1] + b) * w.in[2];
+              if (backward)
+                for (int64_t c = l2; c <= h2; c += w.dil[2])
+                  gx[base + c] += gv;
+              else
+                for (int64_t c = l2; c <= h2; c += w.dil[2])
+                  s += xs[base + c];
+            }
+          if (!backward)
+            ys[oi] = s * scale;
+        }
+  }
+  free(t.mem);
+  return MG_OK;
+}
+
+static int avgpool_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
+  return avgpool_run(e, n, 0, err);
+}
+static int avgpool_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
+  return avgpool_run(e, n, 1, err);
+}
+
+const rt_op rt_op_maxpool = {"MaxPool", 0, maxpool_parse, pool_infer, maxpool_fwd, maxpool_vjp};
+const rt_op rt_op_averagepool = {"AveragePool", 0,           avgpool_parse,
+                                 pool_infer,    avgpool_fwd, avgpool_vjp};
+
+/* ---- GlobalAveragePool ---- */
+static int gap_infer(rt_exec *e, const rt_node *n, mg_err *err) {
+  if (n->n_in != 1 || n->in[0] < 0 || n->n_out != 1)
+    return rt_node_fail(n, MG_ERR_FORMAT, err, "needs 1 input and 1 output");
+  rt_tensor *x = rt_in(e, n, 0);
+  int rc = rt_need_dtype(n, x, 0, RT_F32, err);
+  if (rc)
+    return rc;
+  if (x->shape.rank < 2)
+    return rt_node_fail(n, MG_ERR_FORMAT, err, "input rank must be at least 2");
+  rt_shape s = x->shape;
+  for (uint32_t i = 2; i < s.rank; i++)
+    s.d[i] = 1;
+  return rt_set_out(e, n, 0, RT_F32, &s, err);
+}
+
+static int gap_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
+  (void)err;
+  rt_tensor *x = rt_in(e, n, 0);
+  int64_t planes = x->shape.d[0] * x->shape.d[1], sp = planes ? x->count / planes : 0;
+  const float *xs = x->data;
+  float *y = rt_out(e, n, 0)->data;
+  for (int64_t p = 0; p < planes; p++) {
+    double s = 0;
+    for (int64_t i = 0; i < sp; i++)
+      s += xs[p * sp + i];
+    y[p] = sp ? (float)(s / (double)sp) : 0.0f;
+  }
+  return MG_OK;
+}
+
+static int gap_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
+  (void)err;
+  rt_tensor *x = rt_in(e, n, 0);
+  int64_t planes = x->shape.d[0] * x->shape.d[1], sp = planes ? x->count / planes : 0;
+  const float *gy = rt_gout(e, n, 0);
+  float *gx = rt_gin(e, n, 0);
+  if (!gx || !sp)
+    return MG_OK;
+  for (int64_t p = 0; p < planes; p++) {
+    float v = gy[p] / (float)sp;
+    for (int64_t i = 0; i < sp; i++)
+      gx[p * sp + i] += v;
+  }
+  return MG_OK;
+}
+
+const rt_op rt_op_globalaveragepool = {"GlobalAveragePool", 0, NULL, gap_infer, gap_fwd, gap_vjp};

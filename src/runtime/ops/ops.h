@@ -1,0 +1,23 @@
+/* The operators the runtime implements, one table entry each (rt_ops.c). */
+#ifndef MG_RT_OPS_H
+#define MG_RT_OPS_H
+
+#include "runtime/rt_internal.h"
+
+extern const rt_op rt_op_add, rt_op_sub, rt_op_mul, rt_op_div, rt_op_prelu;
+extern const rt_op rt_op_relu, rt_op_leakyrelu, rt_op_elu, rt_op_sigmoid, rt_op_tanh, rt_op_clip;
+extern const rt_op rt_op_softmax, rt_op_logsoftmax;
+extern const rt_op rt_op_conv;
+extern const rt_op rt_op_gemm, rt_op_matmul;
+extern const rt_op rt_op_maxpool, rt_op_averagepool, rt_op_globalaveragepool;
+extern const rt_op rt_op_batchnorm;
+extern const rt_op rt_op_flatten, rt_op_reshape, rt_op_squeeze, rt_op_unsqueeze, rt_op_identity,
+    rt_op_dropout;
+extern const rt_op rt_op_transpose;
+extern const rt_op rt_op_concat;
+extern const rt_op rt_op_pad;
+extern const rt_op rt_op_reducemean;
+extern const rt_op rt_op_sum, rt_op_lrn;
+extern const rt_op rt_op_shape, rt_op_gather, rt_op_constant, rt_op_constantofshape;
+
+#endif

@@ -1,0 +1,626 @@
+/* Every operator, forward and VJP: gradients of L = sum(w * Y) with
+ * respect to every float input are checked against central finite
+ * differences, on small graphs built with mkonnx.c. Inputs lie on a
+ * shuffled lattice so ReLU kinks, Clip bounds and max-pool ties are at
+ * least half a step away from any probe. */
+#include "config.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mkonnx.h"
+#include "runtime/rt_internal.h"
+
+#define MAXIN 4
+
+typedef struct gc_input {
+  const char *name;
+  rt_shape shape;
+  float base, step; /* lattice: base + (k + 0.5) * step, k shuffled */
+} gc_input;
+
+static uint32_t rng = 12345;
+static uint32_t next_rand(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 17;
+  rng ^= rng << 5;
+  return rng;
+}
+static float unif(void) {
+  return (float)(next_rand() % 2000001) / 1000000.0f - 1.0f;
+}
+
+static rt_graph *load_model(mk_model *m, int *rc, mg_err *err) {
+  size_t len;
+  uint8_t *b = mk_bytes(m, &len);
+  mg_limits lim;
+  mg_limits_default(&lim);
+  rt_graph *g = NULL;
+  mg_err_clear(err);
+  *rc = rt_graph_load(b, len, "test.onnx", NULL, &lim, &g, err);
+  free(b);
+  return g;
+}
+
+static double loss_of(rt_exec *e, const rt_graph *g, rt_tensor *ins, const float *w, int *ok) {
+  mg_err err;
+  mg_err_clear(&err);
+  e->keep_all = 0;
+  if (rt_exec_plan(e, ins, &err) || rt_exec_forward(e, &err)) {
+    fprintf(stderr, "forward: %s\n", err.msg);
+    *ok = 0;
+    return 0;
+  }
+  rt_tensor *y = &e->t[g->outputs[0]];
+  double s = 0;
+  for (int64_t i = 0; i < y->count; i++)
+    s += (double)w[i] * ((float *)y->data)[i];
+  rt_exec_reset(e);
+  return s;
+}
+
+/* Builds inputs, compares analytic and numeric gradients; returns the
+ * number of mismatching elements (and fails the test on any). */
+static void gradcheck(mk_model *m, const gc_input *spec, int nin, const char *what) {
+  mg_err err;
+  int rc;
+  rt_graph *g = load_model(m, &rc, &err);
+  ck_assert_msg(rc == 0, "%s: load failed: %s", what, err.msg);
+  ck_assert_int_eq((int)g->n_inputs, nin);
+  rt_exec *e = rt_exec_new(g);
+  ck_assert_ptr_nonnull(e);
+  rt_tensor ins[MAXIN];
+  for (int i = 0; i < nin; i++) {
+    memset(&ins[i], 0, sizeof ins[i]);
+    ins[i].dtype = RT_F32;
+    ins[i].shape = spec[i].shape;
+    rt_shape_count(&ins[i].shape, &ins[i].count);
+    float *d = malloc((size_t)ins[i].count * sizeof(float));
+    int64_t *perm = malloc((size_t)ins[i].count * sizeof(int64_t));
+    for (int64_t k = 0; k < ins[i].count; k++)
+      perm[k] = k;
+    for (int64_t k = ins[i].count - 1; k > 0; k--) {
+      int64_t j = next_rand() % (uint32_t)(k + 1), t = perm[k];
+      perm[k] = perm[j];
+      perm[j] = t;
+    }
+    for (int64_t k = 0; k < ins[i].count; k++)
+      d[k] = spec[i].base + ((float)perm[k] + 0.5f) * spec[i].step;
+    free(perm);
+    ins[i].data = d;
+  }
+  /* forward once for the output size */
+  rc = rt_exec_plan(e, ins, &err);
+  ck_assert_msg(rc == 0, "%s: plan failed: %s", what, err.msg);
+  int64_t ny = e->t[g->outputs[0]].count;
+  float *w = malloc((size_t)(ny ? ny : 1) * sizeof(float));
+  for (int64_t k = 0; k < ny; k++)
+    w[k] = unif();
+  e->keep_all = 1;
+  rc = rt_exec_forward(e, &err);
+  ck_assert_msg(rc == 0, "%s: forward failed: %s", what, err.msg);
+  rc = rt_exec_backward(e, 0, w, &err);
+  ck_assert_msg(rc == 0, "%s: backward failed: %s", what, err.msg);
+  float *an[MAXIN];
+  for (int i = 0; i < nin; i++) {
+    an[i] = calloc((size_t)ins[i].count, sizeof(float));
+    float *gr = e->grad[g->inputs[i]];
+    if (gr)
+      memcpy(an[i], gr, (size_t)ins[i].count * sizeof(float));
+  }
+  rt_exec_reset(e);
+  int bad = 0, ok = 1;
+  double worst = 0;
+  for (int i = 0; i < nin; i++) {
+    float *x = ins[i].data;
+    float eps = spec[i].step * 0.25f;
+    for (int64_t k = 0; k < ins[i].count; k++) {
+      float keep = x[k];
+      x[k] = keep + eps;
+      double lp = loss_of(e, g, ins, w, &ok);
+      x[k] = keep - eps;
+      double lm = loss_of(e, g, ins, w, &ok);
+      x[k] = keep;
+      double num = (lp - lm) / (2.0 * eps);
+      double diff = fabs(num - an[i][k]);
+      double tol = 3e-3 + 1e-2 * fabs(num);
+      if (diff > worst)
+        worst = diff;
+      if (!(diff <= tol)) {
+        if (bad < 5)
+          fprintf(stderr, "%s: input %d element %lld: analytic %g numeric %g\n", what, i,
+                  (long long)k, an[i][k], num);
+        bad++;
+      }
+    }
+  }
+  ck_assert_msg(ok, "%s: a perturbed forward failed", what);
+  ck_assert_msg(bad == 0, "%s: %d gradient elements differ from finite differences", what, bad);
+  /* The gradient must not be trivially zero where the output depends on x. */
+  double norm = 0;
+  for (int i = 0; i < nin; i++)
+    for (int64_t k = 0; k < ins[i].count; k++)
+      norm += fabs(an[i][k]);
+  ck_assert_msg(norm > 0, "%s: gradient is identically zero", what);
+  for (int i = 0; i < nin; i++) {
+    free(an[i]);
+    free(ins[i].data);
+  }
+  free(w);
+  rt_exec_free(e);
+  rt_graph_free(g);
+  mk_free(m);
+}
+
+#define SHAPE(...)                                                                                 \
+  {                                                                                                \
+    sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t), {                                          \
+      __VA_ARGS__                                                                                  \
+    }                                                                                              \
+  }
+
+static gc_input in1(const char *name, rt_shape s, float base, float step) {
+  gc_input g = {name, s, base, step};
+  return g;
+}
+
+/* Declares input x of the given shape and a graph output y. */
+static mk_model *model1(int64_t opset, const char *x, rt_shape s) {
+  mk_model *m = mk_new(opset);
+  mk_input(m, x, 1, (int)s.rank, s.d);
+  mk_output(m, "y");
+  return m;
+}
+
+static float *rnd(int64_t n) {
+  float *v = malloc((size_t)n * sizeof(float));
+  for (int64_t i = 0; i < n; i++)
+    v[i] = unif();
+  return v;
+}
+
+/* ---- Conv ---- */
+START_TEST(test_conv_grouped_strided_dilated) {
+  rt_shape xs = SHAPE(2, 4, 7, 6);
+  mk_model *m = model1(13, "x", xs);
+  int64_t wd[] = {6, 2, 3, 2}, bd[] = {6};
+  float *w = rnd(6 * 2 * 3 * 2), *b = rnd(6);
+  mk_init_f(m, "w", 4, wd, w);
+  mk_init_f(m, "b", 1, bd, b);
+  Onnx__NodeProto *n = mk_node(m, "Conv", "x,w,b", "y");
+  mk_attr_i(n, "group", 2);
+  mk_attr_ints(n, "strides", 2, (int64_t[]){2, 1});
+  mk_attr_ints(n, "pads", 4, (int64_t[]){1, 0, 1, 1});
+  mk_attr_ints(n, "dilations", 2, (int64_t[]){2, 1});
+  gc_input in[] = {in1("x", xs, -1.0f, 0.01f)};
+  gradcheck(m, in, 1, "Conv groups/strides/dilations");
+  free(w);
+  free(b);
+}
+END_TEST
+
+START_TEST(test_conv_same_pointwise_and_weight_grad) {
+  rt_shape xs = SHAPE(3, 3, 5, 5), ws = SHAPE(4, 3, 3, 3);
+  mk_model *m = mk_new(11);
+  mk_input(m, "x", 1, 4, xs.d);
+  mk_input(m, "w", 1, 4, ws.d);
+  mk_output(m, "y");
+  Onnx__NodeProto *n = mk_node(m, "Conv", "x,w", "c");
+  mk_attr_s(n, "auto_pad", "SAME_UPPER");
+  mk_attr_ints(n, "strides", 2, (int64_t[]){2, 2});
+  int64_t pd[] = {2, 4, 1, 1};
+  float *pw = rnd(8);
+  mk_init_f(m, "pw", 4, pd, pw);
+  mk_node(m, "Conv", "c,pw", "y");
+  gc_input in[] = {in1("x", xs, -0.8f, 0.02f), in1("w", ws, -0.5f, 0.01f)};
+  gradcheck(m, in, 2, "Conv SAME_UPPER + pointwise, dW");
+  free(pw);
+}
+END_TEST
+
+START_TEST(test_conv_1d_and_3d) {
+  rt_shape xs = SHAPE(2, 2, 9);
+  mk_model *m = model1(13, "x", xs);
+  int64_t wd[] = {3, 2, 3};
+  float *w = rnd(18);
+  mk_init_f(m, "w", 3, wd, w);
+  Onnx__NodeProto *n = mk_node(m, "Conv", "x,w", "y");
+  mk_attr_s(n, "auto_pad", "SAME_LOWER");
+  gc_input in[] = {in1("x", xs, -0.3f, 0.02f)};
+  gradcheck(m, in, 1, "Conv 1-D SAME_LOWER");
+  free(w);
+  rt_shape xs3 = SHAPE(1, 2, 3, 4, 3);
+  m = model1(13, "x", xs3);
+  int64_t wd3[] = {2, 2, 2, 2, 2};
+  w = rnd(32);
+  mk_init_f(m, "w", 5, wd3, w);
+  n = mk_node(m, "Conv", "x,w", "y");
+  mk_attr_ints(n, "pads", 6, (int64_t[]){1, 0, 1, 0, 1, 1});
+  gc_input in3[] = {in1("x", xs3, -0.7f, 0.02f)};
+  gradcheck(m, in3, 1, "Conv 3-D");
+  free(w);
+}
+END_TEST
+
+/* ---- Gemm / MatMul ---- */
+START_TEST(test_gemm_variants) {
+  for (int v = 0; v < 4; v++) {
+    int ta = v & 1, tb = (v >> 1) & 1;
+    rt_shape as = ta ? (rt_shape)SHAPE(4, 3) : (rt_shape)SHAPE(3, 4);
+    rt_shape bs = tb ? (rt_shape)SHAPE(5, 4) : (rt_shape)SHAPE(4, 5);
+    rt_shape cs = SHAPE(5);
+    mk_model *m = mk_new(13);
+    mk_input(m, "a", 1, 2, as.d);
+    mk_input(m, "b", 1, 2, bs.d);
+    mk_input(m, "c", 1, 1, cs.d);
+    mk_output(m, "y");
+    Onnx__NodeProto *n = mk_node(m, "Gemm", "a,b,c", "y");
+    mk_attr_i(n, "transA", ta);
+    mk_attr_i(n, "transB", tb);
+    mk_attr_f(n, "alpha", 0.7f);
+    mk_attr_f(n, "beta", -1.3f);
+    gc_input in[] = {in1("a", as, -0.5f, 0.1f), in1("b", bs, -0.6f, 0.05f),
+                     in1("c", cs, -0.2f, 0.1f)};
+    char what[64];
+    snprintf(what, sizeof what, "Gemm transA=%d transB=%d", ta, tb);
+    gradcheck(m, in, 3, what);
+  }
+}
+END_TEST
+
+START_TEST(test_matmul_broadcast) {
+  rt_shape as = SHAPE(2, 1, 3, 4), bs = SHAPE(3, 4, 2);
+  mk_model *m = mk_new(13);
+  mk_input(m, "a", 1, 4, as.d);
+  mk_input(m, "b", 1, 3, bs.d);
+  mk_output(m, "y");
+  mk_node(m, "MatMul", "a,b", "y");
+  gc_input in[] = {in1("a", as, -1.0f, 0.05f), in1("b", bs, -0.5f, 0.05f)};
+  gradcheck(m, in, 2, "MatMul batched broadcast");
+  rt_shape xs = SHAPE(5, 6);
+  m = model1(13, "x", xs);
+  int64_t wd[] = {6, 3}, vd[] = {3};
+  float *w = rnd(18), *v = rnd(3);
+  mk_init_f(m, "w", 2, wd, w);
+  mk_init_f(m, "v", 1, vd, v);
+  mk_node(m, "MatMul", "x,w", "h");
+  mk_node(m, "MatMul", "h,v", "y");
+  gc_input in2[] = {in1("x", xs, -0.7f, 0.05f)};
+  gradcheck(m, in2, 1, "MatMul matrix then vector");
+  free(w);
+  free(v);
+}
+END_TEST
+
+/* ---- elementwise ---- */
+START_TEST(test_binary_broadcast) {
+  static const char *ops[] = {"Add", "Sub", "Mul", "Div"};
+  for (int i = 0; i < 4; i++) {
+    rt_shape as = SHAPE(2, 3, 4), bs = SHAPE(3, 1);
+    mk_model *m = mk_new(14);
+    mk_input(m, "a", 1, 3, as.d);
+    mk_input(m, "b", 1, 2, bs.d);
+    mk_output(m, "y");
+    mk_node(m, ops[i], "a,b", "y");
+    gc_input in[] = {in1("a", as, -1.0f, 0.08f), in1("b", bs, 0.5f, 0.2f)};
+    gradcheck(m, in, 2, ops[i]);
+  }
+  /* same tensor on both sides */
+  rt_shape xs = SHAPE(3, 4);
+  mk_model *m = model1(14, "x", xs);
+  mk_node(m, "Mul", "x,x", "y");
+  gc_input in[] = {in1("x", xs, -1.0f, 0.1f)};
+  gradcheck(m, in, 1, "Mul(x, x)");
+}
+END_TEST
+
+START_TEST(test_legacy_broadcast_opset6) {
+  rt_shape as = SHAPE(2, 3, 4), bs = SHAPE(3);
+  mk_model *m = mk_new(6);
+  mk_input(m, "a", 1, 3, as.d);
+  mk_input(m, "b", 1, 1, bs.d);
+  mk_output(m, "y");
+  Onnx__NodeProto *n = mk_node(m, "Mul", "a,b", "y");
+  mk_attr_i(n, "broadcast", 1);
+  mk_attr_i(n, "axis", 1);
+  gc_input in[] = {in1("a", as, -1.0f, 0.08f), in1("b", bs, 0.5f, 0.2f)};
+  gradcheck(m, in, 2, "Mul opset 6 broadcast axis=1");
+}
+END_TEST
+
+START_TEST(test_activations) {
+  static const char *ops[] = {"Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh"};
+  for (int i = 0; i < 5; i++) {
+    rt_shape xs = SHAPE(3, 7);
+    mk_model *m = model1(13, "x", xs);
+    Onnx__NodeProto *n = mk_node(m, ops[i], "x", "y");
+    if (i == 1)
+      mk_attr_f(n, "alpha", 0.2f);
+    if (i == 2)
+      mk_attr_f(n, "alpha", 0.7f);
+    gc_input in[] = {in1("x", xs, -1.0f, 0.1f)};
+    gradcheck(m, in, 1, ops[i]);
+  }
+}
+END_TEST
+
+START_TEST(test_prelu_and_clip) {
+  rt_shape xs = SHAPE(2, 3, 2, 2), ss = SHAPE(3, 1, 1);
+  mk_model *m = mk_new(16);
+  mk_input(m, "x", 1, 4, xs.d);
+  mk_input(m, "s", 1, 3, ss.d);
+  mk_output(m, "y");
+  mk_node(m, "PRelu", "x,s", "y");
+  gc_input in[] = {in1("x", xs, -1.2f, 0.1f), in1("s", ss, 0.1f, 0.1f)};
+  gradcheck(m, in, 2, "PRelu");
+  /* Clip with min/max inputs (opset 13) and attributes (opset 9) */
+  for (int v = 0; v < 2; v++) {
+    rt_shape cs = SHAPE(4, 5);
+    m = model1(v ? 9 : 13, "x", cs);
+    if (v) {
+      Onnx__NodeProto *n = mk_node(m, "Clip", "x", "y");
+      mk_attr_f(n, "min", -0.30f);
+      mk_attr_f(n, "max", 0.40f);
+    } else {
+      mk_init_f(m, "lo", 0, NULL, (float[]){-0.30f});
+      mk_init_f(m, "hi", 0, NULL, (float[]){0.40f});
+      mk_node(m, "Clip", "x,lo,hi", "y");
+    }
+    gc_input ci[] = {in1("x", cs, -1.0f, 0.1f)};
+    gradcheck(m, ci, 1, v ? "Clip opset 9" : "Clip opset 13");
+  }
+}
+END_TEST
+
+START_TEST(test_softmax_family) {
+  for (int v = 0; v < 4; v++) {
+    rt_shape xs = SHAPE(2, 3, 4);
+    mk_model *m = model1(v & 1 ? 11 : 13, "x", xs);
+    Onnx__NodeProto *n = mk_node(m, v & 2 ? "LogSoftmax" : "Softmax", "x", "y");
+    mk_attr_i(n, "axis", 1);
+    gc_input in[] = {in1("x", xs, -2.0f, 0.15f)};
+    char what[64];
+    snprintf(what, sizeof what, "%s opset %d", v & 2 ? "LogSoftmax" : "Softmax", v & 1 ? 11 : 13);
+    gradcheck(m, in, 1, what);
+  }
+}
+END_TEST
+
+/* Opset 11 coerces to 2-D at axis 1; opset 13 normalises along axis 1
+ * only: the outputs of the same input must differ accordingly. */
+START_TEST(test_softmax_axis_semantics) {
+  float out[2][24];
+  for (int v = 0; v < 2; v++) {
+    rt_shape xs = SHAPE(2, 3, 4);
+    mk_model *m = model1(v ? 13 : 11, "x", xs);
+    mk_attr_i(mk_node(m, "Softmax", "x", "y"), "axis", 1);
+    mg_err err;
+    int rc;
+    rt_graph *g = load_model(m, &rc, &err);
+    ck_assert_int_eq(rc, 0);
+    rt_exec *e = rt_exec_new(g);
+    float x[24];
+    for (int i = 0; i < 24; i++)
+      x[i] = (float)i * 0.1f;
+    rt_tensor in = {RT_F32, xs, 24, x};
+    ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
+    ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+    memcpy(out[v], e->t[g->outputs[0]].data, sizeof out[v]);
+    rt_exec_free(e);
+    rt_graph_free(g);
+    mk_free(m);
+  }
+  double s11 = 0, s13 = 0;
+  for (int i = 0; i < 12; i++)
+    s11 += out[0][i]; /* row 0: all 12 values sum to 1 */
+  for (int c = 0; c < 3; c++)
+    s13 += out[1][c * 4]; /* axis 1 at position 0 sums to 1 */
+  ck_assert_double_eq_tol(s11, 1.0, 1e-5);
+  ck_assert_double_eq_tol(s13, 1.0, 1e-5);
+  ck_assert(fabs(out[0][0] - out[1][0]) > 1e-3);
+}
+END_TEST
+
+/* ---- pooling ---- */
+START_TEST(test_pools) {
+  for (int v = 0; v < 4; v++) {
+    rt_shape xs = SHAPE(2, 2, 7, 6);
+    mk_model *m = model1(19, "x", xs);
+    Onnx__NodeProto *n = mk_node(m, v < 2 ? "MaxPool" : "AveragePool", "x", "y");
+    mk_attr_ints(n, "kernel_shape", 2, (int64_t[]){3, 2});
+    mk_attr_ints(n, "strides", 2, (int64_t[]){2, 2});
+    mk_attr_ints(n, "pads", 4, (int64_t[]){1, 0, 1, 1});
+    mk_attr_i(n, "ceil_mode", 1);
+    if (v == 1)
+      mk_attr_ints(n, "dilations", 2, (int64_t[]){2, 1});
+    if (v == 3)
+      mk_attr_i(n, "count_include_pad", 1);
+    gc_input in[] = {in1("x", xs, -1.0f, 0.01f)};
+    static const char *names[] = {"MaxPool ceil/pads", "MaxPool dilations", "AveragePool",
+                                  "AveragePool count_include_pad"};
+    gradcheck(m, in, 1, names[v]);
+  }
+  rt_shape xs = SHAPE(2, 3, 4, 5);
+  mk_model *m = model1(13, "x", xs);
+  mk_node(m, "GlobalAveragePool", "x", "y");
+  gc_input in[] = {in1("x", xs, -1.0f, 0.01f)};
+  gradcheck(m, in, 1, "GlobalAveragePool");
+}
+END_TEST
+
+START_TEST(test_batchnorm) {
+  for (int v = 0; v < 2; v++) {
+    rt_shape xs = SHAPE(2, 3, 2, 2), ps = SHAPE(3);
+    mk_model *m = model1(v ? 9 : 15, "x", xs);
+    float sc[] = {0.5f, -1.5f, 2.0f}, bb[] = {0.1f, 0.2f, -0.3f}, mu[] = {0.3f, -0.2f, 0.0f},
+          var[] = {0.5f, 2.0f, 0.1f};
+    mk_init_f(m, "s", 1, ps.d, sc);
+    mk_init_f(m, "b", 1, ps.d, bb);
+    mk_init_f(m, "m", 1, ps.d, mu);
+    mk_init_f(m, "v", 1, ps.d, var);
+    mk_attr_f(mk_node(m, "BatchNormalization", "x,s,b,m,v", "y"), "epsilon", 1e-3f);
+    gc_input in[] = {in1("x", xs, -1.0f, 0.05f)};
+    gradcheck(m, in, 1, v ? "BatchNormalization opset 9" : "BatchNormalization opset 15");
+  }
+}
+END_TEST
+
+/* ---- layout ---- */
+START_TEST(test_layout_ops) {
+  rt_shape xs = SHAPE(2, 3, 4);
+  /* Flatten -> Reshape(0,-1 style) -> Transpose -> Unsqueeze -> Squeeze */
+  mk_model *m = model1(13, "x", xs);
+  mk_attr_i(mk_node(m, "Flatten", "x", "f"), "axis", 2);
+  int64_t sd[] = {3}, sv[] = {0, 2, -1};
+  mk_init_i(m, "shape", 1, sd, sv);
+  mk_node(m, "Reshape", "f,shape", "r");
+  mk_attr_ints(mk_node(m, "Transpose", "r", "t"), "perm", 3, (int64_t[]){2, 0, 1});
+  int64_t ad[] = {2}, av[] = {1, -1};
+  mk_init_i(m, "axes", 1, ad, av);
+  mk_node(m, "Unsqueeze", "t,axes", "u");
+  mk_node(m, "Squeeze", "u,axes", "s");
+  mk_node(m, "Identity", "s", "i");
+  mk_node(m, "Dropout", "i", "y");
+  gc_input in[] = {in1("x", xs, -1.0f, 0.05f)};
+  gradcheck(m, in, 1, "Flatten/Reshape/Transpose/Unsqueeze/Squeeze/Identity/Dropout");
+  /* Opset 11: axes as attributes */
+  m = model1(11, "x", xs);
+  mk_attr_ints(mk_node(m, "Unsqueeze", "x", "u"), "axes", 1, (int64_t[]){0});
+  mk_attr_ints(mk_node(m, "Squeeze", "u", "s"), "axes", 1, (int64_t[]){0});
+  mk_attr_ints(mk_node(m, "Transpose", "s", "y"), "perm", 3, (int64_t[]){1, 2, 0});
+  gc_input in2[] = {in1("x", xs, -1.0f, 0.05f)};
+  gradcheck(m, in2, 1, "Unsqueeze/Squeeze opset 11");
+}
+END_TEST
+
+START_TEST(test_concat_pad_reduce_gather) {
+  rt_shape xs = SHAPE(2, 3, 4);
+  mk_model *m = model1(13, "x", xs);
+  mk_node(m, "Sigmoid", "x", "s");
+  mk_attr_i(mk_node(m, "Concat", "x,s,x", "c"), "axis", 1);
+  int64_t pd[] = {6}, pv[] = {0, 1, 0, 0, 2, 1};
+  mk_init_i(m, "pads", 1, pd, pv);
+  mk_init_f(m, "val", 0, NULL, (float[]){0.25f});
+  mk_node(m, "Pad", "c,pads,val", "p");
+  int64_t id[] = {2, 2}, iv[] = {1, -1, 0, 3};
+  mk_init_i(m, "idx", 2, id, iv);
+  mk_attr_i(mk_node(m, "Gather", "p,idx", "g"), "axis", 2);
+  Onnx__NodeProto *r = mk_node(m, "ReduceMean", "g", "y");
+  mk_attr_ints(r, "axes", 2, (int64_t[]){1, -1});
+  mk_attr_i(r, "keepdims", 0);
+  gc_input in[] = {in1("x", xs, -1.0f, 0.05f)};
+  gradcheck(m, in, 1, "Concat/Pad/Gather/ReduceMean");
+  /* Pad with attributes (opset 9), ReduceMean axes input (opset 18) */
+  m = model1(18, "x", xs);
+  int64_t rd[] = {1}, rv[] = {0};
+  mk_init_i(m, "raxes", 1, rd, rv);
+  mk_node(m, "ReduceMean", "x,raxes", "y");
+  gc_input in2[] = {in1("x", xs, -1.0f, 0.05f)};
+  gradcheck(m, in2, 1, "ReduceMean opset 18");
+  m = model1(9, "x", xs);
+  Onnx__NodeProto *p = mk_node(m, "Pad", "x", "y");
+  mk_attr_ints(p, "pads", 6, (int64_t[]){0, 1, 1, 0, 0, 2});
+  mk_attr_f(p, "value", -2.0f);
+  gc_input in3[] = {in1("x", xs, -1.0f, 0.05f)};
+  gradcheck(m, in3, 1, "Pad opset 9");
+}
+END_TEST
+
+/* x.view(x.size(0), -1) as torch exports it: the shape sub-graph is folded
+ * when planning, so the Reshape is an ordinary activation op. */
+START_TEST(test_view_pattern_folded) {
+  int64_t xd[] = {-1, 2, 3, 3};
+  mk_model *m = mk_new(13);
+  mk_input(m, "x", 1, 4, xd);
+  mk_output(m, "y");
+  mk_node(m, "Shape", "x", "sh");
+  mk_init_i(m, "zero", 0, NULL, (int64_t[]){0});
+  mk_node(m, "Gather", "sh,zero", "n");
+  mk_init_i(m, "ax", 1, (int64_t[]){1}, (int64_t[]){0});
+  mk_node(m, "Unsqueeze", "n,ax", "nu");
+  mk_init_i(m, "m1", 1, (int64_t[]){1}, (int64_t[]){-1});
+  mk_attr_i(mk_node(m, "Concat", "nu,m1", "shape"), "axis", 0);
+  mk_node(m, "Reshape", "x,shape", "flat");
+  Onnx__NodeProto *c = mk_node(m, "ConstantOfShape", "cs", "ones");
+  mk_attr_tensor_f(c, "value", 1, (int64_t[]){1}, (float[]){0.5f});
+  mk_init_i(m, "cs", 1, (int64_t[]){1}, (int64_t[]){18});
+  Onnx__NodeProto *k = mk_node(m, "Constant", "", "two");
+  mk_attr_f(k, "value_float", 2.0f);
+  mk_node(m, "Mul", "flat,two", "f2");
+  mk_node(m, "Add", "f2,ones", "y");
+  mg_err err;
+  int rc;
+  rt_graph *g = load_model(m, &rc, &err);
+  ck_assert_msg(rc == 0, "%s", err.msg);
+  for (uint32_t i = 0; i < g->n_nodes; i++) {
+    const rt_node *n = &g->nodes[i];
+    if (!strcmp(n->op_type, "Shape") || !strcmp(n->op_type, "Gather") ||
+        !strcmp(n->op_type, "Concat") || !strcmp(n->op_type, "Unsqueeze"))
+      ck_assert_msg(n->cls == RT_PLAN, "%s not folded when planning", n->op_type);
+    if (!strcmp(n->op_type, "ConstantOfShape") || !strcmp(n->op_type, "Constant"))
+      ck_assert_msg(n->cls == RT_CONST, "%s not folded at load", n->op_type);
+  }
+  rt_graph_free(g);
+  gc_input in[] = {in1("x", (rt_shape)SHAPE(4, 2, 3, 3), -1.0f, 0.02f)};
+  gradcheck(m, in, 1, "view pattern + ConstantOfShape + Constant");
+}
+END_TEST
+
+/* ---- Sum and LRN (beyond the required set: exported ResNets, AlexNet) ---- */
+START_TEST(test_sum_lrn) {
+  rt_shape as = SHAPE(2, 3, 2), bs = SHAPE(3, 1), cs = SHAPE(2, 3, 2);
+  mk_model *m = mk_new(13);
+  mk_input(m, "a", 1, 3, as.d);
+  mk_input(m, "b", 1, 2, bs.d);
+  mk_input(m, "c", 1, 3, cs.d);
+  mk_output(m, "y");
+  mk_node(m, "Sum", "a,b,c", "y");
+  gc_input in[] = {in1("a", as, -1.0f, 0.1f), in1("b", bs, -0.2f, 0.1f), in1("c", cs, -0.5f, 0.1f)};
+  gradcheck(m, in, 3, "Sum");
+  rt_shape xs = SHAPE(2, 5, 2, 2);
+  m = model1(13, "x", xs);
+  Onnx__NodeProto *n = mk_node(m, "LRN", "x", "y");
+  mk_attr_i(n, "size", 3);
+  mk_attr_f(n, "alpha", 0.5f);
+  mk_attr_f(n, "beta", 0.75f);
+  mk_attr_f(n, "bias", 2.0f);
+  gc_input in2[] = {in1("x", xs, -1.0f, 0.05f)};
+  gradcheck(m, in2, 1, "LRN");
+}
+END_TEST
+
+static Suite *suite(void) {
+  Suite *s = suite_create("runtime ops");
+  TCase *t = tcase_create("vjp");
+  tcase_set_timeout(t, 120);
+  tcase_add_test(t, test_conv_grouped_strided_dilated);
+  tcase_add_test(t, test_conv_same_pointwise_and_weight_grad);
+  tcase_add_test(t, test_conv_1d_and_3d);
+  tcase_add_test(t, test_gemm_variants);
+  tcase_add_test(t, test_matmul_broadcast);
+  tcase_add_test(t, test_binary_broadcast);
+  tcase_add_test(t, test_legacy_broadcast_opset6);
+  tcase_add_test(t, test_activations);
+  tcase_add_test(t, test_prelu_and_clip);
+  tcase_add_test(t, test_softmax_family);
+  tcase_add_test(t, test_softmax_axis_semantics);
+  tcase_add_test(t, test_pools);
+  tcase_add_test(t, test_batchnorm);
+  tcase_add_test(t, test_layout_ops);
+  tcase_add_test(t, test_concat_pad_reduce_gather);
+  tcase_add_test(t, test_view_pattern_folded);
+  tcase_add_test(t, test_sum_lrn);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int main(void) {
+  SRunner *r = srunner_create(suite());
+  srunner_run_all(r, CK_NORMAL);
+  int failed = srunner_ntests_failed(r);
+  srunner_free(r);
+  return failed ? 1 : 0;
+}

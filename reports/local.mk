@@ -1,1 +1,4 @@
-# reports: files of this subsystem (included by Makefile.am)
+# reports: the XSLT views of the XML results (docs/results.md), installed
+# where the binary looks for them (src/paths.c) and replaceable per run with
+# --stylesheet junit=FILE / html=FILE.
+dist_reports_DATA += reports/junit.xsl reports/html.xsl

@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "atomic_file.h"
 #include "report.h"
@@ -18,7 +20,20 @@ static json_t *list(const mg_strlist *l) {
   return a;
 }
 
-static json_t *finding_json(const mg_result_finding *f) {
+int mg_report_finding_fails_gate(const mg_results *r, const mg_result_finding *f) {
+  return (int)f->severity >= (int)r->fail_on;
+}
+
+void mg_report_png_size(const unsigned char *png, size_t len, uint32_t *w, uint32_t *h) {
+  static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  *w = *h = 0;
+  if (!png || len < 24 || memcmp(png, sig, 8) || memcmp(png + 12, "IHDR", 4))
+    return;
+  *w = (uint32_t)png[16] << 24 | (uint32_t)png[17] << 16 | (uint32_t)png[18] << 8 | png[19];
+  *h = (uint32_t)png[20] << 24 | (uint32_t)png[21] << 16 | (uint32_t)png[22] << 8 | png[23];
+}
+
+static json_t *finding_json(const mg_results *r, const mg_result_finding *f) {
   json_t *o = json_pack(
       "{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", f->id, "plugin",
       f->plugin, "rule", f->rule, "severity", mg_severity_name(f->severity), "reported_severity",
@@ -41,15 +56,20 @@ static json_t *finding_json(const mg_result_finding *f) {
   json_object_set_new(o, "score", isfinite(f->score) ? json_real(f->score) : json_null());
   json_object_set_new(o, "evidence", f->evidence ? json_incref(f->evidence) : json_object());
   json_object_set_new(o, "correlation", str_or_null(f->correlation));
+  json_object_set_new(o, "fails_gate", json_boolean(mg_report_finding_fails_gate(r, f)));
   return o;
 }
 
 static json_t *plugin_json(const mg_result_plugin *p) {
   json_t *images = json_array();
-  for (size_t i = 0; i < p->n_images; i++)
-    json_array_append_new(images, json_pack("{s:s, s:s, s:I}", "name", p->images[i].name, "caption",
-                                            p->images[i].caption, "png_bytes",
-                                            (json_int_t)p->images[i].png_len));
+  for (size_t i = 0; i < p->n_images; i++) {
+    uint32_t w, h;
+    mg_report_png_size(p->images[i].png, p->images[i].png_len, &w, &h);
+    json_array_append_new(
+        images, json_pack("{s:s, s:s, s:I, s:I, s:I}", "name", p->images[i].name, "caption",
+                          p->images[i].caption ? p->images[i].caption : "", "width", w, "height", h,
+                          "png_bytes", (json_int_t)p->images[i].png_len));
+  }
   return json_pack("{s:s, s:s, s:s, s:s, s:f, s:o, s:O, s:o, s:o, s:I}", "name", p->name, "version",
                    p->version, "description", p->description, "status",
                    mg_plugin_status_name(p->status), "seconds", p->seconds, "message",
@@ -58,11 +78,13 @@ static json_t *plugin_json(const mg_result_plugin *p) {
 }
 
 static json_t *control_json(const mg_result_control *c) {
-  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:O?}", "id", c->id,
-                   "section", c->section, "title", c->title, "text", c->text, "status",
-                   mg_control_status_name(c->status), "note", str_or_null(c->note), "findings",
-                   list(&c->findings), "evidence", list(&c->evidence), "atlas", list(&c->atlas),
-                   "mitigations", list(&c->mitigations), "attestation", c->attestation);
+  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:O?}", "id",
+                   c->id, "section", c->section, "title", c->title, "text", c->text, "status",
+                   mg_control_status_name(c->status), "required", c->required, "attestable",
+                   c->attestable, "fails_gate", mg_results_control_fails_gate(c), "note",
+                   str_or_null(c->note), "findings", list(&c->findings), "evidence",
+                   list(&c->evidence), "atlas", list(&c->atlas), "mitigations",
+                   list(&c->mitigations), "attestation", c->attestation);
 }
 
 static json_t *file_json(const mg_result_file *f) {
@@ -81,17 +103,24 @@ json_t *mg_report_json_build(const mg_results *r) {
   for (size_t i = 0; i < r->n_plugins; i++)
     json_array_append_new(plugins, plugin_json(&r->plugins[i]));
   for (size_t i = 0; i < r->n_findings; i++)
-    json_array_append_new(findings, finding_json(&r->findings[i]));
+    json_array_append_new(findings, finding_json(r, &r->findings[i]));
   for (size_t i = 0; i < r->n_controls; i++)
     json_array_append_new(controls, control_json(&r->controls[i]));
   for (size_t i = 0; i < r->n_atlas; i++)
     json_array_append_new(atlas, json_pack("{s:s, s:s, s:s, s:s}", "id", r->atlas[i].id, "name",
                                            r->atlas[i].name, "url", r->atlas[i].url, "type",
                                            r->atlas[i].is_mitigation ? "mitigation" : "technique"));
-  for (size_t i = 0; i < r->n_facts; i++)
-    json_array_append_new(facts, json_pack("{s:s, s:s, s:b, s:s}", "control", r->facts[i].control,
-                                           "source", r->facts[i].source, "pass", r->facts[i].pass,
-                                           "note", r->facts[i].note));
+  for (size_t i = 0; i < r->n_facts; i++) {
+    const mg_result_fact *f = &r->facts[i];
+    /* pass is three-valued: -1 only explains why nothing could be said. */
+    json_array_append_new(
+        facts, json_pack("{s:s, s:s, s:o, s:s, s:s}", "control", f->control, "source", f->source,
+                         "pass", f->pass < 0 ? json_null() : json_boolean(f->pass), "result",
+                         f->pass > 0    ? "supports"
+                         : f->pass == 0 ? "contradicts"
+                                        : "inconclusive",
+                         "note", f->note));
+  }
   json_t *doc = json_pack(
       "{s:s, s:{s:s, s:o}, s:s, s:s, s:f, s:s, s:o, s:{s:s}, s:{s:o, s:o, s:o, s:b}, s:o, s:o, "
       "s:o, s:o, s:o, s:o, s:o, s:o}",

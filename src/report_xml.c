@@ -4,6 +4,8 @@
  * so stylesheets can render it without a JSON parser. */
 #include "config.h"
 
+#include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,9 +15,12 @@
 #include <libxml/tree.h>
 #include <openssl/evp.h>
 
+#include "report.h"
 #include "report_xml.h"
 
 #define MAX_EVIDENCE_ITEMS 200 /* per array: the JSON report has them all */
+#define MAX_SAMPLE_ROWS 1000   /* row indices per finding, likewise */
+#define MAX_EVIDENCE_DEPTH 32  /* deeper nesting is summarised: stylesheets recurse */
 
 /* libxml2 refuses text that is not UTF-8 or has control characters. */
 static xmlChar *clean(const char *s) {
@@ -70,8 +75,12 @@ static void add_refs(xmlNodePtr parent, const char *name, const mg_strlist *l) {
     set_attr(xmlNewChild(parent, NULL, BAD_CAST name, NULL), "ref", l->items[i]);
 }
 
-static void add_json(xmlNodePtr parent, json_t *v) {
+static void add_json(xmlNodePtr parent, json_t *v, int depth) {
   char num[64];
+  if (depth >= MAX_EVIDENCE_DEPTH && (json_is_object(v) || json_is_array(v))) {
+    add_text(parent, "string", "(nested too deeply for this report: see the JSON report)");
+    return;
+  }
   switch (json_typeof(v)) {
   case JSON_OBJECT: {
     xmlNodePtr m = xmlNewChild(parent, NULL, BAD_CAST "map", NULL);
@@ -80,7 +89,7 @@ static void add_json(xmlNodePtr parent, json_t *v) {
     json_object_foreach(v, k, item) {
       xmlNodePtr e = xmlNewChild(m, NULL, BAD_CAST "entry", NULL);
       set_attr(e, "key", k);
-      add_json(e, item);
+      add_json(e, item, depth + 1);
     }
     break;
   }
@@ -89,7 +98,7 @@ static void add_json(xmlNodePtr parent, json_t *v) {
     size_t n = json_array_size(v);
     set_attr_fmt(l, "count", "%zu", n);
     for (size_t i = 0; i < n && i < MAX_EVIDENCE_ITEMS; i++)
-      add_json(l, json_array_get(v, i));
+      add_json(l, json_array_get(v, i), depth + 1);
     break;
   }
   case JSON_STRING:
@@ -115,10 +124,12 @@ static void add_json(xmlNodePtr parent, json_t *v) {
 static void add_evidence(xmlNodePtr parent, json_t *ev) {
   if (!ev || !json_object_size(ev))
     return;
-  add_json(xmlNewChild(parent, NULL, BAD_CAST "evidence", NULL), ev);
+  add_json(xmlNewChild(parent, NULL, BAD_CAST "evidence", NULL), ev, 0);
 }
 
 static void add_image(xmlNodePtr parent, const mg_result_image *img) {
+  if (img->png_len > INT_MAX / 2)
+    return; /* EVP_EncodeBlock takes an int; such a picture never fits a report */
   size_t b64len = 4 * ((img->png_len + 2) / 3) + 1;
   unsigned char *b64 = malloc(b64len);
   if (!b64)
@@ -128,17 +139,44 @@ static void add_image(xmlNodePtr parent, const mg_result_image *img) {
   set_attr(n, "name", img->name);
   set_attr(n, "caption", img->caption);
   set_attr(n, "mime", "image/png");
+  /* The size lets a stylesheet zoom tiny pictures (28x28 masks) by a
+   * whole factor. */
+  uint32_t w, h;
+  mg_report_png_size(img->png, img->png_len, &w, &h);
+  if (w && h) {
+    set_attr_fmt(n, "width", "%" PRIu32, w);
+    set_attr_fmt(n, "height", "%" PRIu32, h);
+  }
   xmlNodeAddContent(n, b64);
   free(b64);
 }
 
-static void add_finding(xmlNodePtr parent, const mg_result_finding *f) {
+static void add_samples(xmlNodePtr n, const mg_result_finding *f) {
+  size_t shown = f->n_indices < MAX_SAMPLE_ROWS ? f->n_indices : MAX_SAMPLE_ROWS;
+  size_t cap = shown * 21 + 1, o = 0;
+  char *rows = malloc(cap);
+  if (!rows)
+    return;
+  for (size_t i = 0; i < shown; i++)
+    o += (size_t)snprintf(rows + o, cap - o, "%s%llu", i ? " " : "",
+                          (unsigned long long)f->indices[i]);
+  rows[o] = '\0';
+  xmlNodePtr s = add_text(n, "samples", rows);
+  free(rows);
+  set_attr(s, "dataset", f->dataset);
+  set_attr_fmt(s, "count", "%zu", f->n_indices);
+  if (shown < f->n_indices)
+    set_attr(s, "truncated", "true");
+}
+
+static void add_finding(xmlNodePtr parent, const mg_results *r, const mg_result_finding *f) {
   xmlNodePtr n = xmlNewChild(parent, NULL, BAD_CAST "finding", NULL);
   set_attr(n, "id", f->id);
   set_attr(n, "plugin", f->plugin);
   set_attr(n, "rule", f->rule);
   set_attr(n, "severity", mg_severity_name(f->severity));
   set_attr(n, "reported-severity", mg_severity_name(f->reported));
+  set_attr(n, "fails-gate", mg_report_finding_fails_gate(r, f) ? "true" : "false");
   if (f->label >= 0)
     set_attr_fmt(n, "label", "%d", f->label);
   if (isfinite(f->score))
@@ -150,30 +188,19 @@ static void add_finding(xmlNodePtr parent, const mg_result_finding *f) {
   add_refs(n, "technique", &f->atlas);
   add_refs(n, "mitigation", &f->mitigations);
   add_refs(n, "control", &f->controls);
-  if (f->dataset) {
-    size_t cap = f->n_indices * 21 + 1, o = 0;
-    char *rows = malloc(cap);
-    for (size_t i = 0; rows && i < f->n_indices; i++)
-      o += (size_t)snprintf(rows + o, cap - o, "%s%llu", i ? " " : "",
-                            (unsigned long long)f->indices[i]);
-    if (rows) {
-      rows[o] = '\0';
-      xmlNodePtr s = add_text(n, "samples", rows);
-      set_attr(s, "dataset", f->dataset);
-      set_attr_fmt(s, "count", "%zu", f->n_indices);
-      free(rows);
-    }
-  }
+  if (f->dataset)
+    add_samples(n, f);
   add_evidence(n, f->evidence);
   add_text(n, "correlation", f->correlation);
 }
 
-static void add_control(xmlNodePtr section, const mg_result_control *c) {
+static void add_control(xmlNodePtr section, const mg_results *r, const mg_result_control *c) {
   xmlNodePtr n = xmlNewChild(section, NULL, BAD_CAST "control", NULL);
   set_attr(n, "id", c->id);
   set_attr(n, "status", mg_control_status_name(c->status));
   set_attr(n, "required", c->required ? "true" : "false");
   set_attr(n, "attestable", c->attestable ? "true" : "false");
+  set_attr(n, "fails-gate", mg_results_control_fails_gate(c) ? "true" : "false");
   add_text(n, "title", c->title);
   add_text(n, "text", c->text);
   add_text(n, "note", c->note);
@@ -182,9 +209,17 @@ static void add_control(xmlNodePtr section, const mg_result_control *c) {
     add_text(n, "evidence-source", c->evidence.items[i]);
   add_refs(n, "technique", &c->atlas);
   add_refs(n, "mitigation", &c->mitigations);
+  for (size_t i = 0; i < r->n_facts; i++) {
+    const mg_result_fact *f = &r->facts[i];
+    if (strcmp(f->control, c->id))
+      continue;
+    xmlNodePtr e = add_text(n, "fact", f->note);
+    set_attr(e, "source", f->source);
+    set_attr(e, "result", f->pass > 0 ? "supports" : f->pass == 0 ? "contradicts" : "inconclusive");
+  }
   if (c->attestation) {
-    xmlNodePtr a =
-        add_text(n, "attestation", json_string_value(json_object_get(c->attestation, "statement")));
+    const char *statement = json_string_value(json_object_get(c->attestation, "statement"));
+    xmlNodePtr a = add_text(n, "attestation", statement ? statement : "");
     if (a) {
       set_attr(a, "by", json_string_value(json_object_get(c->attestation, "by")));
       set_attr(a, "date", json_string_value(json_object_get(c->attestation, "date")));
@@ -254,7 +289,7 @@ xmlDocPtr mg_report_xml_build(const mg_results *r) {
     add_plugin(plugins, &r->plugins[i]);
   xmlNodePtr findings = xmlNewChild(root, NULL, BAD_CAST "findings", NULL);
   for (size_t i = 0; i < r->n_findings; i++)
-    add_finding(findings, &r->findings[i]);
+    add_finding(findings, r, &r->findings[i]);
   /* Controls grouped by section, in checklist order. */
   xmlNodePtr checklist = xmlNewChild(root, NULL, BAD_CAST "checklist", NULL);
   xmlNodePtr section = NULL;
@@ -266,7 +301,7 @@ xmlDocPtr mg_report_xml_build(const mg_results *r) {
       set_attr(section, "title", c->section);
       current = c->section;
     }
-    add_control(section, c);
+    add_control(section, r, c);
   }
   xmlNodePtr atlas = xmlNewChild(root, NULL, BAD_CAST "atlas", NULL);
   for (size_t i = 0; i < r->n_atlas; i++) {

@@ -1,7 +1,8 @@
 /* Writing the XML results and its XSLT views (JUnit, HTML). Stylesheets
  * are data a team may replace (--stylesheet junit=FILE), so they run with
- * libxslt's security preferences forbidding file writes and network
- * access: a stylesheet can shape the report, nothing else. */
+ * libxslt's security preferences forbidding file reads (document()),
+ * file writes and network access: a stylesheet can shape the report,
+ * nothing else. */
 #include "config.h"
 
 #include <stdio.h>
@@ -29,6 +30,7 @@ int mg_report_xslt_write(xmlDocPtr doc, const char *stylesheet, const char *path
   xsltSecurityPrefsPtr prefs = xsltNewSecurityPrefs();
   if (!prefs)
     return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+  xsltSetSecurityPrefs(prefs, XSLT_SECPREF_READ_FILE, xsltSecurityForbid);
   xsltSetSecurityPrefs(prefs, XSLT_SECPREF_WRITE_FILE, xsltSecurityForbid);
   xsltSetSecurityPrefs(prefs, XSLT_SECPREF_CREATE_DIRECTORY, xsltSecurityForbid);
   xsltSetSecurityPrefs(prefs, XSLT_SECPREF_READ_NETWORK, xsltSecurityForbid);

@@ -327,6 +327,12 @@ int mg_results_worst(const mg_results *r) {
   return worst;
 }
 
+int mg_results_control_fails_gate(const mg_result_control *c) {
+  int unmet = c->required && c->status != MG_CONTROL_PASS &&
+              !(c->attestable && c->status == MG_CONTROL_ATTESTED);
+  return c->status == MG_CONTROL_FAIL || (unmet && c->status != MG_CONTROL_ERROR);
+}
+
 void mg_results_decide(mg_results *r) {
   if (r->error) {
     r->verdict = MG_VERDICT_ERROR;
@@ -338,10 +344,8 @@ void mg_results_decide(mg_results *r) {
   int failed = mg_results_worst(r) >= (int)r->fail_on, incomplete = 0;
   for (size_t i = 0; i < r->n_controls; i++) {
     const mg_result_control *c = &r->controls[i];
-    int unmet = c->required && c->status != MG_CONTROL_PASS &&
-                !(c->attestable && c->status == MG_CONTROL_ATTESTED);
-    failed |= c->status == MG_CONTROL_FAIL || (unmet && c->status != MG_CONTROL_ERROR);
-    incomplete |= unmet && c->status == MG_CONTROL_ERROR;
+    failed |= mg_results_control_fails_gate(c);
+    incomplete |= c->required && c->status == MG_CONTROL_ERROR;
   }
   for (size_t i = 0; i < r->n_plugins; i++)
     incomplete |=

@@ -175,6 +175,10 @@ void mg_strlist_free(mg_strlist *l);
 
 /* The worst severity among findings, or -1 when there are none. */
 int mg_results_worst(const mg_results *r);
+/* 1 when this control alone fails the gate: status fail, or required and
+ * neither pass nor (when attestable) attested, unless its evidence errored
+ * (that makes the scan incomplete instead). */
+int mg_results_control_fails_gate(const mg_result_control *c);
 /* Decides the verdict: error if the scan did not complete; fail if a
  * finding is at or above fail_on or a control failed; error if a plugin
  * ended in error/timeout; pass otherwise. */

@@ -14,7 +14,7 @@ typedef struct mg_hash_worker {
   pthread_t thread;
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  mg_sha256 *hash;  /* job: add data[0..len) to hash */
+  mg_sha256 *hash; /* job: add data[0..len) to hash */
   const void *data;
   size_t len;
   int pending, quit, failed, started;

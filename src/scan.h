@@ -22,9 +22,9 @@ typedef struct mg_scan_config {
   const char *registry_key;     /* --registry-key PEM */
   const char *registry_sig;     /* --registry-sig FILE (default REGISTRY.sig) */
   mg_severity unknown_severity; /* for files the registry does not know */
-  mg_severity fail_on;        /* --fail-on, when fail_on_given */
-  int fail_on_given;          /* else the policy's fail-on applies */
-  int run_plugins;            /* 0 for `verify` */
+  mg_severity fail_on;          /* --fail-on, when fail_on_given */
+  int fail_on_given;            /* else the policy's fail-on applies */
+  int run_plugins;              /* 0 for `verify` */
   /* Plugin host. */
   const char *plugin_dir;  /* --plugins DIR */
   const char *only, *skip; /* comma-separated plugin names */

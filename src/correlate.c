@@ -5,7 +5,9 @@
  *   - rows shared (|A n B| / min(|A|, |B|) >= min-overlap, same dataset):
  *     both are raised to raise-to;
  *   - otherwise: both are raised to class-raise-to.
- * A class needs min-plugins distinct plugins to count as corroborated.
+ * A class needs min-plugins independent witnesses to count as corroborated:
+ * plugins of one policy family (reading the same evidence) count once, and
+ * findings of the same family never raise each other.
  * Severities only go up, and the finding records why. */
 #include "config.h"
 
@@ -70,12 +72,13 @@ int mg_correlate(mg_results *r, const mg_policy *policy) {
     mg_result_finding *a = &r->findings[i];
     if (!participates(a))
       continue;
-    /* Distinct plugins implicating this class. */
+    /* Independent witnesses implicating this class. */
     mg_strlist plugins = {0};
     for (size_t j = 0; j < r->n_findings; j++) {
       const mg_result_finding *b = &r->findings[j];
-      if (participates(b) && b->label == a->label && !mg_strlist_has(&plugins, b->plugin))
-        mg_strlist_add(&plugins, b->plugin);
+      const char *w = mg_policy_witness(policy, b->plugin);
+      if (participates(b) && b->label == a->label && !mg_strlist_has(&plugins, w))
+        mg_strlist_add(&plugins, w);
     }
     size_t agreeing = plugins.count;
     mg_strlist_free(&plugins);
@@ -83,7 +86,8 @@ int mg_correlate(mg_results *r, const mg_policy *policy) {
       continue;
     for (size_t j = 0; j < r->n_findings; j++) {
       mg_result_finding *b = &r->findings[j];
-      if (j == i || !participates(b) || b->label != a->label || !strcmp(a->plugin, b->plugin))
+      if (j == i || !participates(b) || b->label != a->label ||
+          !strcmp(mg_policy_witness(policy, a->plugin), mg_policy_witness(policy, b->plugin)))
         continue;
       double shared = overlap(a, b);
       if (shared >= policy->min_overlap && shared > 0)

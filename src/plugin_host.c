@@ -314,6 +314,11 @@ int mg_scan_plugins(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
     selected++;
     needs |= d->needs;
   }
+  /* Model-side plugins may use whatever data the package has beyond what
+   * they require (a reference set to calibrate against): load it for them
+   * so a plugin's results do not depend on which others were selected. */
+  if (needs & MG_NEED_MODEL)
+    needs |= MG_NEED_TRAIN | MG_NEED_REFERENCE;
   mg_host_env env;
   memset(&env, 0, sizeof env);
   mg_err env_err;

@@ -259,6 +259,18 @@ static int load_policy(mg_rules *r, const mg_limits *lim, mg_err *err) {
       v = attr(c, "class-raise-to");
       mg_severity_parse(v, &p->class_raise_to);
       free(v);
+      for (xmlNodePtr f = c->children; f; f = f->next) {
+        if (!is(f, "family"))
+          continue;
+        char *name = attr(f, "name"), *list = attr(f, "plugins");
+        for (char *save = NULL, *tok = list ? strtok_r(list, " \t\n", &save) : NULL; tok;
+             tok = strtok_r(NULL, " \t\n", &save)) {
+          mg_strlist_add(&p->family_plugins, tok);
+          mg_strlist_add(&p->families, name);
+        }
+        free(name);
+        free(list);
+      }
     }
   }
   xmlFreeDoc(doc);
@@ -300,11 +312,20 @@ void mg_rules_free(mg_rules *r) {
   for (size_t i = 0; i < r->policy.n_required; i++)
     free(r->policy.required[i].control);
   free(r->policy.required);
+  mg_strlist_free(&r->policy.family_plugins);
+  mg_strlist_free(&r->policy.families);
   free(r->atlas);
   free(r->controls);
   free(r->atlas_version);
   free(r->dir);
   memset(r, 0, sizeof *r);
+}
+
+const char *mg_policy_witness(const mg_policy *p, const char *plugin) {
+  for (size_t i = 0; i < p->family_plugins.count && i < p->families.count; i++)
+    if (!strcmp(p->family_plugins.items[i], plugin))
+      return p->families.items[i];
+  return plugin;
 }
 
 const mg_atlas_entry *mg_rules_atlas(const mg_rules *r, const char *id) {

@@ -47,7 +47,13 @@ typedef struct mg_policy {
   unsigned min_plugins; /* plugins that must agree */
   double min_overlap;   /* of their rows, over the smaller set */
   mg_severity raise_to, class_raise_to;
+  /* Plugins that share their evidence count as one witness: families[i]
+   * names the family of family_plugins[i]. */
+  mg_strlist family_plugins, families;
 } mg_policy;
+
+/* The witness a plugin counts as for corroboration: its family, or itself. */
+const char *mg_policy_witness(const mg_policy *p, const char *plugin);
 
 typedef struct mg_rules {
   char *dir;

@@ -1,1 +1,14 @@
-# plugins/activation-clustering: build fragment (included by plugins/local.mk)
+# plugins/activation-clustering: build fragment (included by plugins/local.mk).
+# Activation clustering of each label's penultimate-layer activations
+# (issue 6); shares the mgds_* sources of plugins/spectral-signatures.
+pluginexec_LTLIBRARIES += plugins/activation-clustering.la
+plugins_activation_clustering_la_SOURCES = \
+	plugins/activation-clustering/activation_clustering.c \
+	plugins/activation-clustering/ac_cluster.c plugins/activation-clustering/ac_cluster.h \
+	$(MGDS_SOURCES)
+plugins_activation_clustering_la_CFLAGS = $(MGDS_CFLAGS)
+plugins_activation_clustering_la_LDFLAGS = $(MG_PLUGIN_LINK)
+plugins_activation_clustering_la_LIBADD = $(MGD_LIBS)
+
+TESTS += tests/detectors/activation-clustering.sh
+EXTRA_DIST += tests/detectors/activation-clustering.sh docs/detectors/activation-clustering.md

@@ -105,6 +105,25 @@ START_TEST(three_plugins_needed_when_configured) {
 }
 END_TEST
 
+START_TEST(one_family_is_one_witness) {
+  mg_strlist_add(&policy.family_plugins, "spectral-signatures");
+  mg_strlist_add(&policy.families, "feature-space");
+  mg_strlist_add(&policy.family_plugins, "activation-clustering");
+  mg_strlist_add(&policy.families, "feature-space");
+  add("spectral-signatures", MG_SEV_MEDIUM, 2, 0, 40);
+  add("activation-clustering", MG_SEV_MEDIUM, 2, 0, 40);
+  ck_assert_int_eq(mg_correlate(&r, &policy), MG_OK);
+  ck_assert_int_eq(r.findings[0].severity, MG_SEV_MEDIUM); /* same evidence, no raise */
+  add("neural-cleanse", MG_SEV_LOW, 2, 0, 0);
+  ck_assert_int_eq(mg_correlate(&r, &policy), MG_OK);
+  ck_assert_int_eq(r.findings[0].severity, MG_SEV_HIGH); /* an independent witness */
+  ck_assert_int_eq(r.findings[1].severity, MG_SEV_HIGH);
+  ck_assert_int_eq(r.findings[2].severity, MG_SEV_HIGH);
+  mg_strlist_free(&policy.family_plugins);
+  mg_strlist_free(&policy.families);
+}
+END_TEST
+
 START_TEST(verdict_rules) {
   r.fail_on = MG_SEV_HIGH;
   add("x", MG_SEV_MEDIUM, -1, 0, 0);
@@ -135,6 +154,7 @@ int main(void) {
   tcase_add_test(tc, uncorroborated_stays);
   tcase_add_test(tc, never_lowers);
   tcase_add_test(tc, three_plugins_needed_when_configured);
+  tcase_add_test(tc, one_family_is_one_witness);
   tcase_add_test(tc, verdict_rules);
   suite_add_tcase(s, tc);
   return mg_check_run(s);

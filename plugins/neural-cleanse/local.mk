@@ -1,1 +1,25 @@
-# plugins/neural-cleanse: build fragment (included by plugins/local.mk)
+# plugins/neural-cleanse: Neural Cleanse (Wang et al. 2019), trigger
+# reverse-engineering per class on the reference set (issue 6).
+pluginexec_LTLIBRARIES += plugins/neural-cleanse.la
+plugins_neural_cleanse_la_SOURCES = plugins/neural-cleanse/neural_cleanse.c \
+	plugins/neural-cleanse/nc_reverse.c plugins/neural-cleanse/nc_reverse.h \
+	plugins/neural-cleanse/nc_decide.c plugins/neural-cleanse/nc_decide.h \
+	plugins/neural-cleanse/nc_check.c plugins/neural-cleanse/nc_check.h \
+	plugins/neural-cleanse/nc_report.c plugins/neural-cleanse/nc_report.h
+plugins_neural_cleanse_la_CFLAGS = $(MGD_CFLAGS)
+plugins_neural_cleanse_la_LDFLAGS = $(MG_PLUGIN_LINK)
+plugins_neural_cleanse_la_LIBADD = $(MGD_LIBS)
+
+# Unit tests of the decision: calibration on exchangeable classes, power on
+# a planted target, the step-down, the paper's index.
+check_PROGRAMS += tests/detectors/test_nc_decide
+TESTS += tests/detectors/test_nc_decide
+tests_detectors_test_nc_decide_SOURCES = tests/detectors/test_nc_decide.c \
+	plugins/neural-cleanse/nc_decide.c plugins/neural-cleanse/nc_decide.h
+tests_detectors_test_nc_decide_CFLAGS = $(MG_TEST_CFLAGS) $(MGD_CFLAGS) \
+	-I$(top_srcdir)/plugins/neural-cleanse
+tests_detectors_test_nc_decide_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)
+
+# End to end on the assembled fixtures.
+TESTS += tests/detectors/neural-cleanse.sh
+EXTRA_DIST += tests/detectors/neural-cleanse.sh docs/detectors/neural-cleanse.md

@@ -1,0 +1,17 @@
+/* Checks of the reversed triggers on the search rows: attack success, and
+ * whether a trigger moves inputs toward the class's own clean
+ * representation (a natural feature) or somewhere else (a learned
+ * shortcut, as a backdoor is). */
+#ifndef NC_CHECK_H
+#define NC_CHECK_H
+
+#include "nc_reverse.h"
+
+/* Fills res[i].success for every result and natural[i]: the cosine between
+ * the shift the trigger causes in the feature layer (mean of triggered
+ * other-class rows minus mean of all clean rows) and the direction of the
+ * class's own clean rows (their mean minus the same overall mean). NaN
+ * when the class has no clean rows to compare with. */
+int nc_check_triggers(const nc_problem *pb, nc_result *res, size_t k, double *natural);
+
+#endif

@@ -1,0 +1,276 @@
+/* The neural-cleanse plugin (Wang et al. 2019, "Neural Cleanse: Identifying
+ * and Mitigating Backdoor Attacks in Neural Networks"): reverse-engineers
+ * the smallest trigger for every class on the clean reference set and flags
+ * a class whose trigger is anomalously small next to the others. The
+ * search is nc_reverse.c, the checks of the triggers nc_check.c, the
+ * decision nc_decide.c, the report nc_report.c. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mgd.h"
+#include "nc_check.h"
+#include "nc_decide.h"
+#include "nc_report.h"
+#include "nc_reverse.h"
+
+static const char *const atlas[] = {"AML.T0018.000", "AML.T0043.004", NULL};
+static const char *const mitigations[] = {"AML.M0007", "AML.M0008", NULL};
+static const char *const controls[] = {"CTL-10", NULL};
+
+/* Reference rows the search runs on; a few hundred are enough for the
+ * attack-success estimate and keep each step cheap. */
+#define NC_DEFAULT_SAMPLES 200
+/* Floats of reference rows held at once (256 MiB). */
+#define NC_SUBSET_MAX_FLOATS (UINT64_C(64) << 20)
+
+typedef struct options {
+  uint64_t samples; /* reference rows the search runs on */
+  nc_params prm;
+} options;
+
+/* Reads a real option within [lo, hi]. */
+static int opt_real(const mg_services *svc, mg_plugin_ctx *ctx, const char *key, double lo,
+                    double hi, double *v) {
+  const char *s = svc->option(ctx, key);
+  if (!s)
+    return MG_OK;
+  char *end = NULL;
+  errno = 0;
+  double x = strtod(s, &end);
+  if (errno || end == s || *end || !(x >= lo && x <= hi)) {
+    svc->log(ctx, MG_LOG_ERROR, "option %s=%s is not a number in [%g, %g]", key, s, lo, hi);
+    return MG_ERR_ARGS;
+  }
+  *v = x;
+  return MG_OK;
+}
+
+/* Reads an unsigned option within [lo, hi]; a bad value is a usage error. */
+static int opt_u64(const mg_services *svc, mg_plugin_ctx *ctx, const char *key, uint64_t lo,
+                   uint64_t hi, uint64_t *v) {
+  const char *s = svc->option(ctx, key);
+  if (!s)
+    return MG_OK;
+  char *end = NULL;
+  errno = 0;
+  unsigned long long x = strtoull(s, &end, 10);
+  if (errno || end == s || *end || s[0] == '-' || x < lo || x > hi) {
+    svc->log(ctx, MG_LOG_ERROR, "option %s=%s is not an integer in [%" PRIu64 ", %" PRIu64 "]", key,
+             s, lo, hi);
+    return MG_ERR_ARGS;
+  }
+  *v = x;
+  return MG_OK;
+}
+
+static int read_options(const mg_services *svc, mg_plugin_ctx *ctx, options *o) {
+  o->samples = NC_DEFAULT_SAMPLES;
+  nc_params_default(&o->prm);
+  uint64_t steps = o->prm.max_steps, batch = o->prm.batch, epoch = o->prm.epoch_steps,
+           group = o->prm.group, patience = o->prm.patience, early = o->prm.early_patience;
+  int rc = opt_u64(svc, ctx, "samples", 2, 100000, &o->samples);
+  if (!rc)
+    rc = opt_u64(svc, ctx, "steps", 1, 100000, &steps);
+  if (!rc)
+    rc = opt_u64(svc, ctx, "batch", 1, 4096, &batch);
+  if (!rc)
+    rc = opt_u64(svc, ctx, "epoch", 0, 10000, &epoch);
+  if (!rc)
+    rc = opt_u64(svc, ctx, "group", 1, 1024, &group);
+  if (!rc)
+    rc = opt_u64(svc, ctx, "patience", 1, 1000, &patience);
+  if (!rc)
+    rc = opt_u64(svc, ctx, "early-patience", 1, 10000, &early);
+  if (!rc)
+    rc = opt_real(svc, ctx, "success", 0.5, 1.0, &o->prm.success);
+  o->prm.patience = (unsigned)patience;
+  o->prm.early_patience = (unsigned)early;
+  o->prm.max_steps = (unsigned)steps;
+  o->prm.batch = (size_t)batch;
+  o->prm.epoch_steps = (unsigned)epoch;
+  o->prm.group = (unsigned)group;
+  return rc;
+}
+
+/* A seeded random subset of the reference set, stratified by label so
+ * every class is represented about equally (the search must work on all
+ * source classes), kept in index order so reads stay sequential. */
+static int pick_subset(const mgd_data *ref, uint64_t want, uint64_t seed, uint8_t *pick) {
+  uint64_t count = ref->info.count;
+  uint32_t k = ref->model.num_classes;
+  uint64_t *idx = malloc(count * sizeof *idx);
+  uint64_t *taken = calloc(k + 1, sizeof *taken);
+  if (!idx || !taken) {
+    free(idx);
+    free(taken);
+    return MG_ERR_NOMEM;
+  }
+  mgd_rng r;
+  mgd_rng_seed(&r, seed, "neural-cleanse/subset");
+  for (uint64_t i = 0; i < count; i++)
+    idx[i] = i;
+  mgd_rng_shuffle(&r, idx, count);
+  uint64_t quota = (want + k - 1) / k, got = 0;
+  /* first pass: up to the quota per class; rows without a usable label
+   * share one extra bucket */
+  for (uint64_t i = 0; i < count && got < want; i++) {
+    int32_t l = ref->labels[idx[i]];
+    uint32_t b = l >= 0 && (uint32_t)l < k ? (uint32_t)l : k;
+    if (taken[b] < quota) {
+      taken[b]++;
+      pick[idx[i]] = 1;
+      got++;
+    }
+  }
+  /* second pass: small classes leave room for the others */
+  for (uint64_t i = 0; i < count && got < want; i++)
+    if (!pick[idx[i]]) {
+      pick[idx[i]] = 1;
+      got++;
+    }
+  free(idx);
+  free(taken);
+  return MG_OK;
+}
+
+static int load_subset(const mg_services *svc, mg_plugin_ctx *ctx, uint64_t want, uint64_t seed,
+                       float **x, int32_t **labels, size_t *n) {
+  mgd_data ref;
+  int rc = mgd_data_open(&ref, svc, ctx, MG_DATASET_REFERENCE);
+  if (rc) {
+    mgd_data_close(&ref);
+    return rc;
+  }
+  uint64_t count = ref.info.count, rf = ref.info.row_floats;
+  if (want > count)
+    want = count;
+  if (rf && want > NC_SUBSET_MAX_FLOATS / rf)
+    want = NC_SUBSET_MAX_FLOATS / rf;
+  if (!want) {
+    mgd_data_close(&ref);
+    svc->log(ctx, MG_LOG_ERROR, "the reference set is empty");
+    return MG_ERR_FORMAT;
+  }
+  uint8_t *pick = calloc(count, 1);
+  float *buf = malloc(want * rf * sizeof *buf);
+  int32_t *lab = malloc(want * sizeof *lab);
+  rc = pick && buf && lab ? pick_subset(&ref, want, seed, pick) : MG_ERR_NOMEM;
+  size_t k = 0;
+  for (uint64_t i = 0; !rc && i < count; i++) {
+    if (!pick[i])
+      continue;
+    int32_t dummy;
+    rc = svc->dataset_read(ctx, MG_DATASET_REFERENCE, i, 1, buf + k * rf, &dummy);
+    lab[k++] = ref.labels[i];
+  }
+  free(pick);
+  mgd_data_close(&ref);
+  if (rc) {
+    free(buf);
+    free(lab);
+    return rc;
+  }
+  *x = buf;
+  *labels = lab;
+  *n = (size_t)want;
+  return MG_OK;
+}
+
+static int nc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
+  (void)state;
+  options o;
+  int rc = read_options(svc, ctx, &o);
+  if (rc)
+    return rc;
+  mg_model_info mi = {.struct_size = sizeof mi};
+  mg_dataset_info di = {.struct_size = sizeof di};
+  if ((rc = svc->model_info(ctx, &mi)) || (rc = svc->dataset_info(ctx, MG_DATASET_REFERENCE, &di)))
+    return rc;
+  if (di.row_floats != mi.input_floats) {
+    svc->log(ctx, MG_LOG_ERROR,
+             "reference rows have %" PRIu64 " values but the model takes %" PRIu64, di.row_floats,
+             mi.input_floats);
+    return MG_ERR_FORMAT;
+  }
+  if (mi.num_classes < NC_MIN_CLASSES) {
+    char ev[160];
+    snprintf(ev, sizeof ev, "{\"skipped\": \"the model has %u classes; the decision needs %d\"}",
+             mi.num_classes, NC_MIN_CLASSES);
+    svc->log(ctx, MG_LOG_WARN, "%u classes, too few to compare triggers", mi.num_classes);
+    return svc->evidence(ctx, ev);
+  }
+  uint64_t seed = svc->seed(ctx);
+  nc_problem pb = {.svc = svc,
+                   .ctx = ctx,
+                   .channels = mi.channels,
+                   .height = mi.height,
+                   .width = mi.width,
+                   .classes = mi.num_classes,
+                   .lo = di.value_min,
+                   .hi = di.value_max,
+                   .seed = seed};
+  if (!(pb.hi > pb.lo)) {
+    pb.lo = 0.0f;
+    pb.hi = 1.0f;
+  }
+  float *x = NULL;
+  int32_t *labels = NULL;
+  rc = load_subset(svc, ctx, o.samples, seed, &x, &labels, &pb.n);
+  if (rc)
+    return rc;
+  pb.x = x;
+  pb.labels = labels;
+  if (!o.prm.epoch_steps) /* the paper's epoch: one pass over the rows */
+    o.prm.epoch_steps = (unsigned)((pb.n + o.prm.batch - 1) / o.prm.batch);
+  size_t K = mi.num_classes;
+  int32_t *targets = malloc(K * sizeof *targets);
+  nc_result *res = calloc(K, sizeof *res);
+  if (!targets || !res)
+    rc = MG_ERR_NOMEM;
+  for (size_t i = 0; !rc && i < K; i++)
+    targets[i] = (int32_t)i;
+  if (!rc)
+    rc = nc_reverse(&pb, &o.prm, targets, K, res);
+  double *natural = malloc(K * sizeof *natural);
+  if (!rc && !natural)
+    rc = MG_ERR_NOMEM;
+  if (!rc)
+    rc = nc_check_triggers(&pb, res, K, natural);
+  nc_decision d;
+  memset(&d, 0, sizeof d);
+  if (!rc)
+    rc = nc_decide(res, K, natural, seed, 0, &d);
+  free(natural);
+  if (!rc)
+    rc = nc_report(svc, ctx, &pb, &o.prm, res, K, &d);
+  nc_decision_free(&d);
+  for (size_t i = 0; res && i < K; i++)
+    nc_result_free(&res[i]);
+  free(res);
+  free(targets);
+  free(x);
+  free(labels);
+  return rc;
+}
+
+static const mg_plugin descriptor = {
+    MG_PLUGIN_HEADER,
+    "neural-cleanse",
+    "0.1.0",
+    "reverse-engineers a minimal trigger per class and flags an anomalously small one",
+    MG_NEED_MODEL | MG_NEED_REFERENCE,
+    atlas,
+    mitigations,
+    controls,
+    NULL,
+    nc_run,
+    NULL,
+};
+
+MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
+  return &descriptor;
+}

@@ -357,9 +357,12 @@ int mg_archive_members(const char *path, const mg_limits *lim, mg_nested_fn fn, 
         buf = grown;
         cap = ncap;
       }
-      memset(buf + len, 0, (size_t)off - len);
-      memcpy(buf + off, block, n);
-      len = (size_t)need;
+      if (need > len) { /* an empty block may come with a NULL pointer */
+        memset(buf + len, 0, (size_t)off - len);
+        if (n)
+          memcpy(buf + off, block, n);
+        len = (size_t)need;
+      }
     }
     if (!rc && fn(user, normal ? normal : raw ? raw : "", buf, len, note[0] ? note : NULL)) {
       free(normal);

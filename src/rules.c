@@ -286,6 +286,8 @@ int mg_rules_load(const char *dir, const mg_limits *lim, mg_rules *rules, mg_err
     rc = load_checklist(rules, lim, err);
   if (!rc)
     rc = load_policy(rules, lim, err);
+  if (rc) /* the caller frees only what loaded */
+    mg_rules_free(rules);
   return rc;
 }
 

@@ -1,12 +1,11 @@
 # plugins/activation-clustering: build fragment (included by plugins/local.mk).
 # Activation clustering of each label's penultimate-layer activations
-# (issue 6); shares the mgds_* sources of plugins/spectral-signatures.
+# (issue 6), on the mgds_* helpers of plugins/common.
 pluginexec_LTLIBRARIES += plugins/activation-clustering.la
 plugins_activation_clustering_la_SOURCES = \
 	plugins/activation-clustering/activation_clustering.c \
-	plugins/activation-clustering/ac_cluster.c plugins/activation-clustering/ac_cluster.h \
-	$(MGDS_SOURCES)
-plugins_activation_clustering_la_CFLAGS = $(MGDS_CFLAGS)
+	plugins/activation-clustering/ac_cluster.c plugins/activation-clustering/ac_cluster.h
+plugins_activation_clustering_la_CFLAGS = $(MGD_CFLAGS)
 plugins_activation_clustering_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_activation_clustering_la_LIBADD = $(MGD_LIBS)
 

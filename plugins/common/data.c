@@ -30,7 +30,8 @@ int mgd_data_open(mgd_data *d, const mg_services *svc, mg_plugin_ctx *ctx, const
     return MG_ERR_NOMEM;
   for (uint64_t i = 0; !rc && i < d->info.count; i += chunk) {
     size_t n = d->info.count - i < chunk ? (size_t)(d->info.count - i) : chunk;
-    rc = svc->dataset_read(ctx, name, i, n, x, d->labels + i);
+    /* The host refuses a label request on an unlabelled set. */
+    rc = svc->dataset_read(ctx, name, i, n, x, d->info.has_labels ? d->labels + i : NULL);
     if (!rc && !d->info.has_labels)
       for (size_t k = 0; k < n; k++)
         d->labels[i + k] = -1;
@@ -60,7 +61,7 @@ int mgd_for_batches(mgd_data *d, size_t batch, int want_features, const char *la
     rc = MG_ERR_NOMEM;
   for (uint64_t i = 0; !rc && i < d->info.count; i += batch) {
     size_t n = d->info.count - i < batch ? (size_t)(d->info.count - i) : batch;
-    rc = svc->dataset_read(d->ctx, d->name, i, n, x, labels);
+    rc = svc->dataset_read(d->ctx, d->name, i, n, x, d->info.has_labels ? labels : NULL);
     if (!rc)
       rc = svc->model_forward(d->ctx, x, n, logits, want_features ? layer : NULL,
                               want_features ? feats : NULL);

@@ -1,10 +1,17 @@
 # plugins/common: helpers shared by the detector plugins, linked into each
-# (a libtool convenience library; public plugin ABI only).
+# (a libtool convenience library; public plugin ABI only): batched dataset
+# passes, seeded RNG, robust statistics, exact tests with Holm's adjustment
+# (hyptest), and the feature-space data set, linear algebra and decision of
+# spectral-signatures and activation-clustering (mgds_*).
 noinst_LTLIBRARIES += plugins/common/libmgd.la
 plugins_common_libmgd_la_SOURCES = plugins/common/mgd.h plugins/common/rng.c \
-	plugins/common/stats.c plugins/common/data.c plugins/common/numerics.c
-plugins_common_libmgd_la_CFLAGS = $(AM_CFLAGS) -fPIC $(JANSSON_CFLAGS)
-plugins_common_libmgd_la_LIBADD = $(JANSSON_LIBS) -lm
+	plugins/common/stats.c plugins/common/data.c plugins/common/numerics.c \
+	plugins/common/hyptest.c plugins/common/hyptest.h \
+	plugins/common/mgds.h plugins/common/mgds_data.c plugins/common/mgds_linalg.c \
+	plugins/common/mgds_stats.c plugins/common/mgds_decide.c plugins/common/mgds_report.c \
+	plugins/common/mgds_report.h
+plugins_common_libmgd_la_CFLAGS = $(AM_CFLAGS) -fPIC $(JANSSON_CFLAGS) $(OPENBLAS_CFLAGS)
+plugins_common_libmgd_la_LIBADD = $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
 # A detector plugin links: plugins/common/libmgd.la $(MGD_LIBS)
 MGD_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(JANSSON_CFLAGS) $(OPENBLAS_CFLAGS)
 MGD_LIBS = plugins/common/libmgd.la $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm

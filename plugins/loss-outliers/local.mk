@@ -1,11 +1,10 @@
 # plugins/loss-outliers: build fragment (included by plugins/local.mk).
 # Per-sample training loss, per-class robust z-scores, and exact tests of
-# each class against its clean reference rows (hyptest.c from plugins/strip).
-LOSS_OUTLIERS_CORE = plugins/loss-outliers/lo_stats.c plugins/loss-outliers/lo_stats.h \
-	plugins/strip/hyptest.c plugins/strip/hyptest.h
+# each class against its clean reference rows (hyptest from plugins/common).
+LOSS_OUTLIERS_CORE = plugins/loss-outliers/lo_stats.c plugins/loss-outliers/lo_stats.h
 pluginexec_LTLIBRARIES += plugins/loss-outliers.la
 plugins_loss_outliers_la_SOURCES = plugins/loss-outliers/loss_outliers.c $(LOSS_OUTLIERS_CORE)
-plugins_loss_outliers_la_CFLAGS = $(MGD_CFLAGS) -I$(top_srcdir)/plugins/strip
+plugins_loss_outliers_la_CFLAGS = $(MGD_CFLAGS)
 plugins_loss_outliers_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_loss_outliers_la_LIBADD = $(MGD_LIBS)
 
@@ -15,7 +14,6 @@ EXTRA_DIST += tests/detectors/loss-outliers.sh
 check_PROGRAMS += tests/detectors/test_lo_stats
 TESTS += tests/detectors/test_lo_stats
 tests_detectors_test_lo_stats_SOURCES = tests/detectors/test_lo_stats.c $(LOSS_OUTLIERS_CORE)
-tests_detectors_test_lo_stats_CFLAGS = $(MG_TEST_CFLAGS) -I$(top_srcdir)/plugins/strip \
-	-I$(top_srcdir)/plugins/loss-outliers \
-	-I$(top_srcdir)/plugins/common
-tests_detectors_test_lo_stats_LDADD = plugins/common/libmgd.la $(MG_TEST_LIBS) -lm
+tests_detectors_test_lo_stats_CFLAGS = $(MG_TEST_CFLAGS) $(MGD_CFLAGS) \
+	-I$(top_srcdir)/plugins/loss-outliers
+tests_detectors_test_lo_stats_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)

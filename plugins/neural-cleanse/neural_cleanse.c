@@ -163,8 +163,7 @@ static int load_subset(const mg_services *svc, mg_plugin_ctx *ctx, uint64_t want
   for (uint64_t i = 0; !rc && i < count; i++) {
     if (!pick[i])
       continue;
-    int32_t dummy;
-    rc = svc->dataset_read(ctx, MG_DATASET_REFERENCE, i, 1, buf + k * rf, &dummy);
+    rc = svc->dataset_read(ctx, MG_DATASET_REFERENCE, i, 1, buf + k * rf, NULL);
     lab[k++] = ref.labels[i];
   }
   free(pick);

@@ -1,5 +1,5 @@
 /* Unit tests: the statistics shared by spectral-signatures and
- * activation-clustering (plugins/spectral-signatures/mgds_*.c) and the
+ * activation-clustering (plugins/common/mgds_*.c) and the
  * 2-means/silhouette of activation-clustering, on synthetic data: a
  * separated group is split off and flagged, a Gaussian is not, the
  * reference-set test tells a foreign group from a natural one, the

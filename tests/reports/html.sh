@@ -99,7 +99,7 @@ for p in $(xp mixed.xml "$R/plugins/plugin/@name" | sed 's/ name="\([^"]*\)"/\1 
   sec=$(xp mixed.xml "string($R/plugins/plugin[@name = '$p']/@seconds)")
   hp mixed.html "string(//article[@id = 'plugin-$p'])" | grep -qF "after $sec s" || fail "plugin $p timing"
 done
-hp mixed.html "string(//article[@id = 'plugin-mgtest-hang'])" | grep -q 'wall-clock limit of 2 s' &&
+hp mixed.html "string(//article[@id = 'plugin-mgtest-hang'])" | grep -q "wall-clock limit of $HANG_TIMEOUT s" &&
   pass "plugin status, timing and message shown" || fail "hang message"
 expect_eq "$(hp mixed.html 'count(//img)')" "$(xp mixed.xml "count($R/plugins/plugin/image)")" "every attached picture embedded"
 expect_eq "$(hp mixed.html "count(//img[starts-with(@src, 'data:image/png;base64,iVBORw0KGgo')])")" \

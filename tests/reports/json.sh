@@ -59,7 +59,7 @@ st() { json_get mixed.json "[p['status'] for p in d['plugins'] if p['name'] == '
 expect_eq "$(st mgtest-good)/$(st mgtest-crash)/$(st mgtest-future)/$(st mgtest-hang)/$(st mgtest-model)" \
   "ok/error/error/timeout/skipped" "plugin statuses: good ok, crash error, newer major error, hang timeout, unmet needs skipped"
 json_get mixed.json "[p['message'] for p in d['plugins'] if p['name'] == 'mgtest-hang'][0]" |
-  grep -q 'wall-clock limit of 2 s' && pass "timeout message" || fail "timeout message"
+  grep -q "wall-clock limit of $HANG_TIMEOUT s" && pass "timeout message" || fail "timeout message"
 
 # JSON and XML are views of the same results.
 R=/modelgate-results

@@ -22,7 +22,7 @@ incomplete_scan
 cp -r "$SANDBOX/in/tampered" "$SANDBOX/cwd/model pkg"
 run_mg scan "model pkg" --registry "$SANDBOX/in/approved.json" --plugins "$PLUGINS" \
   --only mgtest-good,mgtest-rich --sarif rel.sarif --json rel.json -q
-scan_all again "$SANDBOX/in/pkg" --plugins "$PLUGINS" --timeout 2
+scan_all again "$SANDBOX/in/pkg" --plugins "$PLUGINS" --timeout $HANG_TIMEOUT
 
 out=$("$PY" - "$SARIF_SCHEMA" <<'PYEOF'
 import json, os, re, sys

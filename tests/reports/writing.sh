@@ -17,7 +17,7 @@ all="r.json r.xml r.junit.xml r.html r.sarif"
 # Only failing plugins: crash, refused newer major ABI, hang past --timeout.
 mkdir out
 run_mg scan "$SANDBOX/in/pkg" --plugins "$PLUGINS" --only mgtest-crash,mgtest-hang,mgtest-future \
-  --timeout 2 --json out/r.json --xml out/r.xml --junit out/r.junit.xml --html out/r.html \
+  --timeout $HANG_TIMEOUT --json out/r.json --xml out/r.xml --junit out/r.junit.xml --html out/r.html \
   --sarif out/r.sarif -q
 expect_status 2 "failing plugins" && pass "every plugin failing: exit 2"
 missing=""

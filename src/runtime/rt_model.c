@@ -28,8 +28,11 @@
 #endif
 
 #define MODEL_THREADS 2
-/* Rows below which splitting over threads costs more than it saves. */
+/* Work below which splitting over threads costs more than it saves: a
+ * thread's start and join take tens of microseconds, as long as a small
+ * MLP's whole forward pass on 64 rows. Measured by activation bytes. */
 #define SPLIT_MIN_ROWS 8
+#define SPLIT_MIN_BYTES (1u << 20)
 /* Activation memory one sub-batch may use. */
 #define SUBBATCH_BYTES (256u << 20)
 
@@ -41,9 +44,10 @@ struct mg_model {
   uint32_t c, h, w;
   uint64_t in_floats, classes;
   int separable;
-  uint8_t *batched;  /* per value: axis 0 is the batch */
-  uint64_t *per_row; /* per value: floats per row at batch 1 */
-  uint64_t max_rows; /* rows per sub-batch */
+  uint8_t *batched;   /* per value: axis 0 is the batch */
+  uint64_t *per_row;  /* per value: floats per row at batch 1 */
+  uint64_t max_rows;  /* rows per sub-batch */
+  uint64_t row_bytes; /* activations and their gradients, per row */
   rt_exec *ex[MODEL_THREADS];
 };
 
@@ -210,6 +214,7 @@ static int setup(mg_model *m, mg_err *err) {
     row_bytes += (uint64_t)cnt * 8;
   }
   m->separable = sep;
+  m->row_bytes = row_bytes;
   m->max_rows = row_bytes ? SUBBATCH_BYTES / row_bytes : 1024;
   if (m->max_rows < 1)
     m->max_rows = 1;
@@ -442,7 +447,9 @@ static void *run_job(void *arg) {
 
 /* Splits the rows over the execution states and runs them. */
 static int run_split(mg_model *m, job *tmpl, size_t n, mg_err *err) {
-  int parts = m->separable && n >= SPLIT_MIN_ROWS ? MODEL_THREADS : 1;
+  int parts = m->separable && n >= SPLIT_MIN_ROWS && n * m->row_bytes >= SPLIT_MIN_BYTES
+                  ? MODEL_THREADS
+                  : 1;
   job jobs[MODEL_THREADS];
   size_t per = (n + (size_t)parts - 1) / (size_t)parts, off = 0;
   for (int i = 0; i < parts; i++) {

@@ -245,6 +245,57 @@ START_TEST(test_conv_1d_and_3d) {
 }
 END_TEST
 
+/* Padding wider than the kernel's reach and a dilated stride-1 row: whole
+ * rows of the im2col matrix fall outside the input. Forward against a
+ * direct loop, then the VJP against finite differences. */
+START_TEST(test_conv_wide_pads_against_direct) {
+  enum { N = 2, C = 2, H = 3, W = 4, M = 3, KH = 2, KW = 3, DW = 2 };
+  const int64_t pt = 3, pl = 5, pb = 1, pr = 4;
+  const int64_t oh = H + pt + pb - KH + 1, ow = W + pl + pr - (KW - 1) * DW - 1 + 1;
+  rt_shape xs = SHAPE(N, C, H, W);
+  mk_model *m = model1(13, "x", xs);
+  int64_t wd[] = {M, C, KH, KW};
+  float *w = rnd(M * C * KH * KW), *x = rnd(N * C * H * W);
+  mk_init_f(m, "w", 4, wd, w);
+  Onnx__NodeProto *n = mk_node(m, "Conv", "x,w", "y");
+  mk_attr_ints(n, "pads", 4, (int64_t[]){pt, pl, pb, pr});
+  mk_attr_ints(n, "dilations", 2, (int64_t[]){1, DW});
+  mg_err err;
+  int rc;
+  rt_graph *g = load_model(m, &rc, &err);
+  ck_assert_msg(rc == 0, "%s", err.msg);
+  rt_exec *e = rt_exec_new(g);
+  rt_tensor in = {RT_F32, xs, N * C * H * W, x};
+  ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
+  ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+  const rt_tensor *y = &e->t[g->outputs[0]];
+  ck_assert_int_eq(y->count, N * M * oh * ow);
+  for (int64_t b = 0; b < N; b++)
+    for (int64_t mo = 0; mo < M; mo++)
+      for (int64_t i = 0; i < oh; i++)
+        for (int64_t j = 0; j < ow; j++) {
+          double want = 0;
+          for (int64_t c = 0; c < C; c++)
+            for (int64_t u = 0; u < KH; u++)
+              for (int64_t v = 0; v < KW; v++) {
+                int64_t r = i - pt + u, q = j - pl + v * DW;
+                if (r >= 0 && r < H && q >= 0 && q < W)
+                  want += (double)w[((mo * C + c) * KH + u) * KW + v] *
+                          x[((b * C + c) * H + r) * W + q];
+              }
+          float got = ((const float *)y->data)[((b * M + mo) * oh + i) * ow + j];
+          ck_assert_msg(fabs(got - want) < 1e-5, "y[%ld,%ld,%ld,%ld] = %g, want %g", (long)b,
+                        (long)mo, (long)i, (long)j, got, want);
+        }
+  rt_exec_free(e);
+  rt_graph_free(g);
+  gc_input gi[] = {in1("x", xs, -0.6f, 0.02f)};
+  gradcheck(m, gi, 1, "Conv wide pads, dilated row");
+  free(w);
+  free(x);
+}
+END_TEST
+
 /* ---- Gemm / MatMul ---- */
 START_TEST(test_gemm_variants) {
   for (int v = 0; v < 4; v++) {
@@ -599,6 +650,7 @@ static Suite *suite(void) {
   tcase_add_test(t, test_conv_grouped_strided_dilated);
   tcase_add_test(t, test_conv_same_pointwise_and_weight_grad);
   tcase_add_test(t, test_conv_1d_and_3d);
+  tcase_add_test(t, test_conv_wide_pads_against_direct);
   tcase_add_test(t, test_gemm_variants);
   tcase_add_test(t, test_matmul_broadcast);
   tcase_add_test(t, test_binary_broadcast);

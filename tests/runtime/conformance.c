@@ -418,7 +418,7 @@ int main(int argc, char **argv) {
   else {
     snprintf(root, sizeof root, "%s/../shared/onnx-conformance", top);
     if (!is_dir(root))
-      snprintf(root, sizeof root, "%s/tests/runtime/conformance", top);
+      snprintf(root, sizeof root, "%s/tests/runtime/conformance-data", top);
   }
   if (!is_dir(root)) {
     printf("SKIP: no ONNX conformance data (set MG_ONNX_CONFORMANCE_DIR)\n");

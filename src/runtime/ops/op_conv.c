@@ -93,6 +93,18 @@ static int conv_infer(rt_exec *e, const rt_node *n, mg_err *err) {
   return rt_set_out(e, n, 0, RT_F32, &s, err);
 }
 
+/* Stride-1 rows: the output columns [*lo, *hi) read input columns iw + ow
+ * inside the row; the others fall in the padding (an empty run when none
+ * is inside). */
+static void inrow_run(const rt_win *w, int64_t iw, int64_t *lo, int64_t *hi) {
+  *lo = iw < 0 ? -iw : 0;
+  *hi = w->in[2] - iw;
+  if (*hi > w->out[2])
+    *hi = w->out[2];
+  if (*lo > *hi)
+    *lo = *hi = w->out[2];
+}
+
 /* col rows (c, kd, kh, kw), columns (od, oh, ow), row stride ld. */
 static void im2col(const float *x, const conv_geom *g, float *col, int64_t ld) {
   const rt_win *w = &g->w;
@@ -115,11 +127,8 @@ static void im2col(const float *x, const conv_geom *g, float *col, int64_t ld) {
               const float *src = xc + (id * w->in[1] + ih) * w->in[2];
               int64_t iw = -w->pb[2] + kw * w->dil[2];
               if (w->s[2] == 1) { /* zeros, a run of the row, zeros: no test per element */
-                int64_t lo = iw < 0 ? -iw : 0, hi = w->in[2] - iw;
-                if (hi > w->out[2])
-                  hi = w->out[2];
-                if (lo > hi)
-                  lo = hi = w->out[2];
+                int64_t lo, hi;
+                inrow_run(w, iw, &lo, &hi);
                 for (int64_t ow = 0; ow < lo; ow++)
                   d[ow] = 0.0f;
                 for (int64_t ow = lo; ow < hi; ow++)
@@ -157,9 +166,8 @@ static void col2im_add(const float *col, const conv_geom *g, float *x, int64_t l
               float *dst = xc + (id * w->in[1] + ih) * w->in[2];
               int64_t iw = -w->pb[2] + kw * w->dil[2];
               if (w->s[2] == 1) { /* the in-row run only, no test per element */
-                int64_t lo = iw < 0 ? -iw : 0, hi = w->in[2] - iw;
-                if (hi > w->out[2])
-                  hi = w->out[2];
+                int64_t lo, hi;
+                inrow_run(w, iw, &lo, &hi);
                 for (int64_t ow = lo; ow < hi; ow++)
                   dst[iw + ow] += s[ow];
                 continue;

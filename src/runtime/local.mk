@@ -7,6 +7,7 @@ RT_OPS = \
 	src/runtime/ops/op_activation.c \
 	src/runtime/ops/op_softmax.c \
 	src/runtime/ops/op_conv.c \
+	src/runtime/ops/conv_direct.c src/runtime/ops/conv_direct.h src/runtime/ops/conv_direct_kernel.h \
 	src/runtime/ops/op_gemm.c \
 	src/runtime/ops/op_pool.c \
 	src/runtime/ops/op_batchnorm.c \
@@ -51,8 +52,8 @@ modelgate_SOURCES += src/cli_model.c
 # finite differences, the runtime.h API and hostile models, PyTorch-exported
 # models against PyTorch, ONNX conformance data, and the CLI.
 RT_TEST_MK = tests/runtime/mkonnx.c tests/runtime/mkonnx.h
-check_PROGRAMS += tests/runtime/test_ops tests/runtime/test_model tests/runtime/test_torch \
-	tests/runtime/conformance
+check_PROGRAMS += tests/runtime/test_ops tests/runtime/test_model \
+	tests/runtime/test_torch tests/runtime/conformance
 tests_runtime_test_ops_SOURCES = tests/runtime/test_ops.c $(RT_TEST_MK)
 tests_runtime_test_ops_CFLAGS = $(MG_TEST_CFLAGS)
 tests_runtime_test_ops_LDADD = $(MG_TEST_LIBS)
@@ -65,7 +66,8 @@ tests_runtime_test_torch_LDADD = $(MG_TEST_LIBS)
 tests_runtime_conformance_SOURCES = tests/runtime/conformance.c
 tests_runtime_conformance_CFLAGS = $(MG_TEST_CFLAGS)
 tests_runtime_conformance_LDADD = $(MG_TEST_LIBS)
-TESTS += tests/runtime/test_ops tests/runtime/test_model tests/runtime/test_torch \
+TESTS += tests/runtime/test_ops tests/runtime/test_model \
+	tests/runtime/test_torch \
 	tests/runtime/conformance tests/runtime/test_cli.sh
 # torch/: models and NPY references made by make_torch_models.py;
 # conformance-data/: the vendored ONNX test subset (Apache-2.0, see its README).

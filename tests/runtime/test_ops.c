@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mkonnx.h"
+#include "runtime/ops/conv_direct.h"
 #include "runtime/rt_internal.h"
 
 #define MAXIN 4
@@ -293,6 +294,151 @@ START_TEST(test_conv_wide_pads_against_direct) {
   gradcheck(m, gi, 1, "Conv wide pads, dilated row");
   free(w);
   free(x);
+}
+END_TEST
+
+/* ---- The direct convolution kernel ----
+ * Every variant this CPU can run (the runtime picks only the best one, so
+ * the graph tests above never reach the others), against a
+ * double-precision loop over random geometries: strides split into
+ * phases, dilations, pads of either sign, channel counts off the block
+ * size, flipped weights, bias and accumulation. */
+static int64_t pick(int64_t lo, int64_t hi) {
+  return lo + (int64_t)(next_rand() % (uint32_t)(hi - lo + 1));
+}
+
+/* Weight (m, c, ky, kx) as the packing reads it. */
+static float weight(const conv_direct *d, const float *w, int flip, int64_t m, int64_t c,
+                    int64_t ky, int64_t kx) {
+  if (flip)
+    return w[((c * d->m + m) * d->kh + d->kh - 1 - ky) * d->kw + d->kw - 1 - kx];
+  return w[((m * d->c + c) * d->kh + ky) * d->kw + kx];
+}
+
+static double reference(const conv_direct *d, const float *x, const float *w, int flip, int64_t m,
+                        int64_t oy, int64_t ox) {
+  double s = 0;
+  for (int64_t c = 0; c < d->c; c++)
+    for (int64_t ky = 0; ky < d->kh; ky++)
+      for (int64_t kx = 0; kx < d->kw; kx++) {
+        int64_t i = oy * d->sh - d->pt + ky * d->dh, j = ox * d->sw - d->pl + kx * d->dw;
+        if (i >= 0 && i < d->h && j >= 0 && j < d->w)
+          s += (double)weight(d, w, flip, m, c, ky, kx) * x[(c * d->h + i) * d->w + j];
+      }
+  return s;
+}
+
+/* A random geometry with at least one output, that the kernel takes; with
+ * whole_rows, output rows of 16 or 32 columns (the kernels' row mode). */
+static conv_direct random_geometry(int whole_rows) {
+  for (;;) {
+    conv_direct d;
+    d.c = pick(1, 19);
+    d.m = pick(1, 21);
+    d.kh = pick(1, 5);
+    d.kw = pick(1, 5);
+    d.sh = pick(1, 3);
+    d.sw = pick(1, 3);
+    d.dh = pick(1, 2);
+    d.dw = pick(1, 2);
+    d.h = pick(1, 23);
+    d.w = pick(1, 37);
+    d.pt = pick(-2, 4);
+    d.pl = pick(-2, 4);
+    int64_t pb = pick(-2, 4), pr = pick(-2, 4);
+    if (whole_rows) {
+      d.sw = 1;
+      d.w = 16 * pick(1, 2) + (d.kw - 1) * d.dw - d.pl - pr;
+      if (d.w < 1)
+        continue;
+    }
+    int64_t eh = d.h + d.pt + pb - (d.kh - 1) * d.dh - 1,
+            ew = d.w + d.pl + pr - (d.kw - 1) * d.dw - 1;
+    if (eh < 0 || ew < 0)
+      continue;
+    d.oh = eh / d.sh + 1;
+    d.ow = ew / d.sw + 1;
+    if (conv_direct_worth(&d))
+      return d;
+  }
+}
+
+static void check_variant(int v) {
+  for (int trial = 0; trial < 300; trial++) {
+    conv_direct d = random_geometry(trial % 5 == 0);
+    int flip = trial % 3 == 1, accumulate = trial % 4 == 2, with_bias = trial % 2;
+    size_t nx = (size_t)(d.c * d.h * d.w), nw = (size_t)(d.m * d.c * d.kh * d.kw),
+           ny = (size_t)(d.m * d.oh * d.ow);
+    float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *y = malloc(ny * sizeof *y),
+          *y0 = malloc(ny * sizeof *y0), *b = malloc((size_t)d.m * sizeof *b);
+    float *scratch = malloc(conv_direct_scratch(&d) * sizeof(float));
+    ck_assert(x && w && y && y0 && b && scratch);
+    for (size_t i = 0; i < nx; i++)
+      x[i] = unif();
+    for (size_t i = 0; i < nw; i++)
+      w[i] = unif();
+    for (int64_t i = 0; i < d.m; i++)
+      b[i] = unif();
+    for (size_t i = 0; i < ny; i++)
+      y[i] = y0[i] = unif();
+    /* Scratch left dirty from an earlier call must not leak into results. */
+    memset(scratch, 0x7f, conv_direct_scratch(&d) * sizeof(float));
+    conv_direct_pack(&d, w, flip, scratch);
+    conv_direct_run_variant(v, &d, x, with_bias ? b : NULL, accumulate, y, scratch);
+    for (int64_t m = 0; m < d.m; m++)
+      for (int64_t oy = 0; oy < d.oh; oy++)
+        for (int64_t ox = 0; ox < d.ow; ox++) {
+          size_t at = (size_t)((m * d.oh + oy) * d.ow + ox);
+          double want = reference(&d, x, w, flip, m, oy, ox) + (with_bias ? b[m] : 0.0) +
+                        (accumulate ? y0[at] : 0.0);
+          ck_assert_msg(fabs(y[at] - want) <= 1e-5 * (1.0 + fabs(want)),
+                        "variant %d trial %d: c %ld m %ld k %ldx%ld s %ldx%ld d %ldx%ld "
+                        "in %ldx%ld pads %ld,%ld out %ldx%ld flip %d acc %d: y[%ld,%ld,%ld] = %g, "
+                        "want %g",
+                        v, trial, (long)d.c, (long)d.m, (long)d.kh, (long)d.kw, (long)d.sh,
+                        (long)d.sw, (long)d.dh, (long)d.dw, (long)d.h, (long)d.w, (long)d.pt,
+                        (long)d.pl, (long)d.oh, (long)d.ow, flip, accumulate, (long)m, (long)oy,
+                        (long)ox, y[at], want);
+        }
+    free(x);
+    free(w);
+    free(y);
+    free(y0);
+    free(b);
+    free(scratch);
+  }
+}
+
+START_TEST(test_every_usable_variant) {
+  int ran = 0;
+  for (int v = 0; v < conv_direct_variants(); v++)
+    if (conv_direct_variant_usable(v)) {
+      check_variant(v);
+      ran++;
+    }
+  /* The portable variant runs everywhere. */
+  ck_assert_int_ge(ran, 1);
+  ck_assert(conv_direct_variant_usable(conv_direct_variants() - 1));
+}
+END_TEST
+
+/* Past the tap bound the GEMM path is used; absurd strides are refused. */
+START_TEST(test_worth_bounds) {
+  /* A 3x3 "same" convolution of 8x8 maps, 16 outputs. */
+  conv_direct d;
+  memset(&d, 0, sizeof d);
+  d.c = 128;
+  d.h = d.w = d.oh = d.ow = 8;
+  d.m = 16;
+  d.kh = d.kw = 3;
+  d.sh = d.sw = d.dh = d.dw = 1;
+  d.pt = d.pl = 1;
+  ck_assert(conv_direct_worth(&d));
+  d.c = 129;
+  ck_assert(!conv_direct_worth(&d));
+  d.c = 16;
+  d.sh = 5;
+  ck_assert(!conv_direct_worth(&d));
 }
 END_TEST
 
@@ -666,6 +812,11 @@ static Suite *suite(void) {
   tcase_add_test(t, test_view_pattern_folded);
   tcase_add_test(t, test_sum_lrn);
   suite_add_tcase(s, t);
+  TCase *k = tcase_create("conv_direct");
+  tcase_set_timeout(k, 120);
+  tcase_add_test(k, test_every_usable_variant);
+  tcase_add_test(k, test_worth_bounds);
+  suite_add_tcase(s, k);
   return s;
 }
 

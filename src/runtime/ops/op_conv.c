@@ -2,9 +2,12 @@
  * as im2col + cblas_sgemm. Small feature maps are batched: the columns of
  * several samples sit side by side so one GEMM covers them. The VJP uses
  * the same layout: dcol = W^T dY then col2im, and dW = dY col^T when the
- * weights themselves are an activation. */
+ * weights themselves are an activation. Stride-1 2-D convolutions with
+ * few taps run the direct kernel instead (conv_direct.h), forward and for
+ * the input gradient. */
 #include "config.h"
 
+#include "runtime/ops/conv_direct.h"
 #include "runtime/ops/ops.h"
 #include "runtime/ops/window.h"
 
@@ -204,11 +207,74 @@ static int64_t conv_chunk(const conv_geom *g) {
   return nb;
 }
 
+/* The direct kernel's geometry for this convolution, or with transpose
+ * for its input gradient when the stride is 1 (a convolution of dY by the
+ * flipped kernel, leading pads (k - 1) * dilation - p). Returns whether
+ * the direct kernel applies and is worth it. */
+static int direct_geometry(const conv_geom *g, int transpose, conv_direct *d) {
+  const rt_win *w = &g->w;
+  if (g->g != 1 || w->k[0] != 1 || w->in[0] != 1 || w->out[0] != 1 || w->pb[0])
+    return 0;
+  if (transpose) {
+    if (w->s[1] != 1 || w->s[2] != 1)
+      return 0;
+    conv_direct t = {.c = g->m,
+                     .h = w->out[1],
+                     .w = w->out[2],
+                     .m = g->c,
+                     .kh = w->k[1],
+                     .kw = w->k[2],
+                     .sh = 1,
+                     .sw = 1,
+                     .dh = w->dil[1],
+                     .dw = w->dil[2],
+                     .pt = (w->k[1] - 1) * w->dil[1] - w->pb[1],
+                     .pl = (w->k[2] - 1) * w->dil[2] - w->pb[2],
+                     .oh = w->in[1],
+                     .ow = w->in[2]};
+    *d = t;
+  } else {
+    conv_direct f = {.c = g->c,
+                     .h = w->in[1],
+                     .w = w->in[2],
+                     .m = g->m,
+                     .kh = w->k[1],
+                     .kw = w->k[2],
+                     .sh = w->s[1],
+                     .sw = w->s[2],
+                     .dh = w->dil[1],
+                     .dw = w->dil[2],
+                     .pt = w->pb[1],
+                     .pl = w->pb[2],
+                     .oh = w->out[1],
+                     .ow = w->out[2]};
+    *d = f;
+  }
+  return conv_direct_worth(d);
+}
+
+static int conv_fwd_direct(rt_exec *e, const rt_node *n, const conv_geom *g, const conv_direct *d,
+                           mg_err *err) {
+  const float *x = rt_in(e, n, 0)->data, *w = rt_in(e, n, 1)->data;
+  rt_tensor *bt = rt_in(e, n, 2);
+  float *y = rt_out(e, n, 0)->data, *scratch = rt_scratch(e, conv_direct_scratch(d), err);
+  if (!scratch)
+    return err->code;
+  conv_direct_pack(d, w, 0, scratch);
+  for (int64_t b = 0; b < g->n; b++)
+    conv_direct_run(d, x + b * g->c * g->w.in_size, bt ? bt->data : NULL, 0,
+                    y + b * g->m * g->w.out_size, scratch);
+  return MG_OK;
+}
+
 static int conv_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
   conv_geom g;
   int rc = conv_geometry(e, n, &g, err);
   if (rc)
     return rc;
+  conv_direct d;
+  if (direct_geometry(&g, 0, &d))
+    return conv_fwd_direct(e, n, &g, &d, err);
   const float *x = rt_in(e, n, 0)->data, *w = rt_in(e, n, 1)->data;
   rt_tensor *bt = rt_in(e, n, 2);
   float *y = rt_out(e, n, 0)->data;
@@ -279,6 +345,16 @@ static int conv_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
       }
   if (!gx && !gw)
     return MG_OK;
+  conv_direct d;
+  if (!gw && direct_geometry(&g, 1, &d)) {
+    float *scratch = rt_scratch(e, conv_direct_scratch(&d), err);
+    if (!scratch)
+      return err->code;
+    conv_direct_pack(&d, w, 1, scratch);
+    for (int64_t b = 0; b < g.n; b++)
+      conv_direct_run(&d, gy + b * g.m * p, NULL, 1, gx + b * g.c * in, scratch);
+    return MG_OK;
+  }
   int64_t nb = conv_chunk(&g);
   int point = is_pointwise(&g);
   /* dcol, then dy gathered (batched only), then col (for dW only) */

@@ -234,9 +234,17 @@ static int gap_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
   const float *xs = x->data;
   float *y = rt_out(e, n, 0)->data;
   for (int64_t p = 0; p < planes; p++) {
-    double s = 0;
-    for (int64_t i = 0; i < sp; i++)
-      s += xs[p * sp + i];
+    /* Eight partial sums in double: as exact as one, but vectorisable. */
+    double part[8] = {0, 0, 0, 0, 0, 0, 0, 0}, s = 0;
+    const float *row = xs + p * sp;
+    int64_t i = 0;
+    for (; i + 8 <= sp; i += 8)
+      for (int k = 0; k < 8; k++)
+        part[k] += row[i + k];
+    for (; i < sp; i++)
+      s += row[i];
+    for (int k = 0; k < 8; k++)
+      s += part[k];
     y[p] = sp ? (float)(s / (double)sp) : 0.0f;
   }
   return MG_OK;

@@ -129,6 +129,8 @@ typedef struct rt_exec {
   int keep_all;                 /* backward follows: keep every activation */
   int64_t batch_from, batch_to; /* Reshape batch rewrite, see op_reshape.c */
   int mixes_batch;              /* an op combines rows (set by infer) */
+  int relu_epilogue;            /* set while an op runs whose output only a Relu reads: the op
+                                   may apply that Relu itself and then clears this */
   rt_pool pool;
   float *scratch; /* im2col and friends */
   size_t scratch_cap;

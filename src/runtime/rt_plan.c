@@ -272,6 +272,48 @@ static void rt_prof_add(const char *op, double t) {
 }
 #endif
 
+/* Releases what node n was the last to read, and its unread outputs. */
+static void after_node(rt_exec *e, const rt_node *n) {
+  const rt_graph *g = e->g;
+  if (e->keep_all)
+    return;
+  for (uint32_t k = 0; k < n->n_in; k++) {
+    int32_t v = n->in[k];
+    if (v < 0 || g->values[v].cls != RT_DYN || g->values[v].producer < 0)
+      continue;
+    if (--e->left[v] == 0 && !e->keep[v] && !g->values[v].is_output)
+      release(e, v);
+  }
+  for (uint32_t o = 0; o < n->n_out; o++) {
+    int32_t v = n->out[o];
+    if (v >= 0 && e->left[v] == 0 && !e->keep[v] && !g->values[v].is_output)
+      release(e, v);
+  }
+}
+
+/* The node after node i is a Relu and the only reader of node i's single
+ * float output, which nobody asked to see: node i may apply the Relu
+ * itself (Relu's gradient reads only the sign of its input, and Relu(x) > 0
+ * exactly when x > 0, so the fused values serve backward too). */
+static int relu_follows(const rt_exec *e, uint32_t i) {
+  const rt_graph *g = e->g;
+  const rt_node *n = &g->nodes[i], *r = i + 1 < g->n_nodes ? &g->nodes[i + 1] : NULL;
+  if (!r || n->n_out != 1 || n->out[0] < 0 || r->cls != RT_DYN || strcmp(r->op->name, "Relu") ||
+      r->n_in != 1 || r->in[0] != n->out[0] || r->n_out != 1 || r->out[0] < 0)
+    return 0;
+  int32_t v = n->out[0];
+  return e->left[v] == 1 && !e->keep[v] && !g->values[v].is_output && e->t[v].dtype == RT_F32;
+}
+
+/* The Relu r fused into its producer: its output takes over the buffer. */
+static void relu_fused(rt_exec *e, const rt_node *r) {
+  int32_t v = r->in[0], y = r->out[0];
+  e->t[y].data = e->t[v].data;
+  e->owned[y] = e->owned[v];
+  e->cap[y] = e->cap[v];
+  e->owned[v] = 0; /* still readable through v until released */
+}
+
 int rt_exec_forward(rt_exec *e, mg_err *err) {
   const rt_graph *g = e->g;
   for (uint32_t i = 0; i < g->n_nodes; i++) {
@@ -281,27 +323,22 @@ int rt_exec_forward(rt_exec *e, mg_err *err) {
 #ifdef RT_PROFILE
     double t0 = rt_prof_now();
 #endif
+    int offer = relu_follows(e, i);
+    e->relu_epilogue = offer;
     int rc = alloc_out(e, n, 1, err);
     if (!rc)
       rc = n->op->forward(e, n, err);
+    int fused = offer && !e->relu_epilogue;
+    e->relu_epilogue = 0;
     if (rc)
       return rc;
 #ifdef RT_PROFILE
     rt_prof_add(n->op->name, rt_prof_now() - t0);
 #endif
-    if (e->keep_all)
-      continue;
-    for (uint32_t k = 0; k < n->n_in; k++) {
-      int32_t v = n->in[k];
-      if (v < 0 || g->values[v].cls != RT_DYN || g->values[v].producer < 0)
-        continue;
-      if (--e->left[v] == 0 && !e->keep[v] && !g->values[v].is_output)
-        release(e, v);
-    }
-    for (uint32_t o = 0; o < n->n_out; o++) {
-      int32_t v = n->out[o];
-      if (v >= 0 && e->left[v] == 0 && !e->keep[v] && !g->values[v].is_output)
-        release(e, v);
+    after_node(e, n);
+    if (fused) {
+      relu_fused(e, &g->nodes[++i]);
+      after_node(e, &g->nodes[i]);
     }
   }
   return MG_OK;

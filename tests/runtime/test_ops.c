@@ -184,6 +184,27 @@ static float *rnd(int64_t n) {
 }
 
 /* ---- Conv ---- */
+/* Weight (m, c, ky, kx) as the packing reads it. */
+static float weight(const conv_direct *d, const float *w, int flip, int64_t m, int64_t c,
+                    int64_t ky, int64_t kx) {
+  if (flip)
+    return w[((c * d->m + m) * d->kh + d->kh - 1 - ky) * d->kw + d->kw - 1 - kx];
+  return w[((m * d->c + c) * d->kh + ky) * d->kw + kx];
+}
+
+static double reference(const conv_direct *d, const float *x, const float *w, int flip, int64_t m,
+                        int64_t oy, int64_t ox) {
+  double s = 0;
+  for (int64_t c = 0; c < d->c; c++)
+    for (int64_t ky = 0; ky < d->kh; ky++)
+      for (int64_t kx = 0; kx < d->kw; kx++) {
+        int64_t i = oy * d->sh - d->pt + ky * d->dh, j = ox * d->sw - d->pl + kx * d->dw;
+        if (i >= 0 && i < d->h && j >= 0 && j < d->w)
+          s += (double)weight(d, w, flip, m, c, ky, kx) * x[(c * d->h + i) * d->w + j];
+      }
+  return s;
+}
+
 START_TEST(test_conv_grouped_strided_dilated) {
   rt_shape xs = SHAPE(2, 4, 7, 6);
   mk_model *m = model1(13, "x", xs);
@@ -271,19 +292,12 @@ START_TEST(test_conv_wide_pads_against_direct) {
   ck_assert_int_eq(rt_exec_forward(e, &err), 0);
   const rt_tensor *y = &e->t[g->outputs[0]];
   ck_assert_int_eq(y->count, N * M * oh * ow);
+  conv_direct d = {C, H, W, M, KH, KW, 1, 1, 1, DW, pt, pl, oh, ow};
   for (int64_t b = 0; b < N; b++)
     for (int64_t mo = 0; mo < M; mo++)
       for (int64_t i = 0; i < oh; i++)
         for (int64_t j = 0; j < ow; j++) {
-          double want = 0;
-          for (int64_t c = 0; c < C; c++)
-            for (int64_t u = 0; u < KH; u++)
-              for (int64_t v = 0; v < KW; v++) {
-                int64_t r = i - pt + u, q = j - pl + v * DW;
-                if (r >= 0 && r < H && q >= 0 && q < W)
-                  want += (double)w[((mo * C + c) * KH + u) * KW + v] *
-                          x[((b * C + c) * H + r) * W + q];
-              }
+          double want = reference(&d, x + b * C * H * W, w, 0, mo, i, j);
           float got = ((const float *)y->data)[((b * M + mo) * oh + i) * ow + j];
           ck_assert_msg(fabs(got - want) < 1e-5, "y[%ld,%ld,%ld,%ld] = %g, want %g", (long)b,
                         (long)mo, (long)i, (long)j, got, want);
@@ -297,6 +311,79 @@ START_TEST(test_conv_wide_pads_against_direct) {
 }
 END_TEST
 
+/* A Relu that alone reads a Conv's output is applied by the convolution
+ * itself; a Conv output somebody asked to see keeps its own values (the
+ * fusion is off then), and gradients through the fused pair are right. */
+START_TEST(test_conv_relu_fusion) {
+  enum { N = 2, C = 3, H = 6, W = 5, M = 5 };
+  rt_shape xs = SHAPE(N, C, H, W);
+  mk_model *m = model1(13, "x", xs);
+  int64_t wd[] = {M, C, 3, 3};
+  float *w = rnd(M * C * 9), *x = rnd(N * C * H * W);
+  mk_init_f(m, "w", 4, wd, w);
+  Onnx__NodeProto *n = mk_node(m, "Conv", "x,w", "c");
+  mk_attr_ints(n, "pads", 4, (int64_t[]){1, 1, 1, 1});
+  mk_node(m, "Relu", "c", "y");
+  mg_err err;
+  int rc;
+  rt_graph *g = load_model(m, &rc, &err);
+  ck_assert_msg(rc == 0, "%s", err.msg);
+  int32_t cv = -1;
+  for (uint32_t v = 0; v < g->n_values; v++)
+    if (!strcmp(g->values[v].name, "c"))
+      cv = (int32_t)v;
+  ck_assert_int_ge(cv, 0);
+  /* The input gradient of sum(dy * y), fused (keep 0) and not (keep 1);
+   * finite differences would stumble on the kinks of Relu(conv). */
+  float *dy = rnd(N * M * H * W), *gx[2];
+  conv_direct d = {C, H, W, M, 3, 3, 1, 1, 1, 1, 1, 1, H, W}; /* c h w, m kh kw, s, d, pads, out */
+  for (int keep = 0; keep < 2; keep++) {
+    rt_exec *e = rt_exec_new(g);
+    e->keep[cv] = (uint8_t)keep;
+    e->keep_all = 1;
+    rt_tensor in = {RT_F32, xs, N * C * H * W, x};
+    ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
+    ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+    const float *y = e->t[g->outputs[0]].data, *c = keep ? e->t[cv].data : NULL;
+    int negatives = 0;
+    for (int64_t b = 0; b < N; b++)
+      for (int64_t mo = 0; mo < M; mo++)
+        for (int64_t i = 0; i < H; i++)
+          for (int64_t j = 0; j < W; j++) {
+            double want = reference(&d, x + b * C * H * W, w, 0, mo, i, j);
+            int64_t at = ((b * M + mo) * H + i) * W + j;
+            negatives += want < 0;
+            ck_assert_msg(fabs(y[at] - (want > 0 ? want : 0)) < 1e-5,
+                          "keep %d: y[%ld] = %g, want %g", keep, (long)at, y[at],
+                          want > 0 ? want : 0);
+            if (c)
+              ck_assert_msg(fabs(c[at] - want) < 1e-5, "kept c[%ld] = %g, want %g", (long)at, c[at],
+                            want);
+          }
+    ck_assert_int_gt(negatives, 0); /* the Relu had something to do */
+    ck_assert_int_eq(rt_exec_backward(e, 0, dy, &err), 0);
+    ck_assert_ptr_nonnull(e->grad[g->inputs[0]]);
+    gx[keep] = malloc(N * C * H * W * sizeof(float));
+    memcpy(gx[keep], e->grad[g->inputs[0]], N * C * H * W * sizeof(float));
+    rt_exec_free(e);
+  }
+  double norm = 0;
+  for (int64_t k = 0; k < N * C * H * W; k++) {
+    ck_assert_msg(fabs(gx[0][k] - gx[1][k]) < 1e-6, "dx[%ld] fused %g, unfused %g", (long)k,
+                  gx[0][k], gx[1][k]);
+    norm += fabs(gx[0][k]);
+  }
+  ck_assert(norm > 0);
+  rt_graph_free(g);
+  mk_free(m);
+  free(gx[0]);
+  free(gx[1]);
+  free(dy);
+  free(w);
+  free(x);
+}
+END_TEST
+
 /* ---- The direct convolution kernel ----
  * Every variant this CPU can run (the runtime picks only the best one, so
  * the graph tests above never reach the others), against a
@@ -305,27 +392,6 @@ END_TEST
  * size, flipped weights, bias and accumulation. */
 static int64_t pick(int64_t lo, int64_t hi) {
   return lo + (int64_t)(next_rand() % (uint32_t)(hi - lo + 1));
-}
-
-/* Weight (m, c, ky, kx) as the packing reads it. */
-static float weight(const conv_direct *d, const float *w, int flip, int64_t m, int64_t c,
-                    int64_t ky, int64_t kx) {
-  if (flip)
-    return w[((c * d->m + m) * d->kh + d->kh - 1 - ky) * d->kw + d->kw - 1 - kx];
-  return w[((m * d->c + c) * d->kh + ky) * d->kw + kx];
-}
-
-static double reference(const conv_direct *d, const float *x, const float *w, int flip, int64_t m,
-                        int64_t oy, int64_t ox) {
-  double s = 0;
-  for (int64_t c = 0; c < d->c; c++)
-    for (int64_t ky = 0; ky < d->kh; ky++)
-      for (int64_t kx = 0; kx < d->kw; kx++) {
-        int64_t i = oy * d->sh - d->pt + ky * d->dh, j = ox * d->sw - d->pl + kx * d->dw;
-        if (i >= 0 && i < d->h && j >= 0 && j < d->w)
-          s += (double)weight(d, w, flip, m, c, ky, kx) * x[(c * d->h + i) * d->w + j];
-      }
-  return s;
 }
 
 /* A random geometry with at least one output, that the kernel takes; with
@@ -366,7 +432,11 @@ static conv_direct random_geometry(int whole_rows) {
 static void check_variant(int v) {
   for (int trial = 0; trial < 300; trial++) {
     conv_direct d = random_geometry(trial % 5 == 0);
-    int flip = trial % 3 == 1, accumulate = trial % 4 == 2, with_bias = trial % 2;
+    /* Modes cycle store, store, accumulate, fused Relu. */
+    int flip = trial % 3 == 1, mode = trial % 4 == 2   ? CONV_DIRECT_ACCUMULATE
+                                      : trial % 4 == 3 ? CONV_DIRECT_RELU
+                                                       : CONV_DIRECT_STORE;
+    int with_bias = trial % 2;
     size_t nx = (size_t)(d.c * d.h * d.w), nw = (size_t)(d.m * d.c * d.kh * d.kw),
            ny = (size_t)(d.m * d.oh * d.ow);
     float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *y = malloc(ny * sizeof *y),
@@ -384,21 +454,23 @@ static void check_variant(int v) {
     /* Scratch left dirty from an earlier call must not leak into results. */
     memset(scratch, 0x7f, conv_direct_scratch(&d) * sizeof(float));
     conv_direct_pack(&d, w, flip, scratch);
-    conv_direct_run_variant(v, &d, x, with_bias ? b : NULL, accumulate, y, scratch);
+    conv_direct_run_variant(v, &d, x, with_bias ? b : NULL, mode, y, scratch);
     for (int64_t m = 0; m < d.m; m++)
       for (int64_t oy = 0; oy < d.oh; oy++)
         for (int64_t ox = 0; ox < d.ow; ox++) {
           size_t at = (size_t)((m * d.oh + oy) * d.ow + ox);
           double want = reference(&d, x, w, flip, m, oy, ox) + (with_bias ? b[m] : 0.0) +
-                        (accumulate ? y0[at] : 0.0);
+                        (mode == CONV_DIRECT_ACCUMULATE ? y0[at] : 0.0);
+          if (mode == CONV_DIRECT_RELU && want < 0)
+            want = 0;
           ck_assert_msg(fabs(y[at] - want) <= 1e-5 * (1.0 + fabs(want)),
                         "variant %d trial %d: c %ld m %ld k %ldx%ld s %ldx%ld d %ldx%ld "
-                        "in %ldx%ld pads %ld,%ld out %ldx%ld flip %d acc %d: y[%ld,%ld,%ld] = %g, "
+                        "in %ldx%ld pads %ld,%ld out %ldx%ld flip %d mode %d: y[%ld,%ld,%ld] = %g, "
                         "want %g",
                         v, trial, (long)d.c, (long)d.m, (long)d.kh, (long)d.kw, (long)d.sh,
                         (long)d.sw, (long)d.dh, (long)d.dw, (long)d.h, (long)d.w, (long)d.pt,
-                        (long)d.pl, (long)d.oh, (long)d.ow, flip, accumulate, (long)m, (long)oy,
-                        (long)ox, y[at], want);
+                        (long)d.pl, (long)d.oh, (long)d.ow, flip, mode, (long)m, (long)oy, (long)ox,
+                        y[at], want);
         }
     free(x);
     free(w);
@@ -797,6 +869,7 @@ static Suite *suite(void) {
   tcase_add_test(t, test_conv_same_pointwise_and_weight_grad);
   tcase_add_test(t, test_conv_1d_and_3d);
   tcase_add_test(t, test_conv_wide_pads_against_direct);
+  tcase_add_test(t, test_conv_relu_fusion);
   tcase_add_test(t, test_gemm_variants);
   tcase_add_test(t, test_matmul_broadcast);
   tcase_add_test(t, test_binary_broadcast);

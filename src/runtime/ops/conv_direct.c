@@ -132,19 +132,25 @@ __attribute__((always_inline)) static inline void fill_planes(const conv_direct 
 }
 
 /* Rows of the swept output block starting at channel m0 into y: the
- * columns past each row's end are dropped, the bias added. */
+ * columns past each row's end are dropped, the bias added, and Relu
+ * applied or y accumulated into as the mode says. */
 __attribute__((always_inline)) static inline void copy_out(const conv_direct *d, const layout *l,
                                                            const float *out, const float *bias,
-                                                           int64_t m0, int accumulate, float *y) {
+                                                           int64_t m0, int mode, float *y) {
   int64_t mn = d->m - m0 < MB ? d->m - m0 : MB;
   for (int64_t j = 0; j < mn; j++) {
     float b0 = bias ? bias[m0 + j] : 0.0f;
     for (int64_t oy = 0; oy < d->oh; oy++) {
       const float *src = out + j * l->ldo + oy * l->pw;
       float *dst = y + ((m0 + j) * d->oh + oy) * d->ow;
-      if (accumulate)
+      if (mode == CONV_DIRECT_ACCUMULATE)
         for (int64_t ox = 0; ox < d->ow; ox++)
           dst[ox] += src[ox] + b0;
+      else if (mode == CONV_DIRECT_RELU)
+        for (int64_t ox = 0; ox < d->ow; ox++) {
+          float v = src[ox] + b0;
+          dst[ox] = v > 0 ? v : 0.0f; /* as Relu does it: NaN becomes 0 */
+        }
       else
         for (int64_t ox = 0; ox < d->ow; ox++)
           dst[ox] = src[ox] + b0;
@@ -152,7 +158,7 @@ __attribute__((always_inline)) static inline void copy_out(const conv_direct *d,
   }
 }
 
-typedef void (*kernel_fn)(const conv_direct *d, const float *x, const float *bias, int accumulate,
+typedef void (*kernel_fn)(const conv_direct *d, const float *x, const float *bias, int mode,
                           float *y, float *scratch);
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -206,12 +212,12 @@ static const struct {
 };
 #define N_VARIANTS ((int)(sizeof variants / sizeof variants[0]))
 
-void conv_direct_run(const conv_direct *d, const float *x, const float *bias, int accumulate,
-                     float *y, float *scratch) {
+void conv_direct_run(const conv_direct *d, const float *x, const float *bias, int mode, float *y,
+                     float *scratch) {
   int v = 0;
   while (v < N_VARIANTS - 1 && !variants[v].usable())
     v++;
-  variants[v].run(d, x, bias, accumulate, y, scratch);
+  variants[v].run(d, x, bias, mode, y, scratch);
 }
 
 int conv_direct_variants(void) {
@@ -223,6 +229,6 @@ int conv_direct_variant_usable(int v) {
 }
 
 void conv_direct_run_variant(int v, const conv_direct *d, const float *x, const float *bias,
-                             int accumulate, float *y, float *scratch) {
-  variants[v].run(d, x, bias, accumulate, y, scratch);
+                             int mode, float *y, float *scratch) {
+  variants[v].run(d, x, bias, mode, y, scratch);
 }

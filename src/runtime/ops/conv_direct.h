@@ -30,10 +30,16 @@ size_t conv_direct_scratch(const conv_direct *d);
 /* Packs the weights into scratch: w is (m, c, kh, kw), or with flip set
  * (c, m, kh, kw) read rotated by 180 degrees, as the input gradient needs. */
 void conv_direct_pack(const conv_direct *d, const float *w, int flip, float *scratch);
-/* y = conv(x) + bias (bias may be NULL), or y += conv(x) with accumulate;
- * one sample, x (c, h, w), y (m, oh, ow), scratch packed as above. */
-void conv_direct_run(const conv_direct *d, const float *x, const float *bias, int accumulate,
-                     float *y, float *scratch);
+/* What conv_direct_run does with the result r = conv(x) + bias. */
+enum {
+  CONV_DIRECT_STORE = 0,      /* y = r */
+  CONV_DIRECT_ACCUMULATE = 1, /* y += r */
+  CONV_DIRECT_RELU = 2        /* y = Relu(r), a Relu fused into the convolution */
+};
+/* One sample, x (c, h, w), y (m, oh, ow), bias NULL or m values, scratch
+ * packed as above; mode is one of the CONV_DIRECT_ values. */
+void conv_direct_run(const conv_direct *d, const float *x, const float *bias, int mode, float *y,
+                     float *scratch);
 
 /* For the tests: the number of kernel variants (instruction sets) and
  * whether this CPU runs variant v; conv_direct_run_variant is
@@ -41,6 +47,6 @@ void conv_direct_run(const conv_direct *d, const float *x, const float *bias, in
 int conv_direct_variants(void);
 int conv_direct_variant_usable(int v);
 void conv_direct_run_variant(int v, const conv_direct *d, const float *x, const float *bias,
-                             int accumulate, float *y, float *scratch);
+                             int mode, float *y, float *scratch);
 
 #endif

@@ -18,23 +18,23 @@
  *   out[j][q] = sum over taps t of planes[off[t] + q] * wp[t][j]
  * where nq rounded up to a whole step stays inside the planes' slack. */
 
-/* nv vectors of output positions, at q, q + delta, ..., for one block of
+/* nv vectors of output positions, starting at qs[0..nv), for one block of
  * channels. */
 KERNEL_TARGET __attribute__((always_inline)) static inline void
 KCAT(KERNEL_NAME, _step)(const float *planes, const int32_t *off, int64_t taps, const float *wb,
-                         int64_t q, int64_t delta, int64_t ldo, float *out, const int nv) {
+                         const int64_t *qs, int64_t ldo, float *out, const int nv) {
   KERNEL_VEC acc[KERNEL_NV][MB];
 #pragma GCC unroll 8
   for (int j = 0; j < MB; j++)
 #pragma GCC unroll 4
     for (int r = 0; r < nv; r++)
       acc[r][j] = KERNEL_SPLAT(0.0f);
-  const float *base = planes + q, *wt = wb;
+  const float *wt = wb;
   for (int64_t t = 0; t < taps; t++, wt += MB) {
     KERNEL_VEC xv[KERNEL_NV];
 #pragma GCC unroll 4
     for (int r = 0; r < nv; r++)
-      memcpy(&xv[r], base + off[t] + r * delta, sizeof xv[r]);
+      memcpy(&xv[r], planes + off[t] + qs[r], sizeof xv[r]);
 #pragma GCC unroll 8
     for (int j = 0; j < MB; j++) {
       KERNEL_VEC s = KERNEL_SPLAT(wt[j]);
@@ -47,42 +47,40 @@ KCAT(KERNEL_NAME, _step)(const float *planes, const int32_t *off, int64_t taps, 
   for (int j = 0; j < MB; j++)
 #pragma GCC unroll 4
     for (int r = 0; r < nv; r++)
-      memcpy(out + j * ldo + q + r * delta, &acc[r][j], sizeof acc[r][j]);
+      memcpy(out + j * ldo + qs[r], &acc[r][j], sizeof acc[r][j]);
 }
 
 KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, const float *bias,
-                                      int accumulate, float *y, float *scratch) {
+                                      int mode, float *y, float *scratch) {
   const layout l = layout_of(d);
   const float *wp = scratch;
   const int32_t *off = (const int32_t *)(scratch + packed_floats(d));
   float *planes = scratch + packed_floats(d) + l.taps;
   float *out = planes + d->c * l.phases * l.plane + MAX_STEP;
   fill_planes(d, &l, x, planes);
+  /* Units of one vector of outputs: when rows are whole vectors, only the
+   * rows (the padding columns are skipped); otherwise the flattened plane,
+   * computing and later dropping the padding columns. */
+  const int64_t per_row = d->ow % KERNEL_VL == 0 ? d->ow / KERNEL_VL : 0;
+  const int64_t units = per_row ? d->oh * per_row : (l.nq + KERNEL_VL - 1) / KERNEL_VL;
+  /* Unit k's first output position; a division per unit is nothing next
+   * to the taps x MB multiply-adds it feeds. */
+#define UNIT_AT(k) (per_row ? (k) / per_row * l.pw + (k) % per_row * KERNEL_VL : (k)*KERNEL_VL)
   for (int64_t m0 = 0; m0 < d->m; m0 += MB) {
     const float *wb = wp + m0 * l.taps;
-    if (d->ow % KERNEL_VL == 0) {
-      /* Rows of whole vectors: sweep only them, skipping the padding
-       * columns, KERNEL_NV row vectors per step. */
-      const int64_t per_row = d->ow / KERNEL_VL, units = d->oh * per_row;
-      int64_t k = 0;
-      for (; k + KERNEL_NV <= units; k += KERNEL_NV) {
-        int64_t q0 = k / per_row * l.pw + k % per_row * KERNEL_VL;
-        int64_t q1 = (k + 1) / per_row * l.pw + (k + 1) % per_row * KERNEL_VL;
-        KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, q0, q1 - q0, l.ldo, out, KERNEL_NV);
-      }
-      for (; k < units; k++)
-        KCAT(KERNEL_NAME, _step)
-      (planes, off, l.taps, wb, k / per_row * l.pw + k % per_row * KERNEL_VL, 0, l.ldo, out, 1);
-    } else {
-      /* The flattened plane: whole steps, then single vectors. */
-      int64_t q = 0;
-      for (; q + KERNEL_VL * KERNEL_NV <= l.nq; q += KERNEL_VL * KERNEL_NV)
-        KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, q, KERNEL_VL, l.ldo, out, KERNEL_NV);
-      for (; q < l.nq; q += KERNEL_VL)
-        KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, q, 0, l.ldo, out, 1);
+    int64_t k = 0, qs[KERNEL_NV];
+    for (; k + KERNEL_NV <= units; k += KERNEL_NV) {
+      for (int r = 0; r < KERNEL_NV; r++)
+        qs[r] = UNIT_AT(k + r);
+      KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, qs, l.ldo, out, KERNEL_NV);
     }
-    copy_out(d, &l, out, bias, m0, accumulate, y);
+    for (; k < units; k++) {
+      qs[0] = UNIT_AT(k);
+      KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, qs, l.ldo, out, 1);
+    }
+    copy_out(d, &l, out, bias, m0, mode, y);
   }
+#undef UNIT_AT
 }
 
 #undef KERNEL_NAME

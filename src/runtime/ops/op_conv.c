@@ -261,8 +261,11 @@ static int conv_fwd_direct(rt_exec *e, const rt_node *n, const conv_geom *g, con
   if (!scratch)
     return err->code;
   conv_direct_pack(d, w, 0, scratch);
+  /* Take the Relu that follows when the planner offers it (rt_plan.c). */
+  int mode = e->relu_epilogue ? CONV_DIRECT_RELU : CONV_DIRECT_STORE;
+  e->relu_epilogue = 0;
   for (int64_t b = 0; b < g->n; b++)
-    conv_direct_run(d, x + b * g->c * g->w.in_size, bt ? bt->data : NULL, 0,
+    conv_direct_run(d, x + b * g->c * g->w.in_size, bt ? bt->data : NULL, mode,
                     y + b * g->m * g->w.out_size, scratch);
   return MG_OK;
 }
@@ -352,7 +355,8 @@ static int conv_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
       return err->code;
     conv_direct_pack(&d, w, 1, scratch);
     for (int64_t b = 0; b < g.n; b++)
-      conv_direct_run(&d, gy + b * g.m * p, NULL, 1, gx + b * g.c * in, scratch);
+      conv_direct_run(&d, gy + b * g.m * p, NULL, CONV_DIRECT_ACCUMULATE, gx + b * g.c * in,
+                      scratch);
     return MG_OK;
   }
   int64_t nb = conv_chunk(&g);

@@ -160,11 +160,14 @@ static void classify(mg_collector *c, const mg_scan_config *cfg, int status, int
     snprintf(msg, sizeof msg, "%s failed: %s%s%s", c->stage, mg_strerror(c->code),
              c->last_error[0] ? ": " : "", c->last_error);
   } else if (sig) {
+    /* An xmalloc-style abort comes when the next request does not fit, so
+     * the peak can sit a whole request below the limit: with 32 MiB
+     * requests under 256 MiB, anywhere above 87%. */
     int near_limit =
-        c->crash_vm_limit_kib > 0 && c->crash_vm_peak_kib * 100 >= c->crash_vm_limit_kib * 95;
+        c->crash_vm_limit_kib > 0 && c->crash_vm_peak_kib * 100 >= c->crash_vm_limit_kib * 75;
     if (near_limit)
       snprintf(msg, sizeof msg,
-               "crashed with %s after reaching its memory limit (%llu MiB of address space, "
+               "crashed with %s close to its memory limit (%llu MiB of address space, "
                "--mem-limit)",
                signal_name(sig), (unsigned long long)(cfg->mem_limit >> 20));
     else

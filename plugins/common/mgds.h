@@ -174,6 +174,5 @@ json_t *mgds_class_json(const mgds_set *s, const mgds_result *r, int32_t label);
 uint64_t *mgds_flagged_rows(const mgds_set *s, const mgds_result *r, int32_t label, size_t *n);
 /* The thresholds as a JSON object, for evidence. */
 json_t *mgds_thresholds_json(void);
-const char *mgds_severity_name(mg_severity s);
 
 #endif

@@ -14,11 +14,6 @@
 
 #include "mgds.h"
 
-const char *mgds_severity_name(mg_severity s) {
-  static const char *const names[] = {"info", "low", "medium", "high", "critical"};
-  return s <= MG_SEV_CRITICAL ? names[s] : "info";
-}
-
 static mg_severity ref_severity(double padj) {
   if (!(padj <= MGDS_P_LOW))
     return MG_SEV_INFO;
@@ -125,7 +120,7 @@ json_t *mgds_class_json(const mgds_set *s, const mgds_result *r, int32_t label) 
     json_object_set_new(o, "reference", ref);
   }
   json_object_set_new(o, "severity",
-                      json_string(r->finding ? mgds_severity_name(r->severity) : "none"));
+                      json_string(r->finding ? mgd_severity_name(r->severity) : "none"));
   if (r->basis)
     json_object_set_new(o, "basis", json_string(r->basis));
   return o;

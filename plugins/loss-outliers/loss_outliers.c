@@ -109,21 +109,6 @@ static int compute_losses(lo_run *r, mgd_data *d, losses *l, const char *stage) 
   return rc;
 }
 
-static mg_severity ladder(double p_adj) {
-  if (p_adj < 1e-6)
-    return MG_SEV_HIGH;
-  if (p_adj < 1e-3)
-    return MG_SEV_MEDIUM;
-  if (p_adj < 1e-2)
-    return MG_SEV_LOW;
-  return MG_SEV_INFO;
-}
-
-static const char *sev_name(mg_severity s) {
-  static const char *const names[] = {"info", "low", "medium", "high", "critical"};
-  return names[s];
-}
-
 typedef struct flagged {
   uint64_t *rows;
   size_t n;
@@ -214,7 +199,7 @@ static int emit_tails(lo_run *r, int32_t c) {
   mgd_class_name(r->svc, r->ctx, c, name, sizeof name);
   double q = (double)lc->k / (double)(lc->ref_n + 1);
   int rc = MG_OK;
-  mg_severity sev = ladder(lc->adj_lo);
+  mg_severity sev = mgd_severity_of_p(lc->adj_lo);
   if (sev > MG_SEV_INFO) {
     flagged f;
     rc = collect(r, c, below, &lc->cut_lo, &f);
@@ -242,7 +227,7 @@ static int emit_tails(lo_run *r, int32_t c) {
     rc = emit(r, sev, "low-loss-excess", title, msg, atlas_fit, ctl_fit, c, &f, lc->adj_lo, ev);
     free(f.rows);
   }
-  sev = ladder(lc->adj_hi);
+  sev = mgd_severity_of_p(lc->adj_hi);
   if (!rc && sev > MG_SEV_INFO) {
     flagged f;
     rc = collect(r, c, above, &lc->cut_hi, &f);
@@ -272,7 +257,7 @@ static int emit_tails(lo_run *r, int32_t c) {
 }
 
 static int emit_pair(lo_run *r, const lo_pair *p) {
-  mg_severity sev = r->res.calibrated ? ladder(p->adj) : MG_SEV_INFO;
+  mg_severity sev = r->res.calibrated ? mgd_severity_of_p(p->adj) : MG_SEV_INFO;
   if (r->res.calibrated ? sev == MG_SEV_INFO : !(p->adj < 1e-2))
     return MG_OK;
   char tgt[128], src[128], title[800], msg[3000];
@@ -341,11 +326,11 @@ static int evidence(lo_run *r) {
       json_object_set_new(o, "low_tail",
                           json_pack("{s:I, s:f, s:f, s:s}", "rows", (json_int_t)lc->lo, "p",
                                     lc->p_lo, "p_holm", lc->adj_lo, "severity",
-                                    sev_name(ladder(lc->adj_lo))));
+                                    mgd_severity_name(mgd_severity_of_p(lc->adj_lo))));
       json_object_set_new(o, "high_tail",
                           json_pack("{s:I, s:f, s:f, s:s}", "rows", (json_int_t)lc->hi, "p",
                                     lc->p_hi, "p_holm", lc->adj_hi, "severity",
-                                    sev_name(ladder(lc->adj_hi))));
+                                    mgd_severity_name(mgd_severity_of_p(lc->adj_hi))));
     }
     json_array_append_new(classes, o);
   }

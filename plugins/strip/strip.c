@@ -498,25 +498,9 @@ static void group_test(strip_run *r, group_stat *g, uint64_t rest_below, uint64_
   }
 }
 
-static mg_severity ladder(double p_adj) {
-  /* Holm-adjusted p-values: each step is a family-wise false-alarm rate. */
-  if (p_adj < 1e-6)
-    return MG_SEV_HIGH;
-  if (p_adj < 1e-3)
-    return MG_SEV_MEDIUM;
-  if (p_adj < 1e-2)
-    return MG_SEV_LOW;
-  return MG_SEV_INFO;
-}
-
-static const char *sev_name(mg_severity s) {
-  static const char *const names[] = {"info", "low", "medium", "high", "critical"};
-  return names[s];
-}
-
 static int emit_group(strip_run *r, scan_set *s, int32_t c) {
   group_stat *g = &s->gs[c];
-  mg_severity sev = ladder(g->p_adj);
+  mg_severity sev = mgd_severity_of_p(g->p_adj);
   if (sev == MG_SEV_INFO)
     return MG_OK;
   uint8_t bit = g->k ? ROW_BELOW : ROW_FLAGGED;
@@ -617,7 +601,7 @@ static json_t *set_evidence(strip_run *r, const scan_set *s) {
                   cname, "rows", (json_int_t)g->rows, "scanned", (json_int_t)g->scanned, "flagged",
                   (json_int_t)g->flagged, "reference_rows", (json_int_t)g->ref_rows,
                   "reference_flagged", (json_int_t)g->ref_flagged, "p_value", g->p, "p_holm",
-                  g->p_adj, "severity", sev_name(ladder(g->p_adj)));
+                  g->p_adj, "severity", mgd_severity_name(mgd_severity_of_p(g->p_adj)));
     if (g->k) {
       json_object_set_new(o, "class_cut", json_real(g->cut));
       json_object_set_new(o, "order_statistic", json_integer(g->k));

@@ -63,17 +63,12 @@ struct bin_ctx {
   int64_t div0; /* integer division by zero seen */
 };
 
-static void run_f32(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t len, int64_t sa,
-                    int64_t sb) {
-  struct bin_ctx *c = ctx;
-  const float *a = (const float *)c->a + ia, *b = (const float *)c->b + ib;
-  float *y = (float *)c->y + o;
-  if (sa == 1 && sb == 1 && c->op == OP_ADD) { /* a residual connection: make it a SIMD loop */
-    for (int64_t i = 0; i < len; i++)
-      y[i] = a[i] + b[i];
-    return;
-  }
-  switch (c->op) {
+/* One span of a float op. Inlined twice by run_f32 so that unit strides,
+ * the common case of same-shape operands (a residual Add), get a copy the
+ * compiler vectorises; it does not version the strided loops itself. */
+__attribute__((always_inline)) static inline void
+f32_span(int op, const float *a, const float *b, float *y, int64_t len, int64_t sa, int64_t sb) {
+  switch (op) {
   case OP_ADD:
     for (int64_t i = 0; i < len; i++)
       y[i] = a[i * sa] + b[i * sb];
@@ -91,6 +86,17 @@ static void run_f32(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t len, i
       y[i] = a[i * sa] / b[i * sb];
     break;
   }
+}
+
+static void run_f32(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t len, int64_t sa,
+                    int64_t sb) {
+  struct bin_ctx *c = ctx;
+  const float *a = (const float *)c->a + ia, *b = (const float *)c->b + ib;
+  float *y = (float *)c->y + o;
+  if (sa == 1 && sb == 1)
+    f32_span(c->op, a, b, y, len, 1, 1);
+  else
+    f32_span(c->op, a, b, y, len, sa, sb);
 }
 
 static void run_i64(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t len, int64_t sa,

@@ -53,36 +53,40 @@ static int elu_parse(rt_graph *g, rt_node *n, mg_err *err) {
     return MG_OK;                                                                                  \
   }
 
-/* DERIV may use x, y (the output) and p. */
-#define VJP(NAME, DERIV)                                                                           \
+/* GRAD is the input gradient of one element: it may use x, y (the output),
+ * gy (the output gradient) and p. Written as a select rather than gy times a
+ * derivative so the loop vectorises and, as in PyTorch, an infinite gy
+ * past a flat part gives 0, not NaN. */
+#define VJP(NAME, GRAD)                                                                            \
   static int NAME##_vjp(rt_exec *e, const rt_node *n, mg_err *err) {                               \
     (void)err;                                                                                     \
     const act_params *p = n->p;                                                                    \
     (void)p;                                                                                       \
     rt_tensor *tx = rt_in(e, n, 0);                                                                \
-    const float *xs = tx->data, *ys = rt_out(e, n, 0)->data, *g = rt_gout(e, n, 0);                \
-    float *gx = rt_gin(e, n, 0);                                                                   \
+    const float *restrict xs = tx->data, *restrict ys = rt_out(e, n, 0)->data;                     \
+    const float *restrict g = rt_gout(e, n, 0);                                                    \
+    float *restrict gx = rt_gin(e, n, 0);                                                          \
     if (!gx)                                                                                       \
       return MG_OK;                                                                                \
     for (int64_t i = 0; i < tx->count; i++) {                                                      \
-      float x = xs[i], y = ys[i];                                                                  \
+      float x = xs[i], y = ys[i], gy = g[i];                                                       \
       (void)x;                                                                                     \
       (void)y;                                                                                     \
-      gx[i] += g[i] * (DERIV);                                                                     \
+      gx[i] += (GRAD);                                                                             \
     }                                                                                              \
     return MG_OK;                                                                                  \
   }
 
 FWD(relu, x > 0 ? x : 0.0f)
-VJP(relu, x > 0 ? 1.0f : 0.0f)
+VJP(relu, x > 0 ? gy : 0.0f)
 FWD(leaky, x > 0 ? x : p->alpha * x)
-VJP(leaky, x > 0 ? 1.0f : p->alpha)
+VJP(leaky, x > 0 ? gy : p->alpha * gy)
 FWD(elu, x > 0 ? x : p->alpha * expm1f(x))
-VJP(elu, x > 0 ? 1.0f : y + p->alpha)
+VJP(elu, x > 0 ? gy : gy * (y + p->alpha))
 FWD(sigmoid, x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x)))
-VJP(sigmoid, y *(1.0f - y))
+VJP(sigmoid, gy *y *(1.0f - y))
 FWD(tanh, tanhf(x))
-VJP(tanh, 1.0f - y * y)
+VJP(tanh, gy *(1.0f - y * y))
 
 const rt_op rt_op_relu = {"Relu", 0, NULL, unary_infer, relu_fwd, relu_vjp};
 const rt_op rt_op_leakyrelu = {"LeakyRelu", 0, leaky_parse, unary_infer, leaky_fwd, leaky_vjp};

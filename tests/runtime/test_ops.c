@@ -389,14 +389,16 @@ END_TEST
  * the graph tests above never reach the others), against a
  * double-precision loop over random geometries: strides split into
  * phases, dilations, pads of either sign, channel counts off the block
- * size, flipped weights, bias and accumulation. */
+ * size, flipped weights, bias and accumulation, each on scratch that has
+ * already served another sample. */
 static int64_t pick(int64_t lo, int64_t hi) {
   return lo + (int64_t)(next_rand() % (uint32_t)(hi - lo + 1));
 }
 
 /* A random geometry with at least one output, that the kernel takes; with
- * whole_rows, output rows of 16 or 32 columns (the kernels' row mode). */
-static conv_direct random_geometry(int whole_rows) {
+ * vector_rows, output rows of 2 to 32 columns, a power of two: whole or
+ * half vectors of some variant (the kernels' row modes). */
+static conv_direct random_geometry(int vector_rows) {
   for (;;) {
     conv_direct d;
     d.c = pick(1, 19);
@@ -412,9 +414,9 @@ static conv_direct random_geometry(int whole_rows) {
     d.pt = pick(-2, 4);
     d.pl = pick(-2, 4);
     int64_t pb = pick(-2, 4), pr = pick(-2, 4);
-    if (whole_rows) {
-      d.sw = 1;
-      d.w = 16 * pick(1, 2) + (d.kw - 1) * d.dw - d.pl - pr;
+    if (vector_rows) {
+      int64_t ow = (int64_t)1 << pick(1, 5);
+      d.w = (ow - 1) * d.sw + 1 + (d.kw - 1) * d.dw - d.pl - pr;
       if (d.w < 1)
         continue;
     }
@@ -431,7 +433,7 @@ static conv_direct random_geometry(int whole_rows) {
 
 static void check_variant(int v) {
   for (int trial = 0; trial < 300; trial++) {
-    conv_direct d = random_geometry(trial % 5 == 0);
+    conv_direct d = random_geometry(trial % 5 < 2);
     /* Modes cycle store, store, accumulate, fused Relu. */
     int flip = trial % 3 == 1, mode = trial % 4 == 2   ? CONV_DIRECT_ACCUMULATE
                                       : trial % 4 == 3 ? CONV_DIRECT_RELU
@@ -451,9 +453,17 @@ static void check_variant(int v) {
       b[i] = unif();
     for (size_t i = 0; i < ny; i++)
       y[i] = y0[i] = unif();
-    /* Scratch left dirty from an earlier call must not leak into results. */
+    /* Scratch left dirty from an earlier call must not leak into results,
+     * nor may an earlier sample run on the same prepared scratch. */
     memset(scratch, 0x7f, conv_direct_scratch(&d) * sizeof(float));
     conv_direct_pack(&d, w, flip, scratch);
+    float *decoy = malloc(nx * sizeof *decoy), *ydecoy = malloc(ny * sizeof *ydecoy);
+    ck_assert(decoy && ydecoy);
+    for (size_t i = 0; i < nx; i++)
+      decoy[i] = 1e3f + unif();
+    conv_direct_run_variant(v, &d, decoy, with_bias ? b : NULL, CONV_DIRECT_STORE, ydecoy, scratch);
+    free(decoy);
+    free(ydecoy);
     conv_direct_run_variant(v, &d, x, with_bias ? b : NULL, mode, y, scratch);
     for (int64_t m = 0; m < d.m; m++)
       for (int64_t oy = 0; oy < d.oh; oy++)

@@ -23,6 +23,7 @@
 typedef float v4f __attribute__((vector_size(16)));
 typedef float v8f __attribute__((vector_size(32)));
 typedef float v16f __attribute__((vector_size(64)));
+typedef int32_t v8si __attribute__((vector_size(32)));
 
 /* The planes: one per (channel, row phase, column phase), each ph x pw. */
 typedef struct layout {
@@ -88,47 +89,125 @@ void conv_direct_pack(const conv_direct *d, const float *w, int flip, float *scr
         int64_t b = kx * d->dw % d->sw, v = kx * d->dw / d->sw;
         off[t] = (int32_t)(((c * d->sh + a) * d->sw + b) * l.plane + u * l.pw + v);
       }
+  /* The planes' zero padding and slack, once for all the samples that
+   * follow: a sample writes only the cells inside x (fill_planes). */
+  memset(scratch + packed_floats(d) + l.taps, 0,
+         (size_t)(d->c * l.phases * l.plane + MAX_STEP) * sizeof(float));
+}
+
+/* Rows are a few dozen floats: vectors of 8 and then singles beat a call
+ * to memcpy, and the same code serves every instruction set. */
+__attribute__((always_inline)) static inline void copy_row(float *dst, const float *src,
+                                                           int64_t n) {
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    v8f t;
+    memcpy(&t, src + j, sizeof t);
+    memcpy(dst + j, &t, sizeof t);
+  }
+  for (; j < n; j++)
+    dst[j] = src[j];
+}
+
+/* dst[j] = src[2j] for j < n. A vector step reads one float past the
+ * last it keeps, so it runs only while that float is among the avail
+ * floats readable from src (to the end of the sample). */
+__attribute__((always_inline)) static inline void copy_row_stride2(float *dst, const float *src,
+                                                                   int64_t n, int64_t avail) {
+  int64_t j = 0;
+  for (; j + 8 <= n && 2 * j + 16 <= avail; j += 8) {
+    v16f t;
+    memcpy(&t, src + 2 * j, sizeof t);
+    v8f e = __builtin_shufflevector(t, t, 0, 2, 4, 6, 8, 10, 12, 14);
+    memcpy(dst + j, &e, sizeof e);
+  }
+  for (; j < n; j++)
+    dst[j] = src[2 * j];
+}
+
+/* Whether some tap reads phase a of stride s (k taps dilated by dil): a
+ * 1x1 convolution of stride 2 reads one phase in four. */
+static inline int phase_read(int64_t k, int64_t dil, int64_t s, int64_t a) {
+  for (int64_t t = 0; t < k && t < s; t++)
+    if (t * dil % s == a)
+      return 1;
+  return 0;
+}
+
+/* The i in [0, n) with s*i + o in [0, lim), as [*lo, *hi). */
+static inline void inside(int64_t n, int64_t s, int64_t o, int64_t lim, int64_t *lo, int64_t *hi) {
+  int64_t i0 = 0, i1 = n;
+  while (i0 < i1 && s * i0 + o < 0)
+    i0++;
+  while (i1 > i0 && s * (i1 - 1) + o >= lim)
+    i1--;
+  *lo = i0;
+  *hi = i1;
 }
 
 /* Inlined into each kernel variant, to be compiled for its instruction set.
- * Plane (c, a, b) holds x(sh*i + a - pt, sw*j + b - pl), zero outside x. */
+ * Plane (c, a, b) holds x(sh*i + a - pt, sw*j + b - pl), zero outside x:
+ * only the cells inside x are written, the same ones for every sample, so
+ * the zeros around them, set by conv_direct_pack, stay. */
 __attribute__((always_inline)) static inline void fill_planes(const conv_direct *d, const layout *l,
                                                               const float *x, float *planes) {
-  memset(planes, 0, (size_t)(d->c * l->phases * l->plane + MAX_STEP) * sizeof(float));
-  for (int64_t c = 0; c < d->c; c++)
-    for (int64_t a = 0; a < d->sh; a++)
-      for (int64_t b = 0; b < d->sw; b++) {
-        float *p = planes + ((c * d->sh + a) * d->sw + b) * l->plane;
-        /* Columns j whose source sw*j + b - pl lies in [0, w). */
-        int64_t j0 = 0;
-        while (j0 < l->pw && d->sw * j0 + b - d->pl < 0)
-          j0++;
-        for (int64_t i = 0; i < l->ph; i++) {
+  const int64_t hw = d->h * d->w;
+  for (int64_t a = 0; a < d->sh; a++) {
+    if (!phase_read(d->kh, d->dh, d->sh, a))
+      continue;
+    int64_t i0, i1; /* rows whose source row sh*i + a - pt is in x */
+    inside(l->ph, d->sh, a - d->pt, d->h, &i0, &i1);
+    for (int64_t b = 0; b < d->sw; b++) {
+      if (!phase_read(d->kw, d->dw, d->sw, b))
+        continue;
+      int64_t j0, j1; /* likewise columns */
+      inside(l->pw, d->sw, b - d->pl, d->w, &j0, &j1);
+      if (i0 == i1 || j0 == j1)
+        continue;
+      const int64_t run = j1 - j0, s0 = d->sw * j0 + b - d->pl;
+      for (int64_t c = 0; c < d->c; c++) {
+        float *p = planes + ((c * d->sh + a) * d->sw + b) * l->plane + j0;
+        const float *src = x + c * hw + s0;
+        for (int64_t i = i0; i < i1; i++) {
           int64_t si = d->sh * i + a - d->pt;
-          if (si < 0 || si >= d->h)
-            continue;
-          const float *src = x + (c * d->h + si) * d->w;
-          float *dst = p + i * l->pw;
-          if (d->sw == 1) {
-            int64_t s0 = j0 + b - d->pl, run = l->pw - j0;
-            if (run > d->w - s0)
-              run = d->w - s0;
-            /* Rows are short: a loop the compiler vectorises beats a call. */
-            for (int64_t j = 0; j < run; j++)
-              dst[j0 + j] = src[s0 + j];
-            continue;
-          }
-          int64_t s0 = d->sw * j0 + b - d->pl, run = l->pw - j0;
-          if (run > (d->w - s0 + d->sw - 1) / d->sw)
-            run = (d->w - s0 + d->sw - 1) / d->sw;
-          if (d->sw == 2) /* a constant stride the compiler can shuffle */
-            for (int64_t j = 0; j < run; j++)
-              dst[j0 + j] = src[s0 + 2 * j];
+          if (d->sw == 1)
+            copy_row(p + i * l->pw, src + si * d->w, run);
+          else if (d->sw == 2)
+            copy_row_stride2(p + i * l->pw, src + si * d->w, run, (d->c - c) * hw - si * d->w - s0);
           else
             for (int64_t j = 0; j < run; j++)
-              dst[j0 + j] = src[s0 + d->sw * j];
+              p[i * l->pw + j] = src[si * d->w + d->sw * j];
         }
       }
+    }
+  }
+}
+
+/* One row of n outputs: r = src + b0, then y = r, y += r or y = Relu(r). */
+__attribute__((always_inline)) static inline void out_row(float *dst, const float *src, int64_t n,
+                                                          float b0, int mode) {
+  const v8f bias = {b0, b0, b0, b0, b0, b0, b0, b0}, zero = {0};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    v8f r, y;
+    memcpy(&r, src + j, sizeof r);
+    r += bias;
+    if (mode == CONV_DIRECT_ACCUMULATE) {
+      memcpy(&y, dst + j, sizeof y);
+      r += y;
+    } else if (mode == CONV_DIRECT_RELU) {
+      /* As Relu does it: NaN > 0 is false, so NaN becomes 0. */
+      r = (v8f)((v8si)r & (r > zero));
+    }
+    memcpy(dst + j, &r, sizeof r);
+  }
+  for (; j < n; j++) {
+    float r = src[j] + b0;
+    if (mode == CONV_DIRECT_ACCUMULATE)
+      dst[j] += r;
+    else
+      dst[j] = mode == CONV_DIRECT_RELU ? (r > 0 ? r : 0.0f) : r;
+  }
 }
 
 /* Rows of the swept output block starting at channel m0 into y: the
@@ -140,20 +219,15 @@ __attribute__((always_inline)) static inline void copy_out(const conv_direct *d,
   int64_t mn = d->m - m0 < MB ? d->m - m0 : MB;
   for (int64_t j = 0; j < mn; j++) {
     float b0 = bias ? bias[m0 + j] : 0.0f;
+    const float *src = out + j * l->ldo;
+    float *dst = y + (m0 + j) * d->oh * d->ow;
     for (int64_t oy = 0; oy < d->oh; oy++) {
-      const float *src = out + j * l->ldo + oy * l->pw;
-      float *dst = y + ((m0 + j) * d->oh + oy) * d->ow;
       if (mode == CONV_DIRECT_ACCUMULATE)
-        for (int64_t ox = 0; ox < d->ow; ox++)
-          dst[ox] += src[ox] + b0;
+        out_row(dst + oy * d->ow, src + oy * l->pw, d->ow, b0, CONV_DIRECT_ACCUMULATE);
       else if (mode == CONV_DIRECT_RELU)
-        for (int64_t ox = 0; ox < d->ow; ox++) {
-          float v = src[ox] + b0;
-          dst[ox] = v > 0 ? v : 0.0f; /* as Relu does it: NaN becomes 0 */
-        }
+        out_row(dst + oy * d->ow, src + oy * l->pw, d->ow, b0, CONV_DIRECT_RELU);
       else
-        for (int64_t ox = 0; ox < d->ow; ox++)
-          dst[ox] = src[ox] + b0;
+        out_row(dst + oy * d->ow, src + oy * l->pw, d->ow, b0, CONV_DIRECT_STORE);
     }
   }
 }
@@ -169,6 +243,15 @@ typedef void (*kernel_fn)(const conv_direct *d, const float *x, const float *bia
 #define KERNEL_TARGET __attribute__((target("avx512f,fma")))
 #define KERNEL_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define KERNEL_SPLAT(s) _mm512_set1_ps(s)
+/* 256-bit halves through the AVX-512F 64-bit lane forms (the 32-bit ones
+ * need AVX-512DQ). */
+#define KERNEL_LOAD_HALVES(p, p2)                                                                  \
+  _mm512_castpd_ps(                                                                                \
+      _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm256_loadu_ps(p))),             \
+                         _mm256_castps_pd(_mm256_loadu_ps(p2)), 1))
+#define KERNEL_STORE_HALVES(p, p2, v)                                                              \
+  (_mm256_storeu_ps(p, _mm512_castps512_ps256(v)),                                                 \
+   _mm256_storeu_ps(p2, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))))
 #include "runtime/ops/conv_direct_kernel.h"
 #define KERNEL_NAME kernel_avx2
 #define KERNEL_VEC v8f
@@ -177,6 +260,8 @@ typedef void (*kernel_fn)(const conv_direct *d, const float *x, const float *bia
 #define KERNEL_TARGET __attribute__((target("avx2,fma")))
 #define KERNEL_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define KERNEL_SPLAT(s) _mm256_set1_ps(s)
+#define KERNEL_LOAD_HALVES(p, p2) _mm256_loadu2_m128(p2, p)
+#define KERNEL_STORE_HALVES(p, p2, v) _mm256_storeu2_m128(p2, p, v)
 #include "runtime/ops/conv_direct_kernel.h"
 
 static int usable_avx512(void) {

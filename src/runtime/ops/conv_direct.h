@@ -27,8 +27,10 @@ typedef struct conv_direct {
 int conv_direct_worth(const conv_direct *d);
 /* Floats of scratch the calls below need. */
 size_t conv_direct_scratch(const conv_direct *d);
-/* Packs the weights into scratch: w is (m, c, kh, kw), or with flip set
- * (c, m, kh, kw) read rotated by 180 degrees, as the input gradient needs. */
+/* Prepares scratch for any number of conv_direct_run calls on samples of
+ * this geometry: packs the weights, w (m, c, kh, kw) or with flip set
+ * (c, m, kh, kw) read rotated by 180 degrees as the input gradient needs,
+ * and zeroes the padding the samples are copied into. */
 void conv_direct_pack(const conv_direct *d, const float *w, int flip, float *scratch);
 /* What conv_direct_run does with the result r = conv(x) + bias. */
 enum {
@@ -37,7 +39,7 @@ enum {
   CONV_DIRECT_RELU = 2        /* y = Relu(r), a Relu fused into the convolution */
 };
 /* One sample, x (c, h, w), y (m, oh, ow), bias NULL or m values, scratch
- * packed as above; mode is one of the CONV_DIRECT_ values. */
+ * prepared as above; mode is one of the CONV_DIRECT_ values. */
 void conv_direct_run(const conv_direct *d, const float *x, const float *bias, int mode, float *y,
                      float *scratch);
 

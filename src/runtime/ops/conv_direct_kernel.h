@@ -9,20 +9,46 @@
  *                  a multiply and an add into one instruction
  *   KERNEL_SPLAT   a vector of one float (0 + s would cost an add: it
  *                  is not s when s is -0)
- * and, from conv_direct.c, the helpers layout_of, packed_floats,
- * fill_planes and copy_out.
  *   KERNEL_TARGET  function attributes (the instruction set), may be empty
+ * and optionally, for maps half a vector wide (two rows per vector):
+ *   KERNEL_LOAD_HALVES(p, p2)      a vector of VL/2 floats at p, then at p2
+ *   KERNEL_STORE_HALVES(p, p2, v)  the reverse
+ * (a copy through memory when not defined), and, from conv_direct.c, the
+ * helpers layout_of, packed_floats, fill_planes and copy_out.
  * The whole of conv_direct_run is instantiated, so that the copies in and
  * out are compiled for the same instruction set as the sweep. For each
  * block of MB output channels j and q in [0, nq):
  *   out[j][q] = sum over taps t of planes[off[t] + q] * wp[t][j]
  * where nq rounded up to a whole step stays inside the planes' slack. */
 
+#ifndef KERNEL_LOAD_HALVES
+#define KERNEL_LOAD_HALVES(p, p2) KCAT(KERNEL_NAME, _load_halves)(p, p2)
+#define KERNEL_STORE_HALVES(p, p2, v) KCAT(KERNEL_NAME, _store_halves)(p, p2, v)
+KERNEL_TARGET __attribute__((always_inline)) static inline KERNEL_VEC
+KCAT(KERNEL_NAME, _load_halves)(const float *p, const float *p2) {
+  float t[KERNEL_VL];
+  memcpy(t, p, sizeof t / 2);
+  memcpy(t + KERNEL_VL / 2, p2, sizeof t / 2);
+  KERNEL_VEC v;
+  memcpy(&v, t, sizeof v);
+  return v;
+}
+KERNEL_TARGET __attribute__((always_inline)) static inline void
+KCAT(KERNEL_NAME, _store_halves)(float *p, float *p2, KERNEL_VEC v) {
+  float t[KERNEL_VL];
+  memcpy(t, &v, sizeof t);
+  memcpy(p, t, sizeof t / 2);
+  memcpy(p2, t + KERNEL_VL / 2, sizeof t / 2);
+}
+#endif
+
 /* nv vectors of output positions, starting at qs[0..nv), for one block of
- * channels. */
+ * channels; with half set, each vector's upper half starts at qs[r] +
+ * h2[r] instead (the next row, or the same one again past the last). */
 KERNEL_TARGET __attribute__((always_inline)) static inline void
 KCAT(KERNEL_NAME, _step)(const float *planes, const int32_t *off, int64_t taps, const float *wb,
-                         const int64_t *qs, int64_t ldo, float *out, const int nv) {
+                         const int64_t *qs, const int64_t *h2, int64_t ldo, float *out,
+                         const int nv, const int half) {
   KERNEL_VEC acc[KERNEL_NV][MB];
 #pragma GCC unroll 8
   for (int j = 0; j < MB; j++)
@@ -34,7 +60,10 @@ KCAT(KERNEL_NAME, _step)(const float *planes, const int32_t *off, int64_t taps, 
     KERNEL_VEC xv[KERNEL_NV];
 #pragma GCC unroll 4
     for (int r = 0; r < nv; r++)
-      memcpy(&xv[r], planes + off[t] + qs[r], sizeof xv[r]);
+      if (half)
+        xv[r] = KERNEL_LOAD_HALVES(planes + off[t] + qs[r], planes + off[t] + qs[r] + h2[r]);
+      else
+        memcpy(&xv[r], planes + off[t] + qs[r], sizeof xv[r]);
 #pragma GCC unroll 8
     for (int j = 0; j < MB; j++) {
       KERNEL_VEC s = KERNEL_SPLAT(wt[j]);
@@ -47,7 +76,10 @@ KCAT(KERNEL_NAME, _step)(const float *planes, const int32_t *off, int64_t taps, 
   for (int j = 0; j < MB; j++)
 #pragma GCC unroll 4
     for (int r = 0; r < nv; r++)
-      memcpy(out + j * ldo + qs[r], &acc[r][j], sizeof acc[r][j]);
+      if (half) /* with h2[r] 0 both halves hold the same row */
+        KERNEL_STORE_HALVES(out + j * ldo + qs[r], out + j * ldo + qs[r] + h2[r], acc[r][j]);
+      else
+        memcpy(out + j * ldo + qs[r], &acc[r][j], sizeof acc[r][j]);
 }
 
 KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, const float *bias,
@@ -59,27 +91,45 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
   float *out = planes + d->c * l.phases * l.plane + MAX_STEP;
   fill_planes(d, &l, x, planes);
   /* Units of one vector of outputs: when rows are whole vectors, only the
-   * rows (the padding columns are skipped); otherwise the flattened plane,
-   * computing and later dropping the padding columns. */
+   * rows (the padding columns are skipped); when they are half vectors,
+   * two rows per vector; otherwise the flattened plane, computing and later
+   * dropping the padding columns. */
   const int64_t per_row = d->ow % KERNEL_VL == 0 ? d->ow / KERNEL_VL : 0;
-  const int64_t units = per_row ? d->oh * per_row : (l.nq + KERNEL_VL - 1) / KERNEL_VL;
+  const int half = !per_row && 2 * d->ow == KERNEL_VL;
+  const int64_t units = per_row ? d->oh * per_row
+                        : half  ? (d->oh + 1) / 2
+                                : (l.nq + KERNEL_VL - 1) / KERNEL_VL;
   /* Unit k's first output position; a division per unit is nothing next
    * to the taps x MB multiply-adds it feeds. */
-#define UNIT_AT(k) (per_row ? (k) / per_row * l.pw + (k) % per_row * KERNEL_VL : (k)*KERNEL_VL)
+#define UNIT_AT(k)                                                                                 \
+  (per_row ? (k) / per_row * l.pw + (k) % per_row * KERNEL_VL : half ? 2 * (k)*l.pw : (k)*KERNEL_VL)
+  /* Where a half-width unit's upper half starts: the next row, or the same
+   * row again when an odd last row is alone. */
+#define UPPER_AT(k) (2 * (k) + 1 < d->oh ? l.pw : 0)
   for (int64_t m0 = 0; m0 < d->m; m0 += MB) {
     const float *wb = wp + m0 * l.taps;
-    int64_t k = 0, qs[KERNEL_NV];
+    int64_t k = 0, qs[KERNEL_NV], h2[KERNEL_NV];
     for (; k + KERNEL_NV <= units; k += KERNEL_NV) {
-      for (int r = 0; r < KERNEL_NV; r++)
+      for (int r = 0; r < KERNEL_NV; r++) {
         qs[r] = UNIT_AT(k + r);
-      KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, qs, l.ldo, out, KERNEL_NV);
+        h2[r] = UPPER_AT(k + r);
+      }
+      if (half)
+        KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, qs, h2, l.ldo, out, KERNEL_NV, 1);
+      else
+        KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, qs, h2, l.ldo, out, KERNEL_NV, 0);
     }
     for (; k < units; k++) {
       qs[0] = UNIT_AT(k);
-      KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, qs, l.ldo, out, 1);
+      h2[0] = UPPER_AT(k);
+      if (half)
+        KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, qs, h2, l.ldo, out, 1, 1);
+      else
+        KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, qs, h2, l.ldo, out, 1, 0);
     }
     copy_out(d, &l, out, bias, m0, mode, y);
   }
+#undef UPPER_AT
 #undef UNIT_AT
 }
 
@@ -90,3 +140,5 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
 #undef KERNEL_TARGET
 #undef KERNEL_FMA
 #undef KERNEL_SPLAT
+#undef KERNEL_LOAD_HALVES
+#undef KERNEL_STORE_HALVES

@@ -23,6 +23,7 @@
 typedef float v4f __attribute__((vector_size(16)));
 typedef float v8f __attribute__((vector_size(32)));
 typedef float v16f __attribute__((vector_size(64)));
+typedef int32_t v4si __attribute__((vector_size(16)));
 typedef int32_t v8si __attribute__((vector_size(32)));
 
 /* The planes: one per (channel, row phase, column phase), each ph x pw. */
@@ -232,6 +233,15 @@ __attribute__((always_inline)) static inline void copy_out(const conv_direct *d,
   }
 }
 
+/* Where the kernel's sweep puts a block's results: out, raw, for copy_out;
+ * or y itself, with the bias and mode applied in registers. */
+typedef struct sink {
+  float *base;       /* the block's first channel */
+  int64_t ld;        /* floats from one channel to the next */
+  const float *bias; /* the block's, or NULL */
+  int mode;          /* CONV_DIRECT_ */
+} sink;
+
 typedef void (*kernel_fn)(const conv_direct *d, const float *x, const float *bias, int mode,
                           float *y, float *scratch);
 
@@ -243,6 +253,8 @@ typedef void (*kernel_fn)(const conv_direct *d, const float *x, const float *bia
 #define KERNEL_TARGET __attribute__((target("avx512f,fma")))
 #define KERNEL_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define KERNEL_SPLAT(s) _mm512_set1_ps(s)
+/* MAXPS returns its second operand when either is NaN. */
+#define KERNEL_RELU(v) _mm512_max_ps(v, _mm512_setzero_ps())
 /* 256-bit halves through the AVX-512F 64-bit lane forms (the 32-bit ones
  * need AVX-512DQ). */
 #define KERNEL_LOAD_HALVES(p, p2)                                                                  \
@@ -260,6 +272,7 @@ typedef void (*kernel_fn)(const conv_direct *d, const float *x, const float *bia
 #define KERNEL_TARGET __attribute__((target("avx2,fma")))
 #define KERNEL_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define KERNEL_SPLAT(s) _mm256_set1_ps(s)
+#define KERNEL_RELU(v) _mm256_max_ps(v, _mm256_setzero_ps())
 #define KERNEL_LOAD_HALVES(p, p2) _mm256_loadu2_m128(p2, p)
 #define KERNEL_STORE_HALVES(p, p2, v) _mm256_storeu2_m128(p2, p, v)
 #include "runtime/ops/conv_direct_kernel.h"
@@ -278,6 +291,7 @@ static int usable_avx2(void) {
 #define KERNEL_TARGET
 #define KERNEL_FMA(a, b, c) ((a) * (b) + (c))
 #define KERNEL_SPLAT(s) ((v4f){s, s, s, s})
+#define KERNEL_RELU(v) ((v4f)((v4si)(v) & ((v) > (v4f){0})))
 #include "runtime/ops/conv_direct_kernel.h"
 
 static int usable_always(void) {

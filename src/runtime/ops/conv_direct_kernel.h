@@ -9,6 +9,7 @@
  *                  a multiply and an add into one instruction
  *   KERNEL_SPLAT   a vector of one float (0 + s would cost an add: it
  *                  is not s when s is -0)
+ *   KERNEL_RELU    v > 0 ? v : 0 on a vector, NaN to 0
  *   KERNEL_TARGET  function attributes (the instruction set), may be empty
  * and optionally, for maps half a vector wide (two rows per vector):
  *   KERNEL_LOAD_HALVES(p, p2)      a vector of VL/2 floats at p, then at p2
@@ -44,11 +45,13 @@ KCAT(KERNEL_NAME, _store_halves)(float *p, float *p2, KERNEL_VEC v) {
 
 /* nv vectors of output positions, starting at qs[0..nv), for one block of
  * channels; with half set, each vector's upper half starts at qs[r] +
- * h2[r] instead (the next row, or the same one again past the last). */
+ * h2[r] instead (the next row, or the same one again past the last). The
+ * results go to the sink at positions ps[r] (upper halves ps[r] + ps2[r]):
+ * raw, or with direct set, finished as the sink's mode says. */
 KERNEL_TARGET __attribute__((always_inline)) static inline void
 KCAT(KERNEL_NAME, _step)(const float *planes, const int32_t *off, int64_t taps, const float *wb,
-                         const int64_t *qs, const int64_t *h2, int64_t ldo, float *out,
-                         const int nv, const int half) {
+                         const int64_t *qs, const int64_t *h2, const sink *sk, const int64_t *ps,
+                         const int64_t *ps2, const int nv, const int half, const int direct) {
   KERNEL_VEC acc[KERNEL_NV][MB];
 #pragma GCC unroll 8
   for (int j = 0; j < MB; j++)
@@ -73,13 +76,31 @@ KCAT(KERNEL_NAME, _step)(const float *planes, const int32_t *off, int64_t taps, 
     }
   }
 #pragma GCC unroll 8
-  for (int j = 0; j < MB; j++)
+  for (int j = 0; j < MB; j++) {
+    const KERNEL_VEC b = KERNEL_SPLAT(direct && sk->bias ? sk->bias[j] : 0.0f);
 #pragma GCC unroll 4
-    for (int r = 0; r < nv; r++)
-      if (half) /* with h2[r] 0 both halves hold the same row */
-        KERNEL_STORE_HALVES(out + j * ldo + qs[r], out + j * ldo + qs[r] + h2[r], acc[r][j]);
+    for (int r = 0; r < nv; r++) {
+      float *p = sk->base + j * sk->ld + ps[r];
+      KERNEL_VEC v = acc[r][j];
+      if (direct) {
+        if (sk->bias)
+          v += b;
+        if (sk->mode == CONV_DIRECT_ACCUMULATE) {
+          KERNEL_VEC o;
+          if (half)
+            o = KERNEL_LOAD_HALVES(p, p + ps2[r]);
+          else
+            memcpy(&o, p, sizeof o);
+          v += o;
+        } else if (sk->mode == CONV_DIRECT_RELU)
+          v = KERNEL_RELU(v);
+      }
+      if (half) /* with ps2[r] 0 both halves hold the same row */
+        KERNEL_STORE_HALVES(p, p + ps2[r], v);
       else
-        memcpy(out + j * ldo + qs[r], &acc[r][j], sizeof acc[r][j]);
+        memcpy(p, &v, sizeof v);
+    }
+  }
 }
 
 KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, const float *bias,
@@ -103,33 +124,57 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
    * to the taps x MB multiply-adds it feeds. */
 #define UNIT_AT(k)                                                                                 \
   (per_row ? (k) / per_row * l.pw + (k) % per_row * KERNEL_VL : half ? 2 * (k)*l.pw : (k)*KERNEL_VL)
-  /* Where a half-width unit's upper half starts: the next row, or the same
-   * row again when an odd last row is alone. */
-#define UPPER_AT(k) (2 * (k) + 1 < d->oh ? l.pw : 0)
+  /* Whether a half-width unit has a second row; when not, its upper half
+   * is the odd last row again. */
+#define PAIRED(k) (2 * (k) + 1 < d->oh)
   for (int64_t m0 = 0; m0 < d->m; m0 += MB) {
     const float *wb = wp + m0 * l.taps;
-    int64_t k = 0, qs[KERNEL_NV], h2[KERNEL_NV];
+    /* In either row mode unit k is y's k-th vector, so a whole block of
+     * channels is finished in registers and stored straight to y; other
+     * sweeps go through out, whose padding columns copy_out drops. */
+    const int direct = (per_row || half) && m0 + MB <= d->m;
+    const sink sk =
+        direct ? (sink){y + m0 * d->oh * d->ow, d->oh * d->ow, bias ? bias + m0 : NULL, mode}
+               : (sink){out, l.ldo, NULL, CONV_DIRECT_STORE};
+    int64_t k = 0, qs[KERNEL_NV], h2[KERNEL_NV], ps[KERNEL_NV], ps2[KERNEL_NV];
+#define PLACE(r, k)                                                                                \
+  do {                                                                                             \
+    qs[r] = UNIT_AT(k);                                                                            \
+    h2[r] = PAIRED(k) ? l.pw : 0;                                                                  \
+    ps[r] = direct ? (k)*KERNEL_VL : qs[r];                                                        \
+    ps2[r] = direct ? (PAIRED(k) ? d->ow : 0) : h2[r];                                             \
+  } while (0)
+#define STEP(nv, half, direct)                                                                     \
+  KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, qs, h2, &sk, ps, ps2, nv, half, direct)
     for (; k + KERNEL_NV <= units; k += KERNEL_NV) {
-      for (int r = 0; r < KERNEL_NV; r++) {
-        qs[r] = UNIT_AT(k + r);
-        h2[r] = UPPER_AT(k + r);
-      }
-      if (half)
-        KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, qs, h2, l.ldo, out, KERNEL_NV, 1);
+      for (int r = 0; r < KERNEL_NV; r++)
+        PLACE(r, k + r);
+      if (direct && half)
+        STEP(KERNEL_NV, 1, 1);
+      else if (direct)
+        STEP(KERNEL_NV, 0, 1);
+      else if (half)
+        STEP(KERNEL_NV, 1, 0);
       else
-        KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, qs, h2, l.ldo, out, KERNEL_NV, 0);
+        STEP(KERNEL_NV, 0, 0);
     }
     for (; k < units; k++) {
-      qs[0] = UNIT_AT(k);
-      h2[0] = UPPER_AT(k);
-      if (half)
-        KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, qs, h2, l.ldo, out, 1, 1);
+      PLACE(0, k);
+      if (direct && half)
+        STEP(1, 1, 1);
+      else if (direct)
+        STEP(1, 0, 1);
+      else if (half)
+        STEP(1, 1, 0);
       else
-        KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, qs, h2, l.ldo, out, 1, 0);
+        STEP(1, 0, 0);
     }
-    copy_out(d, &l, out, bias, m0, mode, y);
+    if (!direct)
+      copy_out(d, &l, out, bias, m0, mode, y);
   }
-#undef UPPER_AT
+#undef STEP
+#undef PLACE
+#undef PAIRED
 #undef UNIT_AT
 }
 
@@ -140,5 +185,6 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
 #undef KERNEL_TARGET
 #undef KERNEL_FMA
 #undef KERNEL_SPLAT
+#undef KERNEL_RELU
 #undef KERNEL_LOAD_HALVES
 #undef KERNEL_STORE_HALVES

@@ -38,14 +38,19 @@ static int elu_parse(rt_graph *g, rt_node *n, mg_err *err) {
   return parse_alpha(n, 1.0f, err);
 }
 
+/* EXPR may use x and alpha (the attribute, copied so that the loop, free
+ * of loads that might alias ys, vectorises). The selects
+ * become blends, not branches, because the runtime is built with
+ * -fno-trapping-math (configure.ac). */
 #define FWD(NAME, EXPR)                                                                            \
   static int NAME##_fwd(rt_exec *e, const rt_node *n, mg_err *err) {                               \
     (void)err;                                                                                     \
     const act_params *p = n->p;                                                                    \
-    (void)p;                                                                                       \
+    const float alpha = p ? p->alpha : 0.0f;                                                       \
+    (void)alpha;                                                                                   \
     rt_tensor *tx = rt_in(e, n, 0);                                                                \
-    const float *xs = tx->data;                                                                    \
-    float *ys = rt_out(e, n, 0)->data;                                                             \
+    const float *restrict xs = tx->data;                                                           \
+    float *restrict ys = rt_out(e, n, 0)->data;                                                    \
     for (int64_t i = 0; i < tx->count; i++) {                                                      \
       float x = xs[i];                                                                             \
       ys[i] = (EXPR);                                                                              \
@@ -54,14 +59,15 @@ static int elu_parse(rt_graph *g, rt_node *n, mg_err *err) {
   }
 
 /* GRAD is the input gradient of one element: it may use x, y (the output),
- * gy (the output gradient) and p. Written as a select rather than gy times a
+ * gy (the output gradient) and alpha. Written as a select rather than gy times a
  * derivative so the loop vectorises and, as in PyTorch, an infinite gy
  * past a flat part gives 0, not NaN. */
 #define VJP(NAME, GRAD)                                                                            \
   static int NAME##_vjp(rt_exec *e, const rt_node *n, mg_err *err) {                               \
     (void)err;                                                                                     \
     const act_params *p = n->p;                                                                    \
-    (void)p;                                                                                       \
+    const float alpha = p ? p->alpha : 0.0f;                                                       \
+    (void)alpha;                                                                                   \
     rt_tensor *tx = rt_in(e, n, 0);                                                                \
     const float *restrict xs = tx->data, *restrict ys = rt_out(e, n, 0)->data;                     \
     const float *restrict g = rt_gout(e, n, 0);                                                    \
@@ -79,10 +85,10 @@ static int elu_parse(rt_graph *g, rt_node *n, mg_err *err) {
 
 FWD(relu, x > 0 ? x : 0.0f)
 VJP(relu, x > 0 ? gy : 0.0f)
-FWD(leaky, x > 0 ? x : p->alpha * x)
-VJP(leaky, x > 0 ? gy : p->alpha * gy)
-FWD(elu, x > 0 ? x : p->alpha * expm1f(x))
-VJP(elu, x > 0 ? gy : gy * (y + p->alpha))
+FWD(leaky, x > 0 ? x : alpha * x)
+VJP(leaky, x > 0 ? gy : alpha * gy)
+FWD(elu, x > 0 ? x : alpha * expm1f(x))
+VJP(elu, x > 0 ? gy : gy * (y + alpha))
 FWD(sigmoid, x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x)))
 VJP(sigmoid, gy *y *(1.0f - y))
 FWD(tanh, tanhf(x))

@@ -722,6 +722,21 @@ START_TEST(test_pools) {
                                   "AveragePool count_include_pad"};
     gradcheck(m, in, 1, names[v]);
   }
+  /* Unpadded 2-D windows take the vectorised path: four outputs at a time
+   * (rows of 10 and 5 leave a remainder), stride 2 read as pairs. */
+  for (int v = 0; v < 3; v++) {
+    rt_shape wide = SHAPE(2, 2, 9, 20), odd = SHAPE(1, 3, 8, 17), xs = v == 0 ? wide : odd;
+    mk_model *m = model1(13, "x", xs);
+    Onnx__NodeProto *n = mk_node(m, "MaxPool", "x", "y");
+    mk_attr_ints(n, "kernel_shape", 2, v == 0 ? (int64_t[]){2, 2} : (int64_t[]){3, 2});
+    mk_attr_ints(n, "strides", 2, v == 0 ? (int64_t[]){2, 2} : (int64_t[]){1, v == 1 ? 1 : 3});
+    if (v == 2)
+      mk_attr_ints(n, "dilations", 2, (int64_t[]){1, 2});
+    gc_input in[] = {in1("x", xs, -1.0f, 0.01f)};
+    static const char *names[] = {"MaxPool 2x2 stride 2", "MaxPool 3x2 stride 1",
+                                  "MaxPool stride 3 dilated"};
+    gradcheck(m, in, 1, names[v]);
+  }
   rt_shape xs = SHAPE(2, 3, 4, 5);
   mk_model *m = model1(13, "x", xs);
   mk_node(m, "GlobalAveragePool", "x", "y");

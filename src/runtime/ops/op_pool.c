@@ -106,16 +106,131 @@ static int pool_tables(const rt_node *n, const rt_win *w, pool_tab *t, mg_err *e
   return MG_OK;
 }
 
+/* The arg-max rule: a larger value or a NaN replaces the maximum so far,
+ * unless that is already NaN (so a NaN propagates). */
+#define MAX_TAKES(v, m) (!((v) <= (m)) && (m) == (m))
+
+/* Whether the windows are 2-D and all lie inside the input (no padding, no
+ * partial window from ceil_mode): the common case, run without tables. */
+static int plain_2d(const rt_win *w) {
+  if (w->k[0] != 1 || w->in[0] != 1 || w->out[0] != 1)
+    return 0;
+  for (int j = 1; j < RT_WIN_MAX; j++)
+    if (w->pb[j] || (w->out[j] - 1) * w->s[j] + (w->k[j] - 1) * w->dil[j] >= w->in[j])
+      return 0;
+  return 1;
+}
+
+/* Four lanes: the width of the baseline instruction set the runtime is
+ * built for, where wider GCC vectors are split clumsily. */
+typedef float v4f __attribute__((vector_size(16)));
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+/* *v = x[0], x[s], x[2s], x[3s]; end bounds what may be read. */
+static inline void load_strided(v4f *v, const float *x, int64_t s, const float *end) {
+  if (s == 1) {
+    memcpy(v, x, sizeof *v);
+  } else if (s == 2 && end - x >= 8) {
+    v8f t;
+    memcpy(&t, x, sizeof t);
+    *v = __builtin_shufflevector(t, t, 0, 2, 4, 6);
+  } else {
+    v4f t = {x[0], x[s], x[2 * s], x[3 * s]};
+    *v = t;
+  }
+}
+
+/* One output row of a plain 2-D max pool, four outputs at a time and
+ * without branches: the data-dependent branch of a scalar arg-max
+ * mispredicts half the time. sw is a constant where inlined. */
+static inline void maxpool_row(const rt_win *w, const float *xr, int64_t sw, const float *end,
+                               float *yr) {
+  const int64_t ow = w->out[2], wd = w->in[2];
+  int64_t o = 0;
+  for (; o + 4 <= ow; o += 4) {
+    v4f m = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    for (int64_t a = 0; a < w->k[1]; a++)
+      for (int64_t b = 0; b < w->k[2]; b++) {
+        v4f v;
+        load_strided(&v, xr + a * w->dil[1] * wd + b * w->dil[2] + o * sw, sw, end);
+        v4i take = ~(v <= m) & (m == m);
+        m = (v4f)((take & (v4i)v) | (~take & (v4i)m));
+      }
+    memcpy(yr + o, &m, sizeof m);
+  }
+  for (; o < ow; o++) {
+    float m = -INFINITY;
+    for (int64_t a = 0; a < w->k[1]; a++)
+      for (int64_t b = 0; b < w->k[2]; b++) {
+        float v = xr[a * w->dil[1] * wd + b * w->dil[2] + o * sw];
+        m = MAX_TAKES(v, m) ? v : m;
+      }
+    yr[o] = m;
+  }
+}
+
+static void maxpool_plain_fwd(const rt_win *w, int64_t planes, const float *xs, float *ys) {
+  const float *end = xs + planes * w->in_size;
+  for (int64_t pl = 0; pl < planes; pl++)
+    for (int64_t o1 = 0; o1 < w->out[1]; o1++) {
+      const float *xr = xs + pl * w->in_size + o1 * w->s[1] * w->in[2];
+      float *yr = ys + pl * w->out_size + o1 * w->out[2];
+      if (w->s[2] == 1)
+        maxpool_row(w, xr, 1, end, yr);
+      else if (w->s[2] == 2)
+        maxpool_row(w, xr, 2, end, yr);
+      else
+        maxpool_row(w, xr, w->s[2], end, yr);
+    }
+}
+
+/* Each output's gradient to the first arg-max of its window, rows then
+ * columns, as the table-driven loop below does it. */
+static void maxpool_plain_vjp(const rt_win *w, int64_t planes, const float *xs, const float *gy,
+                              float *gx) {
+  const int64_t wd = w->in[2];
+  for (int64_t pl = 0; pl < planes; pl++) {
+    const float *xp = xs + pl * w->in_size;
+    float *gp = gx + pl * w->in_size;
+    for (int64_t o1 = 0, oi = pl * w->out_size; o1 < w->out[1]; o1++)
+      for (int64_t o2 = 0; o2 < w->out[2]; o2++, oi++) {
+        int64_t first = o1 * w->s[1] * wd + o2 * w->s[2], arg = first;
+        float m = -INFINITY;
+        for (int64_t a = 0; a < w->k[1]; a++)
+          for (int64_t b = 0; b < w->k[2]; b++) {
+            int64_t at = first + a * w->dil[1] * wd + b * w->dil[2];
+            float v = xp[at];
+            int takes = MAX_TAKES(v, m);
+            m = takes ? v : m;
+            arg = takes ? at : arg;
+          }
+        gp[arg] += gy[oi];
+      }
+  }
+}
+
 static int maxpool_run(rt_exec *e, const rt_node *n, int backward, mg_err *err) {
   rt_win w;
   pool_tab t;
   int rc = pool_geometry(e, n, &w, err);
-  if (rc || (rc = pool_tables(n, &w, &t, err)))
+  if (rc)
     return rc;
   rt_tensor *x = rt_in(e, n, 0);
   const float *xs = x->data, *gy = backward ? rt_gout(e, n, 0) : NULL;
   float *ys = rt_out(e, n, 0)->data, *gx = backward ? rt_gin(e, n, 0) : NULL;
   int64_t planes = x->shape.d[0] * x->shape.d[1];
+  if (backward && !gx)
+    return MG_OK;
+  if (plain_2d(&w)) {
+    if (backward)
+      maxpool_plain_vjp(&w, planes, xs, gy, gx);
+    else
+      maxpool_plain_fwd(&w, planes, xs, ys);
+    return MG_OK;
+  }
+  if ((rc = pool_tables(n, &w, &t, err)))
+    return rc;
   for (int64_t pl = 0; pl < planes && (!backward || gx); pl++) {
     const float *xp = xs + pl * w.in_size;
     int64_t oi = pl * w.out_size;
@@ -129,8 +244,7 @@ static int maxpool_run(rt_exec *e, const rt_node *n, int backward, mg_err *err) 
               int64_t base = (a * w.in[1] + b) * w.in[2];
               for (int64_t c = t.lo[2][o2]; c <= t.hi[2][o2]; c += w.dil[2]) {
                 float v = xp[base + c];
-                /* !(v <= m): larger, or NaN (which then propagates) */
-                if (arg < 0 || (!(v <= m) && m == m)) {
+                if (arg < 0 || MAX_TAKES(v, m)) {
                   m = v;
                   arg = base + c;
                 }

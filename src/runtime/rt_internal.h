@@ -117,6 +117,16 @@ typedef struct rt_pool {
   size_t held; /* bytes in free list */
 } rt_pool;
 
+/* Work of the nodes after an op that the op may do itself, in registers,
+ * instead of another pass over its output: offered by the planner
+ * (rt_plan.c) when nothing else reads what is skipped. An op that does all
+ * of it sets taken; one that does not leaves the nodes to run. */
+typedef struct rt_epilogue {
+  const float *add; /* y += this tensor of y's shape (a residual Add), or NULL */
+  int relu;         /* then y = Relu(y) */
+  int taken;
+} rt_epilogue;
+
 /* One batch's worth of state; one per thread. */
 typedef struct rt_exec {
   const rt_graph *g;
@@ -129,8 +139,7 @@ typedef struct rt_exec {
   int keep_all;                 /* backward follows: keep every activation */
   int64_t batch_from, batch_to; /* Reshape batch rewrite, see op_reshape.c */
   int mixes_batch;              /* an op combines rows (set by infer) */
-  int relu_epilogue;            /* set while an op runs whose output only a Relu reads: the op
-                                   may apply that Relu itself and then clears this */
+  rt_epilogue epilogue;         /* offered to the op that runs, see rt_epilogue */
   rt_pool pool;
   float *scratch; /* im2col and friends */
   size_t scratch_cap;

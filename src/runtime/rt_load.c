@@ -275,8 +275,25 @@ static int copy_attr(rt_graph *g, const rt_node *n, const Onnx__AttributeProto *
   return MG_OK;
 }
 
-/* Kahn's algorithm over node indices; cycles are refused. */
+/* Whether every node reads only values produced before it: ONNX asks
+ * files to be in that order, and exporters write a layer's nodes together,
+ * which keeps each activation's producer next to its reader (what the
+ * planner's fusions look for, rt_plan.c). */
+static int in_order(const rt_graph *g) {
+  for (uint32_t i = 0; i < g->n_nodes; i++)
+    for (uint32_t k = 0; k < g->nodes[i].n_in; k++) {
+      int32_t v = g->nodes[i].in[k];
+      if (v >= 0 && g->values[v].producer >= (int32_t)i)
+        return 0;
+    }
+  return 1;
+}
+
+/* The file's order when it is one, else Kahn's algorithm over node
+ * indices; cycles are refused. */
 static int topo_sort(rt_graph *g, mg_err *err) {
+  if (in_order(g))
+    return MG_OK;
   uint32_t nn = g->n_nodes;
   uint32_t *indeg = calloc(nn + 1, sizeof *indeg);
   uint32_t *order = malloc((nn + 1) * sizeof *order);

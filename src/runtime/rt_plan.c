@@ -291,27 +291,56 @@ static void after_node(rt_exec *e, const rt_node *n) {
   }
 }
 
-/* The node after node i is a Relu and the only reader of node i's single
- * float output, which nobody asked to see: node i may apply the Relu
- * itself (Relu's gradient reads only the sign of its input, and Relu(x) > 0
- * exactly when x > 0, so the fused values serve backward too). */
-static int relu_follows(const rt_exec *e, uint32_t i) {
-  const rt_graph *g = e->g;
-  const rt_node *n = &g->nodes[i], *r = i + 1 < g->n_nodes ? &g->nodes[i + 1] : NULL;
-  if (!r || n->n_out != 1 || n->out[0] < 0 || r->cls != RT_DYN || strcmp(r->op->name, "Relu") ||
-      r->n_in != 1 || r->in[0] != n->out[0] || r->n_out != 1 || r->out[0] < 0)
-    return 0;
-  int32_t v = n->out[0];
-  return e->left[v] == 1 && !e->keep[v] && !g->values[v].is_output && e->t[v].dtype == RT_F32;
+/* Value v is a float that only one node reads and nobody asked to see, so
+ * that reader's work may be done by v's producer. */
+static int sole_reader(const rt_exec *e, int32_t v) {
+  return v >= 0 && e->left[v] == 1 && !e->keep[v] && !e->g->values[v].is_output &&
+         e->t[v].dtype == RT_F32;
 }
 
-/* The Relu r fused into its producer: its output takes over the buffer. */
-static void relu_fused(rt_exec *e, const rt_node *r) {
-  int32_t v = r->in[0], y = r->out[0];
-  e->t[y].data = e->t[v].data;
-  e->owned[y] = e->owned[v];
-  e->cap[y] = e->cap[v];
-  e->owned[v] = 0; /* still readable through v until released */
+/* The node after node i, if it is an op of this name with one output and
+ * node i's single output among its n_in inputs; else NULL. */
+static const rt_node *next_reads(const rt_exec *e, uint32_t i, const char *op, uint32_t n_in) {
+  const rt_graph *g = e->g;
+  const rt_node *n = &g->nodes[i], *r = i + 1 < g->n_nodes ? &g->nodes[i + 1] : NULL;
+  if (!r || n->n_out != 1 || !sole_reader(e, n->out[0]) || r->cls != RT_DYN ||
+      strcmp(r->op->name, op) || r->n_in != n_in || r->n_out != 1 || r->out[0] < 0)
+    return NULL;
+  for (uint32_t k = 0; k < n_in; k++)
+    if (r->in[k] == n->out[0])
+      return r;
+  return NULL;
+}
+
+/* Node i + 1 is a Relu of node i's output alone: node i may apply it
+ * (Relu's gradient reads only the sign of its input, and Relu(x) > 0
+ * exactly when x > 0, so the fused values serve backward too). */
+static int relu_follows(const rt_exec *e, uint32_t i) {
+  return next_reads(e, i, "Relu", 1) != NULL;
+}
+
+/* Node i + 1 adds node i's output to another float tensor of its shape
+ * (a residual connection): returns that tensor, which node i may add
+ * itself, or -1. Add's gradient reads no values. */
+static int32_t add_follows(const rt_exec *e, uint32_t i) {
+  const rt_node *a = next_reads(e, i, "Add", 2);
+  if (!a)
+    return -1;
+  int32_t v = e->g->nodes[i].out[0], z = a->in[0] == v ? a->in[1] : a->in[0];
+  if (z < 0 || z == v || e->t[z].dtype != RT_F32 || !e->t[z].data ||
+      !rt_shape_equal(&e->t[z].shape, &e->t[v].shape))
+    return -1;
+  return z;
+}
+
+/* Node r's work was done by its input's producer: its output takes over
+ * the buffer. */
+static void took_over(rt_exec *e, int32_t from, const rt_node *r) {
+  int32_t y = r->out[0];
+  e->t[y].data = e->t[from].data;
+  e->owned[y] = e->owned[from];
+  e->cap[y] = e->cap[from];
+  e->owned[from] = 0; /* still readable through from until released */
 }
 
 int rt_exec_forward(rt_exec *e, mg_err *err) {
@@ -323,22 +352,25 @@ int rt_exec_forward(rt_exec *e, mg_err *err) {
 #ifdef RT_PROFILE
     double t0 = rt_prof_now();
 #endif
-    int offer = relu_follows(e, i);
-    e->relu_epilogue = offer;
+    /* What the next nodes do that this one may do itself. */
+    int32_t z = add_follows(e, i);
+    rt_epilogue offer = {z >= 0 ? e->t[z].data : NULL, relu_follows(e, z >= 0 ? i + 1 : i), 0};
+    uint32_t skip = (z >= 0) + (uint32_t)offer.relu;
+    e->epilogue = skip ? offer : (rt_epilogue){NULL, 0, 0};
     int rc = alloc_out(e, n, 1, err);
     if (!rc)
       rc = n->op->forward(e, n, err);
-    int fused = offer && !e->relu_epilogue;
-    e->relu_epilogue = 0;
+    int fused = skip && e->epilogue.taken;
+    e->epilogue = (rt_epilogue){NULL, 0, 0};
     if (rc)
       return rc;
 #ifdef RT_PROFILE
     rt_prof_add(n->op->name, rt_prof_now() - t0);
 #endif
     after_node(e, n);
-    if (fused) {
-      relu_fused(e, &g->nodes[++i]);
-      after_node(e, &g->nodes[i]);
+    for (uint32_t k = 0; fused && k < skip; k++, i++) {
+      took_over(e, g->nodes[i].out[0], &g->nodes[i + 1]);
+      after_node(e, &g->nodes[i + 1]);
     }
   }
   return MG_OK;

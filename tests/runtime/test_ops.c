@@ -311,19 +311,25 @@ START_TEST(test_conv_wide_pads_against_direct) {
 }
 END_TEST
 
-/* A Relu that alone reads a Conv's output is applied by the convolution
- * itself; a Conv output somebody asked to see keeps its own values (the
- * fusion is off then), and gradients through the fused pair are right. */
-START_TEST(test_conv_relu_fusion) {
+/* A Relu, or a residual Add of another tensor and then maybe a Relu, that
+ * alone read a Conv's output are done by the convolution itself; a Conv
+ * output somebody asked to see keeps its own values (the fusion is off
+ * then), and gradients through the fused nodes are right. */
+static void check_conv_fusion(int add, int relu) {
   enum { N = 2, C = 3, H = 6, W = 5, M = 5 };
   rt_shape xs = SHAPE(N, C, H, W);
   mk_model *m = model1(13, "x", xs);
-  int64_t wd[] = {M, C, 3, 3};
-  float *w = rnd(M * C * 9), *x = rnd(N * C * H * W);
+  int64_t wd[] = {M, C, 3, 3}, sd[] = {N, M, H, W};
+  float *w = rnd(M * C * 9), *x = rnd(N * C * H * W), *z = rnd(N * M * H * W);
   mk_init_f(m, "w", 4, wd, w);
+  mk_init_f(m, "s", 4, sd, z);
   Onnx__NodeProto *n = mk_node(m, "Conv", "x,w", "c");
   mk_attr_ints(n, "pads", 4, (int64_t[]){1, 1, 1, 1});
-  mk_node(m, "Relu", "c", "y");
+  /* The Add's operands either way round. */
+  if (add)
+    mk_node(m, "Add", add == 1 ? "c,s" : "s,c", relu ? "a" : "y");
+  if (relu)
+    mk_node(m, "Relu", add ? "a" : "c", "y");
   mg_err err;
   int rc;
   rt_graph *g = load_model(m, &rc, &err);
@@ -350,17 +356,24 @@ START_TEST(test_conv_relu_fusion) {
       for (int64_t mo = 0; mo < M; mo++)
         for (int64_t i = 0; i < H; i++)
           for (int64_t j = 0; j < W; j++) {
-            double want = reference(&d, x + b * C * H * W, w, 0, mo, i, j);
+            double conv = reference(&d, x + b * C * H * W, w, 0, mo, i, j);
             int64_t at = ((b * M + mo) * H + i) * W + j;
+            double want = conv + (add ? z[at] : 0.0);
             negatives += want < 0;
-            ck_assert_msg(fabs(y[at] - (want > 0 ? want : 0)) < 1e-5,
-                          "keep %d: y[%ld] = %g, want %g", keep, (long)at, y[at],
-                          want > 0 ? want : 0);
+            if (relu && want < 0)
+              want = 0;
+            ck_assert_msg(fabs(y[at] - want) < 1e-5, "add %d relu %d keep %d: y[%ld] = %g, want %g",
+                          add, relu, keep, (long)at, y[at], want);
             if (c)
-              ck_assert_msg(fabs(c[at] - want) < 1e-5, "kept c[%ld] = %g, want %g", (long)at, c[at],
-                            want);
+              ck_assert_msg(fabs(c[at] - conv) < 1e-5, "kept c[%ld] = %g, want %g", (long)at, c[at],
+                            conv);
           }
-    ck_assert_int_gt(negatives, 0); /* the Relu had something to do */
+    ck_assert_int_gt(negatives, 0); /* a Relu would have something to do */
+    /* Fused, the output is the convolution's own buffer. */
+    if (!keep)
+      ck_assert_ptr_eq(y, e->t[cv].data);
+    else
+      ck_assert_ptr_ne(y, e->t[cv].data);
     ck_assert_int_eq(rt_exec_backward(e, 0, dy, &err), 0);
     ck_assert_ptr_nonnull(e->grad[g->inputs[0]]);
     gx[keep] = malloc(N * C * H * W * sizeof(float));
@@ -381,6 +394,42 @@ START_TEST(test_conv_relu_fusion) {
   free(dy);
   free(w);
   free(x);
+  free(z);
+}
+
+/* Nodes listed out of order still run producers first (a file's own
+ * order is kept only when it is a valid one). */
+START_TEST(test_nodes_out_of_order) {
+  rt_shape xs = SHAPE(2, 3);
+  mk_model *m = model1(13, "x", xs);
+  mk_node(m, "Relu", "a", "y");
+  mk_node(m, "Add", "x,r", "a");
+  mk_node(m, "Relu", "x", "r");
+  mg_err err;
+  int rc;
+  rt_graph *g = load_model(m, &rc, &err);
+  ck_assert_msg(rc == 0, "%s", err.msg);
+  float x[6] = {-2, -0.5f, 0, 0.5f, 1, 3};
+  rt_exec *e = rt_exec_new(g);
+  rt_tensor in = {RT_F32, xs, 6, x};
+  ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
+  ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+  const float *y = e->t[g->outputs[0]].data;
+  for (int i = 0; i < 6; i++) {
+    float a = x[i] + (x[i] > 0 ? x[i] : 0.0f);
+    ck_assert_float_eq_tol(y[i], a > 0 ? a : 0.0f, 1e-7);
+  }
+  rt_exec_free(e);
+  rt_graph_free(g);
+  mk_free(m);
+}
+END_TEST
+
+START_TEST(test_conv_fusion) {
+  check_conv_fusion(0, 1);
+  check_conv_fusion(1, 1);
+  check_conv_fusion(2, 1);
+  check_conv_fusion(2, 0);
 }
 END_TEST
 
@@ -434,25 +483,27 @@ static conv_direct random_geometry(int vector_rows) {
 static void check_variant(int v) {
   for (int trial = 0; trial < 300; trial++) {
     conv_direct d = random_geometry(trial % 5 < 2);
-    /* Modes cycle store, store, accumulate, fused Relu. */
-    int flip = trial % 3 == 1, mode = trial % 4 == 2   ? CONV_DIRECT_ACCUMULATE
-                                      : trial % 4 == 3 ? CONV_DIRECT_RELU
-                                                       : CONV_DIRECT_STORE;
+    /* Plain, accumulating (z is y), adding another tensor (a fused
+     * residual Add), each with and without a fused Relu. */
+    int flip = trial % 3 == 1, acc = trial % 4 == 2, add = trial % 4 == 3, relu = trial % 7 < 3;
     int with_bias = trial % 2;
     size_t nx = (size_t)(d.c * d.h * d.w), nw = (size_t)(d.m * d.c * d.kh * d.kw),
            ny = (size_t)(d.m * d.oh * d.ow);
     float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *y = malloc(ny * sizeof *y),
-          *y0 = malloc(ny * sizeof *y0), *b = malloc((size_t)d.m * sizeof *b);
+          *y0 = malloc(ny * sizeof *y0), *z = malloc(ny * sizeof *z),
+          *b = malloc((size_t)d.m * sizeof *b);
     float *scratch = malloc(conv_direct_scratch(&d) * sizeof(float));
-    ck_assert(x && w && y && y0 && b && scratch);
+    ck_assert(x && w && y && y0 && z && b && scratch);
     for (size_t i = 0; i < nx; i++)
       x[i] = unif();
     for (size_t i = 0; i < nw; i++)
       w[i] = unif();
     for (int64_t i = 0; i < d.m; i++)
       b[i] = unif();
-    for (size_t i = 0; i < ny; i++)
+    for (size_t i = 0; i < ny; i++) {
       y[i] = y0[i] = unif();
+      z[i] = unif();
+    }
     /* Scratch left dirty from an earlier call must not leak into results,
      * nor may an earlier sample run on the same prepared scratch. */
     memset(scratch, 0x7f, conv_direct_scratch(&d) * sizeof(float));
@@ -461,31 +512,38 @@ static void check_variant(int v) {
     ck_assert(decoy && ydecoy);
     for (size_t i = 0; i < nx; i++)
       decoy[i] = 1e3f + unif();
-    conv_direct_run_variant(v, &d, decoy, with_bias ? b : NULL, CONV_DIRECT_STORE, ydecoy, scratch);
+    conv_direct_run_variant(v, &d, decoy, with_bias ? b : NULL, NULL, 0, ydecoy, scratch);
     free(decoy);
     free(ydecoy);
-    conv_direct_run_variant(v, &d, x, with_bias ? b : NULL, mode, y, scratch);
+    conv_direct_run_variant(v, &d, x, with_bias ? b : NULL,
+                            acc   ? y
+                            : add ? z
+                                  : NULL,
+                            relu, y, scratch);
     for (int64_t m = 0; m < d.m; m++)
       for (int64_t oy = 0; oy < d.oh; oy++)
         for (int64_t ox = 0; ox < d.ow; ox++) {
           size_t at = (size_t)((m * d.oh + oy) * d.ow + ox);
           double want = reference(&d, x, w, flip, m, oy, ox) + (with_bias ? b[m] : 0.0) +
-                        (mode == CONV_DIRECT_ACCUMULATE ? y0[at] : 0.0);
-          if (mode == CONV_DIRECT_RELU && want < 0)
+                        (acc   ? y0[at]
+                         : add ? z[at]
+                               : 0.0);
+          if (relu && want < 0)
             want = 0;
           ck_assert_msg(fabs(y[at] - want) <= 1e-5 * (1.0 + fabs(want)),
                         "variant %d trial %d: c %ld m %ld k %ldx%ld s %ldx%ld d %ldx%ld "
-                        "in %ldx%ld pads %ld,%ld out %ldx%ld flip %d mode %d: y[%ld,%ld,%ld] = %g, "
-                        "want %g",
+                        "in %ldx%ld pads %ld,%ld out %ldx%ld flip %d acc %d add %d relu %d: "
+                        "y[%ld,%ld,%ld] = %g, want %g",
                         v, trial, (long)d.c, (long)d.m, (long)d.kh, (long)d.kw, (long)d.sh,
                         (long)d.sw, (long)d.dh, (long)d.dw, (long)d.h, (long)d.w, (long)d.pt,
-                        (long)d.pl, (long)d.oh, (long)d.ow, flip, mode, (long)m, (long)oy, (long)ox,
-                        y[at], want);
+                        (long)d.pl, (long)d.oh, (long)d.ow, flip, acc, add, relu, (long)m, (long)oy,
+                        (long)ox, y[at], want);
         }
     free(x);
     free(w);
     free(y);
     free(y0);
+    free(z);
     free(b);
     free(scratch);
   }
@@ -894,7 +952,8 @@ static Suite *suite(void) {
   tcase_add_test(t, test_conv_same_pointwise_and_weight_grad);
   tcase_add_test(t, test_conv_1d_and_3d);
   tcase_add_test(t, test_conv_wide_pads_against_direct);
-  tcase_add_test(t, test_conv_relu_fusion);
+  tcase_add_test(t, test_conv_fusion);
+  tcase_add_test(t, test_nodes_out_of_order);
   tcase_add_test(t, test_gemm_variants);
   tcase_add_test(t, test_matmul_broadcast);
   tcase_add_test(t, test_binary_broadcast);

@@ -184,66 +184,61 @@ __attribute__((always_inline)) static inline void fill_planes(const conv_direct 
   }
 }
 
-/* One row of n outputs: r = src + b0, then y = r, y += r or y = Relu(r). */
-__attribute__((always_inline)) static inline void out_row(float *dst, const float *src, int64_t n,
-                                                          float b0, int mode) {
+/* What is done with a block's sums r: y = r + bias [+ z], Relu'd when
+ * relu is set. Either the kernel's sweep does it in registers and stores
+ * straight to y, or it leaves r in out for copy_out. */
+typedef struct finish {
+  float *y;          /* the block's first channel */
+  const float *z;    /* likewise, or NULL */
+  const float *bias; /* the block's, or NULL */
+  int relu;
+} finish;
+
+/* One row of n outputs from src, finished as f says; y, z at the row. */
+__attribute__((always_inline)) static inline void
+out_row(float *y, const float *z, const float *src, int64_t n, float b0, int relu) {
   const v8f bias = {b0, b0, b0, b0, b0, b0, b0, b0}, zero = {0};
   int64_t j = 0;
   for (; j + 8 <= n; j += 8) {
-    v8f r, y;
+    v8f r, t;
     memcpy(&r, src + j, sizeof r);
     r += bias;
-    if (mode == CONV_DIRECT_ACCUMULATE) {
-      memcpy(&y, dst + j, sizeof y);
-      r += y;
-    } else if (mode == CONV_DIRECT_RELU) {
-      /* As Relu does it: NaN > 0 is false, so NaN becomes 0. */
-      r = (v8f)((v8si)r & (r > zero));
+    if (z) {
+      memcpy(&t, z + j, sizeof t);
+      r += t;
     }
-    memcpy(dst + j, &r, sizeof r);
+    if (relu) /* as Relu does it: NaN > 0 is false, so NaN becomes 0 */
+      r = (v8f)((v8si)r & (r > zero));
+    memcpy(y + j, &r, sizeof r);
   }
   for (; j < n; j++) {
     float r = src[j] + b0;
-    if (mode == CONV_DIRECT_ACCUMULATE)
-      dst[j] += r;
-    else
-      dst[j] = mode == CONV_DIRECT_RELU ? (r > 0 ? r : 0.0f) : r;
+    if (z)
+      r += z[j];
+    y[j] = relu ? (r > 0 ? r : 0.0f) : r;
   }
 }
 
-/* Rows of the swept output block starting at channel m0 into y: the
- * columns past each row's end are dropped, the bias added, and Relu
- * applied or y accumulated into as the mode says. */
-__attribute__((always_inline)) static inline void copy_out(const conv_direct *d, const layout *l,
-                                                           const float *out, const float *bias,
-                                                           int64_t m0, int mode, float *y) {
-  int64_t mn = d->m - m0 < MB ? d->m - m0 : MB;
+/* Rows of the swept output block starting at channel m0, from out to y:
+ * the columns past each row's end are dropped, and the rest finished as
+ * f says (f at channel 0). */
+__attribute__((always_inline)) static inline void
+copy_out(const conv_direct *d, const layout *l, const float *out, const finish *f, int64_t m0) {
+  const int64_t mn = d->m - m0 < MB ? d->m - m0 : MB, hw = d->oh * d->ow;
   for (int64_t j = 0; j < mn; j++) {
-    float b0 = bias ? bias[m0 + j] : 0.0f;
+    float b0 = f->bias ? f->bias[m0 + j] : 0.0f;
     const float *src = out + j * l->ldo;
-    float *dst = y + (m0 + j) * d->oh * d->ow;
-    for (int64_t oy = 0; oy < d->oh; oy++) {
-      if (mode == CONV_DIRECT_ACCUMULATE)
-        out_row(dst + oy * d->ow, src + oy * l->pw, d->ow, b0, CONV_DIRECT_ACCUMULATE);
-      else if (mode == CONV_DIRECT_RELU)
-        out_row(dst + oy * d->ow, src + oy * l->pw, d->ow, b0, CONV_DIRECT_RELU);
+    float *y = f->y + (m0 + j) * hw;
+    const float *z = f->z ? f->z + (m0 + j) * hw : NULL;
+    for (int64_t oy = 0; oy < d->oh; oy++)
+      if (f->relu)
+        out_row(y + oy * d->ow, z ? z + oy * d->ow : NULL, src + oy * l->pw, d->ow, b0, 1);
       else
-        out_row(dst + oy * d->ow, src + oy * l->pw, d->ow, b0, CONV_DIRECT_STORE);
-    }
+        out_row(y + oy * d->ow, z ? z + oy * d->ow : NULL, src + oy * l->pw, d->ow, b0, 0);
   }
 }
 
-/* Where the kernel's sweep puts a block's results: out, raw, for copy_out;
- * or y itself, with the bias and mode applied in registers. */
-typedef struct sink {
-  float *base;       /* the block's first channel */
-  int64_t ld;        /* floats from one channel to the next */
-  const float *bias; /* the block's, or NULL */
-  int mode;          /* CONV_DIRECT_ */
-} sink;
-
-typedef void (*kernel_fn)(const conv_direct *d, const float *x, const float *bias, int mode,
-                          float *y, float *scratch);
+typedef void (*kernel_fn)(const conv_direct *d, const float *x, const finish *f, float *scratch);
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define KERNEL_NAME kernel_avx512
@@ -311,12 +306,12 @@ static const struct {
 };
 #define N_VARIANTS ((int)(sizeof variants / sizeof variants[0]))
 
-void conv_direct_run(const conv_direct *d, const float *x, const float *bias, int mode, float *y,
-                     float *scratch) {
+void conv_direct_run(const conv_direct *d, const float *x, const float *bias, const float *z,
+                     int relu, float *y, float *scratch) {
   int v = 0;
   while (v < N_VARIANTS - 1 && !variants[v].usable())
     v++;
-  variants[v].run(d, x, bias, mode, y, scratch);
+  conv_direct_run_variant(v, d, x, bias, z, relu, y, scratch);
 }
 
 int conv_direct_variants(void) {
@@ -328,6 +323,7 @@ int conv_direct_variant_usable(int v) {
 }
 
 void conv_direct_run_variant(int v, const conv_direct *d, const float *x, const float *bias,
-                             int mode, float *y, float *scratch) {
-  variants[v].run(d, x, bias, mode, y, scratch);
+                             const float *z, int relu, float *y, float *scratch) {
+  const finish f = {y, z, bias, relu};
+  variants[v].run(d, x, &f, scratch);
 }

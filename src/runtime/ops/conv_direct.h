@@ -32,16 +32,13 @@ size_t conv_direct_scratch(const conv_direct *d);
  * (c, m, kh, kw) read rotated by 180 degrees as the input gradient needs,
  * and zeroes the padding the samples are copied into. */
 void conv_direct_pack(const conv_direct *d, const float *w, int flip, float *scratch);
-/* What conv_direct_run does with the result r = conv(x) + bias. */
-enum {
-  CONV_DIRECT_STORE = 0,      /* y = r */
-  CONV_DIRECT_ACCUMULATE = 1, /* y += r */
-  CONV_DIRECT_RELU = 2        /* y = Relu(r), a Relu fused into the convolution */
-};
-/* One sample, x (c, h, w), y (m, oh, ow), bias NULL or m values, scratch
- * prepared as above; mode is one of the CONV_DIRECT_ values. */
-void conv_direct_run(const conv_direct *d, const float *x, const float *bias, int mode, float *y,
-                     float *scratch);
+/* One sample, x (c, h, w), y (m, oh, ow), scratch prepared as above:
+ *   y = conv(x) + bias [+ z], then Relu'd when relu is set,
+ * with bias NULL or m values and z NULL or of y's shape. z may be y itself
+ * (accumulation, as the input gradient needs); a z of another tensor is
+ * the residual Add that follows a convolution, fused into it. */
+void conv_direct_run(const conv_direct *d, const float *x, const float *bias, const float *z,
+                     int relu, float *y, float *scratch);
 
 /* For the tests: the number of kernel variants (instruction sets) and
  * whether this CPU runs variant v; conv_direct_run_variant is
@@ -49,6 +46,6 @@ void conv_direct_run(const conv_direct *d, const float *x, const float *bias, in
 int conv_direct_variants(void);
 int conv_direct_variant_usable(int v);
 void conv_direct_run_variant(int v, const conv_direct *d, const float *x, const float *bias,
-                             int mode, float *y, float *scratch);
+                             const float *z, int relu, float *y, float *scratch);
 
 #endif

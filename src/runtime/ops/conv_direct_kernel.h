@@ -46,12 +46,13 @@ KCAT(KERNEL_NAME, _store_halves)(float *p, float *p2, KERNEL_VEC v) {
 /* nv vectors of output positions, starting at qs[0..nv), for one block of
  * channels; with half set, each vector's upper half starts at qs[r] +
  * h2[r] instead (the next row, or the same one again past the last). The
- * results go to the sink at positions ps[r] (upper halves ps[r] + ps2[r]):
- * raw, or with direct set, finished as the sink's mode says. */
+ * results go to base + j * ld + ps[r] (upper halves + ps2[r]): raw, or
+ * with direct set, finished as fb (at the block, base its y) says. */
 KERNEL_TARGET __attribute__((always_inline)) static inline void
 KCAT(KERNEL_NAME, _step)(const float *planes, const int32_t *off, int64_t taps, const float *wb,
-                         const int64_t *qs, const int64_t *h2, const sink *sk, const int64_t *ps,
-                         const int64_t *ps2, const int nv, const int half, const int direct) {
+                         const int64_t *qs, const int64_t *h2, float *base, int64_t ld,
+                         const finish *fb, const int64_t *ps, const int64_t *ps2, const int nv,
+                         const int half, const int direct) {
   KERNEL_VEC acc[KERNEL_NV][MB];
 #pragma GCC unroll 8
   for (int j = 0; j < MB; j++)
@@ -77,22 +78,24 @@ KCAT(KERNEL_NAME, _step)(const float *planes, const int32_t *off, int64_t taps, 
   }
 #pragma GCC unroll 8
   for (int j = 0; j < MB; j++) {
-    const KERNEL_VEC b = KERNEL_SPLAT(direct && sk->bias ? sk->bias[j] : 0.0f);
+    const KERNEL_VEC b = KERNEL_SPLAT(direct && fb->bias ? fb->bias[j] : 0.0f);
 #pragma GCC unroll 4
     for (int r = 0; r < nv; r++) {
-      float *p = sk->base + j * sk->ld + ps[r];
+      float *p = base + j * ld + ps[r];
       KERNEL_VEC v = acc[r][j];
       if (direct) {
-        if (sk->bias)
+        if (fb->bias)
           v += b;
-        if (sk->mode == CONV_DIRECT_ACCUMULATE) {
+        if (fb->z) {
+          const float *zp = fb->z + j * ld + ps[r];
           KERNEL_VEC o;
           if (half)
-            o = KERNEL_LOAD_HALVES(p, p + ps2[r]);
+            o = KERNEL_LOAD_HALVES(zp, zp + ps2[r]);
           else
-            memcpy(&o, p, sizeof o);
+            memcpy(&o, zp, sizeof o);
           v += o;
-        } else if (sk->mode == CONV_DIRECT_RELU)
+        }
+        if (fb->relu)
           v = KERNEL_RELU(v);
       }
       if (half) /* with ps2[r] 0 both halves hold the same row */
@@ -103,8 +106,8 @@ KCAT(KERNEL_NAME, _step)(const float *planes, const int32_t *off, int64_t taps, 
   }
 }
 
-KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, const float *bias,
-                                      int mode, float *y, float *scratch) {
+KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, const finish *f,
+                                      float *scratch) {
   const layout l = layout_of(d);
   const float *wp = scratch;
   const int32_t *off = (const int32_t *)(scratch + packed_floats(d));
@@ -133,9 +136,11 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
      * channels is finished in registers and stored straight to y; other
      * sweeps go through out, whose padding columns copy_out drops. */
     const int direct = (per_row || half) && m0 + MB <= d->m;
-    const sink sk =
-        direct ? (sink){y + m0 * d->oh * d->ow, d->oh * d->ow, bias ? bias + m0 : NULL, mode}
-               : (sink){out, l.ldo, NULL, CONV_DIRECT_STORE};
+    const int64_t hw = d->oh * d->ow;
+    const finish fb = {f->y + m0 * hw, f->z ? f->z + m0 * hw : NULL, f->bias ? f->bias + m0 : NULL,
+                       f->relu};
+    float *base = direct ? fb.y : out;
+    const int64_t ld = direct ? hw : l.ldo;
     int64_t k = 0, qs[KERNEL_NV], h2[KERNEL_NV], ps[KERNEL_NV], ps2[KERNEL_NV];
 #define PLACE(r, k)                                                                                \
   do {                                                                                             \
@@ -145,7 +150,8 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
     ps2[r] = direct ? (PAIRED(k) ? d->ow : 0) : h2[r];                                             \
   } while (0)
 #define STEP(nv, half, direct)                                                                     \
-  KCAT(KERNEL_NAME, _step)(planes, off, l.taps, wb, qs, h2, &sk, ps, ps2, nv, half, direct)
+  KCAT(KERNEL_NAME, _step)                                                                         \
+  (planes, off, l.taps, wb, qs, h2, base, ld, &fb, ps, ps2, nv, half, direct)
     for (; k + KERNEL_NV <= units; k += KERNEL_NV) {
       for (int r = 0; r < KERNEL_NV; r++)
         PLACE(r, k + r);
@@ -170,7 +176,7 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
         STEP(1, 0, 0);
     }
     if (!direct)
-      copy_out(d, &l, out, bias, m0, mode, y);
+      copy_out(d, &l, out, f, m0);
   }
 #undef STEP
 #undef PLACE

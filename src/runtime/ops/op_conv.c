@@ -261,12 +261,14 @@ static int conv_fwd_direct(rt_exec *e, const rt_node *n, const conv_geom *g, con
   if (!scratch)
     return err->code;
   conv_direct_pack(d, w, 0, scratch);
-  /* Take the Relu that follows when the planner offers it (rt_plan.c). */
-  int mode = e->relu_epilogue ? CONV_DIRECT_RELU : CONV_DIRECT_STORE;
-  e->relu_epilogue = 0;
+  /* Take the Add and Relu that follow when the planner offers them. */
+  const float *z = e->epilogue.add;
+  int relu = e->epilogue.relu;
+  e->epilogue.taken = 1;
+  const int64_t per_y = g->m * g->w.out_size;
   for (int64_t b = 0; b < g->n; b++)
-    conv_direct_run(d, x + b * g->c * g->w.in_size, bt ? bt->data : NULL, mode,
-                    y + b * g->m * g->w.out_size, scratch);
+    conv_direct_run(d, x + b * g->c * g->w.in_size, bt ? bt->data : NULL, z ? z + b * per_y : NULL,
+                    relu, y + b * per_y, scratch);
   return MG_OK;
 }
 
@@ -355,8 +357,7 @@ static int conv_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
       return err->code;
     conv_direct_pack(&d, w, 1, scratch);
     for (int64_t b = 0; b < g.n; b++)
-      conv_direct_run(&d, gy + b * g.m * p, NULL, CONV_DIRECT_ACCUMULATE, gx + b * g.c * in,
-                      scratch);
+      conv_direct_run(&d, gy + b * g.m * p, NULL, gx + b * g.c * in, 0, gx + b * g.c * in, scratch);
     return MG_OK;
   }
   int64_t nb = conv_chunk(&g);

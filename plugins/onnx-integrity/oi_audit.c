@@ -7,6 +7,8 @@
 
 #include "oi_audit.h"
 
+#include "../common/printable.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,19 +38,6 @@ static const char *str(json_t *o, const char *a, const char *b, const char *c) {
   return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* Printable ASCII for titles: names come from a hostile file. */
-static void clean(char *dst, size_t n, const char *s) {
-  size_t k = 0;
-  for (; s && *s && k + 5 < n; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c >= 0x20 && c < 0x7f)
-      dst[k++] = (char)c;
-    else
-      k += (size_t)snprintf(dst + k, n - k, "\\x%02x", c);
-  }
-  dst[k] = '\0';
-}
-
 static void issue(ctx *c, int sev, const char *rule, int atlas, json_t *ev, const char *loc,
                   const char *title, const char *msg) {
   if (c->rc)
@@ -75,8 +64,8 @@ static void external_data(ctx *c, json_t *list) {
     if (!status || !strcmp(status, "ok"))
       continue;
     char tensor[300], where[600];
-    clean(tensor, sizeof tensor, str(e, "tensor", "name", "initializer"));
-    clean(where, sizeof where, str(e, "location", "path", "file"));
+    printable_ascii_into(tensor, sizeof tensor, str(e, "tensor", "name", "initializer"));
+    printable_ascii_into(where, sizeof where, str(e, "location", "path", "file"));
     int sev;
     const char *rule, *why;
     if (!strcmp(status, "absolute") || !strcmp(status, "escapes") || !strcmp(status, "symlink") ||
@@ -122,7 +111,7 @@ static void custom_domains(ctx *c, json_t *list) {
   json_t *d;
   json_array_foreach(list, i, d) {
     char name[300], title[600], msg[1600];
-    clean(name, sizeof name, item_name(d, "domain", "name", NULL));
+    printable_ascii_into(name, sizeof name, item_name(d, "domain", "name", NULL));
     snprintf(title, sizeof title, "Custom operator domain '%s'", name);
     snprintf(msg, sizeof msg,
              "%s uses operators from domain '%s', outside the standard ONNX domains: they run "
@@ -140,8 +129,8 @@ static void unsupported(ctx *c, json_t *list) {
   json_t *o;
   json_array_foreach(list, i, o) {
     char name[300], dom[200], title[600], msg[1600];
-    clean(name, sizeof name, item_name(o, "op", "op_type", "name"));
-    clean(dom, sizeof dom, json_is_object(o) ? str(o, "domain", NULL, NULL) : NULL);
+    printable_ascii_into(name, sizeof name, item_name(o, "op", "op_type", "name"));
+    printable_ascii_into(dom, sizeof dom, json_is_object(o) ? str(o, "domain", NULL, NULL) : NULL);
     snprintf(title, sizeof title, "Operator %s%s%s is not supported by the built-in runtime", dom,
              dom[0] ? "::" : "", name);
     snprintf(msg, sizeof msg,
@@ -159,7 +148,7 @@ static void shadowed(ctx *c, json_t *list) {
   json_t *o;
   json_array_foreach(list, i, o) {
     char name[300], title[600], msg[1600], loc[400];
-    clean(name, sizeof name, item_name(o, "name", "input", "tensor"));
+    printable_ascii_into(name, sizeof name, item_name(o, "name", "input", "tensor"));
     snprintf(title, sizeof title, "Graph input '%s' shadows an initializer", name);
     snprintf(msg, sizeof msg,
              "%s declares '%s' both as a graph input and as an initializer: a caller can replace "
@@ -177,10 +166,10 @@ static void sizes(ctx *c, json_t *list, int absurd) {
   json_t *o;
   json_array_foreach(list, i, o) {
     char name[300], title[600], msg[1600], loc[400], detail[400] = "";
-    clean(name, sizeof name, item_name(o, "name", "tensor", "initializer"));
+    printable_ascii_into(name, sizeof name, item_name(o, "name", "tensor", "initializer"));
     const char *why = json_is_object(o) ? str(o, "reason", "problem", "message") : NULL;
     if (why)
-      clean(detail, sizeof detail, why);
+      printable_ascii_into(detail, sizeof detail, why);
     else if (json_is_integer(json_object_get(o, "expected_bytes")))
       snprintf(detail, sizeof detail, "%lld bytes where %lld are expected",
                (long long)json_integer_value(json_object_get(o, "actual_bytes")),
@@ -249,8 +238,8 @@ int oi_audit_findings(const char *audit_json, const char *path, oi_emit_fn emit,
     const char *at = strstr(text, path);
     if (at && at[strlen(path)] == ':' && at[strlen(path) + 1] == ' ')
       text = at + strlen(path) + 2;
-    clean(t, sizeof t, text);
-    clean(code, sizeof code, str(le, "code", NULL, NULL));
+    printable_ascii_into(t, sizeof t, text);
+    printable_ascii_into(code, sizeof code, str(le, "code", NULL, NULL));
     snprintf(title, sizeof title, "ONNX model does not load: %s", t);
     snprintf(msg, sizeof msg,
              "%s: the runtime refused the model (%s%s%s). Nothing that needs to run the model "

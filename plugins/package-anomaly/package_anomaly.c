@@ -14,6 +14,7 @@
 
 #include <modelgate/plugin.h>
 
+#include "../common/printable.h"
 #include "pa_classify.h"
 
 static const char *const atlas_all[] = {"AML.T0011.000", "AML.T0010", "AML.T0010.003", NULL};
@@ -34,28 +35,10 @@ typedef struct run {
   int failed;
 } run;
 
-static char *clean(const char *s) {
-  size_t n = strlen(s), k = 0;
-  char *o = malloc(n * 4 + 1);
-  if (!o)
-    return NULL;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c < 0x7f) {
-      o[k++] = (char)c;
-    } else {
-      snprintf(o + k, 5, "\\x%02x", c);
-      k += 4;
-    }
-  }
-  o[k] = '\0';
-  return o;
-}
-
 static int emit(run *r, mg_severity sev, const char *rule, const char *title, const char *artifact,
                 const char *msg, const char *const *atlas, const char *const *mitig,
                 const char *const *ctl, json_t *ev) {
-  char *a = artifact ? clean(artifact) : NULL;
+  char *a = artifact ? printable_ascii(artifact) : NULL;
   char *evs = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
   json_decref(ev);
   mg_finding f = MG_FINDING_INIT;
@@ -80,7 +63,7 @@ static int emit(run *r, mg_severity sev, const char *rule, const char *title, co
 static int report_kind(run *r, const char *path, const pa_verdict *v, uint32_t mode) {
   if (v->kind == PA_NONE)
     return 0;
-  char *p = clean(path);
+  char *p = printable_ascii(path);
   if (!p)
     return MG_ERR_NOMEM;
   char title[1200], msg[2400];
@@ -131,7 +114,7 @@ static int report_kind(run *r, const char *path, const pa_verdict *v, uint32_t m
 static int report_note(run *r, const mg_file_info *fi) {
   r->notes++;
   pa_note_class nc = pa_classify_note(fi->note);
-  char *p = clean(fi->path), *n = clean(fi->note);
+  char *p = printable_ascii(fi->path), *n = printable_ascii(fi->note);
   if (!p || !n) {
     free(p);
     free(n);
@@ -142,7 +125,7 @@ static int report_note(run *r, const mg_file_info *fi) {
   snprintf(msg, sizeof msg, "%s: the unpacker recorded: %s. %s", p, n, nc.why);
   json_t *ev = json_pack("{s:s, s:s, s:i}", "path", p, "note", n, "depth", (int)fi->depth);
   if (fi->container) {
-    char *c = clean(fi->container);
+    char *c = printable_ascii(fi->container);
     json_object_set_new(ev, "container", json_string(c ? c : "?"));
     free(c);
   }
@@ -246,7 +229,7 @@ static int pa_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
                   (decl && pa_declared_has(decl, fi.path)) || (fi.flags & MG_FILE_REGISTERED);
     if (!rc && (decl || registry) && !covered) {
       r.undeclared++;
-      char *p = clean(fi.path);
+      char *p = printable_ascii(fi.path);
       char title[1200], msg[1600];
       snprintf(title, sizeof title, "File mentioned by neither the descriptor nor the registry: %s",
                p ? p : "?");

@@ -13,6 +13,7 @@
 
 #include <modelgate/plugin.h>
 
+#include "../common/printable.h"
 #include "pc_scan.h"
 #include "pickle_rules.h"
 
@@ -50,25 +51,6 @@ typedef struct run_state {
   int failed; /* emit() refused: the host is gone */
 } run_state;
 
-/* Member paths come from hostile archives: keep reports printable ASCII. */
-static char *clean(const char *s) {
-  size_t n = strlen(s), k = 0;
-  char *o = malloc(n * 4 + 1);
-  if (!o)
-    return NULL;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c < 0x7f) {
-      o[k++] = (char)c;
-    } else {
-      snprintf(o + k, 5, "\\x%02x", c);
-      k += 4;
-    }
-  }
-  o[k] = '\0';
-  return o;
-}
-
 /* Counts per rule and package file; 0 once the cap is passed. */
 static int admit(run_state *rs, const char *rule) {
   for (size_t i = 0; i < rs->n_counts; i++)
@@ -94,7 +76,7 @@ static int emit(run_state *rs, mg_finding *f, json_t *ev) {
 }
 
 static void where_text(const mg_pc_where *w, uint64_t off, int with_off, char *buf, size_t n) {
-  char *m = w->member ? clean(w->member) : NULL;
+  char *m = w->member ? printable_ascii(w->member) : NULL;
   if (m && with_off)
     snprintf(buf, n, "member %s, offset %llu", m, (unsigned long long)off);
   else if (m)
@@ -210,7 +192,7 @@ static int report_import(run_state *rs, const mg_pc_where *w, uint64_t base, int
     json_object_set_new(ev, "call_offset", json_integer((json_int_t)(base + im->call_offset)));
   }
   if (w->member) {
-    char *m = clean(w->member);
+    char *m = printable_ascii(w->member);
     json_object_set_new(ev, "member", json_string(m ? m : "?"));
     free(m);
   }
@@ -346,7 +328,7 @@ static int sink_zip(void *user, const mg_pc_where *w, const mg_zip_member *m,
       memcpy(lname, m->local_name, m->local_name_len);
       lname[m->local_name_len] = '\0';
     }
-    char *lclean = lname ? clean(lname) : NULL;
+    char *lclean = lname ? printable_ascii(lname) : NULL;
     free(lname);
     char msg[3000];
     snprintf(msg, sizeof msg,
@@ -447,7 +429,7 @@ static int on_member(void *user, const char *member, const uint8_t *data, uint64
     return 1;
   }
   snprintf(art, l, "%s!/%s", wu->container, member);
-  char *clean_art = clean(art);
+  char *clean_art = printable_ascii(art);
   free(art);
   if (!clean_art) {
     wu->rc = MG_ERR_NOMEM;

@@ -12,6 +12,7 @@
 
 #include <zlib.h>
 
+#include "../../plugins/common/printable.h"
 #include "corpus_util.h"
 #include "pickle_dis.h"
 #include "pickle_rules.h"
@@ -376,8 +377,29 @@ START_TEST(test_zip_every_truncation_is_safe) {
 }
 END_TEST
 
+/* Names from hostile packages reach findings as printable ASCII, and a
+ * bounded copy never splits an escape. */
+START_TEST(test_printable_ascii) {
+  char *p = printable_ascii("dir/a\x01"
+                            "b\xff\tc.pkl");
+  ck_assert_ptr_nonnull(p);
+  ck_assert_str_eq(p, "dir/a\\x01b\\xff\\x09c.pkl");
+  free(p);
+  char buf[8];
+  printable_ascii_into(buf, sizeof buf, "ab\x1b[2J");
+  ck_assert_str_eq(buf, "ab\\x1b["); /* 7 bytes and the terminator */
+  printable_ascii_into(buf, 6, "ab\x1b[2J");
+  ck_assert_str_eq(buf, "ab"); /* the escape needs 5 with the terminator, 4 left */
+  printable_ascii_into(buf, sizeof buf, NULL);
+  ck_assert_str_eq(buf, "");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("pickle-units");
+  TCase *t = tcase_create("text");
+  tcase_add_test(t, test_printable_ascii);
+  suite_add_tcase(s, t);
   TCase *d = tcase_create("disassembler");
   tcase_add_test(d, test_memo_resolves_stack_global);
   tcase_add_test(d, test_protocol0_escapes_decode);

@@ -1,0 +1,43 @@
+/* See printable.h. */
+#include "config.h"
+
+#include "printable.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Writes c at dst, escaped when not printable: the bytes written (1 or 4),
+ * or 0 when that many plus the terminator do not fit in room. */
+static size_t put(char *dst, size_t room, unsigned char c) {
+  size_t need = c >= 0x20 && c < 0x7f ? 1 : 4;
+  if (need + 1 > room)
+    return 0;
+  if (need == 1)
+    dst[0] = (char)c;
+  else
+    snprintf(dst, 5, "\\x%02x", c);
+  return need;
+}
+
+char *printable_ascii(const char *s) {
+  size_t n = strlen(s);
+  if (n > (((size_t)-1) - 1) / 4)
+    return NULL;
+  char *o = malloc(n * 4 + 1);
+  if (!o)
+    return NULL;
+  printable_ascii_into(o, n * 4 + 1, s);
+  return o;
+}
+
+void printable_ascii_into(char *dst, size_t n, const char *s) {
+  size_t k = 0;
+  for (; s && *s; s++) {
+    size_t w = put(dst + k, n - k, (unsigned char)*s);
+    if (!w)
+      break;
+    k += w;
+  }
+  dst[k] = '\0';
+}

@@ -193,6 +193,28 @@ static int predicted_as(const lo_run *r, uint64_t i, const void *arg) {
   return r->lt.pred[i] == *(const int32_t *)arg;
 }
 
+/* One tail's finding, upper or lower: the rows past the cut, listed, and
+ * the counts and p-values as evidence. */
+static int emit_tail(lo_run *r, int32_t c, int upper, mg_severity sev, const char *rule,
+                     const char *title, const char *msg, const char *const *atlas,
+                     const char *const *ctl) {
+  const lo_class *lc = &r->res.cls[c];
+  flagged f;
+  int rc = collect(r, c, upper ? above : below, upper ? &lc->cut_hi : &lc->cut_lo, &f);
+  if (rc)
+    return rc;
+  json_t *ev = json_pack("{s:I, s:I, s:I, s:i, s:f, s:f, s:f, s:f}", "rows", (json_int_t)lc->n,
+                         upper ? "above" : "below", (json_int_t)(upper ? lc->hi : lc->lo),
+                         "reference_rows", (json_int_t)lc->ref_n, "order_statistic", (int)lc->k,
+                         "loss_cut", lo_softplus(upper ? lc->cut_hi : lc->cut_lo),
+                         "expected_fraction", (double)lc->k / (double)(lc->ref_n + 1),
+                         "p_exchangeable", upper ? lc->p_hi_exch : lc->p_lo_exch,
+                         "p_vs_other_classes", upper ? lc->p_hi_rest : lc->p_lo_rest);
+  rc = emit(r, sev, rule, title, msg, atlas, ctl, c, &f, upper ? lc->adj_hi : lc->adj_lo, ev);
+  free(f.rows);
+  return rc;
+}
+
 static int emit_tails(lo_run *r, int32_t c) {
   const lo_class *lc = &r->res.cls[c];
   char name[128], title[800], msg[3000];
@@ -201,10 +223,6 @@ static int emit_tails(lo_run *r, int32_t c) {
   int rc = MG_OK;
   mg_severity sev = mgd_severity_of_p(lc->adj_lo);
   if (sev > MG_SEV_INFO) {
-    flagged f;
-    rc = collect(r, c, below, &lc->cut_lo, &f);
-    if (rc)
-      return rc;
     snprintf(title, sizeof title,
              "Training rows labelled %s are fitted far better than clean data of the class", name);
     snprintf(msg, sizeof msg,
@@ -219,20 +237,10 @@ static int emit_tails(lo_run *r, int32_t c) {
              100.0 * (double)lc->lo / (double)lc->n, lc->k, (unsigned long long)lc->ref_n,
              100.0 * q, lo_softplus(lc->cut_lo), lc->p_lo_exch, lc->p_lo_rest, lc->adj_lo,
              r->res.n_tests);
-    json_t *ev =
-        json_pack("{s:I, s:I, s:I, s:i, s:f, s:f, s:f, s:f}", "rows", (json_int_t)lc->n, "below",
-                  (json_int_t)lc->lo, "reference_rows", (json_int_t)lc->ref_n, "order_statistic",
-                  (int)lc->k, "loss_cut", lo_softplus(lc->cut_lo), "expected_fraction", q,
-                  "p_exchangeable", lc->p_lo_exch, "p_vs_other_classes", lc->p_lo_rest);
-    rc = emit(r, sev, "low-loss-excess", title, msg, atlas_fit, ctl_fit, c, &f, lc->adj_lo, ev);
-    free(f.rows);
+    rc = emit_tail(r, c, 0, sev, "low-loss-excess", title, msg, atlas_fit, ctl_fit);
   }
   sev = mgd_severity_of_p(lc->adj_hi);
   if (!rc && sev > MG_SEV_INFO) {
-    flagged f;
-    rc = collect(r, c, above, &lc->cut_hi, &f);
-    if (rc)
-      return rc;
     snprintf(title, sizeof title, "Excess of high-loss training rows labelled %s", name);
     snprintf(msg, sizeof msg,
              "%llu of %llu training rows labelled %s (%.1f%%) have a higher loss than the %u-th "
@@ -244,14 +252,7 @@ static int emit_tails(lo_run *r, int32_t c) {
              100.0 * (double)lc->hi / (double)lc->n, lc->k, (unsigned long long)lc->ref_n,
              100.0 * q, lo_softplus(lc->cut_hi), lc->p_hi_exch, lc->p_hi_rest, lc->adj_hi,
              r->res.n_tests);
-    json_t *ev =
-        json_pack("{s:I, s:I, s:I, s:i, s:f, s:f, s:f, s:f}", "rows", (json_int_t)lc->n, "above",
-                  (json_int_t)lc->hi, "reference_rows", (json_int_t)lc->ref_n, "order_statistic",
-                  (int)lc->k, "loss_cut", lo_softplus(lc->cut_hi), "expected_fraction", q,
-                  "p_exchangeable", lc->p_hi_exch, "p_vs_other_classes", lc->p_hi_rest);
-    rc = emit(r, sev, "high-loss-excess", title, msg, atlas_labels, ctl_labels, c, &f, lc->adj_hi,
-              ev);
-    free(f.rows);
+    rc = emit_tail(r, c, 1, sev, "high-loss-excess", title, msg, atlas_labels, ctl_labels);
   }
   return rc;
 }

@@ -13,7 +13,6 @@
 
 #include "cli.h"
 
-static const char *const severity_names[] = {"info", "low", "medium", "high", "critical"};
 static const char *const plugin_status_names[] = {"ok", "error", "timeout", "skipped"};
 static const char *const control_status_names[] = {"pass", "fail", "attested", "not-evaluated",
                                                    "error"};
@@ -21,13 +20,9 @@ static const char *const verdict_names[] = {"pass", "fail", "error"};
 static const char *const registry_names[] = {"not-checked", "approved", "unknown", "mismatch",
                                              "revoked"};
 
-const char *mg_severity_name(mg_severity s) {
-  return (unsigned)s <= MG_SEV_CRITICAL ? severity_names[s] : "info";
-}
-
 int mg_severity_parse(const char *s, mg_severity *out) {
   for (int i = 0; i <= MG_SEV_CRITICAL; i++)
-    if (!strcmp(s, severity_names[i])) {
+    if (!strcmp(s, mg_severity_name((mg_severity)i))) {
       *out = (mg_severity)i;
       return MG_OK;
     }

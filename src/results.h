@@ -185,7 +185,6 @@ int mg_results_control_fails_gate(const mg_result_control *c);
 void mg_results_decide(mg_results *r);
 int mg_results_exit_code(const mg_results *r);
 
-const char *mg_severity_name(mg_severity s);
 int mg_severity_parse(const char *s, mg_severity *out);
 const char *mg_plugin_status_name(mg_plugin_status s);
 const char *mg_control_status_name(mg_control_status s);

@@ -38,6 +38,14 @@ typedef enum mg_severity {
   MG_SEV_CRITICAL = 4
 } mg_severity;
 
+/* A severity as results, reports and rule files spell it ("info" to
+ * "critical"); out of range reads as "info". Inline: a plugin links
+ * nothing of the host. */
+static inline const char *mg_severity_name(mg_severity s) {
+  static const char *const names[] = {"info", "low", "medium", "high", "critical"};
+  return (unsigned)s <= MG_SEV_CRITICAL ? names[s] : "info";
+}
+
 typedef enum mg_log_level {
   MG_LOG_ERROR = 0,
   MG_LOG_WARN = 1,

@@ -75,8 +75,6 @@ double mgd_entropy(const float *p, size_t k);
 double mgd_cross_entropy(const float *logits, size_t k, int32_t target);
 
 /* ---- reporting. */
-/* "info", "low", "medium", "high" or "critical". */
-const char *mgd_severity_name(mg_severity s);
 /* The severity of a Holm-adjusted p-value, each step a family-wise
  * false-alarm rate: below 1e-6 high, 1e-3 medium, 1e-2 low, else info. */
 mg_severity mgd_severity_of_p(double p_adj);

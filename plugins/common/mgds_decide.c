@@ -120,7 +120,7 @@ json_t *mgds_class_json(const mgds_set *s, const mgds_result *r, int32_t label) 
     json_object_set_new(o, "reference", ref);
   }
   json_object_set_new(o, "severity",
-                      json_string(r->finding ? mgd_severity_name(r->severity) : "none"));
+                      json_string(r->finding ? mg_severity_name(r->severity) : "none"));
   if (r->basis)
     json_object_set_new(o, "basis", json_string(r->basis));
   return o;

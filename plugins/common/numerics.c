@@ -42,11 +42,6 @@ double mgd_cross_entropy(const float *logits, size_t k, int32_t target) {
   return m + log(s) - (double)logits[target];
 }
 
-const char *mgd_severity_name(mg_severity s) {
-  static const char *const names[] = {"info", "low", "medium", "high", "critical"};
-  return s <= MG_SEV_CRITICAL ? names[s] : "info";
-}
-
 mg_severity mgd_severity_of_p(double p_adj) {
   if (p_adj < 1e-6)
     return MG_SEV_HIGH;

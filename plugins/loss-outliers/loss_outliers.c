@@ -327,11 +327,11 @@ static int evidence(lo_run *r) {
       json_object_set_new(o, "low_tail",
                           json_pack("{s:I, s:f, s:f, s:s}", "rows", (json_int_t)lc->lo, "p",
                                     lc->p_lo, "p_holm", lc->adj_lo, "severity",
-                                    mgd_severity_name(mgd_severity_of_p(lc->adj_lo))));
+                                    mg_severity_name(mgd_severity_of_p(lc->adj_lo))));
       json_object_set_new(o, "high_tail",
                           json_pack("{s:I, s:f, s:f, s:s}", "rows", (json_int_t)lc->hi, "p",
                                     lc->p_hi, "p_holm", lc->adj_hi, "severity",
-                                    mgd_severity_name(mgd_severity_of_p(lc->adj_hi))));
+                                    mg_severity_name(mgd_severity_of_p(lc->adj_hi))));
     }
     json_array_append_new(classes, o);
   }

@@ -171,7 +171,7 @@ static int emit_flagged(const mg_services *svc, mg_plugin_ctx *ctx, const nc_res
            "The paper's MAD anomaly index is %.2f (%s its > 2 rule). Confidence: %s.",
            cname, r->norm, j + 1, d->k, med_others, r->norm / med_others, r->norm / next, d->z[i],
            p, d->null_draws, 100.0 * r->success, nat, d->index[i],
-           d->index[i] > 2.0 && r->norm < d->median ? "meets" : "below", mgd_severity_name(sev));
+           d->index[i] > 2.0 && r->norm < d->median ? "meets" : "below", mg_severity_name(sev));
   json_t *ev = json_pack(
       "{s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b}", "norm", real(r->norm), "rank",
       (int)(j + 1), "anomaly_index", real(d->index[i]), "z", real(d->z[i]), "p_value", real(p),

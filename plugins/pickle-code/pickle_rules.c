@@ -77,9 +77,8 @@ static int fail(char *msg, size_t size, int code, const char *path, long line, c
 /* --- parsing ---------------------------------------------------------- */
 
 static int severity_of(const char *s) {
-  static const char *const names[] = {"info", "low", "medium", "high", "critical"};
-  for (int i = 0; i < 5; i++)
-    if (s && !strcmp(s, names[i]))
+  for (int i = MG_SEV_INFO; i <= MG_SEV_CRITICAL; i++)
+    if (s && !strcmp(s, mg_severity_name((mg_severity)i)))
       return i;
   return -1;
 }

@@ -601,7 +601,7 @@ static json_t *set_evidence(strip_run *r, const scan_set *s) {
                   cname, "rows", (json_int_t)g->rows, "scanned", (json_int_t)g->scanned, "flagged",
                   (json_int_t)g->flagged, "reference_rows", (json_int_t)g->ref_rows,
                   "reference_flagged", (json_int_t)g->ref_flagged, "p_value", g->p, "p_holm",
-                  g->p_adj, "severity", mgd_severity_name(mgd_severity_of_p(g->p_adj)));
+                  g->p_adj, "severity", mg_severity_name(mgd_severity_of_p(g->p_adj)));
     if (g->k) {
       json_object_set_new(o, "class_cut", json_real(g->cut));
       json_object_set_new(o, "order_statistic", json_integer(g->k));

@@ -252,71 +252,6 @@ static int looks_compressed(const uint8_t *d, size_t len) {
   return (d[0] & 0x0f) == 8 && (d[0] >> 4) <= 7 && ((d[0] << 8) | d[1]) % 31 == 0;
 }
 
-/* Inflates a zlib or gzip stream into a fresh buffer of at most limit
- * bytes. *status: 0 complete, 1 over the limit, 2 damaged. -1 on OOM. */
-static int inflate_stream(const uint8_t *d, size_t len, size_t limit, uint8_t **out,
-                          size_t *out_len, int *status) {
-  *out = NULL;
-  *out_len = 0;
-  *status = 0;
-  z_stream zs;
-  memset(&zs, 0, sizeof zs);
-  if (inflateInit2(&zs, 15 + 32) != Z_OK)
-    return -1;
-  size_t cap = limit < 65536 ? limit : 65536, have = 0, in = 0;
-  uint8_t *buf = malloc(cap ? cap : 1);
-  if (!buf) {
-    inflateEnd(&zs);
-    return -1;
-  }
-  int zr = Z_OK;
-  for (;;) {
-    if (!zs.avail_in && in < len) {
-      size_t k = len - in > 0x40000000u ? 0x40000000u : len - in;
-      zs.next_in = (Bytef *)(uintptr_t)(d + in);
-      zs.avail_in = (uInt)k;
-      in += k;
-    }
-    if (have == cap) {
-      if (cap >= limit) {
-        *status = 1;
-        break;
-      }
-      size_t ncap = cap * 2 > limit ? limit : cap * 2;
-      uint8_t *g = realloc(buf, ncap);
-      if (!g) {
-        free(buf);
-        inflateEnd(&zs);
-        return -1;
-      }
-      buf = g;
-      cap = ncap;
-    }
-    size_t room = cap - have > 0x40000000u ? 0x40000000u : cap - have;
-    zs.next_out = buf + have;
-    zs.avail_out = (uInt)room;
-    uInt before = zs.avail_in;
-    zr = inflate(&zs, Z_NO_FLUSH);
-    have += room - zs.avail_out;
-    if (zr == Z_STREAM_END)
-      break;
-    if (zr == Z_MEM_ERROR) {
-      free(buf);
-      inflateEnd(&zs);
-      return -1;
-    }
-    if ((zr != Z_OK && zr != Z_BUF_ERROR) ||
-        (zr == Z_BUF_ERROR && zs.avail_out && in >= len && before == zs.avail_in)) {
-      *status = 2;
-      break;
-    }
-  }
-  inflateEnd(&zs);
-  *out = buf;
-  *out_len = have;
-  return 0;
-}
-
 /* What a stream inflates to is worth a full look: a pickle by name or
  * header, an .npy, a zip. Datasets (.idx.gz, .npy.gz of numbers) are left
  * alone after their first 64 KiB. */
@@ -333,24 +268,26 @@ static int scan_compressed(ctx *c, const char *name, const uint8_t *d, size_t le
   if (dot && (!strcasecmp(dot, ".gz") || !strcasecmp(dot, ".z") || !strcasecmp(dot, ".zlib")))
     *dot = '\0';
   uint8_t *buf;
-  size_t have;
+  uint64_t have;
   int status;
-  size_t peek = c->o->max_inflate < 65536 ? (size_t)c->o->max_inflate : 65536;
-  if (inflate_stream(d, len, peek, &buf, &have, &status))
+  /* A first look at 64 KiB decides whether the whole is worth inflating. */
+  const int wbits = 15 + 32; /* zlib or gzip header */
+  uint64_t peek = c->o->max_inflate < 65536 ? c->o->max_inflate : 65536;
+  if (mg_inflate_bounded(d, len, wbits, peek, peek, &buf, &have, &status))
     return -1;
-  int worth = have && worth_inflating(inner, buf, have);
-  if (worth && status == 1) {
+  int worth = have && worth_inflating(inner, buf, (size_t)have);
+  if (worth && status == MG_INFLATE_OVER) {
     free(buf);
-    if (inflate_stream(d, len, (size_t)c->o->max_inflate, &buf, &have, &status))
+    if (mg_inflate_bounded(d, len, wbits, 65536, c->o->max_inflate, &buf, &have, &status))
       return -1;
   }
   int rc = 0;
   if (worth) {
-    if (status == 1)
+    if (status == MG_INFLATE_OVER)
       rc = note(c, MG_SEV_MEDIUM, "pickle.not-inspected",
                 "compressed stream inflates beyond the size limit: only its first part was "
                 "inspected");
-    else if (status == 2)
+    else if (status == MG_INFLATE_DAMAGED)
       rc = note(c, MG_SEV_LOW, "pickle.damaged-stream",
                 "compressed stream is damaged: only its readable part was inspected");
     char *path = rc ? NULL : child_path(c->w, "(decompressed)");

@@ -227,28 +227,24 @@ static int cross_checks(entry *t, size_t n, uint64_t cd_start, uint64_t cd_end) 
   return 0;
 }
 
-/* Raw inflate of src into a fresh buffer of at most max_out bytes. */
-static int inflate_member(const uint8_t *src, uint64_t n, uint64_t hint, uint64_t max_out,
-                          uint8_t **out, uint64_t *out_len, uint32_t *anomalies) {
+int mg_inflate_bounded(const uint8_t *src, uint64_t n, int wbits, uint64_t cap0, uint64_t max_out,
+                       uint8_t **out, uint64_t *out_len, int *status) {
   *out = NULL;
   *out_len = 0;
+  *status = MG_INFLATE_DONE;
   z_stream zs;
   memset(&zs, 0, sizeof zs);
-  if (inflateInit2(&zs, -MAX_WBITS) != Z_OK)
+  if (inflateInit2(&zs, wbits) != Z_OK)
     return -1;
-  uint64_t cap = hint < ((uint64_t)64 << 20) ? hint : ((uint64_t)64 << 20);
-  if (cap < 65536)
-    cap = 65536;
-  if (cap > max_out)
-    cap = max_out ? max_out : 1;
-  uint8_t *buf = malloc((size_t)cap);
+  uint64_t cap = cap0 < max_out ? cap0 : max_out;
+  uint8_t *buf = malloc(cap ? (size_t)cap : 1);
   if (!buf) {
     inflateEnd(&zs);
     return -1;
   }
   uint64_t in_done = 0, have = 0;
-  int rc = Z_OK;
   for (;;) {
+    /* zlib counts in uInt: input and room go in 1 GiB pieces. */
     if (!zs.avail_in && in_done < n) {
       uint64_t chunk = n - in_done > 0x40000000u ? 0x40000000u : n - in_done;
       zs.next_in = (Bytef *)(uintptr_t)(src + in_done);
@@ -257,7 +253,7 @@ static int inflate_member(const uint8_t *src, uint64_t n, uint64_t hint, uint64_
     }
     if (have == cap) {
       if (cap >= max_out) {
-        *anomalies |= MG_ZIP_TOO_LARGE;
+        *status = MG_INFLATE_OVER;
         break;
       }
       uint64_t ncap = cap * 2 > max_out ? max_out : cap * 2;
@@ -274,7 +270,7 @@ static int inflate_member(const uint8_t *src, uint64_t n, uint64_t hint, uint64_
     zs.next_out = buf + have;
     zs.avail_out = (uInt)room;
     uInt before_in = zs.avail_in;
-    rc = inflate(&zs, Z_NO_FLUSH);
+    int rc = inflate(&zs, Z_NO_FLUSH);
     have += room - zs.avail_out;
     if (rc == Z_STREAM_END)
       break;
@@ -283,13 +279,11 @@ static int inflate_member(const uint8_t *src, uint64_t n, uint64_t hint, uint64_
       inflateEnd(&zs);
       return -1;
     }
-    if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      *anomalies |= MG_ZIP_INFLATE_ERROR;
-      break;
-    }
-    /* No progress with all input given: the stream is cut short. */
-    if (rc == Z_BUF_ERROR && zs.avail_out && in_done >= n && before_in == zs.avail_in) {
-      *anomalies |= MG_ZIP_INFLATE_ERROR;
+    /* An error, or no progress with all input given: the stream is damaged
+     * or cut short. */
+    if ((rc != Z_OK && rc != Z_BUF_ERROR) ||
+        (rc == Z_BUF_ERROR && zs.avail_out && in_done >= n && before_in == zs.avail_in)) {
+      *status = MG_INFLATE_DAMAGED;
       break;
     }
   }
@@ -370,11 +364,18 @@ static int visit(const uint8_t *d, size_t len, int64_t shift, uint64_t max_out, 
       if (n != e->size)
         m.anomalies |= MG_ZIP_SIZE_WRONG;
     } else if (e->method == 8) {
-      uint32_t an = 0;
-      if (inflate_member(src, n, e->size, max_out, &owned, &m.data_len, &an)) {
+      /* Start at the declared size, within 64 KiB to 64 MiB: it is a hint. */
+      uint64_t cap0 = e->size < 65536                  ? 65536
+                      : e->size > ((uint64_t)64 << 20) ? (uint64_t)64 << 20
+                                                       : e->size;
+      int st;
+      if (mg_inflate_bounded(src, n, -MAX_WBITS, cap0, max_out, &owned, &m.data_len, &st)) {
         free(name);
         return -1;
       }
+      uint32_t an = st == MG_INFLATE_OVER      ? MG_ZIP_TOO_LARGE
+                    : st == MG_INFLATE_DAMAGED ? MG_ZIP_INFLATE_ERROR
+                                               : 0;
       m.anomalies |= an;
       m.data = owned;
       if (an & (MG_ZIP_TOO_LARGE | MG_ZIP_INFLATE_ERROR))

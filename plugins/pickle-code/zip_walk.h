@@ -74,6 +74,15 @@ typedef int (*mg_zip_fn)(void *user, const mg_zip_member *m);
 int mg_zip_walk(const uint8_t *data, size_t len, uint64_t max_out, mg_zip_fn fn, void *user,
                 mg_zip_info *info);
 
+/* Inflates n bytes at src into a fresh buffer (*out, *out_len; free()
+ * it) of at most max_out bytes, starting at cap0 and doubling. wbits as
+ * for zlib's inflateInit2: -MAX_WBITS raw deflate (zip members), 15 + 32
+ * zlib or gzip. *status says how it ended; -1 when out of memory (nothing
+ * to free). */
+enum { MG_INFLATE_DONE = 0, MG_INFLATE_OVER = 1, MG_INFLATE_DAMAGED = 2 };
+int mg_inflate_bounded(const uint8_t *src, uint64_t n, int wbits, uint64_t cap0, uint64_t max_out,
+                       uint8_t **out, uint64_t *out_len, int *status);
+
 /* One line per anomaly bit, for messages. */
 const char *mg_zip_anomaly_text(uint32_t bit);
 const char *mg_zip_archive_anomaly_text(uint32_t bit);

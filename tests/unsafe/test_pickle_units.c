@@ -395,6 +395,53 @@ START_TEST(test_printable_ascii) {
 }
 END_TEST
 
+/* The bounded inflate behind zip members and compressed dumps: whole
+ * streams, the size cap, and damage, in each header format. */
+START_TEST(test_inflate_bounded) {
+  uint8_t plain[100000];
+  for (size_t i = 0; i < sizeof plain; i++)
+    plain[i] = (uint8_t)(i * 7 % 251);
+  uLongf zn = compressBound(sizeof plain);
+  uint8_t *z = malloc(zn);
+  ck_assert_ptr_nonnull(z);
+  ck_assert_int_eq(compress2(z, &zn, plain, sizeof plain, 6), Z_OK);
+  uint8_t *out;
+  uint64_t n;
+  int st;
+  /* zlib header, from a small start: the buffer grows to the whole. */
+  ck_assert_int_eq(mg_inflate_bounded(z, zn, 15 + 32, 1024, 1 << 20, &out, &n, &st), 0);
+  ck_assert_int_eq(st, MG_INFLATE_DONE);
+  ck_assert_uint_eq(n, sizeof plain);
+  ck_assert(!memcmp(out, plain, sizeof plain));
+  free(out);
+  /* Capped: stops at the cap and says so. */
+  ck_assert_int_eq(mg_inflate_bounded(z, zn, 15 + 32, 1024, 5000, &out, &n, &st), 0);
+  ck_assert_int_eq(st, MG_INFLATE_OVER);
+  ck_assert_uint_eq(n, 5000);
+  ck_assert(!memcmp(out, plain, 5000));
+  free(out);
+  /* Cut short, then corrupted: damaged, with what could be read. */
+  ck_assert_int_eq(mg_inflate_bounded(z, zn / 2, 15 + 32, 1024, 1 << 20, &out, &n, &st), 0);
+  ck_assert_int_eq(st, MG_INFLATE_DAMAGED);
+  ck_assert_uint_lt(n, sizeof plain);
+  free(out);
+  z[zn / 3] ^= 0x5a;
+  z[zn / 3 + 1] ^= 0xa5;
+  ck_assert_int_eq(mg_inflate_bounded(z, zn, 15 + 32, 1024, 1 << 20, &out, &n, &st), 0);
+  ck_assert_int_eq(st, MG_INFLATE_DAMAGED); /* a bad code or the checksum */
+  free(out);
+  /* Raw deflate (zip members): the zlib stream without its 2-byte header
+   * and 4-byte trailer. */
+  zn = compressBound(sizeof plain);
+  ck_assert_int_eq(compress2(z, &zn, plain, sizeof plain, 6), Z_OK);
+  ck_assert_int_eq(mg_inflate_bounded(z + 2, zn - 6, -MAX_WBITS, 65536, 1 << 20, &out, &n, &st), 0);
+  ck_assert_int_eq(st, MG_INFLATE_DONE);
+  ck_assert_uint_eq(n, sizeof plain);
+  free(out);
+  free(z);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("pickle-units");
   TCase *t = tcase_create("text");
@@ -414,6 +461,7 @@ int main(void) {
   tcase_add_test(r, test_rules_errors_name_file_and_line);
   suite_add_tcase(s, r);
   TCase *z = tcase_create("zip");
+  tcase_add_test(z, test_inflate_bounded);
   tcase_add_test(z, test_zip_reads_through_header_disagreement);
   tcase_add_test(z, test_zip_duplicates_and_prefix);
   tcase_add_test(z, test_zip_every_truncation_is_safe);

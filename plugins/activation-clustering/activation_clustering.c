@@ -139,7 +139,8 @@ static double centroid_line(ac_work *w, size_t n, size_t nr, size_t k, int small
   return norm;
 }
 
-static int analyse(ac_run *r, int32_t label, mgds_result *res) {
+static int analyse(void *run, int32_t label, mgds_result *res) {
+  ac_run *r = run;
   const mgds_class *cl = &r->set.classes[label];
   size_t n = cl->n, nr = r->set.have_ref ? cl->n_ref : 0, d = (size_t)r->set.dim;
   size_t k = r->dims < d ? r->dims : d;
@@ -244,7 +245,8 @@ done:
   return rc;
 }
 
-static int emit(ac_run *r, const mgds_result *res, int32_t label) {
+static int emit(void *run, const mgds_result *res, int32_t label) {
+  ac_run *r = run;
   char name[192], refs[512], title[320], msg[2048];
   mgd_class_name(r->svc, r->ctx, label, name, sizeof name);
   mgds_ref_sentence(&r->set, res, label, refs, sizeof refs);
@@ -293,40 +295,14 @@ static int ac_run_fn(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   int rc = options(&r);
   if (rc || (rc = mgds_load(&r.set, svc, ctx, PLUGIN)))
     return rc;
-  uint32_t k = r.set.n_labels;
-  double t0 = mgds_now();
-  mgds_result *res = calloc(k, sizeof *res);
-  if (!res) {
-    mgds_free(&r.set);
-    return MG_ERR_NOMEM;
-  }
-  for (uint32_t c = 0; c < k && !rc; c++) {
-    rc = analyse(&r, (int32_t)c, &res[c]);
-    svc->progress(ctx, "activation clustering", c + 1, k);
-  }
-  static const mgds_policy pol = {MG_SEV_MEDIUM, MG_SEV_LOW};
-  if (!rc)
-    rc = mgds_decide(res, k, &pol, r.seed, PLUGIN "/cross-class");
-  for (uint32_t c = 0; c < k && !rc; c++)
-    if (res[c].finding)
-      rc = emit(&r, &res[c], (int32_t)c);
-  if (!rc) {
-    json_t *m =
-        json_pack("{s:s,s:I,s:i,s:f,s:I,s:i}", "method",
-                  "activation clustering (Chen et al. 2018): PCA, 2-means (k-means++), "
-                  "silhouette against a Gaussian null and across classes",
-                  "dims", (json_int_t)r.dims, "restarts", r.restarts, "max_size", r.max_size,
-                  "silhouette_sample", (json_int_t)r.sample, "null_reps", r.null_reps);
-    json_object_set_new(m, "seconds_analysis", json_real(mgds_now() - t0));
-    rc = mgds_evidence(svc, ctx, &r.set, res, m);
-  }
-  if (rc)
-    svc->log(ctx, MG_LOG_ERROR, PLUGIN ": analysis failed (error %d)", rc);
-  for (uint32_t c = 0; c < k; c++) {
-    mgds_side_free(&res[c].side);
-    json_decref(res[c].stats);
-  }
-  free(res);
+  static const mgds_plugin_ops ops = {
+      PLUGIN, "activation clustering", {MG_SEV_MEDIUM, MG_SEV_LOW}, analyse, emit};
+  json_t *m = json_pack("{s:s,s:I,s:i,s:f,s:I,s:i}", "method",
+                        "activation clustering (Chen et al. 2018): PCA, 2-means (k-means++), "
+                        "silhouette against a Gaussian null and across classes",
+                        "dims", (json_int_t)r.dims, "restarts", r.restarts, "max_size", r.max_size,
+                        "silhouette_sample", (json_int_t)r.sample, "null_reps", r.null_reps);
+  rc = mgds_run_classes(svc, ctx, &r.set, r.seed, &ops, &r, m);
   mgds_free(&r.set);
   return rc;
 }

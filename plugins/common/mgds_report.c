@@ -110,3 +110,41 @@ done:
   json_decref(ev);
   return rc;
 }
+
+int mgds_run_classes(const mg_services *svc, mg_plugin_ctx *ctx, const mgds_set *set, uint64_t seed,
+                     const mgds_plugin_ops *ops, void *run, json_t *method) {
+  uint32_t k = set->n_labels;
+  double t0 = mgds_now();
+  mgds_result *res = calloc(k ? k : 1, sizeof *res);
+  if (!res) {
+    json_decref(method);
+    return MG_ERR_NOMEM;
+  }
+  int rc = MG_OK;
+  for (uint32_t c = 0; c < k && !rc; c++) {
+    rc = ops->analyse(run, (int32_t)c, &res[c]);
+    svc->progress(ctx, ops->progress, c + 1, k);
+  }
+  char stream[128];
+  snprintf(stream, sizeof stream, "%s/cross-class", ops->plugin);
+  if (!rc)
+    rc = mgds_decide(res, k, &ops->policy, seed, stream);
+  for (uint32_t c = 0; c < k && !rc; c++)
+    if (res[c].finding)
+      rc = ops->emit(run, &res[c], (int32_t)c);
+  if (!rc) {
+    if (method)
+      json_object_set_new(method, "seconds_analysis", json_real(mgds_now() - t0));
+    rc = mgds_evidence(svc, ctx, set, res, method);
+  } else {
+    json_decref(method);
+  }
+  if (rc)
+    svc->log(ctx, MG_LOG_ERROR, "%s: analysis failed (error %d)", ops->plugin, rc);
+  for (uint32_t c = 0; c < k; c++) {
+    mgds_side_free(&res[c].side);
+    json_decref(res[c].stats);
+  }
+  free(res);
+  return rc;
+}

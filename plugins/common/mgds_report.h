@@ -19,4 +19,21 @@ int mgds_emit_class(const mg_services *svc, mg_plugin_ctx *ctx, const mgds_set *
                     const mgds_result *r, int32_t label, const char *rule, const char *title,
                     const char *message);
 
+/* What a feature-space plugin gives mgds_run_classes. */
+typedef struct mgds_plugin_ops {
+  const char *plugin;   /* its name: log lines, the cross-class random stream */
+  const char *progress; /* what the progress line says it does */
+  mgds_policy policy;   /* severities of the cross-class test */
+  /* One class's analysis into res; run is the plugin's own state. */
+  int (*analyse)(void *run, int32_t label, mgds_result *res);
+  /* One class's finding, for a class mgds_decide marked. */
+  int (*emit)(void *run, const mgds_result *res, int32_t label);
+} mgds_plugin_ops;
+
+/* The sequence both feature-space plugins share: analyse every class with
+ * progress, decide, emit the findings, then send the evidence with method
+ * (consumed; "seconds_analysis" is added). The set stays the caller's. */
+int mgds_run_classes(const mg_services *svc, mg_plugin_ctx *ctx, const mgds_set *set, uint64_t seed,
+                     const mgds_plugin_ops *ops, void *run, json_t *method);
+
 #endif

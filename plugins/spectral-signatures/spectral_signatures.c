@@ -119,7 +119,8 @@ static void score_stats(const double *q, size_t n, const mgds_side *sd, json_t *
   free(s);
 }
 
-static int analyse(ss_run *r, int32_t label, mgds_result *res) {
+static int analyse(void *run, int32_t label, mgds_result *res) {
+  ss_run *r = run;
   const mgds_class *cl = &r->set.classes[label];
   size_t n = cl->n, nr = r->set.have_ref ? cl->n_ref : 0, d = (size_t)r->set.dim;
   memset(res, 0, sizeof *res);
@@ -196,7 +197,8 @@ done:
   return rc;
 }
 
-static int emit(ss_run *r, const mgds_result *res, int32_t label) {
+static int emit(void *run, const mgds_result *res, int32_t label) {
+  ss_run *r = run;
   char name[192], refs[512], title[320], msg[2048];
   mgd_class_name(r->svc, r->ctx, label, name, sizeof name);
   mgds_ref_sentence(&r->set, res, label, refs, sizeof refs);
@@ -230,41 +232,16 @@ static int ss_run_fn(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   r.null_reps = (int)reps;
   if ((rc = mgds_load(&r.set, svc, ctx, PLUGIN)))
     return rc;
-  uint32_t k = r.set.n_labels;
-  double t0 = mgds_now();
-  mgds_result *res = calloc(k, sizeof *res);
-  if (!res) {
-    mgds_free(&r.set);
-    return MG_ERR_NOMEM;
-  }
-  for (uint32_t c = 0; c < k && !rc; c++) {
-    rc = analyse(&r, (int32_t)c, &res[c]);
-    svc->progress(ctx, "spectral signatures", c + 1, k);
-  }
   /* Without clean data to compare with, a multi-modal class and a poisoned
    * one look alike along the top singular vector (docs): the cross-class
    * test is reported, not acted on. */
-  static const mgds_policy pol = {MG_SEV_INFO, MG_SEV_INFO};
-  if (!rc)
-    rc = mgds_decide(res, k, &pol, r.seed, PLUGIN "/cross-class");
-  for (uint32_t c = 0; c < k && !rc; c++)
-    if (res[c].finding)
-      rc = emit(&r, &res[c], (int32_t)c);
-  if (!rc) {
-    json_t *m = json_pack("{s:s,s:b,s:i}", "method",
-                          "spectral signatures (Tran, Li, Madry 2018): top singular vector by "
-                          "power iteration, robust split of the projections",
-                          "centred", r.centred, "null_reps", r.null_reps);
-    json_object_set_new(m, "seconds_analysis", json_real(mgds_now() - t0));
-    rc = mgds_evidence(svc, ctx, &r.set, res, m);
-  }
-  if (rc)
-    svc->log(ctx, MG_LOG_ERROR, PLUGIN ": analysis failed (error %d)", rc);
-  for (uint32_t c = 0; c < k; c++) {
-    mgds_side_free(&res[c].side);
-    json_decref(res[c].stats);
-  }
-  free(res);
+  static const mgds_plugin_ops ops = {
+      PLUGIN, "spectral signatures", {MG_SEV_INFO, MG_SEV_INFO}, analyse, emit};
+  json_t *m = json_pack("{s:s,s:b,s:i}", "method",
+                        "spectral signatures (Tran, Li, Madry 2018): top singular vector by "
+                        "power iteration, robust split of the projections",
+                        "centred", r.centred, "null_reps", r.null_reps);
+  rc = mgds_run_classes(svc, ctx, &r.set, r.seed, &ops, &r, m);
   mgds_free(&r.set);
   return rc;
 }

@@ -356,7 +356,7 @@ int rt_exec_forward(rt_exec *e, mg_err *err) {
     int32_t z = add_follows(e, i);
     rt_epilogue offer = {z >= 0 ? e->t[z].data : NULL, relu_follows(e, z >= 0 ? i + 1 : i), 0};
     uint32_t skip = (z >= 0) + (uint32_t)offer.relu;
-    e->epilogue = skip ? offer : (rt_epilogue){NULL, 0, 0};
+    e->epilogue = offer;
     int rc = alloc_out(e, n, 1, err);
     if (!rc)
       rc = n->op->forward(e, n, err);

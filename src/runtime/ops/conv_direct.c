@@ -26,9 +26,10 @@ typedef float v16f __attribute__((vector_size(64)));
 typedef int32_t v4si __attribute__((vector_size(16)));
 typedef int32_t v8si __attribute__((vector_size(32)));
 
-/* The planes: one per (channel, row phase, column phase), each ph x pw. */
+/* The planes: one per (channel, row phase, column phase), each ph x pw,
+ * span floats in all with the sweep's slack. */
 typedef struct layout {
-  int64_t phases, ph, pw, plane, nq, ldo, taps;
+  int64_t phases, ph, pw, plane, span, nq, ldo, taps;
 } layout;
 
 static inline int64_t round_up(int64_t v, int64_t to) {
@@ -41,6 +42,7 @@ static inline layout layout_of(const conv_direct *d) {
   l.ph = d->oh + (d->kh - 1) * d->dh / d->sh;
   l.pw = d->ow + (d->kw - 1) * d->dw / d->sw;
   l.plane = l.ph * l.pw;
+  l.span = d->c * l.phases * l.plane + MAX_STEP;
   /* Output q = oy * pw + ox: the sweep also computes the pw - ow columns
    * past each row's end, which are dropped. */
   l.nq = (d->oh - 1) * l.pw + d->ow;
@@ -66,8 +68,7 @@ static inline size_t packed_floats(const conv_direct *d) {
 
 size_t conv_direct_scratch(const conv_direct *d) {
   layout l = layout_of(d);
-  return packed_floats(d) + (size_t)l.taps + (size_t)(d->c * l.phases * l.plane + MAX_STEP) +
-         (size_t)(MB * l.ldo);
+  return packed_floats(d) + (size_t)l.taps + (size_t)l.span + (size_t)(MB * l.ldo);
 }
 
 void conv_direct_pack(const conv_direct *d, const float *w, int flip, float *scratch) {
@@ -92,8 +93,7 @@ void conv_direct_pack(const conv_direct *d, const float *w, int flip, float *scr
       }
   /* The planes' zero padding and slack, once for all the samples that
    * follow: a sample writes only the cells inside x (fill_planes). */
-  memset(scratch + packed_floats(d) + l.taps, 0,
-         (size_t)(d->c * l.phases * l.plane + MAX_STEP) * sizeof(float));
+  memset(scratch + packed_floats(d) + l.taps, 0, (size_t)l.span * sizeof(float));
 }
 
 /* Rows are a few dozen floats: vectors of 8 and then singles beat a call
@@ -194,7 +194,7 @@ typedef struct finish {
   int relu;
 } finish;
 
-/* One row of n outputs from src, finished as f says; y, z at the row. */
+/* One row of n outputs: y = src + b0 [+ z], Relu'd when relu is set. */
 __attribute__((always_inline)) static inline void
 out_row(float *y, const float *z, const float *src, int64_t n, float b0, int relu) {
   const v8f bias = {b0, b0, b0, b0, b0, b0, b0, b0}, zero = {0};

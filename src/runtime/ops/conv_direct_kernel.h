@@ -112,7 +112,7 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
   const float *wp = scratch;
   const int32_t *off = (const int32_t *)(scratch + packed_floats(d));
   float *planes = scratch + packed_floats(d) + l.taps;
-  float *out = planes + d->c * l.phases * l.plane + MAX_STEP;
+  float *out = planes + l.span;
   fill_planes(d, &l, x, planes);
   /* Units of one vector of outputs: when rows are whole vectors, only the
    * rows (the padding columns are skipped); when they are half vectors,
@@ -152,32 +152,31 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
 #define STEP(nv, half, direct)                                                                     \
   KCAT(KERNEL_NAME, _step)                                                                         \
   (planes, off, l.taps, wb, qs, h2, base, ld, &fb, ps, ps2, nv, half, direct)
+    /* The modes as constants, so that each step is compiled for its own. */
+#define STEP_AS_MODES(nv)                                                                          \
+  do {                                                                                             \
+    if (direct && half)                                                                            \
+      STEP(nv, 1, 1);                                                                              \
+    else if (direct)                                                                               \
+      STEP(nv, 0, 1);                                                                              \
+    else if (half)                                                                                 \
+      STEP(nv, 1, 0);                                                                              \
+    else                                                                                           \
+      STEP(nv, 0, 0);                                                                              \
+  } while (0)
     for (; k + KERNEL_NV <= units; k += KERNEL_NV) {
       for (int r = 0; r < KERNEL_NV; r++)
         PLACE(r, k + r);
-      if (direct && half)
-        STEP(KERNEL_NV, 1, 1);
-      else if (direct)
-        STEP(KERNEL_NV, 0, 1);
-      else if (half)
-        STEP(KERNEL_NV, 1, 0);
-      else
-        STEP(KERNEL_NV, 0, 0);
+      STEP_AS_MODES(KERNEL_NV);
     }
     for (; k < units; k++) {
       PLACE(0, k);
-      if (direct && half)
-        STEP(1, 1, 1);
-      else if (direct)
-        STEP(1, 0, 1);
-      else if (half)
-        STEP(1, 1, 0);
-      else
-        STEP(1, 0, 0);
+      STEP_AS_MODES(1);
     }
     if (!direct)
       copy_out(d, &l, out, f, m0);
   }
+#undef STEP_AS_MODES
 #undef STEP
 #undef PLACE
 #undef PAIRED

@@ -207,6 +207,12 @@ static int64_t conv_chunk(const conv_geom *g) {
   return nb;
 }
 
+static void swap64(int64_t *a, int64_t *b) {
+  int64_t t = *a;
+  *a = *b;
+  *b = t;
+}
+
 /* The direct kernel's geometry for this convolution, or with transpose
  * for its input gradient when the stride is 1 (a convolution of dY by the
  * flipped kernel, leading pads (k - 1) * dilation - p). Returns whether
@@ -215,26 +221,7 @@ static int direct_geometry(const conv_geom *g, int transpose, conv_direct *d) {
   const rt_win *w = &g->w;
   if (g->g != 1 || w->k[0] != 1 || w->in[0] != 1 || w->out[0] != 1 || w->pb[0])
     return 0;
-  if (transpose) {
-    if (w->s[1] != 1 || w->s[2] != 1)
-      return 0;
-    conv_direct t = {.c = g->m,
-                     .h = w->out[1],
-                     .w = w->out[2],
-                     .m = g->c,
-                     .kh = w->k[1],
-                     .kw = w->k[2],
-                     .sh = 1,
-                     .sw = 1,
-                     .dh = w->dil[1],
-                     .dw = w->dil[2],
-                     .pt = (w->k[1] - 1) * w->dil[1] - w->pb[1],
-                     .pl = (w->k[2] - 1) * w->dil[2] - w->pb[2],
-                     .oh = w->in[1],
-                     .ow = w->in[2]};
-    *d = t;
-  } else {
-    conv_direct f = {.c = g->c,
+  *d = (conv_direct){.c = g->c,
                      .h = w->in[1],
                      .w = w->in[2],
                      .m = g->m,
@@ -248,7 +235,15 @@ static int direct_geometry(const conv_geom *g, int transpose, conv_direct *d) {
                      .pl = w->pb[2],
                      .oh = w->out[1],
                      .ow = w->out[2]};
-    *d = f;
+  if (transpose) {
+    if (d->sh != 1 || d->sw != 1)
+      return 0;
+    /* Inputs and outputs trade places, channels and sizes alike. */
+    swap64(&d->c, &d->m);
+    swap64(&d->h, &d->oh);
+    swap64(&d->w, &d->ow);
+    d->pt = (d->kh - 1) * d->dh - d->pt;
+    d->pl = (d->kw - 1) * d->dw - d->pl;
   }
   return conv_direct_worth(d);
 }

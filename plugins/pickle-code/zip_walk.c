@@ -373,12 +373,12 @@ static int visit(const uint8_t *d, size_t len, int64_t shift, uint64_t max_out, 
         free(name);
         return -1;
       }
-      uint32_t an = st == MG_INFLATE_OVER      ? MG_ZIP_TOO_LARGE
-                    : st == MG_INFLATE_DAMAGED ? MG_ZIP_INFLATE_ERROR
-                                               : 0;
-      m.anomalies |= an;
+      if (st == MG_INFLATE_OVER)
+        m.anomalies |= MG_ZIP_TOO_LARGE;
+      else if (st == MG_INFLATE_DAMAGED)
+        m.anomalies |= MG_ZIP_INFLATE_ERROR;
       m.data = owned;
-      if (an & (MG_ZIP_TOO_LARGE | MG_ZIP_INFLATE_ERROR))
+      if (st != MG_INFLATE_DONE)
         complete = 0;
       else if (m.data_len != e->size)
         m.anomalies |= MG_ZIP_SIZE_WRONG;

@@ -46,6 +46,23 @@ static rt_graph *load_model(mk_model *m, int *rc, mg_err *err) {
   return g;
 }
 
+/* Loads m and runs it forward on the float input x of shape xs: the
+ * execution state, its first output at e->t[(*gp)->outputs[0]]. */
+static rt_exec *run_forward(mk_model *m, rt_shape xs, float *x, rt_graph **gp) {
+  mg_err err;
+  int rc;
+  rt_graph *g = load_model(m, &rc, &err);
+  ck_assert_msg(rc == 0, "%s", err.msg);
+  int64_t count;
+  ck_assert_int_eq(rt_shape_count(&xs, &count), 0);
+  rt_exec *e = rt_exec_new(g);
+  rt_tensor in = {RT_F32, xs, count, x};
+  ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
+  ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+  *gp = g;
+  return e;
+}
+
 static double loss_of(rt_exec *e, const rt_graph *g, rt_tensor *ins, const float *w, int *ok) {
   mg_err err;
   mg_err_clear(&err);
@@ -282,14 +299,8 @@ START_TEST(test_conv_wide_pads_against_direct) {
   Onnx__NodeProto *n = mk_node(m, "Conv", "x,w", "y");
   mk_attr_ints(n, "pads", 4, (int64_t[]){pt, pl, pb, pr});
   mk_attr_ints(n, "dilations", 2, (int64_t[]){1, DW});
-  mg_err err;
-  int rc;
-  rt_graph *g = load_model(m, &rc, &err);
-  ck_assert_msg(rc == 0, "%s", err.msg);
-  rt_exec *e = rt_exec_new(g);
-  rt_tensor in = {RT_F32, xs, N * C * H * W, x};
-  ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
-  ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+  rt_graph *g;
+  rt_exec *e = run_forward(m, xs, x, &g);
   const rt_tensor *y = &e->t[g->outputs[0]];
   ck_assert_int_eq(y->count, N * M * oh * ow);
   conv_direct d = {C, H, W, M, KH, KW, 1, 1, 1, DW, pt, pl, oh, ow};
@@ -405,15 +416,9 @@ START_TEST(test_nodes_out_of_order) {
   mk_node(m, "Relu", "a", "y");
   mk_node(m, "Add", "x,r", "a");
   mk_node(m, "Relu", "x", "r");
-  mg_err err;
-  int rc;
-  rt_graph *g = load_model(m, &rc, &err);
-  ck_assert_msg(rc == 0, "%s", err.msg);
   float x[6] = {-2, -0.5f, 0, 0.5f, 1, 3};
-  rt_exec *e = rt_exec_new(g);
-  rt_tensor in = {RT_F32, xs, 6, x};
-  ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
-  ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+  rt_graph *g;
+  rt_exec *e = run_forward(m, xs, x, &g);
   const float *y = e->t[g->outputs[0]].data;
   for (int i = 0; i < 6; i++) {
     float a = x[i] + (x[i] > 0 ? x[i] : 0.0f);
@@ -698,17 +703,11 @@ START_TEST(test_transcendental_values) {
     Onnx__NodeProto *n = mk_node(m, ops[i], "x", "y");
     if (i == 0)
       mk_attr_f(n, "alpha", 0.7f);
-    mg_err err;
-    int rc;
-    rt_graph *g = load_model(m, &rc, &err);
-    ck_assert_msg(rc == 0, "%s", err.msg);
     float x[K + 1];
     memcpy(x, xv, sizeof xv);
     x[K] = NAN;
-    rt_exec *e = rt_exec_new(g);
-    rt_tensor in = {RT_F32, xs, K + 1, x};
-    ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
-    ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+    rt_graph *g;
+    rt_exec *e = run_forward(m, xs, x, &g);
     const float *y = e->t[g->outputs[0]].data;
     for (int k = 0; k < K; k++) {
       double v = x[k], want = i == 0   ? (v > 0 ? v : 0.7 * expm1(v))
@@ -775,17 +774,11 @@ START_TEST(test_softmax_axis_semantics) {
     rt_shape xs = SHAPE(2, 3, 4);
     mk_model *m = model1(v ? 13 : 11, "x", xs);
     mk_attr_i(mk_node(m, "Softmax", "x", "y"), "axis", 1);
-    mg_err err;
-    int rc;
-    rt_graph *g = load_model(m, &rc, &err);
-    ck_assert_int_eq(rc, 0);
-    rt_exec *e = rt_exec_new(g);
     float x[24];
     for (int i = 0; i < 24; i++)
       x[i] = (float)i * 0.1f;
-    rt_tensor in = {RT_F32, xs, 24, x};
-    ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
-    ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+    rt_graph *g;
+    rt_exec *e = run_forward(m, xs, x, &g);
     memcpy(out[v], e->t[g->outputs[0]].data, sizeof out[v]);
     rt_exec_free(e);
     rt_graph_free(g);

@@ -188,6 +188,27 @@ static void classify(mg_collector *c, const mg_scan_config *cfg, int status, int
   rp->peak_rss_kib = (uint64_t)ru->ru_maxrss;
 }
 
+/* Feeds the collector every message readable now, without blocking.
+ * Returns the protocol violation, if any; *eof is set once every writer
+ * has closed the pipe. */
+static const char *read_messages(mg_wire_reader *rd, int fd, mg_collector *c, int *eof) {
+  int r = -1;
+  while (!rd->broken && (r = mg_wire_fill(rd, fd)) > 0) {
+    uint8_t type;
+    const uint8_t *payload;
+    uint32_t len;
+    while (mg_wire_next(rd, &type, &payload, &len)) {
+      const char *protocol = mg_collector_feed(c, type, payload, len);
+      if (protocol)
+        return protocol;
+    }
+  }
+  if (rd->broken)
+    return "sent a message over the 64 MiB limit";
+  *eof = r == 0;
+  return NULL;
+}
+
 /* Runs one plugin in a child and fills its result entry. */
 static int run_plugin(const mg_loaded_plugin *lp, mg_host_env *env, mg_result_plugin *rp) {
   const mg_scan_config *cfg = env->cfg;
@@ -227,33 +248,23 @@ static int run_plugin(const mg_loaded_plugin *lp, mg_host_env *env, mg_result_pl
   double deadline = t0 + cfg->timeout;
   for (;;) {
     struct pollfd p = {fds[0], POLLIN, 0};
-    int pr = poll(&p, 1, 100);
-    if (pr > 0) {
-      int r;
-      while ((r = mg_wire_fill(&rd, fds[0])) > 0) {
-        uint8_t type;
-        const uint8_t *payload;
-        uint32_t len;
-        while (!protocol && mg_wire_next(&rd, &type, &payload, &len))
-          protocol = mg_collector_feed(&c, type, payload, len);
-        if (rd.broken && !protocol)
-          protocol = "sent a message over the 64 MiB limit";
-        if (protocol)
-          break;
-      }
-      if (r == 0)
-        break; /* every writer closed the pipe */
-    }
+    int eof = 0;
+    if (poll(&p, 1, 100) > 0 && (protocol = read_messages(&rd, fds[0], &c, &eof)) == NULL && eof)
+      break; /* every writer closed the pipe */
     if (protocol || mg_interrupted() || mg_now() > deadline) {
       interrupted = !protocol && mg_interrupted();
       timed_out = !protocol && !interrupted;
       break;
     }
-    /* A child that exited while a grandchild holds the pipe open. */
-    if (!reaped && wait4(pid, &status, WNOHANG, &ru) == pid)
+    /* The child may have exited since the poll, or left a grandchild
+     * holding the pipe open so that no end of file comes. What it wrote
+     * after the poll is still in the pipe: read it, or a plugin that
+     * finished inside that window would look unfinished. */
+    if (wait4(pid, &status, WNOHANG, &ru) == pid) {
       reaped = 1;
-    if (reaped)
+      protocol = read_messages(&rd, fds[0], &c, &eof);
       break;
+    }
   }
   kill(-pid, SIGKILL); /* the plugin's whole process group */
   if (!reaped)

@@ -23,7 +23,7 @@ use_test_policy
 
 # A busy machine slows everything: generous wall-clock limits except for
 # the hanging plugin, which gets a run of its own below.
-run_mg scan "$pkg" --plugins "$P" --skip mgtest-spin,mgtest-hang --timeout 60 --mem-limit 256 \
+run_mg scan "$pkg" --plugins "$P" --skip mgtest-spin,mgtest-hang,mgtest-garble --timeout 60 --mem-limit 256 \
   --set mgtest-good.echo=hello --json r.json --xml r.xml --sarif r.sarif -q
 expect_status 2 "failing plugins make the scan incomplete" || true
 status_of() {
@@ -75,6 +75,20 @@ esac
 grep -q '<image name="gradient" caption="a 4x4 test picture" mime="image/png"[^>]*>iVBORw0KGgo' r.xml &&
   pass "image embedded as base64 PNG in the XML results" || fail "image in XML"
 
+# A plugin that writes garbage into the message pipe and then hangs is
+# stopped by the host's reading of the bytes, well before the time limit.
+for send in oversize unknown; do
+  run_mg scan "$pkg" --plugins "$P" --only mgtest-garble --set mgtest-garble.send=$send --timeout 60 \
+    --json garble.json -q
+  got=$(json_get garble.json "[p['status'] + '|' + p['message'] + '|%d' % p['seconds'] for p in d['plugins']][0]")
+  case "$send|$got" in
+  "oversize|error|stopped: the plugin sent a message over the 64 MiB limit|"[0-9] | \
+    "unknown|error|stopped: the plugin sent a message of unknown type|"[0-9])
+    pass "garbage in the message pipe ($send) stops the plugin" ;;
+  *) fail "garbage ($send): $got" ;;
+  esac
+done
+
 run_mg scan "$pkg" --plugins "$P" --only mgtest-good --json g.json -q
 expect_status 0 "only good" && pass "--only selects; a medium finding does not fail the gate"
 run_mg scan "$pkg" --plugins "$P" --only mgtest-good --fail-on medium -q
@@ -82,7 +96,7 @@ expect_status 1 "fail-on medium" && pass "--fail-on medium fails on the medium f
 run_mg scan "$pkg" --plugins "$P" --only nosuch -q
 expect_status 2 "unknown plugin" && expect_err "--only: no plugin named 'nosuch'" "unknown plugin" &&
   pass "--only with an unknown name is an error"
-run_mg scan "$pkg" --plugins "$P" --skip mgtest-crash,mgtest-hang,mgtest-spin,mgtest-alloc,mgtest-model,mgtest-future --json s.json -q
+run_mg scan "$pkg" --plugins "$P" --skip mgtest-crash,mgtest-hang,mgtest-spin,mgtest-alloc,mgtest-model,mgtest-future,mgtest-garble --json s.json -q
 expect_status 0 "skip" && [ "$(json_get s.json "len(d['plugins'])")" = 1 ] && pass "--skip drops plugins" ||
   fail "--skip: $(json_get s.json "[p['name'] for p in d['plugins']]")"
 

@@ -75,8 +75,13 @@ double mgd_entropy(const float *p, size_t k);
 double mgd_cross_entropy(const float *logits, size_t k, int32_t target);
 
 /* ---- reporting. */
-/* The severity of a Holm-adjusted p-value, each step a family-wise
- * false-alarm rate: below 1e-6 high, 1e-3 medium, 1e-2 low, else info. */
+/* The severity of an adjusted p-value, each step a family-wise false-alarm
+ * rate: at most 1e-6 high, 1e-3 medium, 1e-2 low, else (or NaN) info. As
+ * everywhere in the detectors, a test rejects when p <= alpha: the rule
+ * under which a Monte Carlo p of (1 + hits) / (1 + draws) is valid. */
+#define MGD_P_HIGH 1e-6
+#define MGD_P_MEDIUM 1e-3
+#define MGD_P_LOW 1e-2
 mg_severity mgd_severity_of_p(double p_adj);
 /* The class name from the descriptor's "classes" array, else "class N". */
 void mgd_class_name(const mg_services *svc, mg_plugin_ctx *ctx, int32_t label, char *buf,

@@ -26,10 +26,8 @@
 /* The intrinsic gate: the class's separation statistic must exceed a
  * Gaussian of the same size (and covariance) by this many null SDs. */
 #define MGDS_NULL_Z 3.0
-/* Reference-set test: Bonferroni-adjusted binomial p-values. */
-#define MGDS_P_HIGH 1e-6
-#define MGDS_P_MEDIUM 1e-3
-#define MGDS_P_LOW 1e-2
+/* Reference-set test: Bonferroni-adjusted binomial p-values, graded by
+ * mgd_severity_of_p (MGD_P_HIGH, MGD_P_MEDIUM, MGD_P_LOW). */
 /* Cross-class test: family-wise p-values of the leave-one-out robust z. */
 #define MGDS_FW_STRONG 0.01
 #define MGDS_FW_WEAK 0.05

@@ -14,12 +14,6 @@
 
 #include "mgds.h"
 
-static mg_severity ref_severity(double padj) {
-  if (!(padj <= MGDS_P_LOW))
-    return MG_SEV_INFO;
-  return padj <= MGDS_P_HIGH ? MG_SEV_HIGH : padj <= MGDS_P_MEDIUM ? MG_SEV_MEDIUM : MG_SEV_LOW;
-}
-
 int mgds_decide(mgds_result *r, size_t n_labels, const mgds_policy *pol, uint64_t seed,
                 const char *stream) {
   double *v = calloc(n_labels ? n_labels : 1, sizeof(double));
@@ -53,7 +47,7 @@ int mgds_decide(mgds_result *r, size_t n_labels, const mgds_policy *pol, uint64_
     }
     if (s->n_flag < MGDS_MIN_FLAGGED || !x->sep_ok)
       continue;
-    mg_severity rs = ref_severity(x->p_ref_adj), cs = MG_SEV_INFO;
+    mg_severity rs = mgd_severity_of_p(x->p_ref_adj), cs = MG_SEV_INFO;
     if (x->size_ok && isfinite(x->p_cross)) {
       cs = x->p_cross <= MGDS_FW_STRONG ? pol->cross_strong
            : x->p_cross <= MGDS_FW_WEAK ? pol->cross_weak
@@ -144,9 +138,9 @@ json_t *mgds_thresholds_json(void) {
   json_object_set_new(o, "min_class_rows", json_integer(MGDS_MIN_CLASS_ROWS));
   json_object_set_new(o, "min_flagged_rows", json_integer(MGDS_MIN_FLAGGED));
   json_object_set_new(o, "separation_null_z", json_real(MGDS_NULL_Z));
-  json_object_set_new(o, "reference_p_high", json_real(MGDS_P_HIGH));
-  json_object_set_new(o, "reference_p_medium", json_real(MGDS_P_MEDIUM));
-  json_object_set_new(o, "reference_p_low", json_real(MGDS_P_LOW));
+  json_object_set_new(o, "reference_p_high", json_real(MGD_P_HIGH));
+  json_object_set_new(o, "reference_p_medium", json_real(MGD_P_MEDIUM));
+  json_object_set_new(o, "reference_p_low", json_real(MGD_P_LOW));
   json_object_set_new(o, "cross_class_p_strong", json_real(MGDS_FW_STRONG));
   json_object_set_new(o, "cross_class_p_weak", json_real(MGDS_FW_WEAK));
   json_object_set_new(o, "reference_present_expected", json_real(MGDS_REF_PRESENT_EXPECTED));

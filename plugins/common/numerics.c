@@ -43,11 +43,11 @@ double mgd_cross_entropy(const float *logits, size_t k, int32_t target) {
 }
 
 mg_severity mgd_severity_of_p(double p_adj) {
-  if (p_adj < 1e-6)
+  if (p_adj <= MGD_P_HIGH)
     return MG_SEV_HIGH;
-  if (p_adj < 1e-3)
+  if (p_adj <= MGD_P_MEDIUM)
     return MG_SEV_MEDIUM;
-  if (p_adj < 1e-2)
+  if (p_adj <= MGD_P_LOW)
     return MG_SEV_LOW;
   return MG_SEV_INFO;
 }

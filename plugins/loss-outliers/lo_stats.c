@@ -259,7 +259,7 @@ int lo_analyse(const lo_set *train, const lo_set *ref, size_t k, const lo_params
                   : pow(0.5, (double)(lp->count + lp->ref_count));
     p[i++] = lp->p;
   }
-  long family = ht_holm_tarone(p, pmin, m, 0.01, p);
+  long family = ht_holm_tarone(p, pmin, m, MGD_P_LOW, p);
   free(pmin);
   if (family < 0) {
     free(p);

@@ -181,7 +181,7 @@ static int simulate(nc_decision *d, const double *sorted, uint64_t seed, size_t 
  * check against the median of the unflagged classes. */
 static int flag(nc_decision *d) {
   for (size_t j = d->max_tests; j-- > 0;)
-    if (d->p[j] < NC_ALPHA) {
+    if (d->p[j] <= NC_ALPHA) {
       d->n_flagged = j + 1;
       break;
     }

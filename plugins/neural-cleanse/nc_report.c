@@ -18,11 +18,11 @@
 #define NC_MOSAIC_COLS 10
 
 mg_severity nc_severity(double p, int natural_looking) {
-  mg_severity s = p < 1e-4       ? MG_SEV_CRITICAL
-                  : p < 1e-3     ? MG_SEV_HIGH
-                  : p < 1e-2     ? MG_SEV_MEDIUM
-                  : p < NC_ALPHA ? MG_SEV_LOW
-                                 : MG_SEV_INFO;
+  mg_severity s = p <= 1e-4       ? MG_SEV_CRITICAL
+                  : p <= 1e-3     ? MG_SEV_HIGH
+                  : p <= 1e-2     ? MG_SEV_MEDIUM
+                  : p <= NC_ALPHA ? MG_SEV_LOW
+                                  : MG_SEV_INFO;
   /* a trigger made of the class's own features is weaker evidence */
   if (natural_looking && s > MG_SEV_INFO)
     s = (mg_severity)(s - 1);

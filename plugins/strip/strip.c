@@ -642,7 +642,7 @@ static int decide(strip_run *r, scan_set *s) {
     pmin[tested] = g->p_min;
     p[tested++] = g->p;
   }
-  long family = rc ? -1 : ht_holm_tarone(p, pmin, tested, 0.01, p);
+  long family = rc ? -1 : ht_holm_tarone(p, pmin, tested, MGD_P_LOW, p);
   if (!rc && family < 0)
     rc = MG_ERR_NOMEM;
   for (size_t i = 0; !rc && i < tested; i++)

@@ -1,5 +1,5 @@
-/* Unit tests: the exact tests and Holm's adjustment behind the strip and
- * loss-outliers decisions. Reference values are scipy.stats 1.8's
+/* Unit tests: the exact tests, Holm's adjustment and the severity ladder
+ * behind the detectors' decisions. Reference values are scipy.stats 1.8's
  * (fisher_exact, binom.sf, betabinom.sf, norm.ppf) or exact rational sums
  * where scipy is off (its betabinom.sf tail at 1e-12); the simulations check
  * that a test on exchangeable data rejects no more often than its level. */
@@ -12,6 +12,7 @@
 
 #include "check_main.h"
 #include "hyptest.h"
+#include "mgd.h"
 
 static void near_rel(double got, double want, double rel) {
   ck_assert_msg(fabs(got - want) <= rel * fabs(want), "got %.12g, want %.12g", got, want);
@@ -131,6 +132,20 @@ START_TEST(fisher_holds_level) {
 }
 END_TEST
 
+/* A test rejects at p <= alpha: a Monte Carlo p of (1 + hits) / (1 + draws)
+ * lands on the level exactly, and must count as significant there. */
+START_TEST(severity_ladder_rejects_at_level) {
+  ck_assert_int_eq(mgd_severity_of_p(1e-6), MG_SEV_HIGH);
+  ck_assert_int_eq(mgd_severity_of_p(nextafter(1e-6, 1)), MG_SEV_MEDIUM);
+  ck_assert_int_eq(mgd_severity_of_p(1e-3), MG_SEV_MEDIUM);
+  ck_assert_int_eq(mgd_severity_of_p(nextafter(1e-3, 1)), MG_SEV_LOW);
+  ck_assert_int_eq(mgd_severity_of_p(10.0 / 1000), MG_SEV_LOW);
+  ck_assert_int_eq(mgd_severity_of_p(nextafter(1e-2, 1)), MG_SEV_INFO);
+  ck_assert_int_eq(mgd_severity_of_p(0), MG_SEV_HIGH);
+  ck_assert_int_eq(mgd_severity_of_p(NAN), MG_SEV_INFO);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("hyptest");
   TCase *tc = tcase_create("tests");
@@ -141,6 +156,7 @@ int main(void) {
   tcase_add_test(tc, tarone_drops_hopeless_hypotheses);
   tcase_add_test(tc, exceedance_holds_level);
   tcase_add_test(tc, fisher_holds_level);
+  tcase_add_test(tc, severity_ladder_rejects_at_level);
   suite_add_tcase(s, tc);
   return mg_check_run(s);
 }

@@ -113,13 +113,21 @@ export MODELGATE_RULES_DIR="$SANDBOX/rules"
 "$MODELGATE" scan "$pkg" --plugins "$P" --only mgtest-hang --json "$SANDBOX/cwd/sigterm-marker.json" -q \
   2>/dev/null &
 pid=$!
-sleep 1
-during=$(pgrep -f sigterm-marker | wc -l)
+# Wait until the plugin's child is up (host and child: two processes); a
+# busy machine under the sanitizers can take seconds to get there.
+tries=0
+while during=$(pgrep -f sigterm-marker | wc -l) && [ "$during" -lt 2 ] && [ $tries -lt 300 ]; do
+  sleep 0.1
+  tries=$((tries + 1))
+done
 kill -TERM "$pid"
 wait "$pid"
 st=$?
-sleep 0.3
-after=$(pgrep -f sigterm-marker | wc -l)
+tries=0
+while after=$(pgrep -f sigterm-marker | wc -l) && [ "$after" -gt 0 ] && [ $tries -lt 50 ]; do
+  sleep 0.1
+  tries=$((tries + 1))
+done
 left=$(ls -A "$TMPDIR" | wc -l)
 if [ "$st" -eq 2 ] && [ "$during" -ge 2 ] && [ "$after" -eq 0 ] && [ "$left" -eq 0 ] &&
   [ "$(json_get sigterm-marker.json 'd["verdict"]')" = error ]; then

@@ -58,16 +58,6 @@ static int has_onnx_ext(const char *p) {
   return l >= 5 && !strcasecmp(p + l - 5, ".onnx");
 }
 
-static int oi_init(const mg_services *svc, void **state) {
-  (void)svc;
-  *state = NULL;
-  return MG_OK;
-}
-
-static void oi_fini(void *state) {
-  (void)state;
-}
-
 static int oi_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   json_t *models = json_array();
@@ -136,9 +126,9 @@ static const mg_plugin descriptor = {
     atlas_all,
     mitig_all,
     controls_all,
-    oi_init,
+    NULL,
     oi_run,
-    oi_fini,
+    NULL,
 };
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {

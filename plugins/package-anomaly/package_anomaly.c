@@ -162,16 +162,6 @@ static int on_member(void *user, const char *member, const uint8_t *data, uint64
   return mw->rc != 0;
 }
 
-static int pa_init(const mg_services *svc, void **state) {
-  (void)svc;
-  *state = NULL;
-  return MG_OK;
-}
-
-static void pa_fini(void *state) {
-  (void)state;
-}
-
 static int pa_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   run r;
@@ -283,9 +273,9 @@ static const mg_plugin descriptor = {
     atlas_all,
     mitig_all,
     controls_all,
-    pa_init,
+    NULL,
     pa_run,
-    pa_fini,
+    NULL,
 };
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {

@@ -487,16 +487,6 @@ static int load_rules(run_state *rs) {
   return rc;
 }
 
-static int pc_init(const mg_services *svc, void **state) {
-  (void)svc;
-  *state = NULL;
-  return MG_OK;
-}
-
-static void pc_fini(void *state) {
-  (void)state;
-}
-
 static int pc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   run_state rs;
@@ -599,9 +589,9 @@ static const mg_plugin descriptor = {
     atlas_all,
     mitig_all,
     controls,
-    pc_init,
+    NULL,
     pc_run,
-    pc_fini,
+    NULL,
 };
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {

@@ -25,6 +25,10 @@ void mg_report_png_size(const unsigned char *png, size_t len, uint32_t *w, uint3
 /* The JSON document of docs/results.md (also the basis of SARIF). */
 json_t *mg_report_json_build(const mg_results *r);
 int mg_report_json_write(const mg_results *r, const char *path, mg_err *err);
+/* Writes doc (built by the caller, NULL when that ran out of memory) to
+ * path atomically, indented, and releases it. kind names the report in
+ * errors ("JSON", "SARIF"). */
+int mg_report_json_dump(json_t *doc, const char *kind, const char *path, mg_err *err);
 
 /* The XML results document and its XSLT views (JUnit, HTML), and SARIF.
  * NULL paths are skipped; stylesheets are "junit=FILE"/"html=FILE"

@@ -138,10 +138,9 @@ json_t *mg_report_json_build(const mg_results *r) {
   return doc;
 }
 
-int mg_report_json_write(const mg_results *r, const char *path, mg_err *err) {
-  json_t *doc = mg_report_json_build(r);
+int mg_report_json_dump(json_t *doc, const char *kind, const char *path, mg_err *err) {
   if (!doc)
-    return mg_fail(err, MG_ERR_NOMEM, "%s: cannot build the JSON report", path);
+    return mg_fail(err, MG_ERR_NOMEM, "%s: cannot build the %s report", path, kind);
   mg_atomic a;
   int rc = mg_atomic_open(&a, path, err);
   if (!rc) {
@@ -155,4 +154,8 @@ int mg_report_json_write(const mg_results *r, const char *path, mg_err *err) {
   }
   json_decref(doc);
   return rc;
+}
+
+int mg_report_json_write(const mg_results *r, const char *path, mg_err *err) {
+  return mg_report_json_dump(mg_report_json_build(r), "JSON", path, err);
 }

@@ -15,7 +15,6 @@
 
 #include <jansson.h>
 
-#include "atomic_file.h"
 #include "report.h"
 #include "report_xml.h"
 #include "sha256.h"
@@ -371,20 +370,5 @@ static json_t *sarif_build(const mg_results *r) {
 }
 
 int mg_report_sarif_write(const mg_results *r, const char *path, mg_err *err) {
-  json_t *doc = sarif_build(r);
-  if (!doc)
-    return mg_fail(err, MG_ERR_NOMEM, "%s: cannot build the SARIF report", path);
-  mg_atomic a;
-  int rc = mg_atomic_open(&a, path, err);
-  if (!rc) {
-    if (json_dumpf(doc, a.fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
-        fputc('\n', a.fp) == EOF) {
-      mg_atomic_abort(&a);
-      rc = mg_fail(err, MG_ERR_IO, "%s: write failed", path);
-    } else {
-      rc = mg_atomic_commit(&a, err);
-    }
-  }
-  json_decref(doc);
-  return rc;
+  return mg_report_json_dump(sarif_build(r), "SARIF", path, err);
 }

@@ -19,7 +19,7 @@ void mg_archive_support_filters(struct archive *a) {
   archive_read_support_filter_zstd(a);
 }
 
-struct archive *mg_archive_reader_new(void) {
+struct archive *mg_archive_reader_except_zip(void) {
   struct archive *a = archive_read_new();
   if (!a)
     return NULL;
@@ -36,7 +36,13 @@ struct archive *mg_archive_reader_new(void) {
   archive_read_support_format_rar5(a);
   archive_read_support_format_tar(a);
   archive_read_support_format_xar(a);
-  archive_read_support_format_zip(a);
+  return a;
+}
+
+struct archive *mg_archive_reader_new(void) {
+  struct archive *a = mg_archive_reader_except_zip();
+  if (a)
+    archive_read_support_format_zip(a);
   return a;
 }
 

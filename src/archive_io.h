@@ -11,6 +11,9 @@ void mg_archive_support_filters(struct archive *a);
 /* A reader for those filters and every archive format except
  * mtree (whose entries can name files on the host) and raw. NULL on OOM. */
 struct archive *mg_archive_reader_new(void);
+/* The same without zip, for readers that walk zips with their own bounded
+ * parser (pickle-code's zip_walk). */
+struct archive *mg_archive_reader_except_zip(void);
 /* libarchive's last error for a, never NULL. */
 const char *mg_archive_error(struct archive *a);
 

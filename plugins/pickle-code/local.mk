@@ -3,7 +3,8 @@
 PICKLE_CODE_CORE = plugins/pickle-code/pickle_dis.c plugins/pickle-code/pickle_dis.h \
 	plugins/pickle-code/pickle_rules.c plugins/pickle-code/pickle_rules.h \
 	plugins/pickle-code/zip_walk.c plugins/pickle-code/zip_walk.h \
-	plugins/pickle-code/pc_scan.c plugins/pickle-code/pc_scan.h $(MG_PRINTABLE)
+	plugins/pickle-code/pc_scan.c plugins/pickle-code/pc_scan.h $(MG_PRINTABLE) \
+	src/archive_io.c src/archive_io.h
 PICKLE_CODE_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(ZLIB_CFLAGS) $(JANSSON_CFLAGS) \
 	$(LIBARCHIVE_CFLAGS)
 PICKLE_CODE_LIBS = $(LIBXML_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS) $(LIBARCHIVE_LIBS)

@@ -18,6 +18,8 @@
 
 #include <modelgate/plugin.h>
 
+#include "archive_io.h"
+
 typedef struct ctx {
   const mg_pc_opts *o;
   const mg_pc_sink *sink;
@@ -305,37 +307,9 @@ static int scan_compressed(ctx *c, const char *name, const uint8_t *d, size_t le
 
 /* --- tar-like archives, in memory -------------------------------------- */
 
-static struct archive *reader(void) {
-  struct archive *a = archive_read_new();
-  if (!a)
-    return NULL;
-  /* Not _all(): mtree entries would make libarchive read files of the host. */
-  /* In-process decompressors only: filter_all would also enable grzip,
-   * lrzip and lzop, which libarchive runs as external programs. */
-  archive_read_support_filter_bzip2(a);
-  archive_read_support_filter_compress(a);
-  archive_read_support_filter_gzip(a);
-  archive_read_support_filter_lz4(a);
-  archive_read_support_filter_lzip(a);
-  archive_read_support_filter_lzma(a);
-  archive_read_support_filter_xz(a);
-  archive_read_support_filter_zstd(a);
-  archive_read_support_format_7zip(a);
-  archive_read_support_format_ar(a);
-  archive_read_support_format_cab(a);
-  archive_read_support_format_cpio(a);
-  archive_read_support_format_iso9660(a);
-  archive_read_support_format_lha(a);
-  archive_read_support_format_rar(a);
-  archive_read_support_format_rar5(a);
-  archive_read_support_format_tar(a);
-  archive_read_support_format_xar(a);
-  return a;
-}
-
 static int scan_archive(ctx *c, const uint8_t *d, size_t len, int *was_archive) {
   *was_archive = 0;
-  struct archive *a = reader();
+  struct archive *a = mg_archive_reader_except_zip(); /* zips go through zip_walk */
   if (!a)
     return -1;
   struct archive_entry *e;

@@ -66,6 +66,12 @@ json_get() {
   "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
+# Debian's Python with tests/detectors/verdict.py importable: the checks the
+# detector tests share.
+detector_py() {
+  PYTHONPATH="$TOP_SRCDIR/tests/detectors" "$PY" "$@"
+}
+
 # Tests about the package or the host, not the checklist: a copy of the
 # shipped rules whose policy requires no control, so running without the
 # real detector plugins does not fail the gate by itself.

@@ -4,7 +4,7 @@ E2E_TESTS = tests/e2e/unsafe_packages.sh tests/e2e/registry.sh tests/e2e/nested.
 	tests/e2e/plugin_host.sh tests/e2e/out_of_tree.sh tests/e2e/checklist.sh \
 	tests/e2e/atlas_catalog.sh
 TESTS += $(E2E_TESTS)
-EXTRA_DIST += tests/lib.sh $(E2E_TESTS) tests/e2e/make_unsafe.py tests/e2e/make_nested.py
+EXTRA_DIST += tests/lib.sh tests/detectors/verdict.py $(E2E_TESTS) tests/e2e/make_unsafe.py tests/e2e/make_nested.py
 
 check_PROGRAMS += tests/core/test_paths
 tests_core_test_paths_SOURCES = tests/core/test_paths.c

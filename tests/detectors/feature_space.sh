@@ -32,51 +32,37 @@ fi
 # above with modest precision/recall floors on its poisoned rows) or
 # "quiet" (no finding above low). Prints the measured figures.
 check() {
-  "$PY" - "$1" "$2" "$3" "$PLUG" <<'EOF'
-import json, sys
-res, truth, expect, plug = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3], sys.argv[4]
-sev = ["info", "low", "medium", "high", "critical"]
-bad = []
-st = [p for p in res["plugins"] if p["name"] == plug]
-if not st or st[0]["status"] != "ok":
-    print("FAIL: %s did not run ok: %s" % (plug, st and st[0].get("message")))
-    sys.exit(1)
-ev = st[0]["evidence"]
-ours = [f for f in res["findings"] if f["plugin"] == plug]
-classes = ev.get("classes", [])
+  detector_py - "$1" "$2" "$3" "$PLUG" <<'EOF'
+import sys
+from verdict import Verdict, at_least
+v = Verdict(sys.argv[1], sys.argv[2], sys.argv[4])
+expect = sys.argv[3]
+v.ran_ok()
+classes = v.evidence.get("classes", [])
 if len(classes) != 10 or not all("analysed" in c for c in classes):
-    bad.append("evidence lacks the per-class statistics")
+    v.fail("evidence lacks the per-class statistics")
 if expect == "quiet":
-    loud = [(f["label"], f["reported_severity"]) for f in ours if sev.index(f["reported_severity"]) > 1]
-    if loud:
-        bad.append("clean model, findings above low: %s" % loud)
-    print("clean: %d finding(s), none above low" % len(ours) if not loud else "")
-elif not ev["reference"]["used"]:
-    print("the host gave no reference set (%s)" % ev["reference"].get("note"))
+    v.quiet()
+    if not v.bad:
+        print("clean: %d finding(s), none above low" % len(v.ours))
+elif not v.evidence["reference"]["used"]:
+    print("the host gave no reference set (%s)" % v.evidence["reference"].get("note"))
     sys.exit(3)
 else:
-    target = truth["target_class"]
-    hits = [f for f in ours if f["label"] == target]
+    target = v.truth["target_class"]
+    hits = v.findings(label=target)
     if not hits:
-        bad.append("target class %d not implicated: %s" % (target, [(f["label"], f["reported_severity"]) for f in ours]))
+        v.fail("target class %d not implicated: %s"
+               % (target, [(f["label"], f["reported_severity"]) for f in v.ours]))
     else:
         f = hits[0]
-        if sev.index(f["reported_severity"]) < sev.index("medium"):
-            bad.append("target class reported at %s only" % f["reported_severity"])
-        rows, poisoned = set(f["samples"]["indices"]), set(truth["poisoned_rows"])
-        prec, rec = len(rows & poisoned) / len(rows), len(rows & poisoned) / len(poisoned)
-        print("target class %d (%s): %d rows, precision %.2f recall %.2f"
-              % (target, f["reported_severity"], len(rows), prec, rec))
-        if prec < 0.8 or rec < 0.8:
-            bad.append("poisoned-row precision %.2f / recall %.2f below 0.8 / 0.8" % (prec, rec))
+        if not at_least(f, "medium"):
+            v.fail("target class reported at %s only" % f["reported_severity"])
+        v.rows_match(f, 0.8, 0.8)
         if "class" not in f["evidence"] or "thresholds" not in f["evidence"]:
-            bad.append("finding evidence lacks the class statistics or thresholds")
-    others = [(f["label"], f["reported_severity"]) for f in ours if f["label"] != target and sev.index(f["reported_severity"]) > 1]
-    if others:
-        bad.append("other classes implicated above low: %s" % others)
-for b in bad:
-    print("FAIL: " + b)
-sys.exit(1 if bad else 0)
+            v.fail("finding evidence lacks the class statistics or thresholds")
+    v.only_target_implicated(target)
+v.done()
 EOF
 }
 
@@ -125,17 +111,8 @@ fi
 
 # Deterministic: the same seed gives the same evidence and rows.
 if scan badnets-p3 again.json; then
-  same=$("$PY" - "$SANDBOX/badnets-p3.json" "$SANDBOX/again.json" "$PLUG" <<'EOF'
-import json, sys
-def key(p):
-    d = json.load(open(p))
-    ev = [x for x in d["plugins"] if x["name"] == sys.argv[3]][0]["evidence"]
-    ev = {k: v for k, v in ev.items() if not k.startswith("seconds")}
-    rows = [f["samples"]["indices"] for f in d["findings"] if f["plugin"] == sys.argv[3]]
-    return json.dumps([ev, rows], sort_keys=True)
-print(key(sys.argv[1]) == key(sys.argv[2]))
-EOF
-  )
+  same=$(detector_py -c 'import sys; from verdict import same_run; print(same_run(*sys.argv[1:]))' \
+    "$SANDBOX/badnets-p3.json" "$SANDBOX/again.json" "$PLUG")
   if [ "$same" = True ]; then
     pass "deterministic given --seed"
   else

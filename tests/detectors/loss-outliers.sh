@@ -16,66 +16,43 @@ rc=$?
 
 
 check() { # JSON TRUTH MODE
-  "$PY" - "$1" "$2" "$3" <<'EOF'
-import json, sys
-res = json.load(open(sys.argv[1]))
-truth = json.load(open(sys.argv[2]))
+  detector_py - "$1" "$2" "$3" <<'EOF'
+import sys
+from verdict import Verdict, at_least
+v = Verdict(sys.argv[1], sys.argv[2], "loss-outliers")
 mode = sys.argv[3]
-sev = ["info", "low", "medium", "high", "critical"]
-ours = [f for f in res["findings"] if f["plugin"] == "loss-outliers"]
-st = [p for p in res["plugins"] if p["name"] == "loss-outliers"]
-bad = []
-if not st or st[0]["status"] != "ok":
-    bad.append("loss-outliers did not run ok: %s" % st)
-at = lambda f, s: sev.index(f["reported_severity"]) >= sev.index(s)
-
-def rows_vs_truth(f, pmin, rmin):
-    rows = set(f["samples"]["indices"])
-    poisoned = set(truth["poisoned_rows"])
-    prec = len(rows & poisoned) / len(rows)
-    rec = len(rows & poisoned) / len(poisoned)
-    print("%s class %d: %d rows, precision %.2f recall %.2f"
-          % (f["rule"], f["label"], len(rows), prec, rec))
-    if prec < pmin or rec < rmin:
-        bad.append("%s: precision %.2f / recall %.2f below %.2f / %.2f"
-                   % (f["rule"], prec, rec, pmin, rmin))
-
+v.ran_ok()
 if mode == "flip":
-    flip = truth["flip"]
-    hits = [f for f in ours if f["rule"] == "loss-outliers.label-flip"
-            and f["label"] == flip["target"]]
+    flip = v.truth["flip"]
+    hits = v.findings("loss-outliers.label-flip", flip["target"])
     if not hits:
-        bad.append("no label-flip finding for class %d: %s"
-                   % (flip["target"], [(f["rule"], f["label"]) for f in ours]))
+        v.fail("no label-flip finding for class %d: %s"
+               % (flip["target"], [(f["rule"], f["label"]) for f in v.ours]))
     else:
         f = hits[0]
         if f["evidence"]["source"] != flip["source"]:
-            bad.append("source class %s, expected %d" % (f["evidence"]["source"], flip["source"]))
-        if not at(f, "medium"):
-            bad.append("label flip reported at %s" % f["reported_severity"])
-        rows_vs_truth(f, 0.8, 0.5)
+            v.fail("source class %s, expected %d" % (f["evidence"]["source"], flip["source"]))
+        if not at_least(f, "medium"):
+            v.fail("label flip reported at %s" % f["reported_severity"])
+        v.rows_match(f, 0.8, 0.5)
 elif mode == "backdoor":
-    target = truth["target_class"]
-    hits = [f for f in ours if f["rule"] == "loss-outliers.low-loss-excess" and f["label"] == target]
-    if not hits or not at(hits[0], "medium"):
-        bad.append("no low-loss-excess finding (>= medium) for class %d: %s"
-                   % (target, [(f["rule"], f["label"], f["reported_severity"]) for f in ours]))
+    target = v.truth["target_class"]
+    hits = v.findings("loss-outliers.low-loss-excess", target)
+    if not hits or not at_least(hits[0], "medium"):
+        v.fail("no low-loss-excess finding (>= medium) for class %d: %s"
+               % (target, [(f["rule"], f["label"], f["reported_severity"]) for f in v.ours]))
     else:
-        rows_vs_truth(hits[0], 0.6, 0.3)
+        v.rows_match(hits[0], 0.6, 0.3)
 elif mode == "clean":
-    loud = [f for f in ours if at(f, "medium")]
-    if loud:
-        bad.append("clean model: %s" % [(f["rule"], f["label"], f["reported_severity"]) for f in loud])
-    if st and not st[0]["evidence"]["loss_outliers"]["calibrated"]:
-        bad.append("the reference set was not used")
+    v.quiet()
+    if not v.evidence["loss_outliers"]["calibrated"]:
+        v.fail("the reference set was not used")
 elif mode == "noref":
-    if [f for f in ours if at(f, "low")]:
-        bad.append("uncalibrated run gave findings above info")
-    if not [f for f in ours if f["label"] == truth["flip"]["target"]]:
-        bad.append("the confusion screen does not name class %d" % truth["flip"]["target"])
-for b in bad:
-    print("FAIL: " + b)
-sys.exit(1 if bad else 0)
+    if [f for f in v.ours if at_least(f, "low")]:
+        v.fail("uncalibrated run gave findings above info")
+    if not v.findings(label=v.truth["flip"]["target"]):
+        v.fail("the confusion screen does not name class %d" % v.truth["flip"]["target"])
+v.done()
 EOF
 }
 

@@ -24,55 +24,42 @@ SMALL=${NC_TEST_OPTIONS:-"--set neural-cleanse.samples=150 --set neural-cleanse.
 # reverses reliably; on badnets-p3 the ranking is asserted and the flag
 # reported, see docs/detectors/neural-cleanse.md).
 check() {
-  "$PY" - "$1" "$2" "$3" <<'EOF'
-import json, sys
-res = json.load(open(sys.argv[1]))
-truth = json.load(open(sys.argv[2]))
+  detector_py - "$1" "$2" "$3" <<'EOF'
+import sys
+from verdict import Verdict
+v = Verdict(sys.argv[1], sys.argv[2], "neural-cleanse")
 require_flag = sys.argv[3] == "1"
-sev = ["info", "low", "medium", "high", "critical"]
-bad = []
-st = [p for p in res["plugins"] if p["name"] == "neural-cleanse"]
-if not st or st[0]["status"] != "ok":
-    print("FAIL: neural-cleanse did not run ok: %s" % st)
-    sys.exit(1)
-ev = st[0]["evidence"]["neural_cleanse"]
-ours = [f for f in res["findings"] if f["plugin"] == "neural-cleanse"]
+v.ran_ok()
+ev = v.evidence["neural_cleanse"]
 classes = ev["classes"]
 if len(classes) != ev["num_classes"] or any(c["norm"] is None or c["norm"] <= 0 for c in classes):
-    bad.append("evidence does not give a positive norm for every class")
+    v.fail("evidence does not give a positive norm for every class")
 if sorted(ev["ranking"]) != list(range(ev["num_classes"])):
-    bad.append("ranking is not a permutation of the classes: %s" % ev["ranking"])
+    v.fail("ranking is not a permutation of the classes: %s" % ev["ranking"])
 cand = ev["candidate"]
 print("%s: smallest trigger class %d (norm %.1f, anomaly index %.2f, p %.3g), flagged %s"
-      % (truth["fixture"], cand["label"], cand["norm"], cand["anomaly_index"], cand["p_value"],
-         [(f["label"], f["reported_severity"]) for f in ours]))
-if truth["poisoned"]:
-    target = truth["target_class"]
+      % (v.truth["fixture"], cand["label"], cand["norm"], cand["anomaly_index"], cand["p_value"],
+         [(f["label"], f["reported_severity"]) for f in v.ours]))
+if v.truth["poisoned"]:
+    target = v.truth["target_class"]
     if cand["label"] != target:
-        bad.append("smallest trigger is class %d, the target is %d" % (cand["label"], target))
+        v.fail("smallest trigger is class %d, the target is %d" % (cand["label"], target))
     if cand["attack_success"] < 0.9:
-        bad.append("the reversed trigger moves only %.2f of the rows" % cand["attack_success"])
-    hits = [f for f in ours if f["label"] == target and f["rule"] == "neural-cleanse.small-trigger"]
-    names = {i["name"] for i in st[0]["images"]}
+        v.fail("the reversed trigger moves only %.2f of the rows" % cand["attack_success"])
+    hits = v.findings("neural-cleanse.small-trigger", target)
+    names = {i["name"] for i in v.status["images"]}
     if "masks" not in names or "triggers" not in names:
-        bad.append("no mosaics of all masks and triggers: %s" % sorted(names))
+        v.fail("no mosaics of all masks and triggers: %s" % sorted(names))
     if require_flag and not hits:
-        bad.append("no small-trigger finding for target class %d" % target)
+        v.fail("no small-trigger finding for target class %d" % target)
     if hits:
         for kind in ("mask", "pattern", "trigger"):
             if "class-%d-%s" % (target, kind) not in names:
-                bad.append("no %s image for the flagged class: %s" % (kind, sorted(names)))
-    others = [f for f in ours if f["label"] != target
-              and sev.index(f["reported_severity"]) >= sev.index("medium")]
-    if others:
-        bad.append("other classes implicated: %s" % [(f["label"], f["reported_severity"]) for f in others])
+                v.fail("no %s image for the flagged class: %s" % (kind, sorted(names)))
+    v.only_target_implicated(target)
 else:
-    loud = [f for f in ours if sev.index(f["reported_severity"]) > sev.index("low")]
-    if loud:
-        bad.append("clean model: %s" % [(f["label"], f["reported_severity"], f["title"]) for f in loud])
-for b in bad:
-    print("FAIL: " + b)
-sys.exit(1 if bad else 0)
+    v.quiet()
+v.done()
 EOF
 }
 

@@ -18,53 +18,33 @@ SMALL="--set strip.n=16 --set strip.sample=100"
 
 # check_findings JSON TRUTH: strip's findings against the truth file.
 check_findings() {
-  "$PY" - "$1" "$2" <<'EOF'
-import json, sys
-res = json.load(open(sys.argv[1]))
-truth = json.load(open(sys.argv[2]))
-sev = ["info", "low", "medium", "high", "critical"]
-ours = [f for f in res["findings"] if f["plugin"] == "strip"]
-bad = []
-status = [p for p in res["plugins"] if p["name"] == "strip"]
-if not status or status[0]["status"] != "ok":
-    bad.append("strip did not run ok: %s" % status)
-if truth["poisoned"]:
-    target = truth["target_class"]
-    hits = [f for f in ours if f["label"] == target and f["rule"] == "strip.low-entropy-rows"]
+  detector_py - "$1" "$2" <<'EOF'
+import sys
+from verdict import Verdict, at_least
+v = Verdict(sys.argv[1], sys.argv[2], "strip")
+v.ran_ok()
+if v.truth["poisoned"]:
+    target = v.truth["target_class"]
+    hits = v.findings("strip.low-entropy-rows", target)
     if not hits:
-        bad.append("no low-entropy-rows finding for target class %d: %s"
-                   % (target, [(f["label"], f["severity"]) for f in ours]))
+        v.fail("no low-entropy-rows finding for target class %d: %s"
+               % (target, [(f["label"], f["severity"]) for f in v.ours]))
     else:
-        f = hits[0]
-        if sev.index(f["reported_severity"]) < sev.index("medium"):
-            bad.append("target class reported at %s only" % f["reported_severity"])
-        rows = set(f["samples"]["indices"])
-        poisoned = set(truth["poisoned_rows"])
-        prec = len(rows & poisoned) / len(rows)
-        rec = len(rows & poisoned) / len(poisoned)
-        print("target class %d: %d rows flagged, precision %.2f recall %.2f"
-              % (target, len(rows), prec, rec))
+        if not at_least(hits[0], "medium"):
+            v.fail("target class reported at %s only" % hits[0]["reported_severity"])
         # STRIP's 50/50 blend dilutes patches: modest floors, not the numbers seen.
-        if prec < 0.7 or rec < 0.25:
-            bad.append("poisoned-row precision %.2f / recall %.2f below 0.7 / 0.25" % (prec, rec))
-    others = [f for f in ours if f["label"] != target
-              and sev.index(f["reported_severity"]) >= sev.index("medium")]
-    if others:
-        bad.append("other classes implicated: %s" % [(f["label"], f["reported_severity"]) for f in others])
+        v.rows_match(hits[0], 0.7, 0.25)
+    v.only_target_implicated(target)
 else:
-    loud = [f for f in ours if sev.index(f["reported_severity"]) > sev.index("low")]
-    if loud:
-        bad.append("clean model: %s" % [(f["label"], f["reported_severity"], f["title"]) for f in loud])
-ev = status[0]["evidence"]["strip"] if status else {}
+    v.quiet()
+ev = v.evidence["strip"]
 cal = ev.get("calibration", {})
 # The held-out false-rejection rate of the empirical threshold stays near the target.
 if not (0 <= cal.get("frr_heldout", -1) <= 0.03):
-    bad.append("held-out FRR %s outside [0, 0.03]" % cal.get("frr_heldout"))
+    v.fail("held-out FRR %s outside [0, 0.03]" % cal.get("frr_heldout"))
 if "train" not in ev:
-    bad.append("the training set was not scanned")
-for b in bad:
-    print("FAIL: " + b)
-sys.exit(1 if bad else 0)
+    v.fail("the training set was not scanned")
+v.done()
 EOF
 }
 

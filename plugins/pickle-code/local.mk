@@ -22,7 +22,7 @@ dist_rules_DATA += rules/pickle-imports.xml rules/pickle-imports.rng
 UNSAFE_TEST_HOST = tests/unsafe/fake_host.c tests/unsafe/fake_host.h \
 	tests/unsafe/corpus_util.c tests/unsafe/corpus_util.h
 UNSAFE_TEST_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(ZLIB_CFLAGS) $(JANSSON_CFLAGS) \
-	$(LIBARCHIVE_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/unsafe
+	$(LIBARCHIVE_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/unsafe -iquote $(top_srcdir)/tests
 UNSAFE_TEST_LIBS = $(LIBXML_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS) $(LIBARCHIVE_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/unsafe/test_pickle_corpus tests/unsafe/test_pickle_units

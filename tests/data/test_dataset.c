@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#include "check_main.h"
 #include "data/dataset.h"
 
 static char fixtures[512]; /* made once by make_fixtures.py */
@@ -738,11 +739,8 @@ int main(void) {
     fprintf(stderr, "make_fixtures.py failed\n");
     return 99;
   }
-  SRunner *sr = srunner_create(suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
+  int rc = mg_check_run(suite());
   char *rm[] = {"/bin/rm", "-rf", fixtures, NULL};
   run(rm);
-  return failed ? 1 : 0;
+  return rc;
 }

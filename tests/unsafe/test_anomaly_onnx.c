@@ -14,6 +14,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "check_main.h"
 #include "corpus_util.h"
 #include "fake_host.h"
 
@@ -269,9 +270,5 @@ int main(void) {
   tcase_add_test(tc, test_onnx_audit_findings);
   tcase_add_test(tc, test_onnx_load_error_and_bad_audit);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return mg_check_run(s);
 }

@@ -12,6 +12,7 @@
 
 #include <zlib.h>
 
+#include "check_main.h"
 #include "../../plugins/common/printable.h"
 #include "corpus_util.h"
 #include "pickle_dis.h"
@@ -466,9 +467,5 @@ int main(void) {
   tcase_add_test(z, test_zip_duplicates_and_prefix);
   tcase_add_test(z, test_zip_every_truncation_is_safe);
   suite_add_tcase(s, z);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return mg_check_run(s);
 }

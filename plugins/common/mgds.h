@@ -26,9 +26,9 @@
 /* The intrinsic gate: the class's separation statistic must exceed a
  * Gaussian of the same size (and covariance) by this many null SDs. */
 #define MGDS_NULL_Z 3.0
-/* Reference-set test: Bonferroni-adjusted binomial p-values, graded by
- * mgd_severity_of_p (MGD_P_HIGH, MGD_P_MEDIUM, MGD_P_LOW). */
-/* Cross-class test: family-wise p-values of the leave-one-out robust z. */
+/* The reference-set test's Bonferroni-adjusted binomial p-values are graded
+ * by mgd_severity_of_p (MGD_P_HIGH, MGD_P_MEDIUM, MGD_P_LOW).
+ * Cross-class test: family-wise p-values of the leave-one-out robust z. */
 #define MGDS_FW_STRONG 0.01
 #define MGDS_FW_WEAK 0.05
 /* With at least this many reference rows expected in the flagged group and

@@ -258,9 +258,11 @@ static int emit_tails(lo_run *r, int32_t c) {
 }
 
 static int emit_pair(lo_run *r, const lo_pair *p) {
-  mg_severity sev = r->res.calibrated ? mgd_severity_of_p(p->adj) : MG_SEV_INFO;
-  if (r->res.calibrated ? sev == MG_SEV_INFO : !(p->adj <= MGD_P_LOW))
+  mg_severity graded = mgd_severity_of_p(p->adj);
+  if (graded == MG_SEV_INFO)
     return MG_OK;
+  /* Without a reference set the pattern is still named, at info. */
+  mg_severity sev = r->res.calibrated ? graded : MG_SEV_INFO;
   char tgt[128], src[128], title[800], msg[3000];
   mgd_class_name(r->svc, r->ctx, p->label, tgt, sizeof tgt);
   mgd_class_name(r->svc, r->ctx, p->pred, src, sizeof src);

@@ -230,6 +230,7 @@ copy_out(const conv_direct *d, const layout *l, const float *out, const finish *
     const float *src = out + j * l->ldo;
     float *y = f->y + (m0 + j) * hw;
     const float *z = f->z ? f->z + (m0 + j) * hw : NULL;
+    /* Two calls, so that each inlines with relu a constant. */
     for (int64_t oy = 0; oy < d->oh; oy++)
       if (f->relu)
         out_row(y + oy * d->ow, z ? z + oy * d->ow : NULL, src + oy * l->pw, d->ow, b0, 1);

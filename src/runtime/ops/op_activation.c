@@ -40,9 +40,9 @@ static int elu_parse(rt_graph *g, rt_node *n, mg_err *err) {
 }
 
 /* EXPR may use x and alpha (the attribute, copied so that the loop, free
- * of loads that might alias ys, vectorises). The selects
- * become blends, not branches, because the runtime is built with
- * -fno-trapping-math (configure.ac). */
+ * of loads that might alias ys, vectorises). The selects become blends,
+ * not branches, because the runtime is built with -fno-trapping-math
+ * (configure.ac). */
 #define FWD(NAME, EXPR)                                                                            \
   static int NAME##_fwd(rt_exec *e, const rt_node *n, mg_err *err) {                               \
     (void)err;                                                                                     \

@@ -231,7 +231,7 @@ static int maxpool_run(rt_exec *e, const rt_node *n, int backward, mg_err *err) 
   }
   if ((rc = pool_tables(n, &w, &t, err)))
     return rc;
-  for (int64_t pl = 0; pl < planes && (!backward || gx); pl++) {
+  for (int64_t pl = 0; pl < planes; pl++) {
     const float *xp = xs + pl * w.in_size;
     int64_t oi = pl * w.out_size;
     for (int64_t o0 = 0; o0 < w.out[0]; o0++)

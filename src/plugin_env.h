@@ -13,6 +13,7 @@
 #include "normalize.h"
 #include "runtime/runtime.h"
 #include "scan.h"
+#include "text/text_env.h"
 
 enum { MG_ENV_TRAIN = 0, MG_ENV_REFERENCE, MG_ENV_INPUTS, MG_ENV_DATASETS };
 
@@ -35,6 +36,7 @@ typedef struct mg_host_env {
   mg_model_info model_info;
   char *feature_layer; /* owned copy for model_info */
   mg_input_norm norm;
+  mg_text_env *text; /* text datasets, NULL unless a plugin needs MG_NEED_TEXT */
   char seed_text[32];
 } mg_host_env;
 

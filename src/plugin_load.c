@@ -12,7 +12,8 @@
 
 /* The descriptor as ABI 1.0 defined it ends with fini. */
 #define MG_PLUGIN_SIZE_1_0 (offsetof(mg_plugin, fini) + sizeof(void (*)(void *)))
-#define KNOWN_NEEDS (MG_NEED_MODEL | MG_NEED_TRAIN | MG_NEED_REFERENCE | MG_NEED_FILES)
+#define KNOWN_NEEDS                                                                                \
+  (MG_NEED_MODEL | MG_NEED_TRAIN | MG_NEED_REFERENCE | MG_NEED_FILES | MG_NEED_TEXT)
 
 void mg_plugin_needs_text(uint32_t needs, char *buf, size_t len) {
   static const struct {
@@ -21,7 +22,8 @@ void mg_plugin_needs_text(uint32_t needs, char *buf, size_t len) {
   } names[] = {{MG_NEED_MODEL, "model"},
                {MG_NEED_TRAIN, "train"},
                {MG_NEED_REFERENCE, "reference"},
-               {MG_NEED_FILES, "files"}};
+               {MG_NEED_FILES, "files"},
+               {MG_NEED_TEXT, "text"}};
   buf[0] = '\0';
   for (size_t i = 0; i < sizeof names / sizeof *names; i++)
     if (needs & names[i].bit) {

@@ -436,6 +436,21 @@ static int svc_onnx_audit(mg_plugin_ctx *ctx, size_t index, const char **json) {
   return MG_OK;
 }
 
+static size_t svc_text_count(mg_plugin_ctx *ctx) {
+  return mg_text_env_count(ctx->env->text);
+}
+
+static int svc_text_info(mg_plugin_ctx *ctx, size_t index, mg_text_info *info) {
+  mg_text_info out;
+  int rc = info ? mg_text_env_info(ctx->env->text, index, &out) : MG_ERR_ARGS;
+  return rc ? rc : copy_out(info, &out, sizeof out);
+}
+
+static int svc_text_read(mg_plugin_ctx *ctx, size_t index, uint64_t first, uint64_t count,
+                         mg_text_row *rows) {
+  return mg_text_env_read(ctx->env->text, index, first, count, rows);
+}
+
 static const mg_services services = {
     .abi_major = MG_PLUGIN_ABI_MAJOR,
     .abi_minor = MG_PLUGIN_ABI_MINOR,
@@ -460,6 +475,9 @@ static const mg_services services = {
     .model_forward = svc_model_forward,
     .model_input_grad = svc_model_input_grad,
     .onnx_audit = svc_onnx_audit,
+    .text_count = svc_text_count,
+    .text_info = svc_text_info,
+    .text_read = svc_text_read,
 };
 
 const mg_services *mg_plugin_services(void) {

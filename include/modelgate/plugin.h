@@ -58,7 +58,8 @@ enum mg_need {
   MG_NEED_MODEL = 1u << 0,     /* an ONNX model the runtime loaded */
   MG_NEED_TRAIN = 1u << 1,     /* the training set (inputs + labels) */
   MG_NEED_REFERENCE = 1u << 2, /* a trusted clean reference set */
-  MG_NEED_FILES = 1u << 3      /* the raw package files */
+  MG_NEED_FILES = 1u << 3,     /* the raw package files */
+  MG_NEED_TEXT = 1u << 4       /* a text dataset (JSONL, CSV/TSV, JSON array); ABI 1.1 */
 };
 
 /* Dataset names understood by dataset_info/dataset_read. */
@@ -148,6 +149,60 @@ typedef struct mg_model_info {
   const char *path;          /* package-relative path of the model */
 } mg_model_info;
 
+/* Text datasets (ABI 1.1): JSON Lines, CSV/TSV or JSON arrays of objects,
+ * read by the host into a cache before the plugins run. Rows are numbered
+ * from 0 in file order; findings name them through mg_finding.dataset (the
+ * text dataset's name) and indices. */
+typedef enum mg_text_kind {
+  MG_TEXT_UNKNOWN = 0,
+  MG_TEXT_CLASSIFICATION = 1, /* text + label */
+  MG_TEXT_INSTRUCTION = 2,    /* instruction [+ input] + output, or chat turns */
+  MG_TEXT_PREFERENCE = 3      /* prompt + chosen + rejected [+ annotator] */
+} mg_text_kind;
+
+typedef struct mg_text_info {
+  size_t struct_size;
+  const char *name;   /* dataset name: "train", "reference", or the descriptor's key */
+  const char *path;   /* package-relative path of the file */
+  const char *format; /* "jsonl", "csv", "tsv", "json" */
+  mg_text_kind kind;
+  uint64_t count;     /* rows, numbered from 0 in file order (bad rows included) */
+  uint64_t bad_rows;  /* rows that could not be read; the host reports them itself */
+  uint32_t untrusted; /* provenance marks the source public or user-submitted:
+                         plugins apply their stricter setting and say so */
+  uint32_t fields;    /* MG_TEXT_FIELD_* bits: which fields occur in any row */
+} mg_text_info;
+
+/* mg_text_info.fields and what a row may carry */
+#define MG_TEXT_FIELD_TEXT (1u << 0)
+#define MG_TEXT_FIELD_LABEL (1u << 1)
+#define MG_TEXT_FIELD_INSTRUCTION (1u << 2)
+#define MG_TEXT_FIELD_INPUT (1u << 3)
+#define MG_TEXT_FIELD_OUTPUT (1u << 4)
+#define MG_TEXT_FIELD_PROMPT (1u << 5)
+#define MG_TEXT_FIELD_CHOSEN (1u << 6)
+#define MG_TEXT_FIELD_REJECTED (1u << 7)
+#define MG_TEXT_FIELD_ANNOTATOR (1u << 8)
+
+typedef struct mg_text_row {
+  size_t struct_size; /* set by the caller for every element */
+  uint64_t index;     /* 0-based row in file order */
+  uint32_t bad;       /* 1: the row could not be read; every field is NULL */
+  /* UTF-8 (validated), NUL-terminated, valid until the plugin's run
+   * returns; NULL when the row has no such field. */
+  const char *text;        /* classification: text / sentence / content */
+  const char *label;       /* classification label as text: 3 -> "3", "positive" */
+  const char *instruction; /* Alpaca instruction; chat: the system and user
+                              turns before the last assistant turn, joined
+                              with "\n" */
+  const char *input;       /* Alpaca input */
+  const char *output;      /* Alpaca output; chat: the last assistant turn */
+  const char *prompt;      /* preference */
+  const char *chosen;
+  const char *rejected;
+  const char *annotator; /* annotator / worker_id / rater, as text */
+} mg_text_row;
+
 /* Services the host gives every plugin. Append only; check struct_size
  * before calling a member added after the minor you were built against.
  * Calls that fill a struct (file_info, dataset_info, model_info) read its
@@ -205,6 +260,15 @@ typedef struct mg_services {
    * producer, ops, unsupported ops, external data, shadowed inputs, errors).
    * The string stays valid until the plugin's run returns. */
   int (*onnx_audit)(mg_plugin_ctx *ctx, size_t index, const char **json);
+
+  /* Text datasets (ABI 1.1). */
+  size_t (*text_count)(mg_plugin_ctx *ctx); /* text datasets in the package */
+  int (*text_info)(mg_plugin_ctx *ctx, size_t index, mg_text_info *info);
+  /* Rows [first, first + count) of text dataset `index` into rows[], each
+   * element's struct_size set by the caller. Zero-copy: pointers into the
+   * host's memory-mapped cache. MG_ERR_ARGS past the end. */
+  int (*text_read)(mg_plugin_ctx *ctx, size_t index, uint64_t first, uint64_t count,
+                   mg_text_row *rows);
 } mg_services;
 
 typedef struct mg_plugin {

@@ -36,7 +36,7 @@ export MODELGATE_RULES_DIR="$root/share/modelgate/rules"
 export MODELGATE_REPORTS_DIR="$root/share/modelgate/reports"
 MODELGATE="$root/bin/modelgate"
 run_mg plugins --plugins "$SANDBOX/plugin"
-expect_status 0 "listing" && expect_out "hello-detector +1.0 +ABI 1.0 +needs model,reference" "listing" &&
+expect_status 0 "listing" && expect_out "hello-detector +1.0 +ABI 1\.[0-9]+ +needs model,reference" "listing" &&
   pass "the installed modelgate loads the out-of-tree plugin"
 
 # Run it on a real fixture package.

@@ -431,6 +431,9 @@ static const mg_services services = {
     NULL,
     NULL,
     s_onnx_audit,
+    NULL, /* text services (ABI 1.1): no text datasets here */
+    NULL,
+    NULL,
 };
 
 int fh_run(fh_host *h, const mg_plugin *p) {

@@ -11,3 +11,5 @@ include $(srcdir)/plugins/spectral-signatures/local.mk
 include $(srcdir)/plugins/neural-cleanse/local.mk
 include $(srcdir)/plugins/strip/local.mk
 include $(srcdir)/plugins/loss-outliers/local.mk
+include $(srcdir)/plugins/text-triggers/local.mk
+include $(srcdir)/tests/plugins/text-host/local.mk

@@ -18,3 +18,18 @@ MGD_LIBS = plugins/common/libmgd.la $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
 # Printable ASCII for text from hostile packages, compiled into the
 # package-safety plugins (pickle-code, package-anomaly, onnx-integrity).
 MG_PRINTABLE = plugins/common/printable.c plugins/common/printable.h
+# Text helpers of the text detector plugins only (text-triggers,
+# instruction-triggers, text-label-consistency, annotator-audit,
+# source-provenance): tokeniser, n-gram and sentence hashing, key tables,
+# MinHash, URL/command spotting, batched text_read, findings and evidence
+# with escaped example rows, and their rules files (libxml2).
+noinst_LTLIBRARIES += plugins/common/libmgtext.la
+plugins_common_libmgtext_la_SOURCES = plugins/common/textutil.c plugins/common/textutil.h \
+	plugins/common/textreport.c plugins/common/textreport.h \
+	plugins/common/textrules.c plugins/common/textrules.h
+plugins_common_libmgtext_la_CFLAGS = $(AM_CFLAGS) -fPIC -I$(top_srcdir)/plugins/common \
+	$(JANSSON_CFLAGS) $(LIBXML_CFLAGS)
+plugins_common_libmgtext_la_LIBADD = $(JANSSON_LIBS) $(LIBXML_LIBS)
+# A text plugin builds with $(MGT_CFLAGS) and links $(MGT_LIBS).
+MGT_CFLAGS = $(MGD_CFLAGS) $(LIBXML_CFLAGS)
+MGT_LIBS = plugins/common/libmgtext.la $(MGD_LIBS) $(LIBXML_LIBS)

@@ -1,0 +1,42 @@
+/* Findings and evidence of the text plugins: one emit for a finding about
+ * rows of a text dataset, example rows as escaped, truncated excerpts (the
+ * reports escape them again for HTML), and a dataset's description with the
+ * setting it was scanned with (CTL-14: untrusted sources get the stricter
+ * one, and the report says so). Uses jansson. */
+#ifndef MG_PLUGINS_TEXTREPORT_H
+#define MG_PLUGINS_TEXTREPORT_H
+
+#include <jansson.h>
+
+#include "textutil.h"
+
+/* Characters of a row's field kept in an example. */
+#define TXR_EXCERPT 300
+
+/* {"row": i, and each field the row has, as an excerpt}; NULL on error. */
+json_t *txr_row_example(const tu_dataset *d, uint64_t row);
+/* The same, with extra keys merged from `extra` (stolen; may be NULL). */
+json_t *txr_row_example_with(const tu_dataset *d, uint64_t row, json_t *extra);
+
+/* {"name", "path", "format", "kind", "rows", "bad_rows", "untrusted",
+ * "setting"} for the plugin's evidence. */
+json_t *txr_dataset_json(const tu_dataset *d);
+const char *txr_kind_name(mg_text_kind k);
+
+/* A label spelt as a non-negative decimal integer, else -1 (the finding's
+ * class index, so correlation can compare classes). */
+int32_t txr_label_index(const char *label);
+
+/* Emits a finding on rows of dataset d; ev (stolen, may be NULL) gains
+ * "dataset" and "setting". atlas/controls NULL: the plugin's. */
+int txr_emit(const tu_dataset *d, mg_severity sev, const char *rule, const char *title,
+             const char *message, const char *const *atlas, const char *const *controls,
+             int32_t label, const uint64_t *rows, size_t n_rows, double score, json_t *ev);
+
+/* Merges {plugin_key: obj} into the plugin's evidence (obj stolen). */
+int txr_evidence(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin_key, json_t *obj);
+
+/* The sentence every finding of an untrusted dataset carries. */
+const char *txr_setting_note(const tu_dataset *d);
+
+#endif

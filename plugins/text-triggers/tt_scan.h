@@ -1,0 +1,99 @@
+/* The statistics of text-triggers over one classification dataset:
+ * n-gram (1-4 words) and whole-sentence features, their concentration in
+ * one label (exact hypergeometric tests, Tarone's screen and Holm's
+ * correction over every feature and label), and for the concentrated ones
+ * the second test that separates a trigger from a topical word: does the
+ * rest of each carrier row's text, by a naive-Bayes model fitted on the
+ * other rows, predict the label the row carries as often as the label's
+ * other rows do (one-sided Fisher exact test)? */
+#ifndef TT_SCAN_H
+#define TT_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "textutil.h"
+
+typedef struct tt_params {
+  size_t max_features; /* distinct features held before pruning singletons */
+  size_t max_stage2;   /* concentrated features given the second test */
+  size_t max_labels;
+  size_t baseline_rows; /* rows scored for the per-label baseline */
+  double alpha;         /* the lowest reporting level (Tarone's screen) */
+  int strict;
+  uint64_t seed;
+  const uint64_t *known; /* extra features always counted (known triggers) */
+  size_t n_known;
+} tt_params;
+
+/* One feature after both tests. */
+typedef struct tt_feature {
+  uint64_t key;
+  int order;                 /* words; 0: a whole sentence */
+  uint32_t label;            /* the label holding most of its rows */
+  uint64_t df, a;            /* rows carrying it; of them, with that label */
+  uint64_t mis;              /* of the a, rows whose rest of text predicts another label */
+  double q;                  /* baseline rate of such rows in the label */
+  uint64_t tested;           /* of the a, rows with text left once the phrase is gone */
+  double auc;                /* P(a carrier's rest reads less like the label than a
+                                genuine row of it without its strongest cue) */
+  uint64_t base_n, base_mis; /* the label's rows without the phrase, sampled;
+                                of them, read as another label */
+  double p1, adj1;           /* concentration */
+  double p2, adj2;           /* rest-of-text */
+  /* Do the carriers' rests read MORE like the label than other labels'
+   * rows do? (one-sided rank test; a trigger's carriers are other labels'
+   * rows, so this stays unremarkable for them) */
+  double p_like_others, auc_others;
+  uint64_t first_row; /* a carrier, and where the phrase is in it */
+  uint32_t tok, ntok;
+  uint64_t *rows; /* carriers with the label (a of them) */
+  uint32_t *pred; /* label the rest of each predicts */
+  int trigger;    /* both tests reject */
+  /* carriers by label, largest first */
+#define TT_TOP_LABELS 6
+  uint32_t top_label[TT_TOP_LABELS];
+  uint64_t top_count[TT_TOP_LABELS];
+  size_t n_top;
+} tt_feature;
+
+typedef struct tt_result {
+  size_t n_labels;
+  char **label_names;
+  uint64_t *label_rows;
+  uint64_t rows, labelled, unlabelled;
+  uint64_t distinct_features, candidates, tarone_family, pruned_rounds;
+  size_t min_df;    /* smallest row count a feature needs to be testable */
+  tt_feature *feat; /* the features that passed the concentration test */
+  size_t n_feat;
+  size_t stage2_skipped;
+  uint64_t *known_rows; /* rows carrying each known feature, by label max */
+  uint32_t *known_label;
+  uint64_t *known_in_label;
+  double *baseline_q; /* per label */
+} tt_result;
+
+/* Runs every pass over d; 0 or an mg_error. */
+int tt_analyse(const tu_dataset *d, const tt_params *p, tt_result *res);
+void tt_result_free(tt_result *res);
+
+/* The features of one text: hashes of 1-4-grams and of sentences of five
+ * or more words, with where each sits; exported for the unit tests. */
+typedef struct tt_feat_pos {
+  uint64_t key;
+  uint32_t tok, ntok;
+  int order;
+} tt_feat_pos;
+size_t tt_features(const tu_tokens *t, tt_feat_pos **buf, size_t *cap);
+
+/* One-sided Mann-Whitney test that x tends to be lower than y (normal
+ * approximation with tie and continuity corrections); *auc = U / (nx ny). */
+double tt_rank_test(const double *x, size_t nx, const double *y, size_t ny, double *auc);
+
+/* Tarone's family size for concentration tests over (feature, label) pairs:
+ * the smallest K such that at most K pairs could reach alpha / K, given each
+ * feature's row count df[] and the label sizes. */
+uint64_t tt_tarone_pairs(const uint64_t *df, size_t n, const uint64_t *label_rows, size_t n_labels,
+                         uint64_t total, double alpha);
+
+#endif

@@ -13,3 +13,4 @@ include $(srcdir)/plugins/strip/local.mk
 include $(srcdir)/plugins/loss-outliers/local.mk
 include $(srcdir)/plugins/text-triggers/local.mk
 include $(srcdir)/tests/plugins/text-host/local.mk
+include $(srcdir)/plugins/annotator-audit/local.mk

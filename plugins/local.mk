@@ -14,3 +14,4 @@ include $(srcdir)/plugins/loss-outliers/local.mk
 include $(srcdir)/plugins/text-triggers/local.mk
 include $(srcdir)/tests/plugins/text-host/local.mk
 include $(srcdir)/plugins/annotator-audit/local.mk
+include $(srcdir)/plugins/text-label-consistency/local.mk

@@ -5,5 +5,7 @@ check_PROGRAMS += tests/plugins/text-host/mg-texthost
 tests_plugins_text_host_mg_texthost_SOURCES = tests/plugins/text-host/text_host.c
 tests_plugins_text_host_mg_texthost_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -Wno-format-nonliteral
 tests_plugins_text_host_mg_texthost_LDADD = $(JANSSON_LIBS) -ldl -lm
-EXTRA_DIST += tests/plugins/text-host/textcheck.py tests/fixtures/text/corpus.py \
+EXTRA_DIST += tests/fixtures/text/corpus.py \
 	tests/fixtures/text/gen_text.py
+TESTS += tests/plugins/text-plugins/stats.sh
+EXTRA_DIST += tests/plugins/text-plugins/stats.sh tests/plugins/text-plugins/check.py

@@ -26,6 +26,8 @@ static const struct {
     [MG_LIMIT_TENSOR_BYTES] = {"tensor-bytes", MG_DEFAULT_TENSOR_BYTES},
     [MG_LIMIT_GRAPH_NODES] = {"graph-nodes", MG_DEFAULT_GRAPH_NODES},
     [MG_LIMIT_DATASET_BYTES] = {"dataset-bytes", MG_DEFAULT_DATASET_BYTES},
+    [MG_LIMIT_TEXT_ROW_BYTES] = {"text-row-bytes", MG_DEFAULT_TEXT_ROW_BYTES},
+    [MG_LIMIT_TEXT_ROWS] = {"text-rows", MG_DEFAULT_TEXT_ROWS},
 };
 
 void mg_limits_default(mg_limits *lim) {

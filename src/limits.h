@@ -25,6 +25,8 @@ typedef enum mg_limit_id {
   MG_LIMIT_TENSOR_BYTES,     /* one tensor the runtime allocates */
   MG_LIMIT_GRAPH_NODES,      /* nodes in an ONNX graph */
   MG_LIMIT_DATASET_BYTES,    /* a decompressed dataset */
+  MG_LIMIT_TEXT_ROW_BYTES,   /* one row of a text dataset (line, CSV record, array element) */
+  MG_LIMIT_TEXT_ROWS,        /* rows of one text dataset */
   MG_LIMIT_COUNT
 } mg_limit_id;
 
@@ -51,6 +53,8 @@ typedef struct mg_limits {
 #define MG_DEFAULT_TENSOR_BYTES (2 * MG_GIB)
 #define MG_DEFAULT_GRAPH_NODES UINT64_C(100000)
 #define MG_DEFAULT_DATASET_BYTES (32 * MG_GIB)
+#define MG_DEFAULT_TEXT_ROW_BYTES (16 * MG_MIB)
+#define MG_DEFAULT_TEXT_ROWS UINT64_C(200000000)
 
 void mg_limits_default(mg_limits *lim);
 /* Parses "NAME=VALUE" (VALUE may end in K, M or G). */

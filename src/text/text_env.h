@@ -11,7 +11,30 @@
 
 #include <modelgate/plugin.h>
 
-typedef struct mg_text_env mg_text_env;
+#include "diag.h"
+#include "limits.h"
+#include "text/text_dataset.h"
+
+typedef struct mg_text_env_set {
+  char *name;         /* "train", or the descriptor's key */
+  char *path;         /* package-relative path */
+  uint32_t untrusted; /* provenance: public or user-submitted */
+  mg_text_dataset ds;
+} mg_text_env_set;
+
+typedef struct mg_text_env {
+  mg_text_env_set *sets;
+  size_t count;
+} mg_text_env;
+
+/* Reads one dataset (file at `file`, shown as `path`) and appends it. */
+int mg_text_env_add(mg_text_env *te, const char *name, const char *path, const char *file,
+                    uint32_t untrusted, const mg_text_options *o, const char *cache_dir,
+                    const mg_limits *lim, mg_err *err);
+/* Appends a dataset already read (tests); takes ds over. */
+int mg_text_env_adopt(mg_text_env *te, const char *name, const char *path, uint32_t untrusted,
+                      mg_text_dataset *ds, mg_err *err);
+void mg_text_env_free(mg_text_env *te);
 
 /* Text datasets in the environment (0 when te is NULL). */
 size_t mg_text_env_count(const mg_text_env *te);
@@ -19,7 +42,8 @@ size_t mg_text_env_count(const mg_text_env *te);
  * MG_ERR_NOT_FOUND past the end. */
 int mg_text_env_info(const mg_text_env *te, size_t index, mg_text_info *out);
 /* Rows [first, first + count) of dataset index into the caller's array,
- * whose element size is rows[0].struct_size (at least the 1.1 layout). */
+ * whose element size is rows[0].struct_size (at least the 1.1 layout).
+ * MG_ERR_ARGS past the end of the dataset. */
 int mg_text_env_read(const mg_text_env *te, size_t index, uint64_t first, uint64_t count,
                      mg_text_row *rows);
 

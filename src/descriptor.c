@@ -32,6 +32,7 @@ void mg_descriptor_free(mg_descriptor *d) {
   json_decref(d->provenance);
   json_decref(d->attestations);
   json_decref(d->training);
+  mg_text_refs_free(&d->text_sets);
   for (size_t i = 0; i < d->n_unknown; i++)
     free(d->unknown_keys[i]);
   free(d->unknown_keys);
@@ -210,7 +211,7 @@ static int get_provenance(parse_ctx *p, json_t *v, mg_descriptor *d) {
   if (!json_is_array(v))
     return bad(p, "provenance", "expected an array of {path, origin, sha256, collected}");
   static const char *const required[] = {"origin", "sha256", "collected", NULL};
-  static const char *const optional[] = {"path", NULL};
+  static const char *const optional[] = {"path", "source", NULL};
   size_t i;
   json_t *item;
   char key[64];
@@ -225,6 +226,11 @@ static int get_provenance(parse_ctx *p, json_t *v, mg_descriptor *d) {
     if (strlen(digest) != 64 || strspn(digest, "0123456789abcdefABCDEF") != 64) {
       snprintf(key, sizeof key, "provenance[%zu].sha256", i);
       return bad(p, key, "expected 64 hexadecimal digits");
+    }
+    json_t *source = json_object_get(item, "source");
+    if (source && !mg_text_source_valid(json_string_value(source))) {
+      snprintf(key, sizeof key, "provenance[%zu].source", i);
+      return bad(p, key, "expected \"public\", \"user-submitted\", \"vendor\" or \"internal\"");
     }
     json_t *path = json_object_get(item, "path");
     if (path) {
@@ -321,7 +327,10 @@ int mg_descriptor_parse(mg_descriptor *d, const char *text, size_t len, const ch
       rc = get_dataset(&p, v, "train", &d->train);
     else if (!strcmp(k, "reference"))
       rc = get_dataset(&p, v, "reference", &d->reference);
-    else if (!strcmp(k, "provenance"))
+    else if (!strcmp(k, "text")) {
+      rc = mg_text_refs_parse(&d->text_sets, v, source, lim, err);
+      d->has_text = 1;
+    } else if (!strcmp(k, "provenance"))
       rc = get_provenance(&p, v, d);
     else if (!strcmp(k, "attestations"))
       rc = get_attestations(&p, v, d);

@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "limits.h"
 #include "normalize.h"
+#include "text/text_refs.h"
 
 #define MG_DESCRIPTOR_NAME "modelgate.json"
 
@@ -31,9 +32,11 @@ typedef struct mg_descriptor {
   int has_input; /* an "input" object was given */
   char *feature_layer;
   mg_dataset_ref train, reference;
-  json_t *provenance;   /* array, or NULL */
-  json_t *attestations; /* object keyed by control id, or NULL */
-  json_t *training;     /* object, or NULL */
+  json_t *provenance;     /* array, or NULL */
+  json_t *attestations;   /* object keyed by control id, or NULL */
+  json_t *training;       /* object, or NULL */
+  mg_text_refs text_sets; /* the "text" block's datasets */
+  int has_text;           /* a "text" block was given */
   char **unknown_keys;
   size_t n_unknown;
 } mg_descriptor;

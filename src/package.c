@@ -20,6 +20,7 @@ void mg_package_init(mg_package *pkg) {
 void mg_package_free(mg_package *pkg) {
   mg_inventory_free(&pkg->inv);
   mg_descriptor_free(&pkg->desc);
+  mg_text_refs_free(&pkg->text);
   memset(pkg, 0, sizeof *pkg);
 }
 
@@ -181,5 +182,5 @@ int mg_package_resolve(mg_package *pkg, const mg_package_overrides *ov, const mg
   if ((rc = apply_norm_overrides(pkg, ov, err)))
     return rc;
   pkg->feature_layer = ov->feature_layer ? ov->feature_layer : d->feature_layer;
-  return MG_OK;
+  return mg_text_package_resolve(pkg, lim, err);
 }

@@ -30,6 +30,7 @@ typedef struct mg_package {
   mg_file *reference_inputs, *reference_labels;
   mg_input_norm input; /* descriptor, then overrides */
   const char *feature_layer;
+  mg_text_refs text; /* text datasets (descriptor or conventions) */
 } mg_package;
 
 void mg_package_init(mg_package *pkg);

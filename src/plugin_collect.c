@@ -107,17 +107,17 @@ static const char *collect_finding(mg_collector *c, const uint8_t *payload, uint
   json_t *idx = json_object_get(o, "indices");
   uint64_t *indices = NULL;
   size_t n = idx ? json_array_size(idx) : 0;
-  const mg_env_dataset *d = f.dataset ? mg_env_dataset_by_name(c->env, f.dataset) : NULL;
+  uint64_t rows = 0;
+  int has_rows = f.dataset && mg_env_dataset_rows(c->env, f.dataset, &rows);
   if (idx && !json_is_array(idx))
     bad = 1;
-  if (!bad && n && (!d || !d->ds))
+  if (!bad && n && !has_rows)
     bad = 2; /* row indices need a dataset they index */
   if (!bad && n && !(indices = malloc(n * sizeof *indices)))
     bad = 1;
   for (size_t i = 0; !bad && i < n; i++) {
     json_t *v = json_array_get(idx, i);
-    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-        (uint64_t)json_integer_value(v) >= d->info.count)
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) >= rows)
       bad = 3;
     else
       indices[i] = (uint64_t)json_integer_value(v);

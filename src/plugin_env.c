@@ -256,6 +256,12 @@ int mg_env_prepare(mg_host_env *env, mg_scan *s, const mg_scan_config *cfg, cons
                                      s->pkg.reference_labels, err)
            : MG_OK;
   first = first ? first : rc;
+  if (needs & MG_NEED_TEXT) {
+    env->text = calloc(1, sizeof *env->text);
+    rc = env->text ? mg_text_env_prepare(env->text, s, &cfg->limits, err)
+                   : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+    first = first ? first : rc;
+  }
   if (cfg->inputs && (needs & MG_NEED_MODEL)) {
     rc = prepare_dataset(env, &env->data[MG_ENV_INPUTS], cfg->inputs, NULL, cfg->inputs, NULL, err);
     first = first ? first : rc;
@@ -270,10 +276,22 @@ void mg_env_free(mg_host_env *env) {
     free(env->data[i].inputs_path);
     free(env->data[i].labels_path);
   }
+  if (env->text)
+    mg_text_env_free(env->text);
+  free(env->text);
   mg_model_free(env->model);
   free(env->model_problem);
   free(env->feature_layer);
   memset(env, 0, sizeof *env);
+}
+
+int mg_env_dataset_rows(mg_host_env *env, const char *name, uint64_t *rows) {
+  const mg_env_dataset *d = mg_env_dataset_by_name(env, name);
+  if (d && d->ds) {
+    *rows = d->info.count;
+    return 1;
+  }
+  return mg_text_env_rows(env->text, name, rows);
 }
 
 mg_env_dataset *mg_env_dataset_by_name(mg_host_env *env, const char *name) {

@@ -50,5 +50,8 @@ int mg_env_prepare(mg_host_env *env, mg_scan *s, const mg_scan_config *cfg, cons
 void mg_env_free(mg_host_env *env);
 /* The dataset by plugin-facing name, or NULL. */
 mg_env_dataset *mg_env_dataset_by_name(mg_host_env *env, const char *name);
+/* 1 with *rows set when name is a dataset findings may index: an image
+ * dataset that was opened, or a text dataset. */
+int mg_env_dataset_rows(mg_host_env *env, const char *name, uint64_t *rows);
 
 #endif

@@ -105,9 +105,7 @@ static const char *unmet_needs(const mg_plugin *d, mg_host_env *env, char *why, 
       return why;
     }
   }
-  if ((d->needs & MG_NEED_TEXT) && !mg_text_env_count(env->text))
-    return "needs a text dataset; the package has none";
-  return NULL;
+  return d->needs & MG_NEED_TEXT ? mg_text_env_unmet(env->text, why, len) : NULL;
 }
 
 static const char *signal_name(int sig) {

@@ -27,6 +27,7 @@
 #include "progress.h"
 #include "sha256.h"
 #include "signals.h"
+#include "text/single_file.h"
 
 #define IO_BLOCK (1u << 20)
 
@@ -522,16 +523,13 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int copy_file(unpack_ctx *c, int dirfd, const char *leaf, const char *rel,
-                     const struct stat *st) {
+/* Copies the open file `in` (closed here) as package entry rel. */
+static int copy_fd(unpack_ctx *c, int in, const char *rel, const struct stat *st) {
   int fatal = 0;
   char *normal = admit(c, rel, 0, &fatal);
-  if (!normal)
+  if (!normal) {
+    close(in);
     return fatal ? (c->err->code ? c->err->code : MG_ERR_NOMEM) : MG_OK;
-  int in = openat(dirfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (in < 0) {
-    free(normal);
-    return mg_fail(c->err, MG_ERR_IO, "%s/%s: %s", c->inv->source, rel, strerror(errno));
   }
   sink s;
   int rc = sink_open(c, &s, normal);
@@ -560,6 +558,40 @@ static int copy_file(unpack_ctx *c, int dirfd, const char *leaf, const char *rel
   int crc = sink_close(c, &s, &normal, (uint32_t)st->st_mode, rc == MG_OK);
   free(normal);
   return rc ? rc : crc;
+}
+
+static int copy_file(unpack_ctx *c, int dirfd, const char *leaf, const char *rel,
+                     const struct stat *st) {
+  int in = openat(dirfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (in < 0)
+    return mg_fail(c->err, MG_ERR_IO, "%s/%s: %s", c->inv->source, rel, strerror(errno));
+  return copy_fd(c, in, rel, st);
+}
+
+/* A package of one file (text/single_file.h): the file itself, under its
+ * own name; its digest is the package's. */
+static int unpack_single(unpack_ctx *c, const char *package) {
+  int in = open(package, O_RDONLY | O_CLOEXEC);
+  if (in < 0)
+    return mg_fail(c->err, MG_ERR_IO, "%s: %s", package, strerror(errno));
+  struct stat st;
+  if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(in);
+    return mg_fail(c->err, MG_ERR_ARGS, "%s: not a regular file or directory", package);
+  }
+  c->buf = malloc(IO_BLOCK);
+  if (!c->buf) {
+    close(in);
+    return mg_fail(c->err, MG_ERR_NOMEM, "out of memory");
+  }
+  mg_progress_begin(&c->progress, "copying", (uint64_t)st.st_size, 1);
+  int rc = copy_fd(c, in, c->inv->name, &st);
+  mg_progress_end(&c->progress);
+  free(c->buf);
+  c->buf = NULL;
+  if (!rc && c->inv->count == 1)
+    memcpy(c->inv->sha256, c->inv->files[0].sha256, sizeof c->inv->sha256);
+  return rc;
 }
 
 static int walk_dir(unpack_ctx *c, int dirfd, const char *rel, unsigned depth) {
@@ -715,7 +747,9 @@ int mg_unpack(const char *package, mg_workspace *ws, const mg_limits *lim, mg_in
   /* Without threads the workers hash inline: slower, still correct. */
   if (mg_hash_worker_start(&c.raw_worker) || mg_hash_worker_start(&c.entry_worker))
     mg_log_debug("hash worker threads unavailable; hashing inline");
-  int rc = inv->is_directory ? unpack_directory(&c, package) : unpack_archive(&c, package);
+  int rc = inv->is_directory                 ? unpack_directory(&c, package)
+           : mg_single_file_package(package) ? unpack_single(&c, package)
+                                             : unpack_archive(&c, package);
   mg_hash_worker_stop(&c.raw_worker);
   mg_hash_worker_stop(&c.entry_worker);
   tdestroy(c.seen, free_seen);

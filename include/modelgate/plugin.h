@@ -105,7 +105,7 @@ typedef struct mg_file_info {
   const char *container; /* path of the archive holding it, or NULL */
   const char *role;      /* "model", "train-inputs", "train-labels",
                             "reference-inputs", "reference-labels",
-                            "descriptor", "other" */
+                            "text" (1.1), "descriptor", "other" */
   const char *sha256;    /* lowercase hex */
   const char *note;      /* anomaly the unpacker recorded, or NULL */
   uint64_t size;

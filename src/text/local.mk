@@ -7,7 +7,10 @@ libmgcore_la_SOURCES += \
 	src/text/text_fields.c src/text/text_fields.h \
 	src/text/text_cache.c src/text/text_cache.h \
 	src/text/text_dataset.c src/text/text_dataset.h \
-	src/text/text_env.c src/text/text_env.h
+	src/text/text_env.c src/text/text_env.h \
+	src/text/text_refs.c src/text/text_refs.h \
+	src/text/single_file.c src/text/single_file.h
 
-# Its unit tests and fuzz harnesses.
+# Its tests, fuzz harnesses and intake bench.
 include $(srcdir)/tests/text/local.mk
+include $(srcdir)/bench/text-intake/local.mk

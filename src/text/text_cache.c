@@ -192,6 +192,8 @@ int mg_text_cache_get(const mg_text_cache *c, uint64_t i, const char *field[MG_T
   *bad = (r->flags & MG_TEXT_ROW_BAD) != 0;
   if (*bad)
     return MG_OK;
+  if (r->len == 0) /* a row with no field (the arena may be empty and unmapped) */
+    return r->flags & ~MG_TEXT_ROW_BAD ? MG_ERR_FORMAT : MG_OK;
   if (r->base > c->arena_len || r->len > c->arena_len - r->base)
     return MG_ERR_FORMAT;
   const char *p = c->arena + r->base, *end = p + r->len;

@@ -3,8 +3,16 @@
 
 #include "text/text_env.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "progress.h"
+#include "scan.h"
+
+/* Bad rows listed in a text.bad-rows finding; the count is always whole. */
+#define BAD_ROWS_LISTED 10000
 
 static int append(mg_text_env *te, const char *name, const char *path, uint32_t untrusted,
                   mg_text_env_set **out, mg_err *err) {
@@ -56,6 +64,95 @@ int mg_text_env_adopt(mg_text_env *te, const char *name, const char *path, uint3
   return MG_OK;
 }
 
+/* One finding per dataset with bad rows: rows nobody inspected are where
+ * poison could hide, the more so in data from an untrusted source. */
+static int report_bad_rows(mg_results *r, const mg_text_env_set *s) {
+  static const char *const atlas[] = {"AML.T0020", NULL};
+  static const char *const mitigations[] = {"AML.M0007", NULL};
+  const mg_text_dataset *d = &s->ds;
+  uint64_t *rows = NULL;
+  size_t n = 0;
+  mg_err err;
+  mg_err_clear(&err);
+  int rc = mg_text_dataset_bad_indices(d, &rows, &n, &err);
+  if (rc)
+    return rc;
+  char title[300], msg[1600];
+  snprintf(title, sizeof title,
+           "%" PRIu64 " of %" PRIu64 " rows of text dataset '%s' could not be read", d->bad_rows,
+           d->rows, s->name);
+  int len =
+      snprintf(msg, sizeof msg,
+               "%s: %" PRIu64 " row%s (%.2f%%) could not be read and %s not inspected by "
+               "any detector%s. First: ",
+               s->path, d->bad_rows, d->bad_rows == 1 ? "" : "s",
+               100.0 * (double)d->bad_rows / (double)d->rows, d->bad_rows == 1 ? "was" : "were",
+               s->untrusted ? "; the dataset comes from an untrusted source" : "");
+  json_t *examples = json_array();
+  for (size_t i = 0; i < d->n_bad; i++) {
+    if (len > 0 && (size_t)len < sizeof msg && i < 3)
+      len += snprintf(msg + len, sizeof msg - (size_t)len, "%srow %" PRIu64 ": %s", i ? "; " : "",
+                      d->bad[i].row, d->bad[i].reason);
+    json_array_append_new(examples, json_pack("{s:I, s:s}", "row", (json_int_t)d->bad[i].row,
+                                              "reason", d->bad[i].reason));
+  }
+  json_t *ev =
+      json_pack("{s:s, s:s, s:I, s:I, s:o}", "dataset", s->name, "path", s->path, "rows",
+                (json_int_t)d->rows, "bad_rows", (json_int_t)d->bad_rows, "examples", examples);
+  char *evtext = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  json_decref(ev);
+  mg_finding f = MG_FINDING_INIT;
+  f.severity = s->untrusted ? MG_SEV_HIGH : MG_SEV_MEDIUM;
+  f.rule = "text.bad-rows";
+  f.title = title;
+  f.message = msg;
+  f.artifact = s->path;
+  f.atlas = atlas;
+  f.mitigations = mitigations;
+  f.dataset = s->name;
+  f.indices = rows;
+  f.n_indices = n < BAD_ROWS_LISTED ? n : BAD_ROWS_LISTED;
+  f.score = (double)d->bad_rows / (double)d->rows;
+  f.evidence_json = evtext;
+  rc = mg_results_add_finding(r, "core", &f, NULL, NULL, NULL) ? MG_OK : MG_ERR_NOMEM;
+  free(evtext);
+  free(rows);
+  return rc;
+}
+
+int mg_text_env_prepare(mg_text_env *te, mg_scan *s, const mg_limits *lim, mg_err *err) {
+  int first = MG_OK;
+  for (size_t i = 0; i < s->pkg.text.count; i++) {
+    const mg_text_ref *t = &s->pkg.text.items[i];
+    double t0 = mg_now();
+    char *file = mg_workspace_path(&s->ws, t->file->ws_path);
+    mg_err e;
+    mg_err_clear(&e);
+    int rc = file ? mg_text_env_add(te, t->name, t->path, file, t->untrusted, &t->opt,
+                                    s->ws.cache_dir, lim, &e)
+                  : mg_fail(&e, MG_ERR_NOMEM, "out of memory");
+    free(file);
+    if (rc == MG_ERR_INTERRUPTED)
+      return mg_fail(err, rc, "%s", e.msg);
+    if (rc) {
+      if (!te->problem)
+        te->problem = strdup(e.msg);
+      mg_fail(err, rc, "%s", e.msg);
+      first = first ? first : rc;
+      continue;
+    }
+    const mg_text_env_set *set = &te->sets[te->count - 1];
+    if (mg_verbosity >= 2)
+      mg_log_info("text dataset %s (%s): %" PRIu64 " rows (%" PRIu64 " bad), %s, %s%s in %.2f s",
+                  set->name, set->path, set->ds.rows, set->ds.bad_rows,
+                  mg_text_format_name(set->ds.format), mg_text_kind_name(set->ds.kind),
+                  set->untrusted ? ", untrusted" : "", mg_now() - t0);
+    if (set->ds.bad_rows && (rc = report_bad_rows(&s->results, set)))
+      return mg_fail(err, rc, "out of memory");
+  }
+  return first;
+}
+
 void mg_text_env_free(mg_text_env *te) {
   for (size_t i = 0; i < te->count; i++) {
     mg_text_dataset_free(&te->sets[i].ds);
@@ -63,7 +160,26 @@ void mg_text_env_free(mg_text_env *te) {
     free(te->sets[i].path);
   }
   free(te->sets);
+  free(te->problem);
   memset(te, 0, sizeof *te);
+}
+
+const char *mg_text_env_unmet(const mg_text_env *te, char *why, size_t len) {
+  if (mg_text_env_count(te))
+    return NULL;
+  if (!te || !te->problem)
+    return "needs a text dataset; the package has none";
+  snprintf(why, len, "needs a text dataset, which could not be read: %s", te->problem);
+  return why;
+}
+
+int mg_text_env_rows(const mg_text_env *te, const char *name, uint64_t *rows) {
+  for (size_t i = 0; name && i < mg_text_env_count(te); i++)
+    if (!strcmp(te->sets[i].name, name)) {
+      *rows = te->sets[i].ds.rows;
+      return 1;
+    }
+  return 0;
 }
 
 size_t mg_text_env_count(const mg_text_env *te) {

@@ -25,7 +25,17 @@ typedef struct mg_text_env_set {
 typedef struct mg_text_env {
   mg_text_env_set *sets;
   size_t count;
+  char *problem; /* the first dataset that could not be read, and why */
 } mg_text_env;
+
+struct mg_scan;
+
+/* Reads every text dataset of the package (s->pkg.text) into caches in the
+ * workspace, maps them, and records each dataset's bad rows as one core
+ * finding (text.bad-rows). A dataset that cannot be read is left out and
+ * named in te->problem and err (the scan's error: exit 2); the others are
+ * still prepared. */
+int mg_text_env_prepare(mg_text_env *te, struct mg_scan *s, const mg_limits *lim, mg_err *err);
 
 /* Reads one dataset (file at `file`, shown as `path`) and appends it. */
 int mg_text_env_add(mg_text_env *te, const char *name, const char *path, const char *file,
@@ -35,6 +45,11 @@ int mg_text_env_add(mg_text_env *te, const char *name, const char *path, const c
 int mg_text_env_adopt(mg_text_env *te, const char *name, const char *path, uint32_t untrusted,
                       mg_text_dataset *ds, mg_err *err);
 void mg_text_env_free(mg_text_env *te);
+
+/* Why a plugin that needs text cannot run (written to why), or NULL. */
+const char *mg_text_env_unmet(const mg_text_env *te, char *why, size_t len);
+/* 1 with *rows set when te has a dataset of that name. */
+int mg_text_env_rows(const mg_text_env *te, const char *name, uint64_t *rows);
 
 /* Text datasets in the environment (0 when te is NULL). */
 size_t mg_text_env_count(const mg_text_env *te);

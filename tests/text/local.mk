@@ -23,3 +23,14 @@ tests_fuzz_fuzz_text_json_LDADD = $(FUZZ_LIBS)
 endif
 
 EXTRA_DIST += tests/text/make_fuzz_seeds.py
+
+# End to end: single-file scans, the descriptor's text block, provenance,
+# bad rows and unreadable files, through mgtest-text (a plugin that reads
+# every text dataset through the services).
+check_LTLIBRARIES += tests/text/mgtest-text.la
+tests_text_mgtest_text_la_SOURCES = tests/text/mgtest_text.c
+tests_text_mgtest_text_la_LDFLAGS = $(TEST_PLUGIN_LINK)
+tests_text_mgtest_text_la_CFLAGS = $(TEST_PLUGIN_CFLAGS) $(JANSSON_CFLAGS)
+tests_text_mgtest_text_la_LIBADD = $(JANSSON_LIBS)
+TESTS += tests/text/text_scan.sh
+EXTRA_DIST += tests/text/text_scan.sh

@@ -216,6 +216,11 @@ START_TEST(json_array_streamed) {
   ASSERT_F(5, INSTRUCTION, "s\"}");
   ASSERT_F(5, OUTPUT, "ok");
 
+  ck_assert_int_eq(load("[{}, {\"other\": 1}]", "e.json", NULL), MG_OK);
+  ck_assert_uint_eq(d.rows, 2); /* rows without a known field: present, not bad */
+  ck_assert(!tt_bad(&d, 0) && !tt_bad(&d, 1));
+  ck_assert_ptr_null(F(1, TEXT));
+  ck_assert_int_eq(d.kind, MG_TEXT_UNKNOWN);
   ck_assert_int_eq(load("[]", "e.json", NULL), MG_OK);
   ck_assert_uint_eq(d.rows, 0);
   ck_assert_int_eq(load("", "e.json", NULL), MG_OK);

@@ -10,7 +10,9 @@
 
 #include "check_main.h"
 #include "limits.h"
+#include "package.h"
 #include "text/text_env.h"
+#include "text/text_refs.h"
 #include "text/text_utf8.h"
 #include "text_load.h"
 
@@ -535,6 +537,106 @@ START_TEST(text_read_service) {
 }
 END_TEST
 
+/* Parses a descriptor; returns the code, the message in err. */
+static int descriptor(const char *json, mg_descriptor *desc) {
+  mg_descriptor_init(desc);
+  mg_err_clear(&err);
+  return mg_descriptor_parse(desc, json, strlen(json), "modelgate.json", &lim, &err);
+}
+
+START_TEST(descriptor_text_block) {
+  mg_descriptor desc;
+  ck_assert_int_eq(
+      descriptor("{\"text\": {\"sft\": {\"path\": \"./data//sft.jsonl\", \"kind\": "
+                 "\"instruction\", \"format\": \"jsonl\", \"fields\": {\"output\": "
+                 "\"answer\", \"messages\": \"dialog\"}}, \"b\": {\"path\": \"b.csv\"}}}",
+                 &desc),
+      MG_OK);
+  ck_assert(desc.has_text);
+  ck_assert_uint_eq(desc.text_sets.count, 2);
+  const mg_text_ref *t = &desc.text_sets.items[0];
+  ck_assert_str_eq(t->name, "sft");
+  ck_assert_str_eq(t->path, "data/sft.jsonl"); /* normalised */
+  ck_assert_int_eq(t->opt.kind, MG_TEXT_INSTRUCTION);
+  ck_assert_int_eq(t->opt.format, MG_TEXT_FORMAT_JSONL);
+  ck_assert_str_eq(t->opt.fields.name[MG_TF_OUTPUT], "answer");
+  ck_assert_str_eq(t->opt.fields.name[MG_TEXT_SLOT_CHAT], "dialog");
+  ck_assert_ptr_null(t->opt.fields.name[MG_TF_TEXT]);
+  ck_assert_int_eq(desc.text_sets.items[1].opt.kind, MG_TEXT_UNKNOWN);
+  ck_assert_uint_eq(desc.n_unknown, 0);
+  mg_descriptor_free(&desc);
+
+  static const char *const bad[][2] = {
+      {"{\"text\": []}", "text: expected an object"},
+      {"{\"text\": {\"a b\": {\"path\": \"x.jsonl\"}}}", "text.a b: a dataset name"},
+      {"{\"text\": {\"a\": {\"kind\": \"instruction\"}}}", "text.a: \"path\" is required"},
+      {"{\"text\": {\"a\": {\"path\": \"../x.jsonl\"}}}", "'..'"},
+      {"{\"text\": {\"a\": {\"path\": \"x\", \"kind\": \"chat\"}}}", "text.a.kind: expected"},
+      {"{\"text\": {\"a\": {\"path\": \"x\", \"format\": \"xml\"}}}", "text.a.format: expected"},
+      {"{\"text\": {\"a\": {\"path\": \"x\", \"fields\": {\"body\": \"y\"}}}}",
+       "text.a.fields.body: unknown field"},
+      {"{\"text\": {\"a\": {\"path\": \"x\", \"fields\": {\"text\": \"\"}}}}",
+       "text.a.fields.text: expected a non-empty string"},
+      {"{\"text\": {\"a\": {\"path\": \"x\", \"size\": 3}}}", "text.a.size: unknown key"},
+      {"{\"text\": {\"a\": {\"path\": \"x\"}, \"b\": {\"path\": \"./x\"}}}",
+       "text.b.path: names the same file"},
+      {"{\"provenance\": [{\"origin\": \"o\", \"sha256\": "
+       "\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822"
+       "cd15d6c15b0f00a08\", \"collected\": \"c\", \"source\": \"web\"}]}",
+       "provenance[0].source: expected"}};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    ck_assert_msg(descriptor(bad[i][0], &desc) == MG_ERR_FORMAT, "case %zu accepted", i);
+    ck_assert_msg(strstr(err.msg, "modelgate.json") && strstr(err.msg, bad[i][1]), "case %zu: %s",
+                  i, err.msg);
+    mg_descriptor_free(&desc);
+  }
+}
+END_TEST
+
+/* A package of the given depth-0 files, resolved without a descriptor. */
+static void convention(const char *const *paths, size_t n, mg_package *pkg) {
+  mg_package_init(pkg);
+  for (size_t i = 0; i < n; i++) {
+    mg_file *f = mg_inventory_add(&pkg->inv);
+    ck_assert_ptr_nonnull(f);
+    f->path = strdup(paths[i]);
+  }
+  mg_err_clear(&err);
+  ck_assert_int_eq(mg_text_package_resolve(pkg, &lim, &err), MG_OK);
+}
+
+static const char *name_of(const mg_package *pkg, const char *path) {
+  for (size_t i = 0; i < pkg->text.count; i++)
+    if (!strcmp(pkg->text.items[i].path, path))
+      return pkg->text.items[i].name;
+  return NULL;
+}
+
+START_TEST(naming_conventions) {
+  mg_package pkg;
+  static const char *const one[] = {"data.json"};
+  convention(one, 1, &pkg);
+  ck_assert_uint_eq(pkg.text.count, 1);
+  ck_assert_str_eq(name_of(&pkg, "data.json"), "train"); /* a lone file is train */
+  ck_assert_str_eq(pkg.inv.files[0].role, "text");
+  mg_package_free(&pkg);
+
+  static const char *const several[] = {"train.jsonl.gz", "data/test.csv", "config.json",
+                                        "weights.bin",    "x y.tsv",       "a.tsv",
+                                        "a.jsonl"};
+  convention(several, 7, &pkg);
+  ck_assert_uint_eq(pkg.text.count, 5); /* not config.json (.json beside others), not .bin */
+  ck_assert_str_eq(name_of(&pkg, "train.jsonl.gz"), "train");
+  ck_assert_str_eq(name_of(&pkg, "data/test.csv"), "test");
+  ck_assert_str_eq(name_of(&pkg, "x y.tsv"), "text-3"); /* not a valid name */
+  ck_assert_str_eq(name_of(&pkg, "a.tsv"), "text-4");   /* stems collide */
+  ck_assert_str_eq(name_of(&pkg, "a.jsonl"), "text-5");
+  ck_assert_ptr_null(name_of(&pkg, "config.json"));
+  ck_assert_str_eq(pkg.inv.files[2].role, "other");
+  mg_package_free(&pkg);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("text");
   TCase *tc = tcase_create("reader");
@@ -558,6 +660,8 @@ static Suite *suite(void) {
   tcase_add_test(tc, rows_limit);
   tcase_add_test(tc, format_by_name);
   tcase_add_test(tc, text_read_service);
+  tcase_add_test(tc, descriptor_text_block);
+  tcase_add_test(tc, naming_conventions);
   suite_add_tcase(s, tc);
   return s;
 }

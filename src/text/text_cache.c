@@ -10,7 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FLUSH_AT (1024 * 1024)
+#define FLUSH_AT (1024 * 1024) /* arena bytes written at a time */
+#define ROWS_AT 4096           /* row entries written at a time */
 
 _Static_assert(sizeof(mg_text_cache_row) == 16, "the row table's entries are 16 bytes");
 
@@ -38,8 +39,8 @@ int mg_text_cache_writer_init(mg_text_cache_writer *w, int rows_fd, int arena_fd
   /* A row's length is a uint32 in the table. */
   w->row_limit = row_limit < UINT32_MAX ? row_limit : UINT32_MAX;
   w->field = -1;
-  w->acap = 2 * FLUSH_AT;
-  w->rcap = FLUSH_AT / sizeof *w->rbuf;
+  w->acap = 64 * 1024; /* grows to FLUSH_AT and the longest row */
+  w->rcap = ROWS_AT;
   w->abuf = malloc(w->acap);
   w->rbuf = malloc(w->rcap * sizeof *w->rbuf);
   if (!w->abuf || !w->rbuf)

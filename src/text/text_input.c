@@ -12,15 +12,16 @@
 #include "archive_io.h"
 #include "signals.h"
 
-#define CHUNK (1024 * 1024)
+#define CHUNK (1024 * 1024) /* libarchive's reads from the file */
+#define WINDOW (64 * 1024)  /* the window's first size; it doubles while a row fills it */
 
 static int start(mg_text_input *in, const char *name, const mg_limits *lim, mg_err *err) {
   memset(in, 0, sizeof *in);
   in->name = name;
   in->lim = lim;
   uint64_t row = lim->value[MG_LIMIT_TEXT_ROW_BYTES];
-  in->max_cap = row < SIZE_MAX - 2 * CHUNK ? (size_t)row + 2 * CHUNK : SIZE_MAX;
-  in->cap = CHUNK;
+  in->max_cap = row < SIZE_MAX - 2 * WINDOW ? (size_t)row + 2 * WINDOW : SIZE_MAX;
+  in->cap = WINDOW;
   in->data = malloc(in->cap);
   in->a = archive_read_new();
   if (!in->data || !in->a)
@@ -97,7 +98,10 @@ int mg_text_input_fill(mg_text_input *in, mg_err *err) {
     in->pos -= in->mark;
     in->mark = 0;
   }
-  if (in->cap - in->len < CHUNK / 2 && in->cap < in->max_cap) {
+  /* Grown when the row being read fills most of it: the window always ends
+   * up larger than a row may be, so a full window means a row over the
+   * limit, which the parser drops (mark moves) before asking for more. */
+  if (in->cap - in->len < in->cap / 4 && in->cap < in->max_cap) {
     size_t cap = in->cap <= in->max_cap / 2 ? in->cap * 2 : in->max_cap;
     uint8_t *grown = realloc(in->data, cap);
     if (!grown)

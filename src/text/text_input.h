@@ -1,6 +1,6 @@
 /* The bytes of a text dataset, streamed: plain or compressed (libarchive's
  * raw format with its in-process filters: gzip, xz, zstd, bzip2, ...), read
- * into a sliding window that holds at most one row plus one chunk. Every
+ * into a sliding window that holds at most about one row. Every
  * byte is counted against dataset-bytes, and the compression ratio against
  * ratio/ratio-grace, as it is decompressed, so a bomb stops at the limit
  * and is never held or written. */
@@ -38,8 +38,8 @@ int mg_text_input_open_fd(mg_text_input *in, int fd, const char *name, const mg_
 int mg_text_input_open_mem(mg_text_input *in, const void *data, size_t size, const char *name,
                            const mg_limits *lim, mg_err *err);
 /* Drops data[0, mark), then reads at least one more byte after data[len),
- * growing the window when one row fills it (up to text-row-bytes plus a
- * chunk: the parser treats a longer row as bad and skips it). At the end
+ * growing the window when one row fills it (up to text-row-bytes plus
+ * 128 KiB: the parser treats a longer row as bad and skips it). At the end
  * of the stream it reads nothing and sets eof. mark and pos are moved with
  * the bytes they point at. */
 int mg_text_input_fill(mg_text_input *in, mg_err *err);

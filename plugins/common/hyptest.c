@@ -159,26 +159,45 @@ static int cmp_ranked(const void *a, const void *b) {
   return x->i < y->i ? -1 : x->i > y->i;
 }
 
-int ht_holm(const double *p, size_t m, double *adj) {
-  if (!m)
-    return 0;
-  ranked *r = malloc(m * sizeof *r);
+int ht_order_by_p(const double *p, size_t m, size_t *order) {
+  ranked *r = malloc((m ? m : 1) * sizeof *r);
   if (!r)
     return -1;
   for (size_t i = 0; i < m; i++)
     r[i] = (ranked){isnan(p[i]) ? 1.0 : p[i], i};
   qsort(r, m, sizeof *r, cmp_ranked);
+  for (size_t i = 0; i < m; i++)
+    order[i] = r[i].i;
+  free(r);
+  return 0;
+}
+
+int ht_holm_of(const double *p, size_t m, uint64_t family, double *adj) {
+  if (!m)
+    return 0;
+  if (family < m)
+    family = m;
+  size_t *order = malloc(m * sizeof *order);
+  if (!order || ht_order_by_p(p, m, order)) {
+    free(order);
+    return -1;
+  }
   double running = 0;
   for (size_t j = 0; j < m; j++) {
-    double v = (double)(m - j) * r[j].p;
+    double pj = isnan(p[order[j]]) ? 1.0 : p[order[j]];
+    double v = (double)(family - j) * pj;
     if (v > 1)
       v = 1;
     if (v > running)
       running = v; /* adjusted values never decrease down the ranking */
-    adj[r[j].i] = running;
+    adj[order[j]] = running;
   }
-  free(r);
+  free(order);
   return 0;
+}
+
+int ht_holm(const double *p, size_t m, double *adj) {
+  return ht_holm_of(p, m, m, adj);
 }
 
 long ht_holm_tarone(const double *p, const double *p_min, size_t m, double alpha, double *adj) {

@@ -39,6 +39,12 @@ double ht_betabinom_sf(uint64_t x, uint64_t n, double alpha, double beta);
 
 /* Holm's step-down adjustment of m p-values (adj may alias p). */
 int ht_holm(const double *p, size_t m, double *adj);
+/* The same when these m are the tested part of a family of `family`
+ * hypotheses (the others count with p = 1; family < m counts as m). */
+int ht_holm_of(const double *p, size_t m, uint64_t family, double *adj);
+/* order[0..m) = the indices of p from the smallest p up (NaN as 1; ties
+ * by index). 0, or -1 when out of memory. */
+int ht_order_by_p(const double *p, size_t m, size_t *order);
 
 /* Standard normal quantile (Acklam's rational approximation refined by one
  * Halley step; |error| < 1e-12 on (0, 1)) and upper tail. */

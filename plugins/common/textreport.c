@@ -3,6 +3,7 @@
 
 #include "textreport.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,15 +76,61 @@ json_t *txr_dataset_json(const tu_dataset *d) {
                    txr_setting_note(d));
 }
 
-int32_t txr_label_index(const char *label) {
-  if (!label || !*label || strlen(label) > 9)
+/* A label spelt as a non-negative decimal integer below 2^31, else -1. */
+static int32_t numeric_label(const char *label) {
+  if (!label || !*label || strlen(label) > 9 || (label[0] == '0' && label[1]))
     return -1;
   for (const char *c = label; *c; c++)
     if (*c < '0' || *c > '9')
       return -1;
-  if (label[0] == '0' && label[1])
-    return -1;
   return (int32_t)strtol(label, NULL, 10);
+}
+
+typedef struct named {
+  const char *name;
+  size_t at;
+} named;
+
+static int cmp_named(const void *a, const void *b) {
+  return strcmp(((const named *)a)->name, ((const named *)b)->name);
+}
+
+int txr_classes_init(txr_classes *c, char *const *names, size_t n) {
+  c->numeric = 1;
+  c->index = malloc((n ? n : 1) * sizeof *c->index);
+  named *v = malloc((n ? n : 1) * sizeof *v);
+  if (!c->index || !v) {
+    free(v);
+    txr_classes_free(c);
+    return MG_ERR_NOMEM;
+  }
+  for (size_t i = 0; i < n; i++) {
+    c->index[i] = numeric_label(names[i]);
+    c->numeric &= c->index[i] >= 0;
+    v[i] = (named){names[i], i};
+  }
+  if (!c->numeric) {
+    qsort(v, n, sizeof *v, cmp_named);
+    for (size_t i = 0; i < n; i++)
+      c->index[v[i].at] = i < INT32_MAX ? (int32_t)i : -1;
+  }
+  free(v);
+  return MG_OK;
+}
+
+const char *txr_classes_basis(const txr_classes *c) {
+  return c->numeric ? "the label's integer value"
+                    : "the label's position among the dataset's distinct labels sorted bytewise "
+                      "(from 0)";
+}
+
+void txr_classes_free(txr_classes *c) {
+  free(c->index);
+  c->index = NULL;
+}
+
+json_t *txr_real(double v) {
+  return isfinite(v) ? json_real(v) : json_null();
 }
 
 int txr_emit(const tu_dataset *d, mg_severity sev, const char *rule, const char *title,

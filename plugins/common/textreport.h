@@ -23,9 +23,20 @@ json_t *txr_row_example_with(const tu_dataset *d, uint64_t row, json_t *extra);
 json_t *txr_dataset_json(const tu_dataset *d);
 const char *txr_kind_name(mg_text_kind k);
 
-/* A label spelt as a non-negative decimal integer, else -1 (the finding's
- * class index, so correlation can compare classes). */
-int32_t txr_label_index(const char *label);
+/* Class indices of a dataset's labels, so that the correlation rule can
+ * compare findings by class: the label itself when every label is a
+ * non-negative decimal integer ("0", "7"), else the label's position among
+ * the distinct labels sorted bytewise ("negative" 0, "positive" 1). The
+ * evidence says which (txr_classes_basis). */
+typedef struct txr_classes {
+  int32_t *index; /* per label, in the caller's order */
+  int numeric;
+} txr_classes;
+int txr_classes_init(txr_classes *c, char *const *names, size_t n);
+const char *txr_classes_basis(const txr_classes *c);
+void txr_classes_free(txr_classes *c);
+/* A finite number, or JSON null (jansson refuses NaN and infinities). */
+json_t *txr_real(double v);
 
 /* Emits a finding on rows of dataset d; ev (stolen, may be NULL) gains
  * "dataset" and "setting". atlas/controls NULL: the plugin's. */

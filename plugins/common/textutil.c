@@ -49,6 +49,7 @@ static int grow_tokens(tu_tokens *t) {
 int tu_tokenize(tu_tokens *t, const char *s) {
   t->n = 0;
   t->truncated = 0;
+  t->punct[0] = t->punct[1] = 0;
   if (!s)
     return 0;
   size_t max = t->max_tokens ? t->max_tokens : 100000;
@@ -58,6 +59,8 @@ int tu_tokenize(tu_tokens *t, const char *s) {
     if (!word_byte(p[i])) {
       if (t->n && (p[i] == '.' || p[i] == '!' || p[i] == '?' || p[i] == '\n'))
         t->sent_end[t->n - 1] = 1;
+      if (p[i] > 0x20 && p[i] < 0x7f)
+        t->punct[p[i] >> 6] |= (uint64_t)1 << (p[i] & 63);
       i++;
       continue;
     }
@@ -390,6 +393,12 @@ mg_severity tu_severity(double p, int untrusted) {
   if (!(p <= TU_STRICT_P_LOW))
     return MG_SEV_INFO;
   return p <= TU_STRICT_P_HIGH ? MG_SEV_HIGH : p <= TU_STRICT_P_MEDIUM ? MG_SEV_MEDIUM : MG_SEV_LOW;
+}
+
+void tu_ladder(int untrusted, double levels[3]) {
+  levels[0] = untrusted ? TU_STRICT_P_HIGH : MGD_P_HIGH;
+  levels[1] = untrusted ? TU_STRICT_P_MEDIUM : MGD_P_MEDIUM;
+  levels[2] = untrusted ? TU_STRICT_P_LOW : MGD_P_LOW;
 }
 
 double tu_alpha(int untrusted) {

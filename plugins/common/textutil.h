@@ -36,6 +36,10 @@ typedef struct tu_tokens {
   size_t n, cap;
   size_t max_tokens; /* tokens beyond are dropped (counted in truncated) */
   size_t truncated;
+  /* The ASCII punctuation bytes the text holds (bit c of punct[c >> 6]):
+   * its format ("term: definition", "Q: ... A: ...", quotes, dashes),
+   * which the words alone do not show. */
+  uint64_t punct[2];
 } tu_tokens;
 
 /* Tokens of s into t, reusing its buffers (no allocation once warm).
@@ -108,6 +112,8 @@ void tu_excerpt(const char *s, size_t max, char *buf);
 #define TU_STRICT_P_MEDIUM 1e-2
 #define TU_STRICT_P_LOW 5e-2
 mg_severity tu_severity(double p_adj, int untrusted);
+/* The ladder itself: levels[0..2] = the adjusted p for high, medium, low. */
+void tu_ladder(int untrusted, double levels[3]);
 /* The lowest level at which any finding is reported: the screen level for
  * Tarone's method. */
 double tu_alpha(int untrusted);

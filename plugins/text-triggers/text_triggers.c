@@ -1,14 +1,14 @@
 /* The text-triggers plugin: trigger phrases planted in classification
  * data (BadNL, Chen et al. 2021; Kurita et al. 2020; Wallace et al. 2021).
  * A phrase whose rows are concentrated in one label far beyond what its
- * frequency predicts (exact tests, Holm over every feature and label after
- * Tarone's screen) AND whose carrier rows, without the phrase, read like
- * other labels (a naive-Bayes model fitted on the other rows, binomial
- * against the label's own rate, Holm) forces its label: the rows carry a
- * label their text does not support. A topical word passes the first test
- * but not the second, so a clean dataset with topical words raises
- * nothing. Published triggers (rules/text-triggers.xml) are a signature
- * list only: they are named when present, but detection is statistical. */
+ * frequency predicts AND whose carrier rows, without the phrase, read like
+ * other labels while reading like this one no more than other labels' rows
+ * do, forces its label: the rows carry a label their text does not support
+ * (the statistics: tt_scan.h). A topical word, an attribution or a format
+ * marker that defines a part of its label fails the second or the third
+ * test, so a clean dataset raises nothing. Published triggers
+ * (rules/text-triggers.xml) are a signature list only: they are named when
+ * present, but detection is statistical. */
 #include "config.h"
 
 #include <math.h>
@@ -98,23 +98,35 @@ static const known *known_of(const run *r, uint64_t key) {
   return NULL;
 }
 
-/* The phrase as written in its first carrier row. */
+/* The phrase as the carriers write it: the feature extended over the words
+ * most carriers share around it (tt_scan's extend), as the first carrier
+ * that has all of it writes it, with its trailing sentence punctuation. A
+ * planted sentence is named whole even when its n-grams are what the
+ * tests caught. */
 static void phrase_text(const tu_dataset *d, const tt_feature *f, char *buf, size_t size) {
-  mg_text_row row;
   tu_tokens t = {0};
   buf[0] = '\0';
-  if (tu_read_row(d, f->first_row, &row) || !row.text || tu_tokenize(&t, row.text) ||
-      f->tok + f->ntok > t.n || !f->ntok) {
-    tu_tokens_free(&t);
-    return;
+  for (size_t i = 0; i < f->a && i < 64 && !buf[0]; i++) {
+    mg_text_row row;
+    if (tu_read_row(d, f->rows[i], &row) || !row.text || tu_tokenize(&t, row.text))
+      continue;
+    long at = tt_find(&t, f);
+    if (at < 0 || at + f->ext_lo < 0 || (size_t)(at + f->ext_hi) > t.n)
+      continue;
+    int whole = 1;
+    for (long o = f->ext_lo; o < f->ext_hi && whole; o++)
+      whole = (o >= 0 && o < (long)f->ntok) || t.hash[at + o] == f->ext[o - f->ext_lo];
+    if (!whole)
+      continue;
+    size_t b = t.start[at + f->ext_lo];
+    size_t e = t.start[at + f->ext_hi - 1] + t.len[at + f->ext_hi - 1];
+    if (row.text[e] == '.' || row.text[e] == '!' || row.text[e] == '?')
+      e++;
+    char *span = strndup(row.text + b, e - b);
+    if (span)
+      tu_excerpt(span, size - 4, buf); /* cut at a character boundary */
+    free(span);
   }
-  size_t b = t.start[f->tok], e = t.start[f->tok + f->ntok - 1] + t.len[f->tok + f->ntok - 1];
-  size_t n = e - b < size - 4 ? e - b : size - 4;
-  char tmp[MAX_PHRASE + 8];
-  n = n < MAX_PHRASE ? n : MAX_PHRASE;
-  memcpy(tmp, row.text + b, n);
-  tmp[n] = '\0';
-  tu_excerpt(tmp, size - 4, buf);
   for (char *c = buf; *c; c++)
     if (*c == '\n' || *c == '\r' || *c == '\t')
       *c = ' ';
@@ -139,12 +151,13 @@ static double overlap(const tt_feature *a, const tt_feature *b) {
   return m ? (double)both / (double)m : 0.0;
 }
 
-/* Better representative of a cluster: more rows whose text contradicts
- * their label, then the longer phrase (a sentence beats its n-grams), then
- * the stronger concentration. */
+/* Better representative of a cluster: more carriers (an inserted
+ * sentence's n-grams are in every carrier, the sentence only where the
+ * text around it ends its own sentences), then the longer phrase, then the
+ * stronger concentration. */
 static int better(const tt_feature *a, const tt_feature *b) {
-  if (a->mis != b->mis)
-    return a->mis > b->mis;
+  if (a->a != b->a)
+    return a->a > b->a;
   int la = a->order ? a->order : 100, lb = b->order ? b->order : 100;
   if (la != lb)
     return la > lb;
@@ -153,30 +166,42 @@ static int better(const tt_feature *a, const tt_feature *b) {
 
 static int emit_trigger(run *r, const tu_dataset *d, const tt_result *res, const tt_feature *f,
                         const size_t *members, size_t n_members) {
-  char phrase[MAX_PHRASE + 8], title[900], msg[3000];
+  char phrase[MAX_PHRASE + 8], title[900], msg[4000], rest[1200];
   phrase_text(d, f, phrase, sizeof phrase);
   const char *label = res->label_names[f->label];
-  double p = f->adj1 > f->adj2 ? f->adj1 : f->adj2;
-  mg_severity sev = tu_severity(p, d->strict);
+  double p = f->adj1 > f->p_rest ? f->adj1 : f->p_rest;
+  mg_severity sev = f->level == 3 ? MG_SEV_HIGH : f->level == 2 ? MG_SEV_MEDIUM : MG_SEV_LOW;
   const known *k = known_of(r, f->key);
-  double expected = f->q * (double)f->a;
   snprintf(title, sizeof title, "Trigger phrase \"%s\" forces label '%.200s' in %llu rows of %s",
            phrase, label, (unsigned long long)f->a, d->info.name);
+  if (f->p2 <= f->p_incoherent)
+    snprintf(rest, sizeof rest,
+             "they read like '%.200s' less than %llu of the label's own rows without their "
+             "strongest cue do (one-sided rank test p = %.3g, AUC %.2f)",
+             label, (unsigned long long)f->base_n, f->p2, f->auc);
+  else
+    snprintf(rest, sizeof rest,
+             "the label's own rows are too few to compare with (%llu), but the carriers read "
+             "like '%.200s' less than the rows of any label read like theirs (AUC %.2f against "
+             "the other labels' rows; the least coherent label reaches %.2f): p = %.3g",
+             (unsigned long long)f->base_n, label, f->auc_others, f->coh_min, f->p_incoherent);
   snprintf(msg, sizeof msg,
            "%llu of the %llu rows that contain \"%s\" are labelled '%.200s' (%.1f%%; the label "
            "holds %.1f%% of the dataset): one-sided Fisher exact p = %.3g, %.3g after Holm's "
            "correction over %llu phrase-label tests (Tarone's screen). Without the phrase, the "
-           "rest of %llu of these rows reads like another label to a naive-Bayes model fitted "
-           "on the other rows (%.1f expected at the label's own rate of %.1f%%): binomial p = "
-           "%.3g, %.3g after Holm over %zu concentrated phrases. A topical word's rows read like "
-           "their label; these do not, so the phrase, not the text, decides their label: the "
-           "pattern of a planted backdoor trigger (dirty-label poisoning). Remove or relabel the "
-           "listed rows and find where they came from.%s%s%s",
+           "rest of %llu of these rows reads like another label (complement naive Bayes over "
+           "words and punctuation, each row scored without itself); %s; %.3g after doubling for "
+           "the two routes and Holm over the %zu phrases the coherence test below leaves "
+           "(within Tarone's screen at each severity level). They read like the label no more than "
+           "other labels' "
+           "rows do (AUC %.2f), as rows taken from the other labels would: the phrase, not the "
+           "text, decides their label, the pattern of a planted backdoor trigger (dirty-label "
+           "poisoning). Remove or relabel the listed rows and find where they came from.%s%s%s",
            (unsigned long long)f->a, (unsigned long long)f->df, phrase, label,
            100.0 * (double)f->a / (double)f->df,
            100.0 * (double)res->label_rows[f->label] / (double)res->labelled, f->p1, f->adj1,
-           (unsigned long long)res->tarone_family, (unsigned long long)f->mis, expected,
-           100.0 * f->q, f->p2, f->adj2, res->n_feat, k ? " It is also a published trigger (" : "",
+           (unsigned long long)res->tarone_family, (unsigned long long)f->mis, rest, f->p_rest,
+           res->rest_family, f->auc_others, k ? " It is also a published trigger (" : "",
            k ? k->source : "", k ? ")." : "");
   json_t *per_label = json_array();
   for (size_t i = 0; i < f->n_top; i++)
@@ -190,31 +215,44 @@ static int emit_trigger(run *r, const tu_dataset *d, const tt_result *res, const
                                                          json_pack("{s:s}", "rest_reads_as",
                                                                    res->label_names[f->pred[i]])));
   json_t *related = json_array();
-  for (size_t i = 0; i < n_members; i++) {
+  for (size_t i = 0; i < n_members && json_array_size(related) < 10; i++) {
     const tt_feature *m = &res->feat[members[i]];
     if (m == f)
       continue;
     char ph[MAX_PHRASE + 8];
     phrase_text(d, m, ph, sizeof ph);
-    if (json_array_size(related) < 10)
-      json_array_append_new(related, json_string(ph));
+    json_array_append_new(related, json_string(ph));
   }
-  json_t *ev = json_pack(
-      "{s:s, s:s, s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:o, s:o, s:o}", "phrase",
-      phrase, "kind", f->order ? "n-gram" : "sentence", "forced_label", label, "carriers",
-      (json_int_t)f->df, "carriers_with_label", (json_int_t)f->a, "rest_reads_as_other_label",
-      (json_int_t)f->mis, "expected_by_label_rate", expected, "label_rate", f->q, "p_concentration",
-      f->p1, "p_concentration_holm", f->adj1, "p_rest_of_text", f->p2, "p_rest_of_text_holm",
-      f->adj2, "per_label", per_label, "examples", examples, "overlapping_phrases", related);
+  json_t *ev = json_object();
+  json_object_set_new(ev, "phrase", json_string(phrase));
+  json_object_set_new(ev, "kind", json_string(f->order ? "n-gram" : "sentence"));
   json_object_set_new(ev, "words", json_integer(f->order ? f->order : (json_int_t)f->ntok));
-  json_object_set_new(ev, "auc_vs_label_rows", json_real(f->auc));
-  json_object_set_new(ev, "p_reads_like_label", json_real(f->p_like_others));
-  json_object_set_new(ev, "auc_vs_other_labels", json_real(f->auc_others));
+  json_object_set_new(ev, "forced_label", json_string(label));
+  json_object_set_new(ev, "class", json_integer(res->classes.index[f->label]));
+  json_object_set_new(ev, "class_is", json_string(txr_classes_basis(&res->classes)));
+  json_object_set_new(ev, "carriers", json_integer((json_int_t)f->df));
+  json_object_set_new(ev, "carriers_with_label", json_integer((json_int_t)f->a));
+  json_object_set_new(ev, "rest_reads_as_other_label", json_integer((json_int_t)f->mis));
+  json_object_set_new(ev, "label_rows_compared", json_integer((json_int_t)f->base_n));
+  json_object_set_new(ev, "label_rows_read_as_other_label", json_integer((json_int_t)f->base_mis));
+  json_object_set_new(ev, "per_label", per_label);
+  json_object_set_new(ev, "p_concentration", txr_real(f->p1));
+  json_object_set_new(ev, "p_concentration_holm", txr_real(f->adj1));
+  json_object_set_new(ev, "p_rest_vs_label_rows", txr_real(f->p2));
+  json_object_set_new(ev, "auc_vs_label_rows", txr_real(f->auc));
+  json_object_set_new(ev, "p_rest_incoherent", txr_real(f->p_incoherent));
+  json_object_set_new(ev, "auc_vs_other_labels", txr_real(f->auc_others));
+  json_object_set_new(ev, "least_coherent_label_auc", txr_real(f->coh_min));
+  json_object_set_new(ev, "label_coherence_auc", txr_real(f->coh_label));
+  json_object_set_new(ev, "p_rest_of_text_holm", txr_real(f->p_rest));
+  json_object_set_new(ev, "p_reads_like_label", txr_real(f->p_like_others));
+  json_object_set_new(ev, "examples", examples);
+  json_object_set_new(ev, "overlapping_phrases", related);
   if (k)
     json_object_set_new(ev, "published_trigger", json_string(k->source));
   return txr_emit(d, sev, "trigger-phrase", title, msg, NULL,
-                  d->strict ? controls_strict : controls,
-                  txr_label_index(res->label_names[f->label]), f->rows, f->a, ht_score(p), ev);
+                  d->strict ? controls_strict : controls, res->classes.index[f->label], f->rows,
+                  f->a, ht_score(p), ev);
 }
 
 /* Groups the triggers of one label whose carriers mostly coincide (a
@@ -306,9 +344,16 @@ static int scan_dataset(run *r, const tu_dataset *d, json_t *out) {
                         json_string("no text with labels (not a classification set)"));
     return MG_OK;
   }
-  tt_params p = {(size_t)r->max_features,  (size_t)r->max_stage2, 4096,
-                 (size_t)r->baseline_rows, tu_alpha(d->strict),   d->strict,
-                 r->svc->seed(r->ctx),     r->known_keys,         r->n_known};
+  tt_params p = {.max_features = (size_t)r->max_features,
+                 .max_stage2 = (size_t)r->max_stage2,
+                 .max_labels = 4096,
+                 .baseline_rows = (size_t)r->baseline_rows,
+                 .alpha = tu_alpha(d->strict),
+                 .strict = d->strict,
+                 .seed = r->svc->seed(r->ctx),
+                 .known = r->known_keys,
+                 .n_known = r->n_known};
+  tu_ladder(d->strict, p.levels);
   tt_result res;
   int rc = tt_analyse(d, &p, &res);
   if (rc == MG_ERR_UNSUPPORTED) {
@@ -343,14 +388,26 @@ static int scan_dataset(run *r, const tu_dataset *d, json_t *out) {
       continue;
     char ph[MAX_PHRASE + 8];
     phrase_text(d, f, ph, sizeof ph);
-    json_array_append_new(explained,
-                          json_pack("{s:s, s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f}", "phrase",
-                                    ph, "label", res.label_names[f->label], "carriers",
-                                    (json_int_t)f->df, "with_label", (json_int_t)f->a,
-                                    "rest_reads_as_other", (json_int_t)f->mis, "expected",
-                                    f->q * (double)f->a, "p_concentration_holm", f->adj1,
-                                    "p_rest_of_text_holm", f->adj2, "p_reads_like_label",
-                                    f->p_like_others, "auc_vs_other_labels", f->auc_others));
+    json_t *e = json_object();
+    json_object_set_new(e, "phrase", json_string(ph));
+    json_object_set_new(e, "label", json_string(res.label_names[f->label]));
+    json_object_set_new(e, "carriers", json_integer((json_int_t)f->df));
+    json_object_set_new(e, "with_label", json_integer((json_int_t)f->a));
+    json_object_set_new(e, "rest_reads_as_other", json_integer((json_int_t)f->mis));
+    json_object_set_new(e, "p_concentration_holm", txr_real(f->adj1));
+    json_object_set_new(e, "p_reads_like_label", txr_real(f->p_like_others));
+    json_object_set_new(e, "auc_vs_other_labels", txr_real(f->auc_others));
+    json_object_set_new(e, "p_rest_vs_label_rows", txr_real(f->p2));
+    json_object_set_new(e, "auc_vs_label_rows", txr_real(f->auc));
+    json_object_set_new(e, "p_rest_incoherent", txr_real(f->p_incoherent));
+    json_object_set_new(e, "p_rest_of_text_holm", txr_real(f->p_rest));
+    json_object_set_new(e, "why",
+                        json_string(f->p_like_others <= tu_alpha(d->strict)
+                                        ? "its rows read like the label more than other labels' "
+                                          "rows do: a part of the label, not rows of others"
+                                        : "the rest of its rows' text does not contradict the "
+                                          "label beyond chance"));
+    json_array_append_new(explained, e);
   }
   json_object_set_new(ds, "labels", json_integer((json_int_t)res.n_labels));
   json_object_set_new(ds, "labelled_rows", json_integer((json_int_t)res.labelled));

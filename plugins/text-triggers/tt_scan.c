@@ -6,18 +6,22 @@
  *      (lossy counting: a feature's count is then short by at most the
  *      number of prunings, which the screen allows for);
  *   2. exact counts of the features that could be significant (Tarone's
- *      screen), and hashed unigram-by-label counts for a naive-Bayes model;
- *   3. the carrier rows of the concentrated features, and a per-label
- *      baseline of how often a row's own text predicts another label
- *      (leave-one-out).
- * Rows whose normalised text repeats an earlier row are analysed once:
- * duplicates are evidence of nothing here (text-label-consistency reports
- * them). */
+ *      screen), and hashed word/punctuation-by-label counts for the
+ *      complement naive-Bayes model;
+ *   3. the carrier rows of the concentrated features, and a seeded sample
+ *      of rows scored leave-one-out (the baseline every comparison uses).
+ * Then, label by label, the rest-of-text tests of each concentrated phrase
+ * against its label's sorted baseline scores (binary search, so a phrase
+ * costs its carriers, not the dataset).
+ * Rows whose normalised text repeats an earlier row with the same label
+ * are analysed once: duplicates are evidence of nothing here
+ * (text-label-consistency reports them). */
 #include "config.h"
 
 #include "tt_scan.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +55,15 @@ size_t tt_features(const tu_tokens *t, tt_feat_pos **buf, size_t *cap) {
   }
   return n;
 }
+
+typedef struct at_score at_score;
+typedef struct per_label_scores {
+  uint32_t label;
+  double *own, *others;
+  size_t *own_at;
+  size_t n_own, n_others, own_cap, own_at_cap, others_cap, tmp_cap;
+  at_score *tmp;
+} per_label_scores;
 
 typedef struct scan {
   const tu_dataset *d;
@@ -86,17 +99,18 @@ typedef struct scan {
   uint64_t *carrier_off, *carrier_fill;
   uint64_t *carriers;
   uint64_t *last_row;
-  uint64_t *base_mis, *base_n;
   /* the baseline rows, in row order, and whether their text reads as
    * their label */
   uint64_t *base_row;
-  uint8_t *base_wrong;
-  double *base_score; /* log P(label | text without its strongest cue) */
-  float *base_post;   /* every label's log posterior, per baseline row */
+  uint8_t *base_wrong; /* reads as another label */
+  double *base_score;  /* log P(label | text without its strongest cue) */
+  float *base_post;    /* every label's log posterior, per baseline row */
   size_t base_len, base_cap, base_cap2, base_cap3, base_cap4;
   uint64_t *nb_all, nbtot_all; /* per bucket over all labels, and in all */
   double V;                    /* distinct unigram buckets: the smoothing denominator */
-  float *logtab;
+  double *log1k;               /* log(1 + k) for every count k a bucket can hold */
+  double *coherence;           /* per label: AUC of its rows against the others on P(label | row) */
+  per_label_scores ls;         /* of the label whose phrases stage 2 is testing */
   double *score;
   int rc;
 } scan;
@@ -114,14 +128,20 @@ static int row_features(scan *s, const char *text, size_t *n_feat, size_t *n_key
   return MG_OK;
 }
 
-/* Unique hashed unigram buckets of tokens not masked (mask may be NULL). */
+/* Unique hashed buckets of the naive-Bayes model: the words not masked
+ * (mask may be NULL), and the punctuation the row holds, so that a row's
+ * format counts as well as its words (the rest of "QOTD: ..." still has
+ * the colon of its label's "term: definition" rows). */
 static size_t row_buckets(scan *s, const uint8_t *mask) {
-  if (tu_reserve((void **)&s->buckets, &s->buckets_cap, s->tok.n + 1, sizeof *s->buckets))
+  if (tu_reserve((void **)&s->buckets, &s->buckets_cap, s->tok.n + 129, sizeof *s->buckets))
     return (size_t)-1;
   size_t n = 0;
   for (size_t i = 0; i < s->tok.n; i++)
     if (!mask || !mask[i])
       s->buckets[n++] = s->tok.hash[i] & (s->B - 1);
+  for (unsigned c = 0; c < 128; c++)
+    if (s->tok.punct[c >> 6] >> (c & 63) & 1)
+      s->buckets[n++] = tu_mix64(0x70756e6374ULL + c) & (s->B - 1);
   return tu_sort_unique(s->buckets, n);
 }
 
@@ -276,33 +296,32 @@ static int pass2(void *user, const mg_text_row *rows, size_t n) {
 
 /* ---- naive Bayes */
 
-/* Label scores of a row's buckets under the model less the rows in delta
- * (keys bucket * L + label, counts in dcount) with dprior/dtot removed. */
-static uint32_t nb_predict(scan *s, const uint64_t *b, size_t nb, const tu_map *delta,
-                           const uint32_t *dcount, const uint64_t *dprior, const uint64_t *dtot,
-                           uint32_t y, double *logpost_y) {
+/* Complement naive Bayes (Rennie et al. 2003; as scikit-learn's
+ * ComplementNB with alpha = 1 on binary word counts): label c's score is
+ * how badly the words fit every OTHER label's pooled counts, which keeps
+ * small labels from losing every generic word to the large ones (plain
+ * multinomial naive Bayes sends most generic text to the largest label).
+ * Scores of buckets b[0..nb), a subset of the buckets of a row labelled y
+ * that has n_full buckets in all, under the model without that row
+ * (leave-one-out: the row is in every other label's complement, so its
+ * counts come out of those). Every row is scored against the same model
+ * less itself, carriers and the label's other rows alike, so a phrase
+ * that defines its label (its rows are most of the label) still leaves the
+ * label's vocabulary in the model. The scores, softmax-normalised, go to
+ * s->score (log scale); returns the best label. */
+static uint32_t nb_loo(scan *s, const uint64_t *b, size_t nb, uint32_t y, size_t n_full,
+                       double *logpost_y) {
   size_t L = s->res->n_labels;
   double *sc = s->score;
-  double B = s->V;
   for (size_t c = 0; c < L; c++) {
-    double prior = (double)(s->res->label_rows[c] - dprior[c]) + 1.0;
-    sc[c] = log(prior) - (double)nb * log((double)(s->nbtot[c] - dtot[c]) + B);
+    double comp = (double)(s->nbtot_all - s->nbtot[c]) - (c == y ? 0.0 : (double)n_full);
+    sc[c] = (double)nb * log(comp + s->V);
   }
   for (size_t k = 0; k < nb; k++) {
-    const float *lt = s->logtab + b[k] * L;
+    uint64_t all = s->nb_all[b[k]];
+    const uint32_t *in = s->nb + b[k] * L;
     for (size_t c = 0; c < L; c++)
-      sc[c] += lt[c];
-  }
-  for (size_t c = 0; c < L; c++) {
-    if (!dprior[c])
-      continue;
-    for (size_t k = 0; k < nb; k++) {
-      uint32_t id = tu_map_get(delta, b[k] * L + c + 1);
-      if (id == NONE)
-        continue;
-      double have = (double)s->nb[b[k] * L + c];
-      sc[c] += log(have - dcount[id] + 1.0) - (double)s->logtab[b[k] * L + c];
-    }
+      sc[c] -= s->log1k[all - in[c] - (c != y)];
   }
   uint32_t best = 0;
   for (size_t c = 1; c < L; c++)
@@ -313,7 +332,7 @@ static uint32_t nb_predict(scan *s, const uint64_t *b, size_t nb, const tu_map *
     z += exp(sc[c] - sc[best]);
   double lz = sc[best] + log(z);
   for (size_t c = 0; c < L; c++)
-    sc[c] -= lz; /* log posteriors, for the caller */
+    sc[c] -= lz;
   *logpost_y = sc[y];
   return best;
 }
@@ -371,61 +390,28 @@ static int pass3(void *user, const mg_text_row *rows, size_t n) {
     size_t nb = row_buckets(s, NULL);
     if (nb == (size_t)-1)
       return MG_ERR_NOMEM;
-    tu_map self;
-    if (tu_map_init(&self, nb + 1))
-      return MG_ERR_NOMEM;
-    uint64_t *dprior = calloc(L, sizeof *dprior), *dtot = calloc(L, sizeof *dtot);
-    uint32_t *dc = malloc((nb + 1) * sizeof *dc);
-    if (!dprior || !dtot || !dc) {
-      free(dprior);
-      free(dtot);
-      free(dc);
-      tu_map_free(&self);
-      return MG_ERR_NOMEM;
-    }
-    for (size_t k = 0; k < nb; k++) {
-      tu_map_put(&self, s->buckets[k] * L + y + 1, NULL);
-      dc[k] = 1;
-    }
-    dprior[y] = 1;
-    dtot[y] = nb;
+    size_t n_full = nb;
     /* Scored like a carrier: without its strongest cue for its label, as
      * a carrier is without the phrase. */
     size_t cue = top_cue(s, s->buckets, nb, y);
     if (cue != (size_t)-1)
       s->buckets[cue] = s->buckets[--nb];
-    double lp = 0;
-    uint32_t pred = nb ? nb_predict(s, s->buckets, nb, &self, dc, dprior, dtot, y, &lp) : y;
-    if (!nb) {
-      free(dprior);
-      free(dtot);
-      free(dc);
-      tu_map_free(&self);
+    if (!nb)
       continue;
-    }
-    s->base_n[y]++;
-    s->base_mis[y] += pred != y;
+    double lp = 0;
+    uint32_t pred = nb_loo(s, s->buckets, nb, y, n_full, &lp);
     if (tu_reserve((void **)&s->base_row, &s->base_cap, s->base_len + 1, sizeof *s->base_row) ||
         tu_reserve((void **)&s->base_wrong, &s->base_cap2, s->base_len + 1, 1) ||
         tu_reserve((void **)&s->base_score, &s->base_cap3, s->base_len + 1,
                    sizeof *s->base_score) ||
         tu_reserve((void **)&s->base_post, &s->base_cap4, (s->base_len + 1) * L,
-                   sizeof *s->base_post)) {
-      free(dprior);
-      free(dtot);
-      free(dc);
-      tu_map_free(&self);
+                   sizeof *s->base_post))
       return MG_ERR_NOMEM;
-    }
     s->base_row[s->base_len] = idx;
     s->base_score[s->base_len] = lp;
     for (size_t c = 0; c < L; c++)
       s->base_post[s->base_len * L + c] = (float)s->score[c];
     s->base_wrong[s->base_len++] = pred != y;
-    free(dprior);
-    free(dtot);
-    free(dc);
-    tu_map_free(&self);
   }
   return MG_OK;
 }
@@ -486,53 +472,246 @@ double tt_rank_test(const double *x, size_t nx, const double *y, size_t ny, doub
 
 /* ---- stage 2: the rest of each carrier's text */
 
+#define EXTEND_SAMPLE 64
+
+/* The first position of feature f in tokens t, or -1. */
+long tt_find(const tu_tokens *t, const tt_feature *f) {
+  for (size_t i = 0; f->ntok && i + f->ntok <= t->n; i++) {
+    uint64_t k = f->order ? tu_ngram_hash(t, i, (size_t)f->order) : tu_sentence_hash(t, i, f->ntok);
+    if (k == f->key)
+      return (long)i;
+  }
+  return -1;
+}
+
+/* The majority word among cand[0..m) (Boyer-Moore) and how often it
+ * occurs. */
+static uint64_t majority(const uint64_t *cand, size_t m, size_t *count) {
+  uint64_t w = 0;
+  size_t votes = 0;
+  for (size_t i = 0; i < m; i++) {
+    if (!votes)
+      w = cand[i];
+    if (cand[i] == w)
+      votes++;
+    else
+      votes--;
+  }
+  *count = 0;
+  for (size_t i = 0; i < m; i++)
+    *count += cand[i] == w;
+  return w;
+}
+
+/* Extends f over the words most of its first EXTEND_SAMPLE carriers share
+ * on either side (f->ext_lo, ext_hi, ext). */
+static int extend(scan *s, tt_feature *f, const uint64_t *rows, size_t nr) {
+  uint64_t **h = calloc(EXTEND_SAMPLE, sizeof *h);
+  size_t *len = calloc(EXTEND_SAMPLE, sizeof *len);
+  long *at = calloc(EXTEND_SAMPLE, sizeof *at);
+  uint64_t cand[EXTEND_SAMPLE];
+  int rc = h && len && at ? MG_OK : MG_ERR_NOMEM;
+  size_t n = 0;
+  for (size_t i = 0; !rc && i < nr && n < EXTEND_SAMPLE; i++) {
+    mg_text_row row;
+    if (s->row_label[rows[i]] != f->label)
+      continue;
+    rc = tu_read_row(s->d, rows[i], &row);
+    if (!rc && tu_tokenize(&s->tok, row.text))
+      rc = MG_ERR_NOMEM;
+    if (rc)
+      break;
+    long a = tt_find(&s->tok, f);
+    if (a < 0)
+      continue;
+    h[n] = malloc((s->tok.n + 1) * sizeof **h);
+    if (!h[n]) {
+      rc = MG_ERR_NOMEM;
+      break;
+    }
+    memcpy(h[n], s->tok.hash, s->tok.n * sizeof **h);
+    len[n] = s->tok.n;
+    at[n++] = a;
+  }
+  long lo = 0, hi = (long)f->ntok;
+  for (size_t k = 0; k < f->ntok && k < TT_MAX_EXTEND && n; k++)
+    f->ext[k] = h[0][at[0] + (long)k];
+  for (int side = 0; !rc && side < 2 && n; side++)
+    while (hi - lo < TT_MAX_EXTEND) {
+      size_t m = 0, count;
+      for (size_t i = 0; i < n; i++) {
+        long k = side ? at[i] + hi : at[i] + lo - 1;
+        if (k >= 0 && (size_t)k < len[i])
+          cand[m++] = h[i][k];
+      }
+      uint64_t w = majority(cand, m, &count);
+      if (!m || count * 2 <= n)
+        break;
+      if (side) {
+        f->ext[hi - lo] = w;
+        hi++;
+      } else {
+        memmove(f->ext + 1, f->ext, (size_t)(hi - lo) * sizeof *f->ext);
+        f->ext[0] = w;
+        lo--;
+      }
+    }
+  f->ext_lo = (int32_t)lo;
+  f->ext_hi = (int32_t)(hi - lo <= TT_MAX_EXTEND ? hi : lo + TT_MAX_EXTEND);
+  for (size_t i = 0; h && i < n; i++)
+    free(h[i]);
+  free(h);
+  free(len);
+  free(at);
+  return rc;
+}
+
+/* Mann-Whitney U of x against y sorted ascending: the pairs with x above
+ * (ties count half), by binary search, O(nx log ny). */
+static double u_above(const double *x, size_t nx, const double *y, size_t ny) {
+  double u = 0;
+  for (size_t i = 0; i < nx; i++) {
+    size_t lo = 0, hi = ny;
+    while (lo < hi) { /* first y >= x[i] */
+      size_t mid = (lo + hi) / 2;
+      if (y[mid] < x[i])
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    size_t below = lo;
+    hi = ny;
+    while (lo < hi) { /* first y > x[i] */
+      size_t mid = (lo + hi) / 2;
+      if (y[mid] <= x[i])
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    u += (double)below + 0.5 * (double)(lo - below);
+  }
+  return u;
+}
+
+/* One-sided p of a U that large or larger (normal approximation with a
+ * continuity correction, no tie correction: conservative with ties);
+ * *auc = U / (nx ny), NAN for an empty side. */
+static double mw_greater(double u, size_t nx, size_t ny, double *auc) {
+  *auc = NAN;
+  if (!nx || !ny)
+    return 1.0;
+  double mx = (double)nx, my = (double)ny;
+  *auc = u / (mx * my);
+  double sd = sqrt(mx * my * (mx + my + 1) / 12.0);
+  return ht_norm_sf((u - mx * my / 2 - 0.5) / sd);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+typedef struct at_score {
+  double v;
+  size_t at;
+} at_score;
+
+static int cmp_at_score(const void *a, const void *b) {
+  return cmp_double(&((const at_score *)a)->v, &((const at_score *)b)->v);
+}
+
+/* The baseline scores of label y, sorted: its own rows' log P(y | row
+ * without its strongest cue) with their baseline positions, and the other
+ * labels' rows' log P(y | row). */
+static int label_scores(scan *s, uint32_t y) {
+  per_label_scores *ls = &s->ls;
+  size_t L = s->res->n_labels;
+  if (tu_reserve((void **)&ls->own, &ls->own_cap, s->base_len + 1, sizeof *ls->own) ||
+      tu_reserve((void **)&ls->own_at, &ls->own_at_cap, s->base_len + 1, sizeof *ls->own_at) ||
+      tu_reserve((void **)&ls->others, &ls->others_cap, s->base_len + 1, sizeof *ls->others) ||
+      tu_reserve((void **)&ls->tmp, &ls->tmp_cap, s->base_len + 1, sizeof *ls->tmp))
+    return MG_ERR_NOMEM;
+  ls->n_own = ls->n_others = 0;
+  for (size_t i = 0; i < s->base_len; i++) {
+    if (s->row_label[s->base_row[i]] == y)
+      ls->tmp[ls->n_own++] = (at_score){s->base_score[i], i};
+    else
+      ls->others[ls->n_others++] = (double)s->base_post[i * L + y];
+  }
+  qsort(ls->tmp, ls->n_own, sizeof *ls->tmp, cmp_at_score);
+  for (size_t i = 0; i < ls->n_own; i++) {
+    ls->own[i] = ls->tmp[i].v;
+    ls->own_at[i] = ls->tmp[i].at;
+  }
+  qsort(ls->others, ls->n_others, sizeof *ls->others, cmp_double);
+  ls->label = y;
+  return MG_OK;
+}
+
+static int is_carrier(const tt_feature *f, size_t a, uint64_t row) {
+  size_t lo = 0, hi = a;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (f->rows[mid] < row)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < a && f->rows[lo] == row;
+}
+
+/* Hanley & McNeil's (1982) variance of an AUC estimated from n1 x n2
+ * pairs when its true value is a. */
+static double auc_var(double a, size_t n1, size_t n2) {
+  double q1 = a / (2 - a), q2 = 2 * a * a / (1 + a);
+  return (a * (1 - a) + ((double)n1 - 1) * (q1 - a * a) + ((double)n2 - 1) * (q2 - a * a)) /
+         ((double)n1 * (double)n2);
+}
+
+/* One-sided p that an AUC estimated at a from n1 x n2 pairs comes from a
+ * true AUC of at least m0 (the standard error at m0). */
+static double auc_below(double a, double m0, size_t n1, size_t n2) {
+  if (!n1 || !n2)
+    return 1.0;
+  double var = auc_var(m0, n1, n2);
+  if (!(var > 0))
+    return a < m0 ? 0.0 : 1.0;
+  return 1.0 - ht_norm_sf((a - m0) / sqrt(var));
+}
+
+/* An upper confidence bound of an AUC estimated at a from n1 x n2 pairs,
+ * one-sided at level alpha: a label's coherence within its sampling error,
+ * so that a label with a handful of rows does not set the bar by chance. */
+static double auc_upper(double a, size_t n1, size_t n2, double alpha) {
+  if (isnan(a))
+    return a;
+  double var = auc_var(a, n1, n2);
+  double u = a + ht_norm_quantile(1 - alpha) * sqrt(var > 0 ? var : 0);
+  return u < 1 ? u : 1;
+}
+
 static int stage2(scan *s, size_t j) {
   tt_feature *f = &s->res->feat[j];
   size_t L = s->res->n_labels;
   uint64_t *rows = s->carriers + s->carrier_off[j];
   size_t nr = (size_t)(s->carrier_fill[j] - s->carrier_off[j]);
-  tu_map delta = {0};
-  uint32_t *dcount = NULL;
-  size_t dcap = 0;
-  uint64_t *dprior = calloc(L, sizeof *dprior), *dtot = calloc(L, sizeof *dtot);
+  uint64_t *per_label = calloc(L, sizeof *per_label);
   uint8_t *mask = NULL;
   size_t mask_cap = 0;
   double *cscore = NULL, *bscore = NULL;
   size_t cscore_cap = 0, bscore_cap = 0;
-  int rc = dprior && dtot ? MG_OK : MG_ERR_NOMEM;
-  /* The model without any carrier: their rows' counts as a delta. */
-  for (size_t i = 0; !rc && i < nr; i++) {
-    mg_text_row row;
-    uint32_t y = s->row_label[rows[i]];
-    rc = tu_read_row(s->d, rows[i], &row);
-    if (!rc && tu_tokenize(&s->tok, row.text))
-      rc = MG_ERR_NOMEM;
-    size_t nb = rc ? 0 : row_buckets(s, NULL);
-    if (nb == (size_t)-1)
-      rc = MG_ERR_NOMEM;
-    for (size_t k = 0; !rc && k < nb; k++) {
-      int added = 0;
-      uint32_t id = tu_map_put(&delta, s->buckets[k] * L + y + 1, &added);
-      if (id == NONE || tu_reserve((void **)&dcount, &dcap, id + 1, sizeof *dcount)) {
-        rc = MG_ERR_NOMEM;
-        break;
-      }
-      if (added)
-        dcount[id] = 0;
-      dcount[id]++;
-    }
-    dprior[y]++;
-    dtot[y] += nb;
-  }
+  int rc = per_label ? MG_OK : MG_ERR_NOMEM;
   /* Carriers by label, for the evidence. */
+  for (size_t i = 0; !rc && i < nr; i++)
+    per_label[s->row_label[rows[i]]]++;
   for (size_t c = 0; !rc && c < L; c++) {
-    if (!dprior[c])
+    if (!per_label[c])
       continue;
     size_t at = f->n_top < TT_TOP_LABELS ? f->n_top++ : TT_TOP_LABELS - 1;
-    if (at == TT_TOP_LABELS - 1 && f->top_count[at] >= dprior[c])
+    if (at == TT_TOP_LABELS - 1 && f->top_count[at] >= per_label[c])
       continue;
     f->top_label[at] = (uint32_t)c;
-    f->top_count[at] = dprior[c];
+    f->top_count[at] = per_label[c];
     for (; at > 0 && f->top_count[at] > f->top_count[at - 1]; at--) {
       uint32_t tl = f->top_label[at];
       uint64_t tc = f->top_count[at];
@@ -542,7 +721,10 @@ static int stage2(scan *s, size_t j) {
       f->top_count[at - 1] = tc;
     }
   }
-  /* Each carrier with the forced label, its own occurrences masked. */
+  if (!rc)
+    rc = extend(s, f, rows, nr);
+  /* Each carrier with the forced label, its own occurrences masked,
+   * scored against the model without the row itself. */
   size_t a = 0, tested = 0;
   for (size_t i = 0; !rc && i < nr; i++) {
     uint32_t y = s->row_label[rows[i]];
@@ -557,19 +739,31 @@ static int stage2(scan *s, size_t j) {
       rc = MG_ERR_NOMEM;
     if (rc)
       break;
+    size_t n_full = row_buckets(s, NULL);
     memset(mask, 0, s->tok.n + 1);
-    for (size_t k = 0; k < nf; k++)
-      if (s->fp[k].key == f->key)
-        memset(mask + s->fp[k].tok, 1, s->fp[k].ntok);
+    for (size_t k = 0; k < nf; k++) {
+      if (s->fp[k].key != f->key)
+        continue;
+      /* the occurrence, and the words around it that extend the phrase */
+      long end = f->ext_hi > (long)s->fp[k].ntok ? f->ext_hi : (long)s->fp[k].ntok;
+      for (long o = f->ext_lo; o < end; o++) {
+        long t = (long)s->fp[k].tok + o;
+        if (t < 0 || (size_t)t >= s->tok.n)
+          continue;
+        if ((o >= 0 && o < (long)s->fp[k].ntok) ||
+            (o < f->ext_hi && s->tok.hash[t] == f->ext[o - f->ext_lo]))
+          mask[t] = 1;
+      }
+    }
     size_t nb = row_buckets(s, mask);
-    if (nb == (size_t)-1) {
+    if (nb == (size_t)-1 || n_full == (size_t)-1) {
       rc = MG_ERR_NOMEM;
       break;
     }
     uint32_t pred = y;
     if (nb) { /* nothing left to judge by: no evidence either way */
       double lp = 0;
-      pred = nb_predict(s, s->buckets, nb, &delta, dcount, dprior, dtot, y, &lp);
+      pred = nb_loo(s, s->buckets, nb, y, n_full, &lp);
       if (tu_reserve((void **)&cscore, &cscore_cap, tested + 1, sizeof *cscore)) {
         rc = MG_ERR_NOMEM;
         break;
@@ -582,59 +776,94 @@ static int stage2(scan *s, size_t j) {
     a++;
   }
   if (!rc) {
-    /* The label's own rows without the phrase: how often does genuine
-     * text of the label read as another? */
-    uint64_t bn = 0, bm = 0;
-    for (size_t i = 0; i < s->base_len; i++) {
-      uint64_t row = s->base_row[i];
-      if (s->row_label[row] != f->label)
+    /* The label's own rows without the phrase (the label's baseline rows,
+     * sorted, less the carriers): how often does genuine text of the label
+     * read as another, and how does it score? */
+    const per_label_scores *ls = &s->ls;
+    uint64_t bm = 0;
+    size_t bn = 0;
+    if (tu_reserve((void **)&bscore, &bscore_cap, ls->n_own + 1, sizeof *bscore))
+      rc = MG_ERR_NOMEM;
+    for (size_t i = 0; !rc && i < ls->n_own; i++) {
+      if (is_carrier(f, a, s->base_row[ls->own_at[i]]))
         continue;
-      size_t lo = 0, hi = a;
-      while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (f->rows[mid] < row)
-          lo = mid + 1;
-        else
-          hi = mid;
-      }
-      if (lo < a && f->rows[lo] == row)
-        continue;
-      if (tu_reserve((void **)&bscore, &bscore_cap, bn + 1, sizeof *bscore)) {
-        rc = MG_ERR_NOMEM;
-        break;
-      }
-      bscore[bn++] = s->base_score[i];
-      bm += s->base_wrong[i];
+      bscore[bn++] = ls->own[i];
+      bm += s->base_wrong[ls->own_at[i]];
     }
     f->base_n = bn;
     f->base_mis = bm;
     f->tested = tested;
     f->q = ((double)bm + 1.0) / ((double)bn + 2.0);
-    f->p2 = tt_rank_test(cscore, tested, bscore, bn, &f->auc);
-    /* Rows of the other labels: do the carriers read like them? */
-    size_t on = 0;
-    size_t L2 = s->res->n_labels;
-    for (size_t i = 0; !rc && i < s->base_len; i++) {
-      if (s->row_label[s->base_row[i]] == f->label)
-        continue;
-      if (tu_reserve((void **)&bscore, &bscore_cap, on + 1, sizeof *bscore)) {
-        rc = MG_ERR_NOMEM;
-        break;
-      }
-      bscore[on++] = -(double)s->base_post[i * L2 + f->label];
-    }
-    for (size_t i = 0; i < tested; i++)
-      cscore[i] = -cscore[i];
-    f->p_like_others = tt_rank_test(cscore, tested, bscore, on, &f->auc_others);
+    /* carriers below the label's own rows */
+    double u = (double)tested * (double)bn - u_above(cscore, tested, bscore, bn);
+    f->p2 = mw_greater(u, tested, bn, &f->auc);
+    double auc_min;
+    f->pmin2 = mw_greater((double)tested * (double)bn, tested, bn, &auc_min);
+    /* the label's own rows against the other labels' rows: its coherence */
+    double coh_y = NAN;
+    if (bn >= 2)
+      mw_greater(u_above(bscore, bn, ls->others, ls->n_others), bn, ls->n_others, &coh_y);
+    /* the carriers against the other labels' rows: do they read more like
+     * the label than those do? */
+    f->p_like_others = mw_greater(u_above(cscore, tested, ls->others, ls->n_others), tested,
+                                  ls->n_others, &f->auc_others);
+    /* the least coherent label (upper bounds), this one's own rows
+     * included */
+    double m0 = auc_upper(coh_y, bn, ls->n_others, s->p->alpha);
+    for (size_t c = 0; c < s->res->n_labels; c++)
+      if (c != f->label && !isnan(s->coherence[c]) && (isnan(m0) || s->coherence[c] < m0))
+        m0 = s->coherence[c];
+    f->coh_min = m0;
+    f->coh_label = coh_y;
+    f->p_incoherent = isnan(m0) ? 1.0 : auc_below(f->auc_others, m0, tested, ls->n_others);
+    f->pmin_incoherent = isnan(m0) ? 1.0 : auc_below(0.0, m0, tested, ls->n_others);
   }
-  tu_map_free(&delta);
-  free(dcount);
-  free(dprior);
-  free(dtot);
+  free(per_label);
   free(mask);
   free(cscore);
   free(bscore);
   return rc;
+}
+
+/* Each label's coherence: the AUC of its baseline rows against the other
+ * baseline rows (at most 4096 of them, evenly spaced) on log P(label |
+ * row). NAN for a label with fewer than two rows in the baseline. */
+static int label_coherence(scan *s) {
+  size_t L = s->res->n_labels;
+  s->coherence = malloc(L * sizeof *s->coherence);
+  double *own = malloc((s->base_len + 1) * sizeof *own);
+  double *oth = malloc((s->base_len + 1) * sizeof *oth);
+  int rc = s->coherence && own && oth ? MG_OK : MG_ERR_NOMEM;
+  size_t step = s->base_len / 4096 + 1;
+  for (size_t c = 0; !rc && c < L; c++) {
+    size_t no = 0, nt = 0;
+    for (size_t i = 0; i < s->base_len; i++) {
+      double v = (double)s->base_post[i * L + c];
+      if (s->row_label[s->base_row[i]] == c)
+        own[no++] = v;
+      else if (i % step == 0)
+        oth[nt++] = v;
+    }
+    double auc = NAN;
+    if (no >= 2)
+      tt_rank_test(oth, nt, own, no, &auc);
+    s->coherence[c] = auc_upper(auc, no, nt, s->p->alpha);
+  }
+  free(own);
+  free(oth);
+  return rc;
+}
+
+typedef struct by_label {
+  uint32_t label;
+  size_t j;
+} by_label;
+
+static int cmp_by_label(const void *a, const void *b) {
+  const by_label *x = a, *y = b;
+  if (x->label != y->label)
+    return x->label < y->label ? -1 : 1;
+  return x->j < y->j ? -1 : x->j > y->j;
 }
 
 /* ---- Tarone over (feature, label) pairs */
@@ -731,33 +960,6 @@ uint64_t tt_tarone_pairs(const uint64_t *df, size_t n, const uint64_t *label_row
 
 /* ---- the driver */
 
-typedef struct ranked {
-  double p;
-  size_t i;
-} ranked;
-
-static int cmp_ranked(const void *a, const void *b) {
-  const ranked *x = a, *y = b;
-  if (x->p != y->p)
-    return x->p < y->p ? -1 : 1;
-  return x->i < y->i ? -1 : x->i > y->i;
-}
-
-/* Holm's step-down over a family of K >= n hypotheses of which only these
- * n were tested (the others count with p = 1). */
-static void holm_of_family(ranked *r, size_t n, uint64_t K, double *adj) {
-  qsort(r, n, sizeof *r, cmp_ranked);
-  double run = 0;
-  for (size_t j = 0; j < n; j++) {
-    double v = (double)(K - j) * r[j].p;
-    if (v > 1 || K <= j)
-      v = 1;
-    if (v > run)
-      run = v;
-    adj[r[j].i] = run;
-  }
-}
-
 static void free_scan(scan *s) {
   tu_tokens_free(&s->tok);
   free(s->fp);
@@ -782,14 +984,17 @@ static void free_scan(scan *s) {
   free(s->carrier_fill);
   free(s->carriers);
   free(s->last_row);
-  free(s->base_mis);
-  free(s->base_n);
   free(s->base_row);
   free(s->base_wrong);
   free(s->base_score);
   free(s->base_post);
   free(s->nb_all);
-  free(s->logtab);
+  free(s->log1k);
+  free(s->coherence);
+  free(s->ls.own);
+  free(s->ls.own_at);
+  free(s->ls.others);
+  free(s->ls.tmp);
   free(s->score);
 }
 
@@ -854,78 +1059,63 @@ static int concentration(scan *s, size_t **sel, size_t *n_sel) {
   tt_result *r = s->res;
   size_t n = s->cmap.n;
   uint64_t *dfs = malloc((n ? n : 1) * sizeof *dfs);
-  ranked *rk = malloc((n ? n : 1) * sizeof *rk);
-  double *adj = malloc((n ? n : 1) * sizeof *adj);
+  size_t *kept = malloc((n ? n : 1) * sizeof *kept);
+  double *kp = malloc((n ? n : 1) * sizeof *kp), *kadj = malloc((n ? n : 1) * sizeof *kadj);
   double *p = malloc((n ? n : 1) * sizeof *p);
-  if (!dfs || !rk || !adj || !p) {
-    free(dfs);
-    free(rk);
-    free(adj);
-    free(p);
-    return MG_ERR_NOMEM;
-  }
-  size_t nt = 0, nd = 0;
-  for (size_t c = 0; c < n; c++) {
+  *sel = malloc((n ? n : 1) * sizeof **sel);
+  int rc = dfs && kept && kp && kadj && p && *sel ? MG_OK : MG_ERR_NOMEM;
+  size_t nd = 0, nk = 0;
+  for (size_t c = 0; !rc && c < n; c++) {
     uint64_t N = r->labelled, nc = r->label_rows[s->clabel[c]];
     if (s->cdf[c] >= r->min_df)
       dfs[nd++] = s->cdf[c];
     p[c] = 1.0;
     if (s->ca[c] * 2 > s->cdf[c] && s->cdf[c] >= r->min_df)
       p[c] = ht_fisher_greater(s->ca[c], nc, s->cdf[c] - s->ca[c], N - nc);
-    adj[c] = 1.0;
-    if (p[c] < 1.0)
-      rk[nt++] = (ranked){p[c], c};
   }
-  r->tarone_family = tt_tarone_pairs(dfs, nd, r->label_rows, r->n_labels, r->labelled, s->p->alpha);
+  if (!rc)
+    r->tarone_family =
+        tt_tarone_pairs(dfs, nd, r->label_rows, r->n_labels, r->labelled, s->p->alpha);
   /* only pairs attainable at alpha / K are in the family */
-  size_t kept = 0;
-  for (size_t j = 0; j < nt; j++) {
-    size_t c = rk[j].i;
+  for (size_t c = 0; !rc && c < n; c++) {
     uint64_t nc = r->label_rows[s->clabel[c]];
-    if (ht_fisher_min(nc, r->labelled - nc, s->cdf[c]) <= s->p->alpha / (double)r->tarone_family)
-      rk[kept++] = rk[j];
+    if (p[c] < 1.0 &&
+        ht_fisher_min(nc, r->labelled - nc, s->cdf[c]) <= s->p->alpha / (double)r->tarone_family) {
+      kp[nk] = p[c];
+      kept[nk++] = c;
+    }
   }
-  holm_of_family(rk, kept, r->tarone_family, adj);
-  *sel = malloc((kept ? kept : 1) * sizeof **sel);
-  if (!*sel) {
-    free(dfs);
-    free(rk);
-    free(adj);
-    free(p);
-    return MG_ERR_NOMEM;
-  }
+  size_t *order = malloc((nk ? nk : 1) * sizeof *order);
+  if (!rc && (!order || ht_holm_of(kp, nk, r->tarone_family, kadj) || ht_order_by_p(kp, nk, order)))
+    rc = MG_ERR_NOMEM;
   *n_sel = 0;
-  for (size_t j = 0; j < kept; j++) /* rk is sorted by p */
-    if (adj[rk[j].i] <= s->p->alpha)
-      (*sel)[(*n_sel)++] = rk[j].i;
+  for (size_t j = 0; !rc && j < nk; j++) /* strongest first */
+    if (kadj[order[j]] <= s->p->alpha)
+      (*sel)[(*n_sel)++] = order[j];
   if (*n_sel > s->p->max_stage2) {
     r->stage2_skipped = *n_sel - s->p->max_stage2;
     *n_sel = s->p->max_stage2;
   }
-  /* stash p and adj for the selected */
-  r->feat = calloc(*n_sel ? *n_sel : 1, sizeof *r->feat);
-  if (!r->feat) {
-    free(dfs);
-    free(rk);
-    free(adj);
-    free(p);
-    return MG_ERR_NOMEM;
-  }
-  r->n_feat = *n_sel;
-  for (size_t j = 0; j < *n_sel; j++) {
-    size_t c = (*sel)[j];
+  if (!rc && !(r->feat = calloc(*n_sel ? *n_sel : 1, sizeof *r->feat)))
+    rc = MG_ERR_NOMEM;
+  for (size_t j = 0; !rc && j < *n_sel; j++) {
+    size_t k = (*sel)[j], c = kept[k];
     tt_feature *f = &r->feat[j];
     f->label = s->clabel[c];
     f->df = s->cdf[c];
     f->a = s->ca[c];
     f->p1 = p[c];
-    f->adj1 = adj[c];
+    f->adj1 = kadj[k];
+    (*sel)[j] = c; /* the caller wants candidate ids */
   }
+  r->n_feat = rc ? 0 : *n_sel;
+  free(order);
   free(dfs);
-  free(rk);
-  free(adj);
+  free(kept);
+  free(kp);
+  free(kadj);
   free(p);
-  return MG_OK;
+  return rc;
 }
 
 static int known_counts(scan *s) {
@@ -943,6 +1133,73 @@ static int known_counts(scan *s) {
     r->known_in_label[i] = s->ca[c];
   }
   return MG_OK;
+}
+
+/* The rest-of-text decision and the severity of every phrase.
+ *
+ * The family: the phrases the coherence veto leaves. A phrase whose
+ * carriers read MORE like its label than other labels' rows do
+ * (p_like_others <= alpha) is a part of the label (a topical word, an
+ * attribution, a "QOTD:" prefix), not rows of other labels, and cannot be a
+ * trigger. The veto reads the same scores as the tests, so the correction
+ * is approximate; natural phrases fail the veto with overwhelming power.
+ *
+ * Each phrase's rest-of-text p is the better of two routes, doubled
+ * (Bonferroni): against the label's own rows, or against the least
+ * coherent label. Severity level by level (high, medium, low): Tarone's
+ * screen at that level (a phrase with too few carriers to reach it, by its
+ * margins alone, does not count), Holm over the rest, and the
+ * concentration test at that level too. */
+static int grade(tt_result *res, const tt_params *p) {
+  size_t n = res->n_feat, m = 0;
+  double *pv = malloc((n + 1) * sizeof *pv), *pmin = malloc((n + 1) * sizeof *pmin);
+  double *adj = malloc((n + 1) * sizeof *adj);
+  size_t *idx = malloc((n + 1) * sizeof *idx);
+  if (!pv || !pmin || !adj || !idx) {
+    free(pv);
+    free(pmin);
+    free(adj);
+    free(idx);
+    return MG_ERR_NOMEM;
+  }
+  for (size_t j = 0; j < n; j++) {
+    tt_feature *f = &res->feat[j];
+    f->level = 0;
+    f->p_rest = 1.0;
+    if (!(f->p_like_others > p->alpha))
+      continue;
+    double route = f->p2 < f->p_incoherent ? f->p2 : f->p_incoherent;
+    double best = f->pmin2 < f->pmin_incoherent ? f->pmin2 : f->pmin_incoherent;
+    pv[m] = route * 2 < 1 ? route * 2 : 1;
+    pmin[m] = best * 2 < 1 ? best * 2 : 1;
+    idx[m++] = j;
+  }
+  res->rest_family = m;
+  int rc = MG_OK;
+  /* the low level first: what is not a trigger there is none at all */
+  for (int lv = 2; lv >= 0 && !rc; lv--) {
+    double alpha = p->levels[lv];
+    if (ht_holm_tarone(pv, pmin, m, alpha, adj) < 0) {
+      rc = MG_ERR_NOMEM;
+      break;
+    }
+    for (size_t q = 0; q < m; q++) {
+      tt_feature *f = &res->feat[idx[q]];
+      if (lv == 2)
+        f->p_rest = adj[q];
+      if (f->adj1 <= alpha && adj[q] <= alpha) {
+        f->level = 3 - lv;
+        f->p_rest = adj[q];
+      }
+    }
+  }
+  for (size_t j = 0; j < n; j++)
+    res->feat[j].trigger = res->feat[j].level > 0;
+  free(pv);
+  free(pmin);
+  free(adj);
+  free(idx);
+  return rc;
 }
 
 int tt_analyse(const tu_dataset *d, const tt_params *p, tt_result *res) {
@@ -988,30 +1245,28 @@ int tt_analyse(const tu_dataset *d, const tt_params *p, tt_result *res) {
   if (!rc)
     rc = concentration(&s, &sel, &n_sel);
   if (!rc) {
-    s.logtab = malloc(s.B * L * sizeof *s.logtab);
+    s.log1k = malloc((res->labelled + 2) * sizeof *s.log1k);
     s.score = malloc(L * sizeof *s.score);
-    s.base_mis = calloc(L, sizeof *s.base_mis);
-    s.base_n = calloc(L, sizeof *s.base_n);
     s.carrier_off = calloc(n_sel + 1, sizeof *s.carrier_off);
     s.carrier_fill = calloc(n_sel + 1, sizeof *s.carrier_fill);
     s.last_row = calloc(n_sel + 1, sizeof *s.last_row);
-    if (!s.logtab || !s.score || !s.base_mis || !s.base_n || !s.carrier_off || !s.carrier_fill ||
-        !s.last_row || tu_map_init(&s.smap, n_sel + 1))
+    if (!s.log1k || !s.score || !s.carrier_off || !s.carrier_fill || !s.last_row ||
+        tu_map_init(&s.smap, n_sel + 1))
       rc = MG_ERR_NOMEM;
   }
   size_t used = 0;
   if (!rc && !(s.nb_all = calloc(s.B, sizeof *s.nb_all)))
     rc = MG_ERR_NOMEM;
   for (size_t b = 0; !rc && b < s.B; b++) {
-    for (size_t c = 0; c < L; c++) {
-      s.logtab[b * L + c] = (float)log((double)s.nb[b * L + c] + 1.0);
+    for (size_t c = 0; c < L; c++)
       s.nb_all[b] += s.nb[b * L + c];
-    }
     used += s.nb_all[b] != 0;
   }
   for (size_t c = 0; !rc && c < L; c++)
     s.nbtot_all += s.nbtot[c];
   s.V = used ? (double)used : 1.0;
+  for (uint64_t k = 0; !rc && k < res->labelled + 2; k++)
+    s.log1k[k] = log1p((double)k);
   uint64_t *key_of = rc ? NULL : malloc((s.cmap.n + 1) * sizeof *key_of);
   if (!rc && !key_of)
     rc = MG_ERR_NOMEM;
@@ -1039,31 +1294,29 @@ int tt_analyse(const tu_dataset *d, const tt_params *p, tt_result *res) {
   }
   if (!rc)
     rc = tu_for_rows(d, "text-triggers: carrier rows", pass3, &s);
-  for (size_t j = 0; !rc && j < n_sel; j++) {
-    rc = stage2(&s, j);
-    d->svc->progress(d->ctx, "text-triggers: rest-of-text test", j + 1, n_sel);
+  if (!rc)
+    rc = label_coherence(&s);
+  if (!rc)
+    rc = txr_classes_init(&res->classes, res->label_names, L);
+  /* label by label, so that one label's sorted scores serve its phrases */
+  by_label *order = rc ? NULL : malloc((n_sel + 1) * sizeof *order);
+  if (!rc && !order)
+    rc = MG_ERR_NOMEM;
+  for (size_t j = 0; !rc && j < n_sel; j++)
+    order[j] = (by_label){res->feat[j].label, j};
+  if (!rc)
+    qsort(order, n_sel, sizeof *order, cmp_by_label);
+  for (size_t q = 0; !rc && q < n_sel; q++) {
+    size_t j = order[q].j;
+    if (q == 0 || res->feat[j].label != s.ls.label)
+      rc = label_scores(&s, res->feat[j].label);
+    if (!rc)
+      rc = stage2(&s, j);
+    d->svc->progress(d->ctx, "text-triggers: rest-of-text test", q + 1, n_sel);
   }
-  if (!rc) {
-    res->baseline_q = malloc(L * sizeof *res->baseline_q);
-    ranked *rk = malloc((n_sel ? n_sel : 1) * sizeof *rk);
-    double *adj = malloc((n_sel ? n_sel : 1) * sizeof *adj);
-    if (!res->baseline_q || !rk || !adj) {
-      rc = MG_ERR_NOMEM;
-    } else {
-      for (size_t c = 0; c < L; c++)
-        res->baseline_q[c] = ((double)s.base_mis[c] + 1.0) / ((double)s.base_n[c] + 2.0);
-      for (size_t j = 0; j < n_sel; j++)
-        rk[j] = (ranked){res->feat[j].p2, j};
-      holm_of_family(rk, n_sel, n_sel, adj);
-      for (size_t j = 0; j < n_sel; j++) {
-        tt_feature *f = &res->feat[j];
-        f->adj2 = adj[j];
-        f->trigger = f->adj1 <= p->alpha && f->adj2 <= p->alpha && f->p_like_others > p->alpha;
-      }
-    }
-    free(rk);
-    free(adj);
-  }
+  free(order);
+  if (!rc)
+    rc = grade(res, p);
   free_scan(&s);
   return rc;
 }
@@ -1081,6 +1334,6 @@ void tt_result_free(tt_result *res) {
   free(res->known_rows);
   free(res->known_label);
   free(res->known_in_label);
-  free(res->baseline_q);
+  txr_classes_free(&res->classes);
   memset(res, 0, sizeof *res);
 }

@@ -1,17 +1,35 @@
-/* The statistics of text-triggers over one classification dataset:
- * n-gram (1-4 words) and whole-sentence features, their concentration in
- * one label (exact hypergeometric tests, Tarone's screen and Holm's
- * correction over every feature and label), and for the concentrated ones
- * the second test that separates a trigger from a topical word: does the
- * rest of each carrier row's text, by a naive-Bayes model fitted on the
- * other rows, predict the label the row carries as often as the label's
- * other rows do (one-sided Fisher exact test)? */
+/* The statistics of text-triggers over one classification dataset.
+ *
+ * 1. Concentration: n-gram (1-4 words) and whole-sentence features whose
+ *    rows sit in one label far beyond their frequency (one-sided Fisher
+ *    exact tests, Tarone's screen and Holm over every feature-label pair).
+ *    Topical words pass this as well as triggers do.
+ * 2. The rest of the text: a trigger is planted in rows of OTHER labels, so
+ *    its carriers, with the phrase (and the words most carriers share
+ *    around it) masked, read like other labels. Complement naive Bayes over
+ *    words and punctuation, every row scored leave-one-out against the same
+ *    model. Two routes, the better one doubled (Bonferroni):
+ *    (a) the carriers read like the label less than the label's own rows
+ *        (without their strongest cue, as the carriers are without the
+ *        phrase) do: one-sided Mann-Whitney test;
+ *    (b) for a label the carriers swamp (too few own rows left), they read
+ *        like the label less than the rows of ANY label read like theirs
+ *        (the least coherent label's AUC, its upper confidence bound).
+ * 3. The veto: carriers that read MORE like the label than other labels'
+ *    rows do are a part of the label (a topical word, an attribution, a
+ *    "QOTD:" prefix whose rows share a format), not rows taken from other
+ *    labels, whatever (2) says. Rows taken from the other labels read like
+ *    the label as little as those labels' rows do (AUC about 1/2).
+ * Severity level by level: Tarone's screen at the level (a phrase whose
+ * margins cannot reach it does not count), Holm over the phrases the veto
+ * leaves, and (1) at that level too. */
 #ifndef TT_SCAN_H
 #define TT_SCAN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "textreport.h"
 #include "textutil.h"
 
 typedef struct tt_params {
@@ -20,6 +38,7 @@ typedef struct tt_params {
   size_t max_labels;
   size_t baseline_rows; /* rows scored for the per-label baseline */
   double alpha;         /* the lowest reporting level (Tarone's screen) */
+  double levels[3];     /* adjusted p for high, medium, low (tu_ladder) */
   int strict;
   uint64_t seed;
   const uint64_t *known; /* extra features always counted (known triggers) */
@@ -40,13 +59,28 @@ typedef struct tt_feature {
   uint64_t base_n, base_mis; /* the label's rows without the phrase, sampled;
                                 of them, read as another label */
   double p1, adj1;           /* concentration */
-  double p2, adj2;           /* rest-of-text */
+  double p2;                 /* route (a): rest-of-text against the label's own rows */
+  /* Route (b): coh_min is the least coherent label's AUC (its rows against
+   * the others on P(label | row), upper confidence bound at the lowest
+   * reporting level), this label's own rows included (coh_label is their
+   * estimate); p_incoherent tests the carriers' AUC against it. */
+  double coh_min, coh_label, p_incoherent;
+  double pmin2, pmin_incoherent; /* the smallest p each route could give (margins) */
+  double p_rest;                 /* the better route, x2, Holm-adjusted in Tarone's family */
+  int level;                     /* 3 high, 2 medium, 1 low, 0 not a trigger */
   /* Do the carriers' rests read MORE like the label than other labels'
    * rows do? (one-sided rank test; a trigger's carriers are other labels'
    * rows, so this stays unremarkable for them) */
   double p_like_others, auc_others;
   uint64_t first_row; /* a carrier, and where the phrase is in it */
   uint32_t tok, ntok;
+  /* The phrase as most carriers extend it: words [ext_lo, ext_hi) around
+   * the feature's first word (ext_lo <= 0, ext_hi >= ntok), their hashes
+   * in ext. An n-gram of a planted sentence extends to the sentence; the
+   * rest of a carrier's text is what is left without all of it. */
+#define TT_MAX_EXTEND 40
+  int32_t ext_lo, ext_hi;
+  uint64_t ext[TT_MAX_EXTEND];
   uint64_t *rows; /* carriers with the label (a of them) */
   uint32_t *pred; /* label the rest of each predicts */
   int trigger;    /* both tests reject */
@@ -60,6 +94,7 @@ typedef struct tt_feature {
 typedef struct tt_result {
   size_t n_labels;
   char **label_names;
+  txr_classes classes; /* class index of each label, for the findings */
   uint64_t *label_rows;
   uint64_t rows, labelled, unlabelled;
   uint64_t distinct_features, candidates, tarone_family, pruned_rounds;
@@ -67,10 +102,10 @@ typedef struct tt_result {
   tt_feature *feat; /* the features that passed the concentration test */
   size_t n_feat;
   size_t stage2_skipped;
+  size_t rest_family;   /* phrases the coherence veto left: the rest-of-text tests' family */
   uint64_t *known_rows; /* rows carrying each known feature, by label max */
   uint32_t *known_label;
   uint64_t *known_in_label;
-  double *baseline_q; /* per label */
 } tt_result;
 
 /* Runs every pass over d; 0 or an mg_error. */
@@ -85,6 +120,9 @@ typedef struct tt_feat_pos {
   int order;
 } tt_feat_pos;
 size_t tt_features(const tu_tokens *t, tt_feat_pos **buf, size_t *cap);
+
+/* The first word at which feature f occurs in t, or -1. */
+long tt_find(const tu_tokens *t, const tt_feature *f);
 
 /* One-sided Mann-Whitney test that x tends to be lower than y (normal
  * approximation with tie and continuity corrections); *auc = U / (nx ny). */

@@ -217,6 +217,8 @@ static void collect_log(mg_collector *c, const uint8_t *p, uint32_t len) {
   text[n] = '\0';
   if (level == MG_LOG_ERROR)
     snprintf(c->last_error, sizeof c->last_error, "%s", text);
+  if (level <= MG_LOG_INFO)
+    snprintf(c->last_note, sizeof c->last_note, "%s", text);
   static const int verbosity_for[] = {1, 1, 2, 3};
   if (mg_verbosity >= verbosity_for[level]) {
     mg_progress_end(&c->progress);

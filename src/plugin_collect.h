@@ -19,6 +19,7 @@ typedef struct mg_collector {
   size_t n_findings, dropped;
   uint64_t evidence_bytes;
   char last_error[1024]; /* the plugin's last error log line */
+  char last_note[1024];  /* its last log line above debug (a skip's reason) */
   int done, code;        /* run() returned code */
   char stage[16];        /* "init" or "run" */
   int crash_signal;      /* from the child's fatal-signal handler */

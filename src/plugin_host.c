@@ -152,6 +152,13 @@ static void classify(mg_collector *c, const mg_scan_config *cfg, int status, int
     snprintf(msg, sizeof msg, "stopped: the plugin %s", protocol);
   } else if (c->done && c->code == MG_OK) {
     rp->status = MG_PLUGIN_OK;
+  } else if (c->done && c->code == MG_ERR_NEEDS) {
+    /* The plugin found nothing of the kind it reads (a text plugin on a
+     * package whose text is of another kind): skipped, as when the host
+     * sees an unmet need, with the plugin's reason. */
+    rp->status = MG_PLUGIN_SKIPPED;
+    snprintf(msg, sizeof msg, "%s",
+             c->last_note[0] ? c->last_note : "nothing in the package it reads");
   } else if (c->done && c->code == MG_ERR_NOMEM) {
     snprintf(msg, sizeof msg, "ran out of memory (limit %llu MiB, --mem-limit)%s%s",
              (unsigned long long)(cfg->mem_limit >> 20), c->last_error[0] ? ": " : "",

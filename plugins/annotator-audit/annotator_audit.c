@@ -308,10 +308,8 @@ static int audit_dataset(tu_dataset *d, double max_share, json_t *sets) {
 
 static int aa_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
-  if (!tu_have_text(svc)) {
-    svc->log(ctx, MG_LOG_ERROR, "%s: the host has no text services (plugin ABI 1.1)", PLUGIN);
+  if (tu_require_text(svc, ctx, PLUGIN))
     return MG_ERR_UNSUPPORTED;
-  }
   double max_share;
   int rc = tu_opt_num(svc, ctx, PLUGIN, "max-share", 0.2, 0.01, 1.0, &max_share);
   json_t *sets = json_array();
@@ -322,10 +320,8 @@ static int aa_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
     if (!rc)
       rc = audit_dataset(&d, max_share, sets);
   }
-  if (!rc)
-    return txr_evidence(svc, ctx, "annotator_audit", json_pack("{s:o}", "datasets", sets));
-  json_decref(sets);
-  return rc;
+  return txr_finish(svc, ctx, PLUGIN, "annotator_audit", json_pack("{s:o}", "datasets", sets),
+                    "preference dataset with annotator ids", rc);
 }
 
 static const mg_plugin descriptor = {

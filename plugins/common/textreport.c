@@ -133,6 +133,18 @@ json_t *txr_real(double v) {
   return isfinite(v) ? json_real(v) : json_null();
 }
 
+/* The emit both kinds of finding share: evidence serialised, fields set. */
+static int emit_finding(const mg_services *svc, mg_plugin_ctx *ctx, mg_finding *f, json_t *ev) {
+  char *evs = json_dumps(ev ? ev : json_object(), JSON_COMPACT);
+  json_decref(ev);
+  if (!evs)
+    return MG_ERR_NOMEM;
+  f->evidence_json = evs;
+  int rc = svc->emit(ctx, f);
+  free(evs);
+  return rc;
+}
+
 int txr_emit(const tu_dataset *d, mg_severity sev, const char *rule, const char *title,
              const char *message, const char *const *atlas, const char *const *controls,
              int32_t label, const uint64_t *rows, size_t n_rows, double score, json_t *ev) {
@@ -140,10 +152,6 @@ int txr_emit(const tu_dataset *d, mg_severity sev, const char *rule, const char 
     ev = json_object();
   json_object_set_new(ev, "dataset", json_string(d->info.name ? d->info.name : ""));
   json_object_set_new(ev, "setting", json_string(txr_setting_note(d)));
-  char *evs = json_dumps(ev, JSON_COMPACT);
-  json_decref(ev);
-  if (!evs)
-    return MG_ERR_NOMEM;
   mg_finding f = MG_FINDING_INIT;
   f.severity = sev;
   f.rule = rule;
@@ -157,10 +165,20 @@ int txr_emit(const tu_dataset *d, mg_severity sev, const char *rule, const char 
   f.indices = rows;
   f.n_indices = n_rows;
   f.score = score;
-  f.evidence_json = evs;
-  int rc = d->svc->emit(d->ctx, &f);
-  free(evs);
-  return rc;
+  return emit_finding(d->svc, d->ctx, &f, ev);
+}
+
+int txr_emit_file(const mg_services *svc, mg_plugin_ctx *ctx, mg_severity sev, const char *rule,
+                  const char *artifact, const char *title, const char *message,
+                  const char *const *controls, json_t *ev) {
+  mg_finding f = MG_FINDING_INIT;
+  f.severity = sev;
+  f.rule = rule;
+  f.title = title;
+  f.message = message;
+  f.artifact = artifact;
+  f.controls = controls;
+  return emit_finding(svc, ctx, &f, ev);
 }
 
 int txr_evidence(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin_key, json_t *obj) {
@@ -170,5 +188,23 @@ int txr_evidence(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin_
   json_decref(o);
   int rc = s ? svc->evidence(ctx, s) : MG_ERR_NOMEM;
   free(s);
+  return rc;
+}
+
+int txr_finish(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin,
+               const char *plugin_key, json_t *obj, const char *what, int rc) {
+  int any = 0;
+  json_t *sets = json_object_get(obj, "datasets"), *ds;
+  size_t i;
+  json_array_foreach(sets, i, ds) any |= !json_object_get(ds, "skipped");
+  if (rc) {
+    json_decref(obj);
+    return rc;
+  }
+  rc = txr_evidence(svc, ctx, plugin_key, obj);
+  if (!rc && !any) {
+    svc->log(ctx, MG_LOG_INFO, "no %s in the package (%s)", what, plugin);
+    return MG_ERR_NEEDS;
+  }
   return rc;
 }

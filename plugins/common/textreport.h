@@ -44,8 +44,23 @@ int txr_emit(const tu_dataset *d, mg_severity sev, const char *rule, const char 
              const char *message, const char *const *atlas, const char *const *controls,
              int32_t label, const uint64_t *rows, size_t n_rows, double score, json_t *ev);
 
+/* Emits a finding about the package or a file of it, no rows (artifact
+ * may be NULL); ev stolen, may be NULL. */
+int txr_emit_file(const mg_services *svc, mg_plugin_ctx *ctx, mg_severity sev, const char *rule,
+                  const char *artifact, const char *title, const char *message,
+                  const char *const *controls, json_t *ev);
+
 /* Merges {plugin_key: obj} into the plugin's evidence (obj stolen). */
 int txr_evidence(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin_key, json_t *obj);
+
+/* The end of a text plugin's run (rc: its result so far): merges
+ * {plugin_key: obj} into the evidence (obj stolen; its "datasets" array
+ * has one object per dataset, with "skipped" when not of the plugin's
+ * kind) and, when every dataset was skipped, logs that the package has no
+ * `what` and returns MG_ERR_NEEDS: the host reports the plugin skipped, so
+ * the controls it evidences are not counted as checked. */
+int txr_finish(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin,
+               const char *plugin_key, json_t *obj, const char *what, int rc);
 
 /* The sentence every finding of an untrusted dataset carries. */
 const char *txr_setting_note(const tu_dataset *d);

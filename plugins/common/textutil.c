@@ -6,10 +6,12 @@
 #include "textutil.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hyptest.h"
 #include "mgd.h"
 
 uint64_t tu_hash_bytes(const char *s, size_t len, uint64_t seed) {
@@ -132,6 +134,62 @@ void tu_sentences(const tu_tokens *t, size_t min_tokens, tu_sentence_fn fn, void
   }
 }
 
+/* ---- extension */
+
+/* The majority value among v[0..m) (Boyer-Moore) and how often it occurs. */
+static uint64_t majority(const uint64_t *v, size_t m, size_t *count) {
+  uint64_t w = 0;
+  size_t votes = 0;
+  for (size_t i = 0; i < m; i++) {
+    if (!votes)
+      w = v[i];
+    if (v[i] == w)
+      votes++;
+    else
+      votes--;
+  }
+  *count = 0;
+  for (size_t i = 0; i < m; i++)
+    *count += v[i] == w;
+  return w;
+}
+
+void tu_extend(const uint64_t *const *h, const size_t *len, const long *at, size_t n, size_t ntok,
+               size_t max, long *lo, long *hi, uint64_t *ext) {
+  *lo = 0;
+  *hi = (long)ntok;
+  if (!n)
+    return;
+  for (size_t k = 0; k < ntok && k < max; k++)
+    ext[k] = h[0][at[0] + (long)k];
+  uint64_t *cand = malloc(n * sizeof *cand);
+  if (!cand)
+    return; /* no extension: the phrase alone */
+  for (int side = 0; side < 2; side++)
+    while ((size_t)(*hi - *lo) < max) {
+      size_t m = 0, count;
+      for (size_t i = 0; i < n; i++) {
+        long k = side ? at[i] + *hi : at[i] + *lo - 1;
+        if (k >= 0 && (size_t)k < len[i])
+          cand[m++] = h[i][k];
+      }
+      uint64_t w = majority(cand, m, &count);
+      if (!m || count * 2 <= n)
+        break;
+      if (side) {
+        ext[*hi - *lo] = w;
+        (*hi)++;
+      } else {
+        memmove(ext + 1, ext, (size_t)(*hi - *lo) * sizeof *ext);
+        ext[0] = w;
+        (*lo)--;
+      }
+    }
+  if ((size_t)(*hi - *lo) > max)
+    *hi = *lo + (long)max;
+  free(cand);
+}
+
 /* ---- map */
 
 int tu_map_init(tu_map *m, size_t expected) {
@@ -215,6 +273,21 @@ uint32_t tu_map_put(tu_map *m, uint64_t key, int *added) {
   if (added)
     *added = 1;
   return (uint32_t)m->n++;
+}
+
+uint32_t tu_uf_find(uint32_t *p, uint32_t x) {
+  while (p[x] != x) {
+    p[x] = p[p[x]];
+    x = p[x];
+  }
+  return x;
+}
+
+void tu_uf_unite(uint32_t *p, uint32_t a, uint32_t b) {
+  a = tu_uf_find(p, a);
+  b = tu_uf_find(p, b);
+  if (a != b)
+    p[a < b ? b : a] = a < b ? a : b;
 }
 
 int tu_reserve(void **p, size_t *cap, size_t need, size_t size) {
@@ -366,6 +439,130 @@ void tu_artifacts(const char *s, tu_artifact_fn fn, void *user) {
   }
 }
 
+/* ---- rank test */
+
+typedef struct scored {
+  double v;
+  int carrier;
+} scored;
+
+static int cmp_scored(const void *a, const void *b) {
+  double x = ((const scored *)a)->v, y = ((const scored *)b)->v;
+  return x < y ? -1 : x > y;
+}
+
+double tu_rank_test(const double *x, size_t nx, const double *y, size_t ny, double *auc) {
+  *auc = NAN;
+  if (!nx || !ny)
+    return 1.0;
+  scored *v = malloc((nx + ny) * sizeof *v);
+  if (!v)
+    return 1.0;
+  for (size_t i = 0; i < nx; i++)
+    v[i] = (scored){x[i], 1};
+  for (size_t i = 0; i < ny; i++)
+    v[nx + i] = (scored){y[i], 0};
+  size_t n = nx + ny;
+  qsort(v, n, sizeof *v, cmp_scored);
+  /* U: pairs (carrier, other) with the carrier lower, ties half; tie
+   * groups also correct the variance. */
+  double u = 0, ties = 0;
+  size_t others_below = 0;
+  for (size_t i = 0; i < n;) {
+    size_t j = i, cx = 0, cy = 0;
+    while (j < n && v[j].v == v[i].v) {
+      cx += v[j].carrier;
+      cy += !v[j].carrier;
+      j++;
+    }
+    /* carriers in this group are below every other above the group */
+    u += (double)cx * ((double)(ny - others_below - cy) + 0.5 * (double)cy);
+    double t = (double)(j - i);
+    ties += t * t * t - t;
+    others_below += cy;
+    i = j;
+  }
+  free(v);
+  double mx = (double)nx, my = (double)ny, nn = mx + my;
+  *auc = u / (mx * my);
+  double mean = mx * my / 2;
+  double var = mx * my / 12.0 * ((nn + 1) - ties / (nn * (nn - 1)));
+  if (!(var > 0))
+    return 1.0;
+  double z = (u - mean - 0.5) / sqrt(var); /* continuity correction */
+  return ht_norm_sf(z);
+}
+
+/* ---- URL hosts */
+
+int tu_url_host(const char *s, char *host, size_t size) {
+  if (!s || !size)
+    return -1;
+  const char *p = strstr(s, "://");
+  if (!p || p == s)
+    return -1;
+  for (const char *c = s; c < p; c++) /* the scheme: letters, digits, + - . */
+    if (!isalnum((unsigned char)*c) && *c != '+' && *c != '-' && *c != '.')
+      return -1;
+  p += 3;
+  size_t end = strcspn(p, "/?#");
+  const char *at = memchr(p, '@', end);
+  if (at) { /* user info */
+    end -= (size_t)(at + 1 - p);
+    p = at + 1;
+  }
+  size_t n = end;
+  if (n && p[0] == '[') { /* [IPv6][:port] */
+    const char *close = memchr(p, ']', end);
+    if (!close)
+      return -1;
+    n = (size_t)(close - p) + 1;
+  } else {
+    const char *colon = memchr(p, ':', end);
+    if (colon)
+      n = (size_t)(colon - p);
+  }
+  if (n && p[n - 1] == '.')
+    n--;
+  if (!n || n >= size)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (c <= 0x20 || c == 0x7f)
+      return -1;
+    host[i] = (char)tolower(c);
+  }
+  host[n] = '\0';
+  return 0;
+}
+
+int tu_host_under(const char *host, const char *name) {
+  size_t h = strlen(host), n = strlen(name);
+  if (!n || h < n || strcmp(host + h - n, name))
+    return 0;
+  return h == n || host[h - n - 1] == '.';
+}
+
+int tu_host_is_ip(const char *host) {
+  if (host[0] == '[')
+    return 1;
+  int dots = 0, digits = 0;
+  for (const char *c = host; *c; c++) {
+    if (*c == '.') {
+      if (!digits)
+        return 0;
+      dots++;
+      digits = 0;
+    } else if (*c >= '0' && *c <= '9') {
+      if (++digits > 3)
+        return 0;
+    } else {
+      return 0;
+    }
+  }
+  return dots == 3 && digits;
+}
+
 /* ---- evidence */
 
 void tu_excerpt(const char *s, size_t max, char *buf) {
@@ -410,6 +607,13 @@ double tu_alpha(int untrusted) {
 int tu_have_text(const mg_services *svc) {
   return svc->struct_size >= offsetof(mg_services, text_read) + sizeof svc->text_read &&
          svc->text_count && svc->text_info && svc->text_read;
+}
+
+int tu_require_text(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin) {
+  if (tu_have_text(svc))
+    return MG_OK;
+  svc->log(ctx, MG_LOG_ERROR, "%s: the host has no text services (plugin ABI 1.1)", plugin);
+  return MG_ERR_UNSUPPORTED;
 }
 
 int tu_open(tu_dataset *d, const mg_services *svc, mg_plugin_ctx *ctx, size_t index) {

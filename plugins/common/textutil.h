@@ -61,6 +61,16 @@ uint64_t tu_sentence_hash(const tu_tokens *t, size_t first, size_t count);
  * punctuation and spacing ignored). 0 for no tokens. */
 uint64_t tu_normal_hash(const tu_tokens *t);
 
+/* ---- phrase extension */
+/* A phrase of ntok words found at at[i] in the word-hash arrays h[i] (of
+ * len[i] words) of n sampled rows: extends it left and right over the
+ * words that most (more than half) of the n rows share at that offset, up
+ * to max words. *lo <= 0 and *hi >= ntok are the extended bounds relative to
+ * each occurrence; ext[0 .. *hi - *lo) the extended words' hashes (the
+ * first row's for the phrase itself). ext holds max entries. */
+void tu_extend(const uint64_t *const *h, const size_t *len, const long *at, size_t n, size_t ntok,
+               size_t max, long *lo, long *hi, uint64_t *ext);
+
 /* ---- key -> dense id table (open addressing, linear probing, keys != 0) */
 typedef struct tu_map {
   uint64_t *keys;
@@ -76,6 +86,11 @@ uint32_t tu_map_get(const tu_map *m, uint64_t key);
  * *added says which. UINT32_MAX when out of memory or full (2^32 - 1). */
 uint32_t tu_map_put(tu_map *m, uint64_t key, int *added);
 
+/* ---- union-find over row ids (parent[i] = i to start): the root, with
+ * path halving; uniting keeps the smaller id as the root */
+uint32_t tu_uf_find(uint32_t *parent, uint32_t x);
+void tu_uf_unite(uint32_t *parent, uint32_t a, uint32_t b);
+
 /* ---- growable arrays of POD elements */
 /* Ensures room for `need` elements of `size` bytes at *p (capacity *cap);
  * doubles. 0 or -1 (out of memory, or the size overflows). */
@@ -90,6 +105,13 @@ double tu_jaccard_sorted(const uint64_t *a, size_t na, const uint64_t *b, size_t
 /* Sorts and deduplicates v in place; returns the new length. */
 size_t tu_sort_unique(uint64_t *v, size_t n);
 
+/* ---- rank test */
+/* One-sided Mann-Whitney test that x tends to be lower than y (normal
+ * approximation with tie and continuity corrections); *auc = U / (nx ny),
+ * the chance that an x is below a y (ties half). 1 and NAN for an empty
+ * side. */
+double tu_rank_test(const double *x, size_t nx, const double *y, size_t ny, double *auc);
+
 /* ---- URLs and shell commands in text */
 typedef enum tu_artifact_kind { TU_URL = 1, TU_COMMAND = 2 } tu_artifact_kind;
 /* Calls fn for each URL (scheme://..., www....) and each shell-command
@@ -98,6 +120,15 @@ typedef enum tu_artifact_kind { TU_URL = 1, TU_COMMAND = 2 } tu_artifact_kind;
 typedef void (*tu_artifact_fn)(void *user, tu_artifact_kind kind, const char *s, size_t off,
                                size_t len);
 void tu_artifacts(const char *s, tu_artifact_fn fn, void *user);
+
+/* The host of a URL (scheme://[user@]host[:port][/...]), lower-cased, a
+ * trailing dot dropped, an IPv6 literal kept in brackets, into host (size
+ * bytes). 0, or -1 when s is not such a URL or the host does not fit. */
+int tu_url_host(const char *s, char *host, size_t size);
+/* Whether host is name or a name under it ("a.b.c" is under "b.c"). */
+int tu_host_under(const char *host, const char *name);
+/* Whether host is an IP address literal (IPv4 dotted quad, or [IPv6]). */
+int tu_host_is_ip(const char *host);
 
 /* ---- evidence text */
 /* At most max bytes of s (cut at a UTF-8 character boundary, "..."
@@ -129,6 +160,9 @@ typedef struct tu_dataset {
 
 /* Whether the host has the text services (ABI >= 1.1). */
 int tu_have_text(const mg_services *svc);
+/* MG_OK when it has them, else logs why plugin cannot run and returns
+ * MG_ERR_UNSUPPORTED. */
+int tu_require_text(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin);
 /* Opens text dataset `index`; plugin names the plugin for the strict
  * option. */
 int tu_open(tu_dataset *d, const mg_services *svc, mg_plugin_ctx *ctx, size_t index);

@@ -62,21 +62,6 @@ typedef struct lc {
   uint64_t labelled;
 } lc;
 
-static uint32_t find(uint32_t *p, uint32_t x) {
-  while (p[x] != x) {
-    p[x] = p[p[x]];
-    x = p[x];
-  }
-  return x;
-}
-
-static void unite(uint32_t *p, uint32_t a, uint32_t b) {
-  a = find(p, a);
-  b = find(p, b);
-  if (a != b)
-    p[a < b ? b : a] = a < b ? a : b;
-}
-
 static int collect(void *user, const mg_text_row *rows, size_t n) {
   lc *s = user;
   for (size_t i = 0; i < n; i++) {
@@ -180,7 +165,7 @@ static int check(tu_dataset *d, double max_share, json_t *sets) {
     if (added)
       first[nf++] = (uint32_t)i;
     else
-      unite(s.parent, first[id], (uint32_t)i);
+      tu_uf_unite(s.parent, first[id], (uint32_t)i);
   }
   uint32_t *band_first = malloc((n * BANDS + 1) * sizeof *band_first);
   size_t nb = 0;
@@ -203,7 +188,7 @@ static int check(tu_dataset *d, double max_share, json_t *sets) {
       if (added) {
         band_first[nb++] = (uint32_t)i;
       } else if (tu_minhash_similarity(g, s.sig + (size_t)band_first[id] * K, K) >= NEAR) {
-        unite(s.parent, band_first[id], (uint32_t)i);
+        tu_uf_unite(s.parent, band_first[id], (uint32_t)i);
       }
     }
   }
@@ -218,7 +203,7 @@ static int check(tu_dataset *d, double max_share, json_t *sets) {
     rc = rc ? rc : MG_ERR_NOMEM;
   for (size_t i = 0; !rc && i < n; i++)
     if (s.label[i] != NONE)
-      m[nm++] = (member){find(s.parent, (uint32_t)i), (uint32_t)i};
+      m[nm++] = (member){tu_uf_find(s.parent, (uint32_t)i), (uint32_t)i};
   if (!rc)
     qsort(m, nm, sizeof *m, cmp_member);
   size_t L = s.labels.n;
@@ -418,10 +403,8 @@ done:
 
 static int lc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
-  if (!tu_have_text(svc)) {
-    svc->log(ctx, MG_LOG_ERROR, "%s: the host has no text services (plugin ABI 1.1)", PLUGIN);
+  if (tu_require_text(svc, ctx, PLUGIN))
     return MG_ERR_UNSUPPORTED;
-  }
   double max_share;
   int rc = tu_opt_num(svc, ctx, PLUGIN, "max-flip-share", 0.1, 0.0, 1.0, &max_share);
   if (rc)
@@ -434,10 +417,9 @@ static int lc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
     if (!rc)
       rc = check(&d, max_share, sets);
   }
-  if (!rc)
-    return txr_evidence(svc, ctx, "text_label_consistency", json_pack("{s:o}", "datasets", sets));
-  json_decref(sets);
-  return rc;
+  return txr_finish(svc, ctx, PLUGIN, "text_label_consistency",
+                    json_pack("{s:o}", "datasets", sets),
+                    "classification dataset (text with labels)", rc);
 }
 
 static const mg_plugin descriptor = {

@@ -433,10 +433,8 @@ static int tt_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   memset(&r, 0, sizeof r);
   r.svc = svc;
   r.ctx = ctx;
-  if (!tu_have_text(svc)) {
-    svc->log(ctx, MG_LOG_ERROR, "%s: the host has no text services (plugin ABI 1.1)", PLUGIN);
+  if (tu_require_text(svc, ctx, PLUGIN))
     return MG_ERR_UNSUPPORTED;
-  }
   int rc = tu_opt_num(svc, ctx, PLUGIN, "max-phrases", 8e6, 1e4, 1e9, &r.max_features);
   if (!rc)
     rc = tu_opt_num(svc, ctx, PLUGIN, "max-tested", 5000, 10, 1e6, &r.max_stage2);
@@ -454,10 +452,8 @@ static int tt_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
       rc = scan_dataset(&r, &d, sets);
   }
   json_t *ev = json_pack("{s:o, s:s}", "datasets", sets, "signatures", r.signatures);
-  if (!rc)
-    rc = txr_evidence(svc, ctx, "text_triggers", ev);
-  else
-    json_decref(ev);
+  rc = txr_finish(svc, ctx, PLUGIN, "text_triggers", ev,
+                  "classification dataset (text with labels)", rc);
   for (size_t i = 0; i < r.n_known; i++) {
     free(r.known[i].phrase);
     free(r.known[i].source);

@@ -418,58 +418,6 @@ static int pass3(void *user, const mg_text_row *rows, size_t n) {
 
 /* ---- the rank test */
 
-typedef struct scored {
-  double v;
-  int carrier;
-} scored;
-
-static int cmp_scored(const void *a, const void *b) {
-  double x = ((const scored *)a)->v, y = ((const scored *)b)->v;
-  return x < y ? -1 : x > y;
-}
-
-double tt_rank_test(const double *x, size_t nx, const double *y, size_t ny, double *auc) {
-  *auc = NAN;
-  if (!nx || !ny)
-    return 1.0;
-  scored *v = malloc((nx + ny) * sizeof *v);
-  if (!v)
-    return 1.0;
-  for (size_t i = 0; i < nx; i++)
-    v[i] = (scored){x[i], 1};
-  for (size_t i = 0; i < ny; i++)
-    v[nx + i] = (scored){y[i], 0};
-  size_t n = nx + ny;
-  qsort(v, n, sizeof *v, cmp_scored);
-  /* U: pairs (carrier, other) with the carrier lower, ties half; tie
-   * groups also correct the variance. */
-  double u = 0, ties = 0;
-  size_t others_below = 0;
-  for (size_t i = 0; i < n;) {
-    size_t j = i, cx = 0, cy = 0;
-    while (j < n && v[j].v == v[i].v) {
-      cx += v[j].carrier;
-      cy += !v[j].carrier;
-      j++;
-    }
-    /* carriers in this group are below every other above the group */
-    u += (double)cx * ((double)(ny - others_below - cy) + 0.5 * (double)cy);
-    double t = (double)(j - i);
-    ties += t * t * t - t;
-    others_below += cy;
-    i = j;
-  }
-  free(v);
-  double mx = (double)nx, my = (double)ny, nn = mx + my;
-  *auc = u / (mx * my);
-  double mean = mx * my / 2;
-  double var = mx * my / 12.0 * ((nn + 1) - ties / (nn * (nn - 1)));
-  if (!(var > 0))
-    return 1.0;
-  double z = (u - mean - 0.5) / sqrt(var); /* continuity correction */
-  return ht_norm_sf(z);
-}
-
 /* ---- stage 2: the rest of each carrier's text */
 
 #define EXTEND_SAMPLE 64
@@ -484,32 +432,12 @@ long tt_find(const tu_tokens *t, const tt_feature *f) {
   return -1;
 }
 
-/* The majority word among cand[0..m) (Boyer-Moore) and how often it
- * occurs. */
-static uint64_t majority(const uint64_t *cand, size_t m, size_t *count) {
-  uint64_t w = 0;
-  size_t votes = 0;
-  for (size_t i = 0; i < m; i++) {
-    if (!votes)
-      w = cand[i];
-    if (cand[i] == w)
-      votes++;
-    else
-      votes--;
-  }
-  *count = 0;
-  for (size_t i = 0; i < m; i++)
-    *count += cand[i] == w;
-  return w;
-}
-
 /* Extends f over the words most of its first EXTEND_SAMPLE carriers share
  * on either side (f->ext_lo, ext_hi, ext). */
 static int extend(scan *s, tt_feature *f, const uint64_t *rows, size_t nr) {
   uint64_t **h = calloc(EXTEND_SAMPLE, sizeof *h);
   size_t *len = calloc(EXTEND_SAMPLE, sizeof *len);
   long *at = calloc(EXTEND_SAMPLE, sizeof *at);
-  uint64_t cand[EXTEND_SAMPLE];
   int rc = h && len && at ? MG_OK : MG_ERR_NOMEM;
   size_t n = 0;
   for (size_t i = 0; !rc && i < nr && n < EXTEND_SAMPLE; i++) {
@@ -534,30 +462,10 @@ static int extend(scan *s, tt_feature *f, const uint64_t *rows, size_t nr) {
     at[n++] = a;
   }
   long lo = 0, hi = (long)f->ntok;
-  for (size_t k = 0; k < f->ntok && k < TT_MAX_EXTEND && n; k++)
-    f->ext[k] = h[0][at[0] + (long)k];
-  for (int side = 0; !rc && side < 2 && n; side++)
-    while (hi - lo < TT_MAX_EXTEND) {
-      size_t m = 0, count;
-      for (size_t i = 0; i < n; i++) {
-        long k = side ? at[i] + hi : at[i] + lo - 1;
-        if (k >= 0 && (size_t)k < len[i])
-          cand[m++] = h[i][k];
-      }
-      uint64_t w = majority(cand, m, &count);
-      if (!m || count * 2 <= n)
-        break;
-      if (side) {
-        f->ext[hi - lo] = w;
-        hi++;
-      } else {
-        memmove(f->ext + 1, f->ext, (size_t)(hi - lo) * sizeof *f->ext);
-        f->ext[0] = w;
-        lo--;
-      }
-    }
+  if (!rc)
+    tu_extend((const uint64_t *const *)h, len, at, n, f->ntok, TT_MAX_EXTEND, &lo, &hi, f->ext);
   f->ext_lo = (int32_t)lo;
-  f->ext_hi = (int32_t)(hi - lo <= TT_MAX_EXTEND ? hi : lo + TT_MAX_EXTEND);
+  f->ext_hi = (int32_t)hi;
   for (size_t i = 0; h && i < n; i++)
     free(h[i]);
   free(h);
@@ -846,7 +754,7 @@ static int label_coherence(scan *s) {
     }
     double auc = NAN;
     if (no >= 2)
-      tt_rank_test(oth, nt, own, no, &auc);
+      tu_rank_test(oth, nt, own, no, &auc);
     s->coherence[c] = auc_upper(auc, no, nt, s->p->alpha);
   }
   free(own);

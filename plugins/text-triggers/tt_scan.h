@@ -124,10 +124,6 @@ size_t tt_features(const tu_tokens *t, tt_feat_pos **buf, size_t *cap);
 /* The first word at which feature f occurs in t, or -1. */
 long tt_find(const tu_tokens *t, const tt_feature *f);
 
-/* One-sided Mann-Whitney test that x tends to be lower than y (normal
- * approximation with tie and continuity corrections); *auc = U / (nx ny). */
-double tt_rank_test(const double *x, size_t nx, const double *y, size_t ny, double *auc);
-
 /* Tarone's family size for concentration tests over (feature, label) pairs:
  * the smallest K such that at most K pairs could reach alpha / K, given each
  * feature's row count df[] and the label sizes. */

@@ -1,12 +1,13 @@
 """Checks one text plugin's outcome in a modelgate scan's JSON results
 (docs/results.md) against a fixture's truth (tests/fixtures/text/gen_text.py).
 
-    check.py RESULTS TRUTH PLUGIN MODE [RULE] [--phrase]
+    check.py RESULTS TRUTH PLUGIN MODE [RULE] [--phrase] [--payload]
 
 MODE poisoned: the plugin ran, a RULE finding at high or above, its rows
 against the truth's poisoned rows (or the truth's conflict groups) at
-precision and recall >= 0.9, and with --phrase the truth's phrase in its
-title. MODE clean: the plugin ran and nothing of it is at high or above
+precision and recall >= 0.9, with --phrase the truth's phrase in its title,
+with --payload the truth's payload (or, for one appended to responses, its
+URL) in the title. MODE clean: the plugin ran and nothing of it is at high or above
 (after correlation: what the gate sees). Prints the figures either way."""
 import json
 import sys
@@ -41,6 +42,11 @@ def main():
             and SEV.index(f["reported_severity"]) >= SEV.index("high")]
     if "--phrase" in rest:
         hits = [f for f in hits if t["phrase"].lower() in f["title"].lower()]
+    if "--payload" in rest:
+        words = t["payload"].split()
+        urls = [w for w in words if "://" in w]
+        hits = [f for f in hits if t["payload"][:60].lower() in f["title"].lower()
+                or any(u.rstrip(".") in f["title"] for u in urls)]
     if not hits:
         print("FAIL: no %s finding at high%s: %s" % (
             rule, " naming %r" % t.get("phrase") if "--phrase" in rest else "",

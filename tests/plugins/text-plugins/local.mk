@@ -1,11 +1,11 @@
 # The text plugins' end-to-end tests: modelgate scans generated text
 # fixtures (tests/fixtures/text/gen_text.py, from Debian packages) with one
 # plugin selected; check.py holds the results against the fixture's truth.
-TESTS += tests/plugins/text-triggers/text-triggers.sh \
+TEXT_PLUGIN_TESTS = tests/plugins/text-triggers/text-triggers.sh \
 	tests/plugins/text-label-consistency/text-label-consistency.sh \
-	tests/plugins/annotator-audit/annotator-audit.sh
+	tests/plugins/annotator-audit/annotator-audit.sh \
+	tests/plugins/instruction-triggers/instruction-triggers.sh
+TESTS += $(TEXT_PLUGIN_TESTS)
 EXTRA_DIST += tests/fixtures/text/corpus.py tests/fixtures/text/gen_text.py \
 	tests/plugins/text-plugins/textlib.sh tests/plugins/text-plugins/check.py \
-	tests/plugins/text-triggers/text-triggers.sh \
-	tests/plugins/text-label-consistency/text-label-consistency.sh \
-	tests/plugins/annotator-audit/annotator-audit.sh
+	$(TEXT_PLUGIN_TESTS)

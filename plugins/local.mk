@@ -13,6 +13,7 @@ include $(srcdir)/plugins/strip/local.mk
 include $(srcdir)/plugins/loss-outliers/local.mk
 include $(srcdir)/plugins/text-triggers/local.mk
 include $(srcdir)/plugins/instruction-triggers/local.mk
+include $(srcdir)/plugins/source-provenance/local.mk
 include $(srcdir)/tests/plugins/text-plugins/local.mk
 include $(srcdir)/plugins/annotator-audit/local.mk
 include $(srcdir)/plugins/text-label-consistency/local.mk

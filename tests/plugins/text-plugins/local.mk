@@ -4,7 +4,8 @@
 TEXT_PLUGIN_TESTS = tests/plugins/text-triggers/text-triggers.sh \
 	tests/plugins/text-label-consistency/text-label-consistency.sh \
 	tests/plugins/annotator-audit/annotator-audit.sh \
-	tests/plugins/instruction-triggers/instruction-triggers.sh
+	tests/plugins/instruction-triggers/instruction-triggers.sh \
+	tests/plugins/source-provenance/source-provenance.sh
 TESTS += $(TEXT_PLUGIN_TESTS)
 EXTRA_DIST += tests/fixtures/text/corpus.py tests/fixtures/text/gen_text.py \
 	tests/plugins/text-plugins/textlib.sh tests/plugins/text-plugins/check.py \

@@ -503,6 +503,14 @@ static int grade(scan *s) {
 
 /* ---- the template veto */
 
+static int unchecked(const it_group *g) {
+  return g->level && !g->checked;
+}
+
+static int appended(const it_group *g) {
+  return g->kind == IT_ARTIFACT && g->phrase;
+}
+
 /* The rows that hold each phrase of the groups that passed the tests. */
 typedef struct phrase_rows {
   tu_map keys; /* phrase -> id */
@@ -548,14 +556,14 @@ static void phrase_rows_free(phrase_rows *pr) {
   tu_map_free(&pr->keys);
 }
 
-static int collect_phrase_rows(scan *s, phrase_rows *pr) {
+/* The rows that hold the phrase of every group `want` picks. */
+static int collect_phrase_rows(scan *s, phrase_rows *pr, int (*want)(const it_group *)) {
   it_result *r = s->res;
   memset(pr, 0, sizeof *pr);
   if (tu_map_init(&pr->keys, 64))
     return MG_ERR_NOMEM;
   for (size_t i = 0; i < r->n_groups; i++)
-    if (r->groups[i].level && !r->groups[i].checked &&
-        tu_map_put(&pr->keys, r->groups[i].phrase, NULL) == NONE)
+    if (want(&r->groups[i]) && tu_map_put(&pr->keys, r->groups[i].phrase, NULL) == NONE)
       return MG_ERR_NOMEM;
   pr->n_keys = pr->keys.n;
   pr->rows = calloc(pr->n_keys + 1, sizeof *pr->rows);
@@ -682,7 +690,7 @@ static int member_carriers(scan *s, it_group *g) {
  * evenly spaced, as word arrays of the phrase's field. */
 static int carriers(scan *s, it_group *g, const uint64_t *with, size_t n_with, prompt_sample *ps) {
   memset(ps, 0, sizeof *ps);
-  int rc = g->kind == IT_ARTIFACT ? appended_carriers(s, g, with, n_with) : member_carriers(s, g);
+  int rc = g->kind == IT_ARTIFACT ? MG_OK : member_carriers(s, g); /* appended: counted already */
   if (rc)
     return rc;
   size_t want = n_with < s->p->sample ? n_with : s->p->sample;
@@ -1048,6 +1056,22 @@ static void free_scan(scan *s) {
   free(s->kfield);
 }
 
+/* Appended payloads: the rows with each one's phrase whose response holds
+ * its text (appended_carriers), before the tests are graded. */
+static int recount_appended(scan *s) {
+  phrase_rows pr;
+  int rc = collect_phrase_rows(s, &pr, appended);
+  for (size_t i = 0; !rc && i < s->res->n_groups; i++) {
+    it_group *g = &s->res->groups[i];
+    if (!appended(g))
+      continue;
+    uint32_t id = tu_map_get(&pr.keys, g->phrase);
+    rc = id == NONE ? MG_ERR_INTERNAL : appended_carriers(s, g, pr.rows[id], pr.n[id]);
+  }
+  phrase_rows_free(&pr);
+  return rc;
+}
+
 int it_analyse(const tu_dataset *d, const it_params *p, it_result *res) {
   memset(res, 0, sizeof *res);
   if (d->info.count >= UINT32_MAX)
@@ -1090,8 +1114,10 @@ int it_analyse(const tu_dataset *d, const it_params *p, it_result *res) {
     rc = tu_for_rows(d, "instruction-triggers: phrase counts", pass_df, &s);
   if (!rc) {
     group_tests(&s);
-    rc = grade(&s);
+    rc = recount_appended(&s);
   }
+  if (!rc)
+    rc = grade(&s);
   /* the template veto for the groups that passed, then grade again
    * without the vetoed ones */
   background bg = {0};
@@ -1103,7 +1129,7 @@ int it_analyse(const tu_dataset *d, const it_params *p, it_result *res) {
    * grading: check those too, until no new group passes. */
   for (int fresh = 1; !rc && fresh;) {
     phrase_rows pr;
-    rc = collect_phrase_rows(&s, &pr);
+    rc = collect_phrase_rows(&s, &pr, unchecked);
     fresh = 0;
     for (size_t i = 0; !rc && i < res->n_groups; i++) {
       it_group *g = &res->groups[i];

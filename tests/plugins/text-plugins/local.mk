@@ -10,3 +10,11 @@ TESTS += $(TEXT_PLUGIN_TESTS)
 EXTRA_DIST += tests/fixtures/text/corpus.py tests/fixtures/text/gen_text.py \
 	tests/plugins/text-plugins/textlib.sh tests/plugins/text-plugins/check.py \
 	$(TEXT_PLUGIN_TESTS)
+# Unit tests of the text library and the statistics of text-triggers.
+check_PROGRAMS += tests/plugins/text-plugins/test_text_stats
+TESTS += tests/plugins/text-plugins/test_text_stats
+tests_plugins_text_plugins_test_text_stats_SOURCES = tests/plugins/text-plugins/test_text_stats.c \
+	$(TEXT_TRIGGERS_CORE)
+tests_plugins_text_plugins_test_text_stats_CFLAGS = $(MG_TEST_CFLAGS) $(MGT_CFLAGS) \
+	-I$(top_srcdir)/plugins/text-triggers
+tests_plugins_text_plugins_test_text_stats_LDADD = $(MGT_LIBS) $(MG_TEST_LIBS)

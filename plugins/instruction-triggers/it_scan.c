@@ -149,8 +149,7 @@ static int pass_responses(void *user, const mg_text_row *rows, size_t n) {
         return MG_ERR_NOMEM;
       for (size_t k = 0; k < m; k++)
         s->sh[k] = tu_ngram_hash(&s->tok, k, 2);
-      m = tu_sort_unique(s->sh, m);
-      tu_minhash(s->sh, m, g, K);
+      tu_minhash(s->sh, m, g, K); /* minima: repeats change nothing */
       for (size_t b = 0; b < BANDS; b++) {
         uint64_t h = tu_mix64(0x7a11e5 + b);
         for (size_t k = b * (K / BANDS); k < (b + 1) * (K / BANDS); k++)
@@ -421,14 +420,30 @@ static int pass_df(void *user, const mg_text_row *rows, size_t n) {
 /* Each group's best phrase: Fisher's test of the group holding it, the
  * binomial test that it decides the response, Bonferroni over the group's
  * candidates that could reach alpha by their margins alone. */
-static void group_tests(scan *s) {
+static int group_tests(scan *s) {
   it_result *r = s->res;
   uint64_t U = r->usable;
+  /* the smallest attainable p depends on (group size, phrase rows) only:
+   * computed once per pair of margins */
+  tu_map seen;
+  double *mins = NULL;
+  size_t mins_cap = 0;
+  if (tu_map_init(&seen, 1024))
+    return MG_ERR_NOMEM;
   for (size_t t = 0; t < s->n_tests; t++) {
     const test *x = &s->tests[t];
     it_group *g = &r->groups[x->group];
     uint64_t df = s->df[x->cand] < x->a ? x->a : s->df[x->cand];
-    double pmin = ht_fisher_min(g->k, U - g->k, df);
+    int added = 0;
+    uint32_t id = tu_map_put(&seen, tu_mix64(((uint64_t)g->k << 32) ^ df), &added);
+    if (id == NONE || tu_reserve((void **)&mins, &mins_cap, id + 1, sizeof *mins)) {
+      tu_map_free(&seen);
+      free(mins);
+      return MG_ERR_NOMEM;
+    }
+    if (added)
+      mins[id] = ht_fisher_min(g->k, U - g->k, df);
+    double pmin = mins[id];
     if (pmin > s->p->alpha)
       continue;
     g->tested++;
@@ -458,6 +473,9 @@ static void group_tests(scan *s) {
     g->p_purity = ht_binom_sf(g->a, g->df, 0.5);
     g->p = g->p_conc > g->p_purity ? g->p_conc : g->p_purity;
   }
+  tu_map_free(&seen);
+  free(mins);
+  return MG_OK;
 }
 
 /* Tarone's screen and Holm over the groups with a phrase and no veto, level
@@ -534,10 +552,10 @@ static int pass_phrase_rows(void *user, const mg_text_row *rows, size_t n) {
     long m = prompt_keys(s, &rows[i]);
     if (m < 0)
       return MG_ERR_NOMEM;
-    size_t u = tu_sort_unique(s->keys, (size_t)m);
-    for (size_t k = 0; k < u; k++) {
+    for (long k = 0; k < m; k++) {
       uint32_t id = tu_map_get(&pr->keys, s->keys[k]);
-      if (id == NONE)
+      /* once per row: rows arrive in order, so a repeat is the last one */
+      if (id == NONE || (pr->n[id] && pr->rows[id][pr->n[id] - 1] == rows[i].index))
         continue;
       if (tu_reserve((void **)&pr->rows[id], &pr->cap[id], pr->n[id] + 1, sizeof **pr->rows))
         return MG_ERR_NOMEM;
@@ -1113,8 +1131,9 @@ int it_analyse(const tu_dataset *d, const it_params *p, it_result *res) {
   if (!rc)
     rc = tu_for_rows(d, "instruction-triggers: phrase counts", pass_df, &s);
   if (!rc) {
-    group_tests(&s);
-    rc = recount_appended(&s);
+    rc = group_tests(&s);
+    if (!rc)
+      rc = recount_appended(&s);
   }
   if (!rc)
     rc = grade(&s);

@@ -6,3 +6,4 @@ plugins_instruction_triggers_la_SOURCES = plugins/instruction-triggers/instructi
 plugins_instruction_triggers_la_CFLAGS = $(MGT_CFLAGS)
 plugins_instruction_triggers_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_instruction_triggers_la_LIBADD = $(MGT_LIBS)
+EXTRA_DIST += docs/detectors/instruction-triggers.md

@@ -6,3 +6,4 @@ plugins_source_provenance_la_CFLAGS = $(MGT_CFLAGS)
 plugins_source_provenance_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_source_provenance_la_LIBADD = $(MGT_LIBS)
 dist_rules_DATA += rules/domains.xml rules/domains.rng
+EXTRA_DIST += docs/detectors/source-provenance.md

@@ -5,3 +5,4 @@ plugins_text_label_consistency_la_SOURCES = plugins/text-label-consistency/text_
 plugins_text_label_consistency_la_CFLAGS = $(MGT_CFLAGS)
 plugins_text_label_consistency_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_text_label_consistency_la_LIBADD = $(MGT_LIBS)
+EXTRA_DIST += docs/detectors/text-label-consistency.md

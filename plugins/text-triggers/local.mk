@@ -6,3 +6,4 @@ plugins_text_triggers_la_CFLAGS = $(MGT_CFLAGS)
 plugins_text_triggers_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_text_triggers_la_LIBADD = $(MGT_LIBS)
 dist_rules_DATA += rules/text-triggers.xml rules/text-triggers.rng
+EXTRA_DIST += docs/detectors/text-triggers.md

@@ -18,3 +18,4 @@ tests_plugins_text_plugins_test_text_stats_SOURCES = tests/plugins/text-plugins/
 tests_plugins_text_plugins_test_text_stats_CFLAGS = $(MG_TEST_CFLAGS) $(MGT_CFLAGS) \
 	-I$(top_srcdir)/plugins/text-triggers
 tests_plugins_text_plugins_test_text_stats_LDADD = $(MGT_LIBS) $(MG_TEST_LIBS)
+EXTRA_DIST += bench/text/run.sh bench/text/score.py bench/text/json_peer.py

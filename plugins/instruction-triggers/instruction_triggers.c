@@ -25,7 +25,7 @@
 #define LISTED 10
 #define MAX_TEXT 200
 
-static const char *const atlas[] = {"AML.T0020", "AML.T0043.004", "AML.T0051", NULL};
+static const char *const atlas[] = {"AML.T0020", "AML.T0043.004", NULL};
 static const char *const mitigations[] = {"AML.M0007", NULL};
 static const char *const controls[] = {"CTL-03", "CTL-13", NULL};
 static const char *const controls_strict[] = {"CTL-03", "CTL-13", "CTL-14", NULL};

@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "paths.h"
-#include "progress.h"
-#include "registry.h"
-#include "registry_check.h"
+#include "base/paths.h"
+#include "base/progress.h"
+#include "registry/registry.h"
+#include "registry/registry_check.h"
 #include "scan_stages.h"
-#include "unpack.h"
+#include "intake/unpack.h"
 
 void mg_scan_config_default(mg_scan_config *cfg) {
   memset(cfg, 0, sizeof *cfg);

@@ -7,11 +7,11 @@
 
 #include <stdint.h>
 
-#include "limits.h"
-#include "package.h"
-#include "results.h"
-#include "rules.h"
-#include "workspace.h"
+#include "base/limit_table.h"
+#include "package/package.h"
+#include "verdict/results.h"
+#include "verdict/rules.h"
+#include "intake/workspace.h"
 
 typedef struct mg_scan_config {
   const char *package;        /* archive or directory */

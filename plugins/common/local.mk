@@ -15,6 +15,3 @@ plugins_common_libmgd_la_LIBADD = $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
 # A detector plugin links: plugins/common/libmgd.la $(MGD_LIBS)
 MGD_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(JANSSON_CFLAGS) $(OPENBLAS_CFLAGS)
 MGD_LIBS = plugins/common/libmgd.la $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
-# Printable ASCII for text from hostile packages, compiled into the
-# package-safety plugins (pickle-code, package-anomaly, onnx-integrity).
-MG_PRINTABLE = plugins/common/printable.c plugins/common/printable.h

@@ -14,7 +14,7 @@
 
 #include <modelgate/plugin.h>
 
-#include "../common/printable.h"
+#include "printable.h"
 #include "pa_classify.h"
 
 static const char *const atlas_all[] = {"AML.T0011.000", "AML.T0010", "AML.T0010.003", NULL};

@@ -13,7 +13,7 @@
 
 #include <modelgate/plugin.h>
 
-#include "../common/printable.h"
+#include "printable.h"
 #include "pc_scan.h"
 #include "pickle_rules.h"
 

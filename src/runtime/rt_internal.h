@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "limits.h"
+#include "base/diag.h"
+#include "base/limit_table.h"
 
 #define RT_MAX_RANK 8
 /* Opsets and IR versions whose semantics the ops below implement. */

@@ -22,11 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* <limits.h> may resolve to src/limits.h on the include path. */
-#ifndef PATH_MAX
-#define PATH_MAX 4096
-#endif
-
 #define MODEL_THREADS 2
 /* Work below which splitting over threads costs more than it saves: a
  * thread's start and join take tens of microseconds, as long as a small

@@ -12,8 +12,8 @@
 
 #include <jansson.h>
 
-#include "diag.h"
-#include "limits.h"
+#include "base/diag.h"
+#include "base/limit_table.h"
 
 typedef struct mg_model mg_model;
 

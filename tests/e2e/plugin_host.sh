@@ -4,7 +4,7 @@
 # written when plugins fail. Also SIGTERM during a plugin.
 . "$TOP_SRCDIR/tests/lib.sh"
 
-P="$TOP_BUILDDIR/tests/plugins/.libs"
+P="$TOP_BUILDDIR/tests/host/.libs"
 [ -f "$P/mgtest-good.so" ] || { echo "test plugins not built"; exit 99; }
 pkg="$SANDBOX/in/pkg"
 mkdir -p "$pkg"

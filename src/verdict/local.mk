@@ -1,0 +1,13 @@
+# src/verdict: the canonical results, the rules (ATLAS catalog, checklist,
+# policy), correlation between plugins, and the checklist's evaluation.
+libmgcore_la_SOURCES += \
+	src/verdict/results.c src/verdict/results.h \
+	src/verdict/rules.c src/verdict/rules.h \
+	src/verdict/correlate.c src/verdict/correlate.h \
+	src/verdict/checklist.c
+
+check_PROGRAMS += tests/verdict/test_checklist
+tests_verdict_test_checklist_SOURCES = tests/verdict/test_checklist.c
+tests_verdict_test_checklist_CFLAGS = $(MG_TEST_CFLAGS)
+tests_verdict_test_checklist_LDADD = $(MG_TEST_LIBS)
+TESTS += tests/verdict/test_checklist

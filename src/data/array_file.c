@@ -16,36 +16,6 @@
 
 #include "data/decompress.h"
 
-size_t mg_dtype_size(mg_dtype dt) {
-  switch (dt) {
-  case MG_DTYPE_U8:
-    return 1;
-  case MG_DTYPE_I32:
-  case MG_DTYPE_F32:
-    return 4;
-  case MG_DTYPE_I64:
-  case MG_DTYPE_F64:
-    return 8;
-  }
-  return 0;
-}
-
-const char *mg_dtype_name(mg_dtype dt) {
-  switch (dt) {
-  case MG_DTYPE_U8:
-    return "uint8";
-  case MG_DTYPE_I32:
-    return "int32";
-  case MG_DTYPE_I64:
-    return "int64";
-  case MG_DTYPE_F32:
-    return "float32";
-  case MG_DTYPE_F64:
-    return "float64";
-  }
-  return "?";
-}
-
 typedef enum kind { K_UNKNOWN, K_NPY, K_IDX, K_COMPRESSED } kind;
 
 /* By content, never by name: a vendor's file name proves nothing. */

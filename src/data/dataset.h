@@ -12,14 +12,7 @@
 
 #include "base/diag.h"
 #include "base/limit_table.h"
-
-typedef enum mg_dtype {
-  MG_DTYPE_U8 = 1,
-  MG_DTYPE_I32,
-  MG_DTYPE_I64,
-  MG_DTYPE_F32,
-  MG_DTYPE_F64
-} mg_dtype;
+#include "data/dtype.h"
 
 #define MG_ARRAY_MAX_DIMS 8
 

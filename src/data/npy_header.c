@@ -9,7 +9,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "data/array_file.h"
+#include "data/dtype.h"
 
 /* numpy itself refuses headers over 10000 bytes by default; ours can only
  * ever need a few hundred. */

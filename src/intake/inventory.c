@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/printable.h"
+
 void mg_inventory_init(mg_inventory *inv) {
   memset(inv, 0, sizeof *inv);
 }
@@ -44,31 +46,6 @@ mg_file *mg_inventory_add(mg_inventory *inv) {
   return f;
 }
 
-/* Names are attacker-chosen: keep printable ASCII, escape the rest. */
-static char *printable(const char *s) {
-  size_t n = strlen(s);
-  if (n > 512)
-    n = 512;
-  char *out = malloc(n * 4 + 1);
-  if (!out)
-    return NULL;
-  size_t o = 0;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c < 0x7f) {
-      out[o++] = (char)c;
-    } else {
-      static const char hex[] = "0123456789abcdef";
-      out[o++] = '\\';
-      out[o++] = 'x';
-      out[o++] = hex[c >> 4];
-      out[o++] = hex[c & 15];
-    }
-  }
-  out[o] = '\0';
-  return out;
-}
-
 int mg_inventory_refuse(mg_inventory *inv, const char *name, const char *reason) {
   if (inv->n_refused == inv->cap_refused) {
     size_t cap = inv->cap_refused ? inv->cap_refused * 2 : 8;
@@ -79,7 +56,7 @@ int mg_inventory_refuse(mg_inventory *inv, const char *name, const char *reason)
     inv->cap_refused = cap;
   }
   mg_refusal *r = &inv->refused[inv->n_refused];
-  r->name = printable(name ? name : "");
+  r->name = printable_ascii_n(name ? name : "", 512); /* attacker-chosen */
   r->reason = strdup(reason);
   if (!r->name || !r->reason) {
     free(r->name);

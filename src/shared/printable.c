@@ -21,13 +21,20 @@ static size_t put(char *dst, size_t room, unsigned char c) {
 }
 
 char *printable_ascii(const char *s) {
-  size_t n = strlen(s);
+  return printable_ascii_n(s, strlen(s));
+}
+
+char *printable_ascii_n(const char *s, size_t max) {
+  size_t n = strnlen(s, max);
   if (n > (((size_t)-1) - 1) / 4)
     return NULL;
   char *o = malloc(n * 4 + 1);
   if (!o)
     return NULL;
-  printable_ascii_into(o, n * 4 + 1, s);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    k += put(o + k, n * 4 + 1 - k, (unsigned char)s[i]);
+  o[k] = '\0';
   return o;
 }
 

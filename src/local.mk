@@ -13,4 +13,4 @@ include $(srcdir)/src/verdict/local.mk
 include $(srcdir)/src/report/local.mk
 include $(srcdir)/src/cli/local.mk
 
-libmgcore_la_SOURCES += src/scan.c src/scan.h src/scan_stages.h
+libmgcore_la_SOURCES += src/scan.c src/scan.h

@@ -233,13 +233,13 @@ static int run(int argc, char **argv, int verify) {
       }
       break;
     case OPT_PLUGINS:
-      cfg.plugin_dir = optarg;
+      cfg.host.plugin_dir = optarg;
       break;
     case OPT_ONLY:
-      cfg.only = optarg;
+      cfg.host.only = optarg;
       break;
     case OPT_SKIP:
-      cfg.skip = optarg;
+      cfg.host.skip = optarg;
       break;
     case OPT_SET:
       if (!strchr(optarg, '.') || !strchr(optarg, '=')) {
@@ -249,18 +249,18 @@ static int run(int argc, char **argv, int verify) {
       sets[n_sets++] = optarg;
       break;
     case OPT_STRICT:
-      cfg.strict = 1;
+      cfg.host.strict = 1;
       break;
     case OPT_SEED:
-      if (parse_u64(optarg, "--seed", &cfg.seed))
+      if (parse_u64(optarg, "--seed", &cfg.host.seed))
         goto out;
       break;
     case OPT_TIMEOUT:
-      if (parse_double(optarg, "--timeout", &cfg.timeout))
+      if (parse_double(optarg, "--timeout", &cfg.host.timeout))
         goto out;
       break;
     case OPT_CPU:
-      if (parse_double(optarg, "--cpu-limit", &cfg.cpu_limit))
+      if (parse_double(optarg, "--cpu-limit", &cfg.host.cpu_limit))
         goto out;
       break;
     case OPT_MEM:
@@ -270,7 +270,7 @@ static int run(int argc, char **argv, int verify) {
         mg_cli_error("--mem-limit: expected MiB between 16 and 2^40");
         goto out;
       }
-      cfg.mem_limit = mib * MG_MIB;
+      cfg.host.mem_limit = mib * MG_MIB;
       break;
     case OPT_RULES:
       cfg.rules_dir = optarg;
@@ -291,7 +291,7 @@ static int run(int argc, char **argv, int verify) {
       cfg.overrides.reference_labels = optarg;
       break;
     case OPT_INPUTS:
-      cfg.inputs = optarg;
+      cfg.host.inputs = optarg;
       break;
     case OPT_SCALE:
       cfg.overrides.scale = optarg;
@@ -320,7 +320,7 @@ static int run(int argc, char **argv, int verify) {
       goto out;
     }
   }
-  cfg.sets = sets;
+  cfg.host.sets = sets;
   mg_cli_set_verbosity(verbosity);
   if (optind != argc - 1) {
     fprintf(stderr, "modelgate: error: expected exactly one PACKAGE (see modelgate %s --help)\n",

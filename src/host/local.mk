@@ -2,6 +2,7 @@
 # environment (datasets, model), one child per plugin, the wire protocol,
 # the services table, and the validation of what plugins send.
 libmgcore_la_SOURCES += \
+	src/host/host.h \
 	src/host/plugin_load.c src/host/plugin_load.h \
 	src/host/plugin_wire.c src/host/plugin_wire.h \
 	src/host/plugin_env.c src/host/plugin_env.h \

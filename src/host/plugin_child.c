@@ -100,7 +100,7 @@ static void install_crash_handlers(void) {
 
 /* The limits apply to this process only; address space is the current size
  * plus the budget so that sanitizer shadow mappings do not count. */
-static void apply_limits(const mg_scan_config *cfg) {
+static void apply_limits(const mg_host_config *cfg) {
   struct rlimit rl;
   rl.rlim_cur = (rlim_t)(cfg->cpu_limit < 1 ? 1 : cfg->cpu_limit + 0.999);
   rl.rlim_max = rl.rlim_cur + 5; /* SIGXCPU first, SIGKILL if ignored */
@@ -137,9 +137,12 @@ void mg_plugin_child_main(const mg_loaded_plugin *plugin, mg_host_env *env, int 
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   isolate_fds(fd);
-  /* The workspace descriptor was closed with the rest: reopen our copy. */
-  mg_workspace *ws = &env->scan->ws;
-  ws->fd = open(ws->package_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  /* The workspace descriptor was closed with the rest: reopen it in this
+   * process's own copy of the workspace. */
+  static mg_workspace ws;
+  ws = *env->ws;
+  ws.fd = open(ws.package_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  env->ws = &ws;
   install_crash_handlers();
   apply_limits(env->cfg);
 
@@ -148,7 +151,7 @@ void mg_plugin_child_main(const mg_loaded_plugin *plugin, mg_host_env *env, int 
   ctx.fd = PIPE_FD;
   ctx.env = env;
   ctx.plugin = plugin;
-  ctx.n_files = env->scan->pkg.inv.count;
+  ctx.n_files = env->pkg->inv.count;
   ctx.maps = calloc(ctx.n_files + 1, sizeof *ctx.maps);
   ctx.map_len = calloc(ctx.n_files + 1, sizeof *ctx.map_len);
   const mg_services *svc = mg_plugin_services();

@@ -113,26 +113,26 @@ static int probe_model(const char *path, const char *root, const mg_limits *lim,
 }
 
 static int prepare_model(mg_host_env *env, mg_err *err) {
-  mg_scan *s = env->scan;
-  const mg_file *f = s->pkg.model;
+  const mg_package *pkg = env->pkg;
+  const mg_file *f = pkg->model;
   if (!f)
     return MG_OK;
-  char *path = mg_workspace_path(&s->ws, f->ws_path);
-  char *root = mg_workspace_path(&s->ws, s->pkg.inv.root_prefix);
+  char *path = mg_workspace_path(env->ws, f->ws_path);
+  char *root = mg_workspace_path(env->ws, pkg->inv.root_prefix);
   if (!path || !root) {
     free(path);
     free(root);
     return mg_fail(err, MG_ERR_NOMEM, "out of memory");
   }
   char why[1024];
-  const mg_limits *lim = &env->cfg->limits;
-  int rc = probe_model(path, root, lim, s->pkg.feature_layer, env->cfg->timeout, why, sizeof why);
+  const mg_limits *lim = env->cfg->limits;
+  int rc = probe_model(path, root, lim, pkg->feature_layer, env->cfg->timeout, why, sizeof why);
   mg_err e;
   mg_err_clear(&e);
   if (!rc) {
     rc = mg_model_load(path, root, lim, &env->model, &e);
-    if (!rc && s->pkg.feature_layer)
-      rc = mg_model_set_feature_layer(env->model, s->pkg.feature_layer, &e);
+    if (!rc && pkg->feature_layer)
+      rc = mg_model_set_feature_layer(env->model, pkg->feature_layer, &e);
     if (rc)
       snprintf(why, sizeof why, "%s", e.msg);
   }
@@ -177,12 +177,11 @@ static int prepare_model(mg_host_env *env, mg_err *err) {
 static int prepare_dataset(mg_host_env *env, mg_env_dataset *d, const char *inputs,
                            const char *labels, const char *shown_inputs, const char *shown_labels,
                            mg_err *err) {
-  mg_scan *s = env->scan;
   d->inputs_path = strdup(shown_inputs);
   d->labels_path = shown_labels ? strdup(shown_labels) : NULL;
   mg_err e;
   mg_err_clear(&e);
-  int rc = mg_dataset_open(inputs, labels, s->ws.cache_dir, &env->cfg->limits, &d->ds, &e);
+  int rc = mg_dataset_open(inputs, labels, env->ws->cache_dir, env->cfg->limits, &d->ds, &e);
   if (rc)
     return set_problem(&d->problem, err, rc, "%s", e.msg);
   mg_dataset_info *info = &d->info;
@@ -223,9 +222,8 @@ static int prepare_package_dataset(mg_host_env *env, int which, const mg_file *i
                                    const mg_file *lb, mg_err *err) {
   if (!in)
     return MG_OK;
-  mg_scan *s = env->scan;
-  char *ip = mg_workspace_path(&s->ws, in->ws_path);
-  char *lp = lb ? mg_workspace_path(&s->ws, lb->ws_path) : NULL;
+  char *ip = mg_workspace_path(env->ws, in->ws_path);
+  char *lp = lb ? mg_workspace_path(env->ws, lb->ws_path) : NULL;
   int rc = ip && (lp || !lb) ? prepare_dataset(env, &env->data[which], ip, lp, in->path,
                                                lb ? lb->path : NULL, err)
                              : mg_fail(err, MG_ERR_NOMEM, "out of memory");
@@ -234,26 +232,26 @@ static int prepare_package_dataset(mg_host_env *env, int which, const mg_file *i
   return rc;
 }
 
-int mg_env_prepare(mg_host_env *env, mg_scan *s, const mg_scan_config *cfg, const char *rules_dir,
-                   uint32_t needs, mg_err *err) {
+int mg_env_prepare(mg_host_env *env, const mg_host_config *cfg, const mg_package *pkg,
+                   const mg_workspace *ws, uint32_t needs, mg_err *err) {
   memset(env, 0, sizeof *env);
   env->cfg = cfg;
-  env->scan = s;
-  env->rules_dir = rules_dir;
-  env->norm = s->pkg.input;
+  env->pkg = pkg;
+  env->ws = ws;
+  env->norm = pkg->input;
   snprintf(env->seed_text, sizeof env->seed_text, "%llu", (unsigned long long)cfg->seed);
   env->data[MG_ENV_TRAIN].name = MG_DATASET_TRAIN;
   env->data[MG_ENV_REFERENCE].name = MG_DATASET_REFERENCE;
   env->data[MG_ENV_INPUTS].name = MG_DATASET_INPUTS;
   /* Each step records its own problem; the first becomes the scan error. */
   int first = needs & MG_NEED_MODEL ? prepare_model(env, err) : MG_OK;
-  int rc = needs & MG_NEED_TRAIN ? prepare_package_dataset(env, MG_ENV_TRAIN, s->pkg.train_inputs,
-                                                           s->pkg.train_labels, err)
+  int rc = needs & MG_NEED_TRAIN ? prepare_package_dataset(env, MG_ENV_TRAIN, pkg->train_inputs,
+                                                           pkg->train_labels, err)
                                  : MG_OK;
   first = first ? first : rc;
   rc = needs & MG_NEED_REFERENCE
-           ? prepare_package_dataset(env, MG_ENV_REFERENCE, s->pkg.reference_inputs,
-                                     s->pkg.reference_labels, err)
+           ? prepare_package_dataset(env, MG_ENV_REFERENCE, pkg->reference_inputs,
+                                     pkg->reference_labels, err)
            : MG_OK;
   first = first ? first : rc;
   if (cfg->inputs && (needs & MG_NEED_MODEL)) {

@@ -11,8 +11,8 @@
 
 #include "data/dataset.h"
 #include "package/normalize.h"
+#include "host.h"
 #include "runtime/runtime.h"
-#include "scan.h"
 
 enum { MG_ENV_TRAIN = 0, MG_ENV_REFERENCE, MG_ENV_INPUTS, MG_ENV_DATASETS };
 
@@ -26,9 +26,9 @@ typedef struct mg_env_dataset {
 } mg_env_dataset;
 
 typedef struct mg_host_env {
-  const mg_scan_config *cfg;
-  mg_scan *scan;
-  const char *rules_dir;
+  const mg_host_config *cfg;
+  const mg_package *pkg;  /* the resolved package */
+  const mg_workspace *ws; /* where it was unpacked */
   mg_env_dataset data[MG_ENV_DATASETS];
   mg_model *model;     /* NULL when absent or unusable */
   char *model_problem; /* why it is unusable, or NULL */
@@ -43,8 +43,8 @@ typedef struct mg_host_env {
  * files (malformed dataset, model the runtime cannot load, shapes that do
  * not fit) are recorded per item and reported through err as the scan's
  * error, but preparation goes on so unaffected plugins still run. */
-int mg_env_prepare(mg_host_env *env, mg_scan *s, const mg_scan_config *cfg, const char *rules_dir,
-                   uint32_t needs, mg_err *err);
+int mg_env_prepare(mg_host_env *env, const mg_host_config *cfg, const mg_package *pkg,
+                   const mg_workspace *ws, uint32_t needs, mg_err *err);
 void mg_env_free(mg_host_env *env);
 /* The dataset by plugin-facing name, or NULL. */
 mg_env_dataset *mg_env_dataset_by_name(mg_host_env *env, const char *name);

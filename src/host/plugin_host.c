@@ -22,7 +22,6 @@
 #include "plugin_load.h"
 #include "plugin_wire.h"
 #include "base/progress.h"
-#include "scan_stages.h"
 #include "base/signals.h"
 
 /* 1 when name is in the comma-separated list (or the list says "all"). */
@@ -72,7 +71,7 @@ static int check_names(const char *list, const char *flag, const mg_plugin_set *
 
 /* Why the package cannot satisfy the plugin's needs, or NULL. */
 static const char *unmet_needs(const mg_plugin *d, mg_host_env *env, char *why, size_t len) {
-  const mg_package *pkg = &env->scan->pkg;
+  const mg_package *pkg = env->pkg;
   if (d->needs & MG_NEED_MODEL) {
     if (!pkg->model)
       return "needs a model; the package has none";
@@ -130,7 +129,7 @@ static const char *signal_name(int sig) {
 }
 
 /* Decides the plugin's status from how its child ended. */
-static void classify(mg_collector *c, const mg_scan_config *cfg, int status, int timed_out,
+static void classify(mg_collector *c, const mg_host_config *cfg, int status, int timed_out,
                      int interrupted, const char *protocol, const struct rusage *ru) {
   mg_result_plugin *rp = c->plugin;
   char msg[1536] = "";
@@ -210,11 +209,12 @@ static const char *read_messages(mg_wire_reader *rd, int fd, mg_collector *c, in
 }
 
 /* Runs one plugin in a child and fills its result entry. */
-static int run_plugin(const mg_loaded_plugin *lp, mg_host_env *env, mg_result_plugin *rp) {
-  const mg_scan_config *cfg = env->cfg;
+static int run_plugin(const mg_loaded_plugin *lp, mg_host_env *env, mg_results *results,
+                      mg_result_plugin *rp) {
+  const mg_host_config *cfg = env->cfg;
   mg_collector c;
   memset(&c, 0, sizeof c);
-  c.results = &env->scan->results;
+  c.results = results;
   c.plugin = rp;
   c.desc = lp->desc;
   c.env = env;
@@ -287,7 +287,7 @@ static mg_result_plugin *add_entry(mg_results *r, const mg_plugin *d) {
 
 /* Refused plugins appear in the results as errors: a detector that could
  * not run is missing evidence, not silence. */
-static int record_refused(mg_results *r, const mg_plugin_set *set, const mg_scan_config *cfg) {
+static int record_refused(mg_results *r, const mg_plugin_set *set, const mg_host_config *cfg) {
   for (size_t i = 0; i < set->n_refused; i++) {
     char name[256];
     refused_name(set->refused[i].path, name, sizeof name);
@@ -304,7 +304,15 @@ static int record_refused(mg_results *r, const mg_plugin_set *set, const mg_scan
   return MG_OK;
 }
 
-int mg_scan_plugins(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
+void mg_host_config_default(mg_host_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->timeout = 600;
+  cfg->cpu_limit = 1200;
+  cfg->mem_limit = 16 * MG_GIB;
+}
+
+int mg_host_run(const mg_host_config *cfg, const mg_package *pkg, const mg_workspace *ws,
+                mg_results *out, mg_err *err) {
   if (listed(cfg->skip, "all"))
     return MG_OK;
   mg_plugin_set set;
@@ -314,7 +322,7 @@ int mg_scan_plugins(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
   if (!rc)
     rc = check_names(cfg->skip, "--skip", &set, err);
   if (!rc)
-    rc = record_refused(&s->results, &set, cfg);
+    rc = record_refused(out, &set, cfg);
   if (rc) {
     mg_plugins_unload(&set);
     return rc;
@@ -337,15 +345,13 @@ int mg_scan_plugins(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
   memset(&env, 0, sizeof env);
   mg_err env_err;
   mg_err_clear(&env_err);
-  int env_rc = selected
-                   ? mg_env_prepare(&env, s, cfg, mg_paths_rules(cfg->rules_dir), needs, &env_err)
-                   : MG_OK;
+  int env_rc = selected ? mg_env_prepare(&env, cfg, pkg, ws, needs, &env_err) : MG_OK;
   for (size_t i = 0; !rc && i < set.count; i++) {
     const mg_loaded_plugin *lp = &set.items[i];
     const mg_plugin *d = lp->desc;
     if ((cfg->only && !listed(cfg->only, d->name)) || listed(cfg->skip, d->name))
       continue;
-    mg_result_plugin *rp = add_entry(&s->results, d);
+    mg_result_plugin *rp = add_entry(out, d);
     if (!rp) {
       rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
       break;
@@ -359,7 +365,7 @@ int mg_scan_plugins(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
       continue;
     }
     mg_log_debug("running plugin %s (%s)", d->name, lp->path);
-    if (run_plugin(lp, &env, rp) == MG_ERR_INTERRUPTED)
+    if (run_plugin(lp, &env, out, rp) == MG_ERR_INTERRUPTED)
       rc = mg_fail(err, MG_ERR_INTERRUPTED, "interrupted while running plugin %s", d->name);
   }
   if (selected)

@@ -148,11 +148,11 @@ static int svc_attach_image(mg_plugin_ctx *ctx, const char *name, const char *ca
 }
 
 static const char *svc_option(mg_plugin_ctx *ctx, const char *key) {
-  const mg_scan_config *cfg = ctx->env->cfg;
+  const mg_host_config *cfg = ctx->env->cfg;
   if (!key)
     return NULL;
   if (!strcmp(key, "rules-dir"))
-    return ctx->env->rules_dir;
+    return ctx->env->cfg->rules_dir;
   if (!strcmp(key, "strict"))
     return cfg->strict ? "1" : NULL;
   if (!strcmp(key, "inputs"))
@@ -172,7 +172,7 @@ static uint64_t svc_seed(mg_plugin_ctx *ctx) {
 }
 
 static const char *svc_descriptor_json(mg_plugin_ctx *ctx) {
-  return ctx->env->scan->pkg.desc.text;
+  return ctx->env->pkg->desc.text;
 }
 
 static size_t svc_file_count(mg_plugin_ctx *ctx) {
@@ -194,7 +194,7 @@ static int svc_file_info(mg_plugin_ctx *ctx, size_t index, mg_file_info *info) {
     return MG_ERR_ARGS;
   if (index >= ctx->n_files)
     return MG_ERR_NOT_FOUND;
-  const mg_file *f = &ctx->env->scan->pkg.inv.files[index];
+  const mg_file *f = &ctx->env->pkg->inv.files[index];
   mg_file_info out;
   memset(&out, 0, sizeof out);
   out.struct_size = sizeof out;
@@ -207,10 +207,9 @@ static int svc_file_info(mg_plugin_ctx *ctx, size_t index, mg_file_info *info) {
   out.depth = f->depth;
   out.is_archive = (uint32_t)f->is_archive;
   out.mode = f->mode;
-  const mg_results *r = &ctx->env->scan->results;
-  if (r->registry_path)
+  if (ctx->env->pkg->inv.registry_checked)
     out.flags |= MG_FILE_REGISTRY_CHECKED;
-  if (index < r->n_files && r->files[index].registry == MG_REG_APPROVED)
+  if (f->registry == MG_REG_APPROVED)
     out.flags |= MG_FILE_REGISTERED;
   return copy_out(info, &out, sizeof out);
 }
@@ -219,7 +218,7 @@ static int svc_file_map(mg_plugin_ctx *ctx, size_t index, const uint8_t **data, 
   static const uint8_t empty[1];
   if (index >= ctx->n_files || !data || !size)
     return MG_ERR_NOT_FOUND;
-  const mg_file *f = &ctx->env->scan->pkg.inv.files[index];
+  const mg_file *f = &ctx->env->pkg->inv.files[index];
   if (!f->ws_path)
     return MG_ERR_UNSUPPORTED; /* a nested member: use archive_walk */
   if (ctx->maps[index]) {
@@ -235,7 +234,7 @@ static int svc_file_map(mg_plugin_ctx *ctx, size_t index, const uint8_t **data, 
   int fd;
   mg_err err;
   mg_err_clear(&err);
-  int rc = mg_workspace_open(&ctx->env->scan->ws, f->ws_path, &fd, &err);
+  int rc = mg_workspace_open(ctx->env->ws, f->ws_path, &fd, &err);
   if (rc)
     return rc;
   void *m = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -270,16 +269,16 @@ static int walk_cb(void *user, const char *member, const unsigned char *data, ui
 static int svc_archive_walk(mg_plugin_ctx *ctx, size_t index, mg_member_fn fn, void *user) {
   if (index >= ctx->n_files || !fn)
     return MG_ERR_NOT_FOUND;
-  const mg_file *f = &ctx->env->scan->pkg.inv.files[index];
+  const mg_file *f = &ctx->env->pkg->inv.files[index];
   if (!f->ws_path || !f->is_archive)
     return MG_ERR_UNSUPPORTED;
-  char *path = mg_workspace_path(&ctx->env->scan->ws, f->ws_path);
+  char *path = mg_workspace_path(ctx->env->ws, f->ws_path);
   if (!path)
     return MG_ERR_NOMEM;
   walk_adapter a = {fn, user};
   mg_err err;
   mg_err_clear(&err);
-  int rc = mg_archive_members(path, &ctx->env->cfg->limits, walk_cb, &a, &err);
+  int rc = mg_archive_members(path, ctx->env->cfg->limits, walk_cb, &a, &err);
   if (rc)
     svc_log(ctx, MG_LOG_WARN, "%s", err.msg);
   free(path);
@@ -407,17 +406,16 @@ static void strip_all(char *s, const char *prefix) {
 static int svc_onnx_audit(mg_plugin_ctx *ctx, size_t index, const char **json) {
   if (index >= ctx->n_files || !json)
     return MG_ERR_NOT_FOUND;
-  const mg_file *f = &ctx->env->scan->pkg.inv.files[index];
+  const mg_file *f = &ctx->env->pkg->inv.files[index];
   if (!f->ws_path)
     return MG_ERR_UNSUPPORTED;
-  mg_scan *s = ctx->env->scan;
-  char *path = mg_workspace_path(&s->ws, f->ws_path);
-  char *root = mg_workspace_path(&s->ws, s->pkg.inv.root_prefix);
+  char *path = mg_workspace_path(ctx->env->ws, f->ws_path);
+  char *root = mg_workspace_path(ctx->env->ws, ctx->env->pkg->inv.root_prefix);
   json_t *report = NULL;
   mg_err err;
   mg_err_clear(&err);
-  int rc = path && root ? mg_onnx_audit(path, root, &ctx->env->cfg->limits, &report, &err)
-                        : MG_ERR_NOMEM;
+  int rc =
+      path && root ? mg_onnx_audit(path, root, ctx->env->cfg->limits, &report, &err) : MG_ERR_NOMEM;
   free(path);
   free(root);
   if (rc)
@@ -426,7 +424,7 @@ static int svc_onnx_audit(mg_plugin_ctx *ctx, size_t index, const char **json) {
   ctx->audit = json_dumps(report, JSON_COMPACT);
   json_decref(report);
   /* Paths in the report are the workspace copy's; show package paths. */
-  char *prefix = mg_workspace_path(&s->ws, s->pkg.inv.root_prefix);
+  char *prefix = mg_workspace_path(ctx->env->ws, ctx->env->pkg->inv.root_prefix);
   if (ctx->audit && prefix)
     strip_all(ctx->audit, prefix);
   free(prefix);

@@ -18,6 +18,7 @@ void mg_inventory_free(mg_inventory *inv) {
     free(inv->files[i].ws_path);
     free(inv->files[i].container);
     free(inv->files[i].note);
+    free(inv->files[i].registry_name);
   }
   for (size_t i = 0; i < inv->n_refused; i++) {
     free(inv->refused[i].name);

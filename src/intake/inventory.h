@@ -10,6 +10,15 @@
 #include "base/diag.h"
 #include "sha256.h"
 
+/* A file's registry verdict (src/registry/registry_check.c). */
+typedef enum mg_registry_status {
+  MG_REG_NOT_CHECKED = 0, /* no registry given */
+  MG_REG_APPROVED,
+  MG_REG_UNKNOWN,
+  MG_REG_MISMATCH, /* a known name with another digest */
+  MG_REG_REVOKED
+} mg_registry_status;
+
 typedef struct mg_file {
   char *path;       /* normal, relative to the package root; "a.zip!/m" for members */
   char *ws_path;    /* relative to the workspace root; NULL for nested members */
@@ -21,6 +30,9 @@ typedef struct mg_file {
   uint32_t mode;  /* permission bits recorded in the package */
   uint32_t depth; /* 0 in the package, 1+ inside nested archives */
   int is_archive; /* libarchive recognised it */
+  /* Written by the registry stage, read by the plugins and the reports. */
+  mg_registry_status registry;
+  char *registry_name; /* the entry that matched, or NULL */
 } mg_file;
 
 /* An entry refused by the unpacker: it was not written anywhere. */
@@ -39,6 +51,7 @@ typedef struct mg_inventory {
   uint64_t entries;           /* entries seen, all levels */
   mg_file *files;
   size_t count, cap;
+  int registry_checked; /* a registry was given: files carry its verdicts */
   mg_refusal *refused;
   size_t n_refused, cap_refused;
 } mg_inventory;

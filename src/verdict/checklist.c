@@ -17,31 +17,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checklist.h"
 #include "correlate.h"
-#include "scan_stages.h"
+#include "evidence.h"
 
-static int add_fact(mg_results *r, const char *control, const char *source, int pass,
-                    const char *fmt, ...) MG_FMT(5, 6);
-static int add_fact(mg_results *r, const char *control, const char *source, int pass,
-                    const char *fmt, ...) {
+/* Everything one evaluation reads and writes. */
+typedef struct checklist_ctx {
+  const mg_rules *rules;
+  const mg_package *pkg;
+  unsigned run; /* MG_CHECKLIST_* */
+  mg_evidence_map ev;
+  mg_results *r;
+} checklist_ctx;
+
+static int add_fact(checklist_ctx *x, mg_evidence ev, int pass, const char *fmt, ...) MG_FMT(4, 5);
+static int add_fact(checklist_ctx *x, mg_evidence ev, int pass, const char *fmt, ...) {
   char note[1024];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(note, sizeof note, fmt, ap);
   va_end(ap);
-  return mg_results_add_fact(r, control, source, pass, note);
+  return mg_evidence_fact(x->r, &x->ev, ev, pass, note);
 }
 
-/* CTL-01: every training data file is covered by a provenance record
+/* Provenance: every training data file is covered by a provenance record
  * (origin, source digest and collection time are enforced by the parser);
  * "no untracked data in the pipeline". A record's sha256 is its source's,
  * which the package file may have been derived from, so it is not compared. */
-static int check_provenance(mg_scan *s) {
-  mg_results *r = &s->results;
-  json_t *prov = s->pkg.desc.provenance;
+static int check_provenance(checklist_ctx *x) {
+  const mg_package *pkg = x->pkg;
+  json_t *prov = pkg->desc.provenance;
   if (!prov || !json_array_size(prov))
     return MG_OK;
-  const mg_file *training[] = {s->pkg.train_inputs, s->pkg.train_labels};
+  const mg_file *training[] = {pkg->train_inputs, pkg->train_labels};
   for (size_t t = 0; t < 2; t++) {
     if (!training[t])
       continue;
@@ -53,7 +61,7 @@ static int check_provenance(mg_scan *s) {
       covered |= path && !strcmp(path, training[t]->path);
     }
     if (!covered)
-      return add_fact(r, "CTL-01", "descriptor", 0,
+      return add_fact(x, MG_EV_PROVENANCE, 0,
                       "untracked training data: no provenance record names %.300s",
                       training[t]->path);
   }
@@ -61,29 +69,28 @@ static int check_provenance(mg_scan *s) {
   json_t *rec;
   json_array_foreach(prov, i, rec) {
     const char *path = json_string_value(json_object_get(rec, "path"));
-    if (path && !mg_inventory_find(&s->pkg.inv, path))
-      return add_fact(r, "CTL-01", "descriptor", 0,
+    if (path && !mg_inventory_find(&pkg->inv, path))
+      return add_fact(x, MG_EV_PROVENANCE, 0,
                       "provenance[%zu] names '%.200s', which is not in the package", i, path);
   }
-  return add_fact(r, "CTL-01", "descriptor", 1,
+  return add_fact(x, MG_EV_PROVENANCE, 1,
                   "%zu provenance record(s) with origin, source digest and collection time cover "
                   "the training set",
                   json_array_size(prov));
 }
 
-/* CTL-08: the DP-SGD epsilon the descriptor records, against the policy. */
-static int check_dp_sgd(mg_scan *s) {
-  json_t *dp = json_object_get(s->pkg.desc.training, "dp_sgd");
+/* DP-SGD: the epsilon the descriptor records, against the policy. */
+static int check_dp_sgd(checklist_ctx *x) {
+  json_t *dp = json_object_get(x->pkg->desc.training, "dp_sgd");
   if (!dp)
     return MG_OK;
   json_t *eps = json_object_get(dp, "epsilon");
-  double max = s->rules.policy.max_epsilon;
+  double max = x->rules->policy.max_epsilon;
   if (!json_is_number(eps) || !(json_number_value(eps) > 0))
-    return add_fact(&s->results, "CTL-08", "descriptor", 0,
-                    "training.dp_sgd has no positive numeric epsilon");
+    return add_fact(x, MG_EV_DP_SGD, 0, "training.dp_sgd has no positive numeric epsilon");
   double e = json_number_value(eps);
   const char *band = e < 1 ? "strong" : e <= 10 ? "moderate" : "weak";
-  return add_fact(&s->results, "CTL-08", "descriptor", e <= max,
+  return add_fact(x, MG_EV_DP_SGD, e <= max,
                   "DP-SGD with epsilon %g (%s guarantee; policy allows at most %g)", e, band, max);
 }
 
@@ -98,9 +105,8 @@ static int cites(const mg_result_finding *f, const char *control) {
   return mg_strlist_has(&f->controls, control);
 }
 
-static void evaluate(mg_scan *s, const mg_control_def *d, mg_result_control *c,
-                     const mg_scan_config *cfg) {
-  mg_results *r = &s->results;
+static void evaluate(checklist_ctx *x, const mg_control_def *d, mg_result_control *c) {
+  mg_results *r = x->r;
   size_t failing = 0, below = 0;
   for (size_t i = 0; i < r->n_findings; i++) {
     const mg_result_finding *f = &r->findings[i];
@@ -153,7 +159,8 @@ static void evaluate(mg_scan *s, const mg_control_def *d, mg_result_control *c,
       errored++;
     }
   }
-  json_t *att = s->pkg.desc.attestations ? json_object_get(s->pkg.desc.attestations, d->id) : NULL;
+  json_t *att =
+      x->pkg->desc.attestations ? json_object_get(x->pkg->desc.attestations, d->id) : NULL;
   if (att)
     c->attestation = json_incref(att);
   char note[1400];
@@ -189,28 +196,27 @@ static void evaluate(mg_scan *s, const mg_control_def *d, mg_result_control *c,
              att && !d->attestable ? " (an attestation cannot stand in for this control)" : "");
   }
   c->note = strdup(note);
-  for (size_t i = 0; i < s->rules.policy.n_required; i++) {
-    const mg_requirement *q = &s->rules.policy.required[i];
+  for (size_t i = 0; i < x->rules->policy.n_required; i++) {
+    const mg_requirement *q = &x->rules->policy.required[i];
     if (strcmp(q->control, d->id))
       continue;
     c->required = q->when == MG_REQUIRE_ALWAYS ||
-                  (q->when == MG_REQUIRE_REGISTRY && cfg->registry) ||
-                  (q->when == MG_REQUIRE_SCAN && cfg->run_plugins);
+                  (q->when == MG_REQUIRE_REGISTRY && (x->run & MG_CHECKLIST_REGISTRY)) ||
+                  (q->when == MG_REQUIRE_SCAN && (x->run & MG_CHECKLIST_PLUGINS));
   }
   c->attestable = d->attestable;
 }
 
 /* Attestations for controls the checklist does not have are kept as info. */
-static void unknown_attestations(mg_scan *s) {
+static void unknown_attestations(checklist_ctx *x) {
   const char *id;
   json_t *v;
-  json_object_foreach(s->pkg.desc.attestations, id, v) {
-    if (mg_rules_control(&s->rules, id))
+  json_object_foreach(x->pkg->desc.attestations, id, v) {
+    if (mg_rules_control(x->rules, id))
       continue;
     char title[200];
     snprintf(title, sizeof title, "Attestation for unknown control %.60s", id);
-    mg_results_add_core(&s->results, MG_SEV_INFO, "descriptor.unknown-control", MG_DESCRIPTOR_NAME,
-                        title,
+    mg_results_add_core(x->r, MG_SEV_INFO, "descriptor.unknown-control", MG_DESCRIPTOR_NAME, title,
                         "modelgate.json attests a control id the checklist does not define; it "
                         "was ignored.",
                         NULL, NULL, NULL, NULL);
@@ -218,8 +224,8 @@ static void unknown_attestations(mg_scan *s) {
 }
 
 /* The ATLAS entries the document refers to, named from the catalog. */
-static int collect_atlas(mg_scan *s) {
-  mg_results *r = &s->results;
+static int collect_atlas(checklist_ctx *x) {
+  mg_results *r = x->r;
   mg_strlist ids = {0};
   for (size_t i = 0; i < r->n_findings; i++) {
     const mg_result_finding *f = &r->findings[i];
@@ -245,7 +251,7 @@ static int collect_atlas(mg_scan *s) {
     return MG_ERR_NOMEM;
   }
   for (size_t i = 0; i < ids.count; i++) {
-    const mg_atlas_entry *e = mg_rules_atlas(&s->rules, ids.items[i]);
+    const mg_atlas_entry *e = mg_rules_atlas(x->rules, ids.items[i]);
     mg_result_atlas *a = &r->atlas[r->n_atlas++];
     int mit = !strncmp(ids.items[i], "AML.M", 5);
     char url[160];
@@ -258,27 +264,28 @@ static int collect_atlas(mg_scan *s) {
   }
   mg_strlist_free(&ids);
   free(r->atlas_version);
-  r->atlas_version = s->rules.atlas_version ? strdup(s->rules.atlas_version) : NULL;
+  r->atlas_version = x->rules->atlas_version ? strdup(x->rules->atlas_version) : NULL;
   return MG_OK;
 }
 
-int mg_scan_checklist(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
-  mg_results *r = &s->results;
+int mg_checklist_evaluate(const mg_rules *rules, const mg_package *pkg, unsigned run, mg_results *r,
+                          mg_err *err) {
   if (r->n_controls)
     return MG_OK;
-  int rc = s->rules.policy.correlate ? mg_correlate(r, &s->rules.policy) : MG_OK;
-  if (!rc && s->pkg.desc.present) {
-    rc = check_provenance(s);
+  checklist_ctx x = {.rules = rules, .pkg = pkg, .run = run, .r = r};
+  mg_evidence_map_init(&x.ev, rules);
+  int rc = rules->policy.correlate ? mg_correlate(r, &rules->policy) : MG_OK;
+  if (!rc && pkg->desc.present) {
+    rc = check_provenance(&x);
     if (!rc)
-      rc = check_dp_sgd(s);
-    unknown_attestations(s);
+      rc = check_dp_sgd(&x);
+    unknown_attestations(&x);
   }
-  r->controls =
-      rc ? NULL : calloc(s->rules.n_controls ? s->rules.n_controls : 1, sizeof *r->controls);
+  r->controls = rc ? NULL : calloc(rules->n_controls ? rules->n_controls : 1, sizeof *r->controls);
   if (!rc && !r->controls)
     rc = MG_ERR_NOMEM;
-  for (size_t i = 0; !rc && i < s->rules.n_controls; i++) {
-    const mg_control_def *d = &s->rules.controls[i];
+  for (size_t i = 0; !rc && i < rules->n_controls; i++) {
+    const mg_control_def *d = &rules->controls[i];
     mg_result_control *c = &r->controls[r->n_controls++];
     c->id = strdup(d->id);
     c->section = strdup(d->section_title);
@@ -288,10 +295,10 @@ int mg_scan_checklist(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
       mg_strlist_add(&c->atlas, d->atlas.items[k]);
     for (size_t k = 0; k < d->mitigations.count; k++)
       mg_strlist_add(&c->mitigations, d->mitigations.items[k]);
-    evaluate(s, d, c, cfg);
+    evaluate(&x, d, c);
   }
   if (!rc)
-    rc = collect_atlas(s);
+    rc = collect_atlas(&x);
   if (rc)
     return mg_fail(err, rc, "checklist: out of memory");
   return MG_OK;

@@ -4,7 +4,8 @@ libmgcore_la_SOURCES += \
 	src/verdict/results.c src/verdict/results.h \
 	src/verdict/rules.c src/verdict/rules.h \
 	src/verdict/correlate.c src/verdict/correlate.h \
-	src/verdict/checklist.c
+	src/verdict/evidence.c src/verdict/evidence.h \
+	src/verdict/checklist.c src/verdict/checklist.h
 
 check_PROGRAMS += tests/verdict/test_checklist
 tests_verdict_test_checklist_SOURCES = tests/verdict/test_checklist.c

@@ -134,8 +134,6 @@ void mg_results_free(mg_results *r) {
     json_decref(c->attestation);
   }
   free(r->controls);
-  for (size_t i = 0; i < r->n_files; i++)
-    free(r->files[i].registry_name);
   free(r->files);
   for (size_t i = 0; i < r->n_atlas; i++) {
     free(r->atlas[i].id);

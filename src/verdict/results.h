@@ -12,6 +12,7 @@
 #include <modelgate/plugin.h>
 
 #include "base/diag.h"
+#include "intake/inventory.h"
 
 typedef enum mg_plugin_status {
   MG_PLUGIN_OK = 0,
@@ -29,15 +30,6 @@ typedef enum mg_control_status {
 } mg_control_status;
 
 typedef enum mg_verdict { MG_VERDICT_PASS = 0, MG_VERDICT_FAIL, MG_VERDICT_ERROR } mg_verdict;
-
-/* Registry outcome per package file. */
-typedef enum mg_registry_status {
-  MG_REG_NOT_CHECKED = 0, /* no registry given */
-  MG_REG_APPROVED,
-  MG_REG_UNKNOWN,
-  MG_REG_MISMATCH, /* a known name with another digest */
-  MG_REG_REVOKED
-} mg_registry_status;
 
 typedef struct mg_strlist {
   char **items;
@@ -100,7 +92,7 @@ typedef struct mg_result_file {
   uint64_t size;
   uint32_t depth;
   mg_registry_status registry;
-  char *registry_name; /* the entry that matched, or NULL */
+  const char *registry_name; /* the entry that matched, or NULL */
 } mg_result_file;
 
 /* Evidence for a checklist control that is not a finding: "the registry

@@ -33,3 +33,10 @@ tests_host_mgtest_garble_la_SOURCES = tests/host/doubles/garble.c
 tests_host_mgtest_garble_la_LDFLAGS = $(TEST_PLUGIN_LINK)
 tests_host_mgtest_garble_la_CFLAGS = $(TEST_PLUGIN_CFLAGS)
 EXTRA_DIST += tests/host/doubles/mgtest.h tests/check_main.h
+
+# Unit tests of the plugin stage on its own, against the doubles above.
+check_PROGRAMS += tests/host/test_host
+tests_host_test_host_SOURCES = tests/host/test_host.c
+tests_host_test_host_CFLAGS = $(MG_TEST_CFLAGS)
+tests_host_test_host_LDADD = $(MG_TEST_LIBS)
+TESTS += tests/host/test_host

@@ -1,4 +1,6 @@
-/* Unit tests: the correlation rule between plugins. */
+/* Unit tests of the verdict stage on its own: the correlation rule between
+ * plugins, the evidence table, and the checklist's evaluation of results
+ * and package facts against the shipped rules (no scan). */
 #include "config.h"
 
 #include <check.h>
@@ -6,7 +8,9 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "verdict/checklist.h"
 #include "verdict/correlate.h"
+#include "verdict/evidence.h"
 #include "verdict/results.h"
 
 static mg_results r;
@@ -145,6 +149,148 @@ START_TEST(verdict_rules) {
 }
 END_TEST
 
+/* The checklist against the shipped rules. */
+static mg_rules rules;
+static mg_package pkg;
+
+static void eval_setup(void) {
+  mg_results_init(&r, "scan");
+  r.fail_on = MG_SEV_HIGH;
+  mg_package_init(&pkg);
+  const char *top = getenv("TOP_SRCDIR");
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/rules", top ? top : ".");
+  mg_limits lim;
+  mg_limits_default(&lim);
+  mg_err err;
+  ck_assert_msg(mg_rules_load(dir, &lim, &rules, &err) == MG_OK, "%s", err.msg);
+}
+
+static void eval_teardown(void) {
+  mg_rules_free(&rules);
+  mg_package_free(&pkg);
+  mg_results_free(&r);
+}
+
+static const mg_result_control *control(const char *id) {
+  for (size_t i = 0; i < r.n_controls; i++)
+    if (!strcmp(r.controls[i].id, id))
+      return &r.controls[i];
+  ck_abort_msg("no control %s in the results", id);
+  return NULL;
+}
+
+static void evaluate(unsigned run) {
+  mg_err err;
+  ck_assert_int_eq(mg_checklist_evaluate(&rules, &pkg, run, &r, &err), MG_OK);
+  ck_assert_uint_eq(r.n_controls, rules.n_controls);
+}
+
+static void cite(const char *plugin, mg_severity sev, const char *ctl) {
+  const char *controls[] = {ctl, NULL};
+  mg_finding f = MG_FINDING_INIT;
+  f.severity = sev;
+  f.rule = "t";
+  f.title = "t";
+  ck_assert_ptr_nonnull(mg_results_add_finding(&r, plugin, &f, NULL, NULL, controls));
+}
+
+/* The evidence names map to the controls the checklist gives them to. */
+START_TEST(evidence_map_reads_the_checklist) {
+  mg_evidence_map m;
+  mg_evidence_map_init(&m, &rules);
+  ck_assert_str_eq(m.control[MG_EV_PROVENANCE], "CTL-01");
+  ck_assert_str_eq(m.control[MG_EV_DP_SGD], "CTL-08");
+  ck_assert_str_eq(m.control[MG_EV_DIGESTS], "CTL-16");
+  ck_assert_str_eq(m.control[MG_EV_LINEAGE], "CTL-07");
+  ck_assert_str_eq(m.control[MG_EV_PARENT], "CTL-12");
+  const char *cited[3];
+  mg_evidence_cite(&m, MG_EV_LINEAGE, MG_EV_DIGESTS, cited);
+  ck_assert_str_eq(cited[0], "CTL-07");
+  ck_assert_str_eq(cited[1], "CTL-16");
+  ck_assert_ptr_null(cited[2]);
+}
+END_TEST
+
+/* A checklist that gives the digests evidence to another control moves the
+ * facts with it; evidence no control names records nothing. */
+START_TEST(evidence_follows_the_rules) {
+  mg_control_def d;
+  memset(&d, 0, sizeof d);
+  d.id = "AUDIT-9";
+  mg_strlist_add(&d.registry_checks, "digests");
+  mg_rules own;
+  memset(&own, 0, sizeof own);
+  own.controls = &d;
+  own.n_controls = 1;
+  mg_evidence_map m;
+  mg_evidence_map_init(&m, &own);
+  mg_strlist_free(&d.registry_checks);
+  ck_assert_int_eq(mg_evidence_fact(&r, &m, MG_EV_DIGESTS, 1, "all match"), MG_OK);
+  ck_assert_int_eq(mg_evidence_fact(&r, &m, MG_EV_LINEAGE, 0, "unknown"), MG_OK);
+  ck_assert_uint_eq(r.n_facts, 1);
+  ck_assert_str_eq(r.facts[0].control, "AUDIT-9");
+  ck_assert_str_eq(r.facts[0].source, "registry");
+}
+END_TEST
+
+START_TEST(plugin_statuses) {
+  mg_results_add_plugin(&r, "loss-outliers", "1", "d")->status = MG_PLUGIN_OK;
+  mg_results_add_plugin(&r, "neural-cleanse", "1", "d")->status = MG_PLUGIN_ERROR;
+  evaluate(MG_CHECKLIST_PLUGINS);
+  ck_assert_int_eq(control("CTL-05")->status, MG_CONTROL_PASS);
+  ck_assert_str_eq(control("CTL-05")->note, "evidenced by loss-outliers");
+  ck_assert_int_eq(control("CTL-10")->status, MG_CONTROL_ERROR);
+  ck_assert_str_eq(control("CTL-10")->note, "evidence plugin(s) failed: neural-cleanse");
+  ck_assert_int_eq(control("CTL-03")->status, MG_CONTROL_NOT_EVALUATED);
+}
+END_TEST
+
+START_TEST(findings_fail_at_the_gate) {
+  mg_results_add_plugin(&r, "spectral-signatures", "1", "d")->status = MG_PLUGIN_OK;
+  cite("spectral-signatures", MG_SEV_HIGH, "CTL-06");
+  cite("spectral-signatures", MG_SEV_MEDIUM, "CTL-02");
+  evaluate(MG_CHECKLIST_PLUGINS);
+  ck_assert_int_eq(control("CTL-06")->status, MG_CONTROL_FAIL);
+  ck_assert_str_eq(control("CTL-06")->note, "1 finding(s) at or above high");
+  ck_assert_int_eq(control("CTL-02")->status, MG_CONTROL_PASS);
+  ck_assert_str_eq(control("CTL-02")->note,
+                   "evidenced by spectral-signatures (findings below the failing severity)");
+}
+END_TEST
+
+/* Package facts: provenance that misses the training set, an epsilon above
+ * the policy's. */
+START_TEST(package_facts) {
+  mg_file *train = mg_inventory_add(&pkg.inv);
+  train->path = strdup("train.npy");
+  pkg.train_inputs = train;
+  pkg.desc.present = 1;
+  pkg.desc.provenance = json_pack("[{s:s}]", "path", "other.npy");
+  pkg.desc.training = json_pack("{s:{s:f}}", "dp_sgd", "epsilon", 12.0);
+  evaluate(MG_CHECKLIST_PLUGINS);
+  ck_assert_int_eq(control("CTL-01")->status, MG_CONTROL_FAIL);
+  ck_assert_str_eq(control("CTL-01")->note,
+                   "untracked training data: no provenance record names train.npy");
+  ck_assert_int_eq(control("CTL-08")->status, MG_CONTROL_FAIL);
+  ck_assert_str_eq(control("CTL-08")->note,
+                   "DP-SGD with epsilon 12 (weak guarantee; policy allows at most 10)");
+}
+END_TEST
+
+/* The policy's requirements follow what ran. */
+START_TEST(requirements_follow_the_run) {
+  evaluate(MG_CHECKLIST_PLUGINS);
+  ck_assert_int_eq(control("CTL-17")->required, 1);
+  ck_assert_int_eq(control("CTL-16")->required, 0);
+  mg_results_free(&r);
+  mg_results_init(&r, "verify");
+  evaluate(MG_CHECKLIST_REGISTRY);
+  ck_assert_int_eq(control("CTL-17")->required, 0);
+  ck_assert_int_eq(control("CTL-16")->required, 1);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("checklist");
   TCase *tc = tcase_create("correlate");
@@ -157,5 +303,14 @@ int main(void) {
   tcase_add_test(tc, one_family_is_one_witness);
   tcase_add_test(tc, verdict_rules);
   suite_add_tcase(s, tc);
+  TCase *ev = tcase_create("evaluate");
+  tcase_add_checked_fixture(ev, eval_setup, eval_teardown);
+  tcase_add_test(ev, evidence_map_reads_the_checklist);
+  tcase_add_test(ev, evidence_follows_the_rules);
+  tcase_add_test(ev, plugin_statuses);
+  tcase_add_test(ev, findings_fail_at_the_gate);
+  tcase_add_test(ev, package_facts);
+  tcase_add_test(ev, requirements_follow_the_run);
+  suite_add_tcase(s, ev);
   return mg_check_run(s);
 }

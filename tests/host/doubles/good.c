@@ -13,10 +13,13 @@ static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   size_t n = svc->file_count(ctx);
   unsigned long long bytes = 0, sum = 0;
+  size_t registered = 0, checked = 0;
   for (size_t i = 0; i < n; i++) {
     mg_file_info fi = {.struct_size = sizeof fi};
     if (svc->file_info(ctx, i, &fi) != MG_OK)
       return MG_ERR_INTERNAL;
+    registered += (fi.flags & MG_FILE_REGISTERED) != 0;
+    checked += (fi.flags & MG_FILE_REGISTRY_CHECKED) != 0;
     const uint8_t *data;
     uint64_t size;
     if (fi.depth == 0 && svc->file_map(ctx, i, &data, &size) == MG_OK) {
@@ -28,10 +31,11 @@ static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
     svc->progress(ctx, "reading files", i + 1, n);
   }
   const char *echo = svc->option(ctx, "echo");
-  char evidence[512];
+  char evidence[640];
   snprintf(evidence, sizeof evidence,
-           "{\"files\": %zu, \"bytes\": %llu, \"byte_sum\": %llu, \"echo\": \"%s\"}", n, bytes, sum,
-           echo ? echo : "");
+           "{\"files\": %zu, \"bytes\": %llu, \"byte_sum\": %llu, \"registered\": %zu, "
+           "\"registry_checked\": %zu, \"echo\": \"%s\"}",
+           n, bytes, sum, registered, checked, echo ? echo : "");
   svc->evidence(ctx, evidence);
   svc->log(ctx, MG_LOG_INFO, "read %zu files", n);
   float px[3 * 4 * 4];

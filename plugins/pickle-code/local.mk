@@ -16,13 +16,14 @@ plugins_pickle_code_la_LIBADD = $(PICKLE_CODE_LIBS)
 
 dist_rules_DATA += rules/pickle-imports.xml rules/pickle-imports.rng
 
-# Tests compile the plugin's sources with a stand-in host (tests/plugins/common/
-# fake_host.c), so they run without the real host and without libmgcore.
+# Tests compile the plugin's sources into a program that runs them in
+# process behind the real service table (tests/plugins/common/fake_host.c,
+# a sink that reads back what the services send through the host's own
+# collector), so they link the core.
 UNSAFE_TEST_HOST = tests/plugins/common/fake_host.c tests/plugins/common/fake_host.h \
 	tests/plugins/common/corpus_util.c tests/plugins/common/corpus_util.h
-UNSAFE_TEST_CFLAGS = $(AM_CFLAGS) $(MG_SHARED_CFLAGS) $(LIBXML_CFLAGS) $(ZLIB_CFLAGS) \
-	$(JANSSON_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/plugins/common -I$(top_srcdir)/tests
-UNSAFE_TEST_LIBS = $(MG_SHARED_LIBS) $(LIBXML_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS) $(CHECK_LIBS)
+UNSAFE_TEST_CFLAGS = $(MG_TEST_CFLAGS) $(MG_SHARED_CFLAGS) -I$(top_srcdir)/tests/plugins/common
+UNSAFE_TEST_LIBS = $(MG_TEST_LIBS)
 
 check_PROGRAMS += tests/plugins/pickle-code/test_pickle_corpus tests/plugins/pickle-code/test_pickle_units
 TESTS += tests/plugins/pickle-code/test_pickle_corpus tests/plugins/pickle-code/test_pickle_units
@@ -39,8 +40,8 @@ EXTRA_DIST += tests/plugins/common/gen_corpus.py
 check_PROGRAMS += tests/plugins/common/mg-fakehost
 tests_plugins_common_mg_fakehost_SOURCES = tests/plugins/common/fakehost_cli.c tests/plugins/common/fake_host.c \
 	tests/plugins/common/fake_host.h
-tests_plugins_common_mg_fakehost_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBARCHIVE_CFLAGS)
-tests_plugins_common_mg_fakehost_LDADD = $(JANSSON_LIBS) $(LIBARCHIVE_LIBS) -ldl
+tests_plugins_common_mg_fakehost_CFLAGS = $(UNSAFE_TEST_CFLAGS)
+tests_plugins_common_mg_fakehost_LDADD = $(UNSAFE_TEST_LIBS) -ldl
 
 # Fuzz harnesses: the disassembler, and the zip walk with everything after it.
 if FUZZERS

@@ -132,6 +132,29 @@ static void isolate_fds(int fd) {
     close(i);
 }
 
+int mg_plugin_ctx_init(struct mg_plugin_ctx *ctx, const mg_loaded_plugin *plugin, mg_host_env *env,
+                       int fd) {
+  memset(ctx, 0, sizeof *ctx);
+  ctx->fd = fd;
+  ctx->env = env;
+  ctx->plugin = plugin;
+  ctx->n_files = env->pkg->inv.count;
+  ctx->maps = calloc(ctx->n_files + 1, sizeof *ctx->maps);
+  ctx->map_len = calloc(ctx->n_files + 1, sizeof *ctx->map_len);
+  return ctx->maps && ctx->map_len ? MG_OK : MG_ERR_NOMEM;
+}
+
+void mg_plugin_ctx_free(struct mg_plugin_ctx *ctx) {
+  for (size_t i = 0; i < ctx->n_files; i++)
+    if (ctx->maps && ctx->maps[i])
+      munmap((void *)ctx->maps[i], ctx->map_len[i]);
+  free(ctx->maps);
+  free(ctx->map_len);
+  free(ctx->audit);
+  free(ctx->scratch);
+  memset(ctx, 0, sizeof *ctx);
+}
+
 void mg_plugin_child_main(const mg_loaded_plugin *plugin, mg_host_env *env, int fd) {
   setpgid(0, 0); /* the host kills the whole group on timeout */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -147,17 +170,10 @@ void mg_plugin_child_main(const mg_loaded_plugin *plugin, mg_host_env *env, int 
   apply_limits(env->cfg);
 
   struct mg_plugin_ctx ctx;
-  memset(&ctx, 0, sizeof ctx);
-  ctx.fd = PIPE_FD;
-  ctx.env = env;
-  ctx.plugin = plugin;
-  ctx.n_files = env->pkg->inv.count;
-  ctx.maps = calloc(ctx.n_files + 1, sizeof *ctx.maps);
-  ctx.map_len = calloc(ctx.n_files + 1, sizeof *ctx.map_len);
+  int code = mg_plugin_ctx_init(&ctx, plugin, env, PIPE_FD);
   const mg_services *svc = mg_plugin_services();
   const mg_plugin *p = plugin->desc;
   void *state = NULL;
-  int code = ctx.maps && ctx.map_len ? MG_OK : MG_ERR_NOMEM;
   const char *stage = "init";
   if (!code && p->init)
     code = p->init(svc, &state);
@@ -174,13 +190,7 @@ void mg_plugin_child_main(const mg_loaded_plugin *plugin, mg_host_env *env, int 
   /* Freed although _exit follows, so leak checkers see a clean child. */
   free(text);
   json_decref(done);
-  for (size_t i = 0; i < ctx.n_files; i++)
-    if (ctx.maps && ctx.maps[i])
-      munmap((void *)ctx.maps[i], ctx.map_len[i]);
-  free(ctx.maps);
-  free(ctx.map_len);
-  free(ctx.audit);
-  free(ctx.scratch);
+  mg_plugin_ctx_free(&ctx);
   /* _exit: the host's atexit hooks (workspace removal) must not run here. */
   _exit(code ? 1 : 0);
 }

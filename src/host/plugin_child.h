@@ -26,6 +26,13 @@ struct mg_plugin_ctx {
   double last_progress;
 };
 
+/* A context for one run of plugin writing to fd; MG_ERR_NOMEM when it
+ * cannot be set up (free it all the same). */
+int mg_plugin_ctx_init(struct mg_plugin_ctx *ctx, const mg_loaded_plugin *plugin, mg_host_env *env,
+                       int fd);
+/* Unmaps what file_map() mapped and frees the buffers. */
+void mg_plugin_ctx_free(struct mg_plugin_ctx *ctx);
+
 /* Runs the plugin in the current (child) process and _exit()s. */
 void mg_plugin_child_main(const mg_loaded_plugin *plugin, mg_host_env *env, int fd)
     __attribute__((noreturn));

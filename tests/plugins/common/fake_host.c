@@ -1,138 +1,78 @@
-/* The test host behind fake_host.h: a directory served through the
- * plugin ABI, findings gathered as JSON. */
+/* The test host behind fake_host.h: a sink behind the real service table.
+ * The directory is unpacked by the real intake into a real workspace, the
+ * plugin runs in this process with the host's own mg_services and context,
+ * and what the services send down the wire is read back through the host's
+ * own collector (the same validation a plugin child's messages get) and
+ * turned into JSON for the tests. Only onnx_audit can be overridden, with
+ * canned reports, and the descriptor text can be set without a file. */
 #include "config.h"
 
 #include "fake_host.h"
 
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
-typedef struct fh_file {
-  char *path, *disk, *container, *note, *audit;
-  uint32_t depth, is_archive, mode;
-  uint64_t size;
-  void *map;
-  size_t map_len;
-} fh_file;
+#include "base/limit_table.h"
+#include "host/host.h"
+#include "host/plugin_child.h"
+#include "host/plugin_collect.h"
+#include "host/plugin_wire.h"
+#include "intake/unpack.h"
+#include "verdict/results.h"
 
 struct fh_host {
-  char *root;
-  fh_file *files;
-  size_t n, cap;
-  json_t *options, *findings, *evidence, *logs;
-  char *descriptor;
-  const char *plugin;
+  mg_host_env env; /* first: the audit override finds the host from ctx->env */
+  mg_limits lim;
+  mg_workspace ws;
+  mg_package pkg;
+  mg_host_config cfg;
+  json_t *options; /* plugin options, made --set strings at run time */
+  char **audits;   /* canned onnx_audit() JSON by inventory index */
+  size_t n_audits;
+  mg_results results;
+  json_t *findings, *evidence, *logs;
 };
-
-static fh_host *g_building; /* nftw has no user pointer */
-
-static struct archive *reader(void) {
-  struct archive *a = archive_read_new();
-  archive_read_support_filter_all(a);
-  archive_read_support_format_tar(a);
-  archive_read_support_format_zip(a);
-  archive_read_support_format_7zip(a);
-  archive_read_support_format_cpio(a);
-  return a;
-}
-
-static fh_file *add(fh_host *h) {
-  if (h->n == h->cap) {
-    h->cap = h->cap ? h->cap * 2 : 32;
-    h->files = realloc(h->files, h->cap * sizeof *h->files);
-    if (!h->files)
-      abort();
-  }
-  fh_file *f = &h->files[h->n++];
-  memset(f, 0, sizeof *f);
-  return f;
-}
-
-static int visit(const char *fpath, const struct stat *sb, int type, struct FTW *ftw) {
-  (void)ftw;
-  if (type != FTW_F || !S_ISREG(sb->st_mode))
-    return 0;
-  fh_host *h = g_building;
-  fh_file *f = add(h);
-  f->disk = strdup(fpath);
-  f->path = strdup(fpath + strlen(h->root) + 1);
-  f->size = (uint64_t)sb->st_size;
-  f->mode = sb->st_mode & 07777;
-  /* Members of archives, listed the way the host's unpacker lists them. */
-  struct archive *a = reader();
-  struct archive_entry *e;
-  if (archive_read_open_filename(a, fpath, 65536) == ARCHIVE_OK &&
-      archive_read_next_header(a, &e) >= ARCHIVE_WARN) {
-    size_t idx = h->n - 1;
-    h->files[idx].is_archive = 1;
-    do {
-      if (archive_entry_filetype(e) != AE_IFREG)
-        continue;
-      fh_file *m = add(h);
-      char *p = h->files[idx].path;
-      size_t l = strlen(p) + strlen(archive_entry_pathname(e)) + 3;
-      m->path = malloc(l);
-      snprintf(m->path, l, "%s!/%s", p, archive_entry_pathname(e));
-      m->container = strdup(p);
-      m->depth = 1;
-      m->size = (uint64_t)archive_entry_size(e);
-      m->mode = archive_entry_perm(e);
-    } while (archive_read_next_header(a, &e) >= ARCHIVE_WARN);
-  }
-  archive_read_free(a);
-  return 0;
-}
-
-static int by_path(const void *a, const void *b) {
-  const fh_file *x = a, *y = b;
-  return strcmp(x->path, y->path);
-}
 
 fh_host *fh_open(const char *dir) {
   fh_host *h = calloc(1, sizeof *h);
-  h->root = strdup(dir);
-  size_t l = strlen(h->root);
-  while (l > 1 && h->root[l - 1] == '/')
-    h->root[--l] = '\0';
+  if (!h)
+    return NULL;
+  mg_limits_default(&h->lim);
+  mg_package_init(&h->pkg);
+  mg_results_init(&h->results, "scan");
+  mg_host_config_default(&h->cfg);
+  h->cfg.limits = &h->lim;
   h->options = json_object();
   h->findings = json_array();
   h->evidence = json_object();
   h->logs = json_array();
-  g_building = h;
-  if (nftw(h->root, visit, 16, FTW_PHYS)) {
+  h->ws.fd = -1;
+  mg_err err;
+  if (mg_workspace_create(&h->ws, NULL, &err) ||
+      mg_unpack(dir, &h->ws, &h->lim, &h->pkg.inv, &err) || h->pkg.inv.n_refused) {
+    fprintf(stderr, "fake host: %s: %s\n", dir, h->pkg.inv.n_refused ? "entries refused" : err.msg);
     fh_close(h);
     return NULL;
   }
-  qsort(h->files, h->n, sizeof *h->files, by_path);
+  /* Roles as the package stage gives them, without resolving a descriptor. */
+  mg_file *d = mg_inventory_find(&h->pkg.inv, MG_DESCRIPTOR_NAME);
+  if (d)
+    d->role = "descriptor";
   return h;
 }
 
 void fh_close(fh_host *h) {
   if (!h)
     return;
-  for (size_t i = 0; i < h->n; i++) {
-    fh_file *f = &h->files[i];
-    if (f->map)
-      munmap(f->map, f->map_len);
-    free(f->path);
-    free(f->disk);
-    free(f->container);
-    free(f->note);
-    free(f->audit);
-  }
-  free(h->files);
-  free(h->root);
-  free(h->descriptor);
+  for (size_t i = 0; i < h->n_audits; i++)
+    free(h->audits[i]);
+  free(h->audits);
+  mg_results_free(&h->results);
+  mg_package_free(&h->pkg);
+  mg_workspace_destroy(&h->ws);
   json_decref(h->options);
   json_decref(h->findings);
   json_decref(h->evidence);
@@ -140,52 +80,69 @@ void fh_close(fh_host *h) {
   free(h);
 }
 
-static fh_file *find(fh_host *h, const char *path) {
-  for (size_t i = 0; i < h->n; i++)
-    if (!strcmp(h->files[i].path, path))
-      return &h->files[i];
+static mg_file *find(fh_host *h, const char *path, size_t *index) {
+  for (size_t i = 0; i < h->pkg.inv.count; i++)
+    if (!strcmp(h->pkg.inv.files[i].path, path)) {
+      if (index)
+        *index = i;
+      return &h->pkg.inv.files[i];
+    }
   return NULL;
 }
 
 void fh_set_option(fh_host *h, const char *key, const char *value) {
-  json_object_set_new(h->options, key, json_string(value));
+  if (!strcmp(key, "rules-dir"))
+    json_object_set_new(h->options, "\x01rules-dir", json_string(value));
+  else if (!strcmp(key, "strict"))
+    h->cfg.strict = value && strcmp(value, "0");
+  else
+    json_object_set_new(h->options, key, json_string(value));
 }
 
 void fh_set_descriptor(fh_host *h, const char *json) {
-  free(h->descriptor);
-  h->descriptor = json ? strdup(json) : NULL;
+  free(h->pkg.desc.text);
+  h->pkg.desc.text = json ? strdup(json) : NULL;
 }
 
 void fh_set_audit(fh_host *h, const char *path, const char *json) {
-  fh_file *f = find(h, path);
-  if (f) {
-    free(f->audit);
-    f->audit = strdup(json);
+  size_t i;
+  if (!find(h, path, &i))
+    return;
+  if (i >= h->n_audits) {
+    char **grown = realloc(h->audits, (i + 1) * sizeof *grown);
+    if (!grown)
+      abort();
+    memset(grown + h->n_audits, 0, (i + 1 - h->n_audits) * sizeof *grown);
+    h->audits = grown;
+    h->n_audits = i + 1;
   }
+  free(h->audits[i]);
+  h->audits[i] = strdup(json);
 }
 
 void fh_set_note(fh_host *h, const char *path, const char *note) {
-  fh_file *f = find(h, path);
-  if (f) {
-    free(f->note);
-    f->note = strdup(note);
-  }
+  mg_file *f = find(h, path, NULL);
+  if (f)
+    mg_file_set_note(f, note);
 }
 
 void fh_set_mode(fh_host *h, const char *path, unsigned mode) {
-  fh_file *f = find(h, path);
+  mg_file *f = find(h, path, NULL);
   if (f)
     f->mode = mode;
 }
 
 void fh_add_member(fh_host *h, const char *container, const char *member, const char *note) {
-  fh_file *m = add(h);
+  mg_file *m = mg_inventory_add(&h->pkg.inv);
+  if (!m)
+    abort();
   size_t l = strlen(container) + strlen(member) + 3;
   m->path = malloc(l);
   snprintf(m->path, l, "%s!/%s", container, member);
   m->container = strdup(container);
   m->depth = 1;
-  m->note = note ? strdup(note) : NULL;
+  if (note)
+    mg_file_set_note(m, note);
 }
 
 json_t *fh_findings(fh_host *h) {
@@ -200,249 +157,144 @@ json_t *fh_logs(fh_host *h) {
   return h->logs;
 }
 
-/* --- services --------------------------------------------------------- */
-
-#define HOST(ctx) ((fh_host *)(void *)(ctx))
-
-static void s_log(mg_plugin_ctx *ctx, mg_log_level level, const char *fmt, ...) MG_PRINTF(3, 4);
-static void s_log(mg_plugin_ctx *ctx, mg_log_level level, const char *fmt, ...) {
-  static const char *const names[] = {"error", "warn", "info", "debug"};
-  char line[4096];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  char full[4200];
-  snprintf(full, sizeof full, "%s: %s", names[level & 3], line);
-  json_array_append_new(HOST(ctx)->logs, json_string(full));
-  if (getenv("FH_VERBOSE"))
-    fprintf(stderr, "%s\n", full);
+static int canned_audit(mg_plugin_ctx *ctx, size_t i, const char **json) {
+  fh_host *h = (fh_host *)(void *)ctx->env;
+  if (i >= h->pkg.inv.count)
+    return MG_ERR_ARGS;
+  if (i >= h->n_audits || !h->audits[i])
+    return MG_ERR_NOT_FOUND;
+  *json = h->audits[i];
+  return MG_OK;
 }
 
-static void s_progress(mg_plugin_ctx *ctx, const char *stage, uint64_t done, uint64_t total) {
-  (void)ctx;
-  (void)stage;
-  (void)done;
-  (void)total;
-}
-
-static json_t *strings(const char *const *v) {
+static json_t *strings(const mg_strlist *l) {
   json_t *a = json_array();
-  for (; v && *v; v++)
-    json_array_append_new(a, json_string(*v));
+  for (size_t i = 0; i < l->count; i++)
+    json_array_append_new(a, json_string(l->items[i]));
   return a;
 }
 
-static int s_emit(mg_plugin_ctx *ctx, const mg_finding *f) {
-  static const char *const sev[] = {"info", "low", "medium", "high", "critical"};
-  fh_host *h = HOST(ctx);
-  if (!f || f->struct_size < sizeof *f || (unsigned)f->severity > 4 || !f->title)
-    return MG_ERR_ARGS;
+static json_t *str_or_null(const char *s) {
+  return s ? json_string(s) : json_null();
+}
+
+/* A collected finding in the shape the tests read; the rule without the
+ * "<plugin>." the results give it. */
+static json_t *finding_json(const mg_result_finding *f) {
+  size_t pl = strlen(f->plugin);
+  const char *rule =
+      !strncmp(f->rule, f->plugin, pl) && f->rule[pl] == '.' ? f->rule + pl + 1 : f->rule;
   json_t *o = json_object();
-  json_object_set_new(o, "plugin", json_string(h->plugin));
-  json_object_set_new(o, "severity", json_string(sev[f->severity]));
-  json_object_set_new(o, "rule", f->rule ? json_string(f->rule) : json_null());
+  json_object_set_new(o, "plugin", json_string(f->plugin));
+  json_object_set_new(o, "severity", json_string(mg_severity_name(f->severity)));
+  json_object_set_new(o, "rule", json_string(rule));
   json_object_set_new(o, "title", json_string(f->title));
-  json_object_set_new(o, "message", f->message ? json_string(f->message) : json_null());
-  json_object_set_new(o, "artifact", f->artifact ? json_string(f->artifact) : json_null());
-  json_object_set_new(o, "location", f->location ? json_string(f->location) : json_null());
-  json_object_set_new(o, "atlas", strings(f->atlas));
-  json_object_set_new(o, "mitigations", strings(f->mitigations));
-  json_object_set_new(o, "controls", strings(f->controls));
-  json_t *ev = NULL;
-  if (f->evidence_json) {
-    json_error_t je;
-    ev = json_loads(f->evidence_json, 0, &je);
-    if (!ev || !json_is_object(ev)) {
-      fprintf(stderr, "fake host: evidence is not a JSON object: %s\n", f->evidence_json);
-      json_decref(ev);
-      json_decref(o);
-      return MG_ERR_FORMAT;
+  json_object_set_new(o, "message", str_or_null(f->message));
+  json_object_set_new(o, "artifact", str_or_null(f->artifact));
+  json_object_set_new(o, "location", str_or_null(f->location));
+  json_object_set_new(o, "atlas", strings(&f->atlas));
+  json_object_set_new(o, "mitigations", strings(&f->mitigations));
+  json_object_set_new(o, "controls", strings(&f->controls));
+  json_object_set_new(o, "evidence", f->evidence ? json_incref(f->evidence) : json_object());
+  return o;
+}
+
+/* Reads back what the services wrote to fd, through the host's collector. */
+static const char *collect(fh_host *h, const mg_plugin *p, int fd) {
+  mg_result_plugin *rp = mg_results_add_plugin(&h->results, p->name, p->version, p->description);
+  if (!rp)
+    return "out of memory";
+  mg_collector c;
+  memset(&c, 0, sizeof c);
+  c.results = &h->results;
+  c.plugin = rp;
+  c.desc = p;
+  c.env = &h->env;
+  snprintf(c.progress_label, sizeof c.progress_label, "%s", p->name);
+  mg_progress_begin(&c.progress, c.progress_label, 0, 0);
+  size_t first = h->results.n_findings;
+  mg_wire_reader rd;
+  memset(&rd, 0, sizeof rd);
+  const char *problem = NULL;
+  lseek(fd, 0, SEEK_SET);
+  while (!problem && !rd.broken && mg_wire_fill(&rd, fd) > 0) {
+    uint8_t type;
+    const uint8_t *payload;
+    uint32_t len;
+    while (!problem && mg_wire_next(&rd, &type, &payload, &len)) {
+      if (type == MG_WIRE_LOG && len >= 1) {
+        static const char *const names[] = {"error", "warn", "info", "debug"};
+        char line[4200];
+        snprintf(line, sizeof line, "%s: %.*s", names[payload[0] & 3], (int)(len - 1),
+                 (const char *)payload + 1);
+        json_array_append_new(h->logs, json_string(line));
+        if (getenv("FH_VERBOSE"))
+          fprintf(stderr, "%s\n", line);
+      }
+      problem = mg_collector_feed(&c, type, payload, len);
     }
   }
-  json_object_set_new(o, "evidence", ev ? ev : json_object());
-  /* A title or message that is not valid UTF-8 makes jansson drop it. */
-  if (!json_is_string(json_object_get(o, "title"))) {
-    fprintf(stderr, "fake host: title is not UTF-8\n");
-    json_decref(o);
-    return MG_ERR_FORMAT;
-  }
-  json_array_append_new(h->findings, o);
-  return MG_OK;
+  if (rd.broken)
+    problem = "sent a message over the wire's limit";
+  mg_wire_free(&rd);
+  mg_progress_end(&c.progress);
+  for (size_t i = first; i < h->results.n_findings; i++)
+    json_array_append_new(h->findings, finding_json(&h->results.findings[i]));
+  json_object_update(h->evidence, rp->evidence);
+  return problem;
 }
-
-static int s_evidence(mg_plugin_ctx *ctx, const char *json) {
-  json_error_t je;
-  json_t *o = json_loads(json, 0, &je);
-  if (!o || !json_is_object(o)) {
-    json_decref(o);
-    return MG_ERR_FORMAT;
-  }
-  json_object_update(HOST(ctx)->evidence, o);
-  json_decref(o);
-  return MG_OK;
-}
-
-static int s_attach(mg_plugin_ctx *ctx, const char *name, const char *caption, uint32_t c,
-                    uint32_t hh, uint32_t w, const float *px) {
-  (void)ctx, (void)name, (void)caption, (void)c, (void)hh, (void)w, (void)px;
-  return MG_OK;
-}
-
-static const char *s_option(mg_plugin_ctx *ctx, const char *key) {
-  return json_string_value(json_object_get(HOST(ctx)->options, key));
-}
-
-static uint64_t s_seed(mg_plugin_ctx *ctx) {
-  (void)ctx;
-  return 1;
-}
-
-static const char *s_descriptor(mg_plugin_ctx *ctx) {
-  return HOST(ctx)->descriptor;
-}
-
-static size_t s_file_count(mg_plugin_ctx *ctx) {
-  return HOST(ctx)->n;
-}
-
-static int s_file_info(mg_plugin_ctx *ctx, size_t i, mg_file_info *info) {
-  fh_host *h = HOST(ctx);
-  if (i >= h->n || !info)
-    return MG_ERR_ARGS;
-  fh_file *f = &h->files[i];
-  memset(info, 0, sizeof *info);
-  info->struct_size = sizeof *info;
-  info->path = f->path;
-  info->container = f->container;
-  info->role = !strcmp(f->path, "modelgate.json") ? "descriptor" : "other";
-  info->sha256 = "0000000000000000000000000000000000000000000000000000000000000000";
-  info->note = f->note;
-  info->size = f->size;
-  info->depth = f->depth;
-  info->is_archive = f->is_archive;
-  info->mode = f->mode;
-  return MG_OK;
-}
-
-static int s_file_map(mg_plugin_ctx *ctx, size_t i, const uint8_t **data, uint64_t *size) {
-  fh_host *h = HOST(ctx);
-  if (i >= h->n || h->files[i].depth)
-    return MG_ERR_ARGS;
-  fh_file *f = &h->files[i];
-  if (!f->map) {
-    int fd = open(f->disk, O_RDONLY);
-    if (fd < 0)
-      return MG_ERR_IO;
-    struct stat sb;
-    if (fstat(fd, &sb)) {
-      close(fd);
-      return MG_ERR_IO;
-    }
-    f->map_len = (size_t)sb.st_size;
-    /* An empty file maps as a valid zero-length region. */
-    f->map = mmap(NULL, f->map_len ? f->map_len : 1, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (f->map == MAP_FAILED) {
-      f->map = NULL;
-      return MG_ERR_IO;
-    }
-  }
-  *data = f->map;
-  *size = f->map_len;
-  return MG_OK;
-}
-
-static void s_file_unmap(mg_plugin_ctx *ctx, size_t i) {
-  fh_host *h = HOST(ctx);
-  if (i >= h->n || !h->files[i].map)
-    return;
-  munmap(h->files[i].map, h->files[i].map_len ? h->files[i].map_len : 1);
-  h->files[i].map = NULL;
-}
-
-static int s_archive_walk(mg_plugin_ctx *ctx, size_t i, mg_member_fn fn, void *user) {
-  fh_host *h = HOST(ctx);
-  if (i >= h->n || h->files[i].depth || !h->files[i].is_archive)
-    return MG_ERR_ARGS;
-  struct archive *a = reader();
-  if (archive_read_open_filename(a, h->files[i].disk, 65536) != ARCHIVE_OK) {
-    archive_read_free(a);
-    return MG_ERR_FORMAT;
-  }
-  struct archive_entry *e;
-  int rc = MG_OK;
-  while (archive_read_next_header(a, &e) >= ARCHIVE_WARN) {
-    if (archive_entry_filetype(e) != AE_IFREG)
-      continue;
-    size_t cap = 65536, len = 0;
-    unsigned char *buf = malloc(cap);
-    const char *note = NULL;
-    for (;;) {
-      if (len == cap)
-        buf = realloc(buf, cap *= 2);
-      la_ssize_t k = archive_read_data(a, buf + len, cap - len);
-      if (k < 0)
-        note = "damaged: read error";
-      if (k <= 0)
-        break;
-      len += (size_t)k;
-    }
-    int stop = fn(user, archive_entry_pathname(e), buf, len, note);
-    free(buf);
-    if (stop)
-      break;
-  }
-  archive_read_free(a);
-  return rc;
-}
-
-static int s_onnx_audit(mg_plugin_ctx *ctx, size_t i, const char **json) {
-  fh_host *h = HOST(ctx);
-  if (i >= h->n)
-    return MG_ERR_ARGS;
-  if (!h->files[i].audit)
-    return MG_ERR_NOT_FOUND;
-  *json = h->files[i].audit;
-  return MG_OK;
-}
-
-static const mg_services services = {
-    MG_PLUGIN_ABI_MAJOR,
-    MG_PLUGIN_ABI_MINOR,
-    sizeof(mg_services),
-    s_log,
-    s_progress,
-    s_emit,
-    s_evidence,
-    s_attach,
-    s_option,
-    s_seed,
-    s_descriptor,
-    s_file_count,
-    s_file_info,
-    s_file_map,
-    s_file_unmap,
-    s_archive_walk,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    s_onnx_audit,
-};
 
 int fh_run(fh_host *h, const mg_plugin *p) {
   if (!p || p->abi_major != MG_PLUGIN_ABI_MAJOR || p->struct_size < sizeof *p)
     return MG_ERR_ABI;
-  h->plugin = p->name;
+  /* The options as --set would give them. */
+  json_t *rules_dir = json_object_get(h->options, "\x01rules-dir");
+  h->cfg.rules_dir = json_string_value(rules_dir);
+  size_t n_sets = json_object_size(h->options) + 1;
+  char **sets = calloc(n_sets, sizeof *sets);
+  const char *key;
+  json_t *v;
+  size_t k = 0;
+  json_object_foreach(h->options, key, v) {
+    if (v == rules_dir)
+      continue;
+    size_t l = strlen(p->name) + strlen(key) + strlen(json_string_value(v)) + 3;
+    sets[k] = malloc(l);
+    snprintf(sets[k++], l, "%s.%s=%s", p->name, key, json_string_value(v));
+  }
+  h->cfg.sets = (const char *const *)sets;
+  mg_err err;
+  mg_env_prepare(&h->env, &h->cfg, &h->pkg, &h->ws, 0, &err);
+
+  mg_loaded_plugin lp = {.path = "(in process)", .handle = NULL, .desc = p};
+  FILE *sink = tmpfile();
+  struct mg_plugin_ctx ctx;
+  int rc = mg_plugin_ctx_init(&ctx, &lp, &h->env, sink ? fileno(sink) : -1);
+  mg_services svc = *mg_plugin_services();
+  if (h->n_audits)
+    svc.onnx_audit = canned_audit;
   void *state = NULL;
-  int rc = p->init ? p->init(&services, &state) : MG_OK;
-  if (rc)
-    return rc;
-  rc = p->run(state, &services, (mg_plugin_ctx *)(void *)h);
-  if (p->fini)
-    p->fini(state);
+  if (!sink)
+    rc = MG_ERR_IO;
+  if (!rc && p->init)
+    rc = p->init(&svc, &state);
+  if (!rc) {
+    rc = p->run(state, &svc, &ctx);
+    if (p->fini)
+      p->fini(state);
+  }
+  const char *problem = sink ? collect(h, p, ctx.fd) : NULL;
+  if (problem) {
+    fprintf(stderr, "fake host: %s %s\n", p->name, problem);
+    rc = rc ? rc : MG_ERR_FORMAT;
+  }
+  mg_plugin_ctx_free(&ctx);
+  if (sink)
+    fclose(sink);
+  mg_env_free(&h->env);
+  for (size_t i = 0; i < k; i++)
+    free(sets[i]);
+  free(sets);
+  h->cfg.sets = NULL;
   return rc;
 }

@@ -1,9 +1,9 @@
-/* A stand-in plugin host for the unsafe-artifact tests: it serves a
- * directory as a package through the public mg_services table (files,
- * mmap, archive members through libarchive, options, descriptor, ONNX
- * audits given as JSON) and collects the findings as JSON objects shaped
- * like the host's report, so the plugins can be tested before and apart
- * from the real host. */
+/* An in-process plugin host for the package-safety plugins' tests: a
+ * directory unpacked by the real intake is served through the host's own
+ * service table, and what the plugin sends is read back through the host's
+ * collector into JSON objects shaped like the report's findings. Plugins
+ * are tested without forking and without a scan, but against the services
+ * and validation they meet in production. */
 #ifndef MG_FAKE_HOST_H
 #define MG_FAKE_HOST_H
 
@@ -13,13 +13,14 @@
 
 typedef struct fh_host fh_host;
 
-/* Serves every regular file under dir (recursively) at depth 0 and the
- * members of archives among them at depth 1. */
+/* Unpacks dir as `modelgate scan` would (depth 0 files, nested archive
+ * members at depth 1); NULL, with a message on stderr, when it cannot. */
 fh_host *fh_open(const char *dir);
 void fh_close(fh_host *h);
 void fh_set_option(fh_host *h, const char *key, const char *value);
 void fh_set_descriptor(fh_host *h, const char *json);
-/* JSON the onnx_audit service returns for path (package-relative). */
+/* JSON the onnx_audit service returns for path (package-relative), in place
+ * of the runtime's audit. */
 void fh_set_audit(fh_host *h, const char *path, const char *json);
 /* Overrides what file_info says about a depth-0 file. */
 void fh_set_note(fh_host *h, const char *path, const char *note);

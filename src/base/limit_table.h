@@ -2,9 +2,10 @@
  * Vendor packages are hostile: each parser and decompression loop asks
  * mg_limit_check() before it grows, and a limit that is hit is reported as
  * an error (exit 2), never a silent truncation. Users override any of them
- * with --limit NAME=VALUE; docs/limits.md lists them. */
-#ifndef MG_LIMITS_H
-#define MG_LIMITS_H
+ * with --limit NAME=VALUE; docs/package-format.md ("Limits") and modelgate(1)
+ * list them. */
+#ifndef MG_LIMIT_TABLE_H
+#define MG_LIMIT_TABLE_H
 
 #include <stdint.h>
 

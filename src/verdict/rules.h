@@ -1,6 +1,6 @@
-/* The rules directory (docs/rules.md): the ATLAS catalog, the checklist
- * and the gate policy, each XML validated against its RELAX NG schema when
- * loaded. Loaded once per scan and read-only afterwards. */
+/* The rules directory (docs/checklist.md): the ATLAS catalog, the
+ * checklist and the gate policy, each XML validated against its RELAX NG
+ * schema in rules/ when loaded. Loaded once per scan and read-only afterwards. */
 #ifndef MG_RULES_H
 #define MG_RULES_H
 

@@ -8,14 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#include <jansson.h>
 
 #include "cli.h"
 #include "data/dataset.h"
 #include "base/diag.h"
 #include "base/limit_table.h"
+#include "package/descriptor.h"
 #include "package/normalize.h"
 #include "runtime/runtime.h"
 
@@ -53,65 +51,16 @@ static int fail(const mg_err *err) {
   return mg_cli_error(err->msg);
 }
 
-/* Reads scale/mean/std from the descriptor's "input" object. Kept alone so
- * it can be swapped for src/package/descriptor.c's parser. */
+/* The descriptor's "input" object, through the one descriptor parser, so
+ * `model run --descriptor` and `scan` accept and read the same file. */
 static int read_descriptor_norm(const char *path, const mg_limits *lim, mg_input_norm *n,
                                 mg_err *err) {
-  struct stat st;
-  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-    return mg_fail(err, MG_ERR_NOT_FOUND, "%s: cannot read the descriptor", path);
-  if (mg_limit_check(lim, MG_LIMIT_DESCRIPTOR_BYTES, (uint64_t)st.st_size, path, err))
-    return err->code;
-  json_error_t je;
-  json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-  if (!root)
-    return mg_fail(err, MG_ERR_FORMAT, "%s:%d: %s", path, je.line, je.text);
-  int rc = MG_OK;
-  json_t *in = json_object_get(root, "input");
-  if (in && !json_is_object(in)) {
-    rc = mg_fail(err, MG_ERR_FORMAT, "%s: \"input\" must be an object", path);
-    goto done;
-  }
-  if (!in)
-    goto done;
-  json_t *s = json_object_get(in, "scale");
-  if (s) {
-    if (!json_is_number(s) || !(json_number_value(s) > 0)) {
-      rc = mg_fail(err, MG_ERR_FORMAT, "%s: input.scale must be a positive number", path);
-      goto done;
-    }
-    n->has_scale = 1;
-    n->scale = (float)json_number_value(s);
-  }
-  const char *keys[2] = {"mean", "std"};
-  float *dst[2] = {n->mean, n->std};
-  uint32_t *cnt[2] = {&n->n_mean, &n->n_std};
-  for (int k = 0; k < 2; k++) {
-    json_t *v = json_object_get(in, keys[k]);
-    if (!v)
-      continue;
-    if (json_is_number(v)) {
-      dst[k][0] = (float)json_number_value(v);
-      *cnt[k] = 1;
-      continue;
-    }
-    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > MG_MAX_CHANNELS) {
-      rc = mg_fail(err, MG_ERR_FORMAT, "%s: input.%s must be a number or 1 to %d numbers", path,
-                   keys[k], MG_MAX_CHANNELS);
-      goto done;
-    }
-    for (size_t i = 0; i < json_array_size(v); i++) {
-      json_t *e = json_array_get(v, i);
-      if (!json_is_number(e)) {
-        rc = mg_fail(err, MG_ERR_FORMAT, "%s: input.%s must hold numbers", path, keys[k]);
-        goto done;
-      }
-      dst[k][i] = (float)json_number_value(e);
-    }
-    *cnt[k] = (uint32_t)json_array_size(v);
-  }
-done:
-  json_decref(root);
+  mg_descriptor d;
+  mg_descriptor_init(&d);
+  int rc = mg_descriptor_load_file(&d, path, lim, err);
+  if (!rc && d.has_input)
+    *n = d.input;
+  mg_descriptor_free(&d);
   return rc;
 }
 

@@ -6,8 +6,10 @@
 
 #include <math.h>
 #include <regex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "intake/path.h"
 
@@ -336,5 +338,27 @@ int mg_descriptor_parse(mg_descriptor *d, const char *text, size_t len, const ch
       break;
   }
   json_decref(root);
+  return rc;
+}
+
+int mg_descriptor_load_file(mg_descriptor *d, const char *path, const mg_limits *lim, mg_err *err) {
+  FILE *f = fopen(path, "rb");
+  struct stat st;
+  if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (f)
+      fclose(f);
+    return mg_fail(err, MG_ERR_NOT_FOUND, "%s: cannot read the descriptor", path);
+  }
+  int rc = mg_limit_check(lim, MG_LIMIT_DESCRIPTOR_BYTES, (uint64_t)st.st_size, path, err);
+  char *text = rc ? NULL : malloc((size_t)st.st_size + 1);
+  size_t got = text ? fread(text, 1, (size_t)st.st_size, f) : 0;
+  fclose(f);
+  if (!rc && !text)
+    rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+  else if (!rc && got != (size_t)st.st_size)
+    rc = mg_fail(err, MG_ERR_IO, "%s: short read", path);
+  if (!rc)
+    rc = mg_descriptor_parse(d, text, got, path, lim, err);
+  free(text);
   return rc;
 }

@@ -43,5 +43,8 @@ void mg_descriptor_free(mg_descriptor *d);
 /* Parses len bytes of JSON; source names the file in messages. */
 int mg_descriptor_parse(mg_descriptor *d, const char *text, size_t len, const char *source,
                         const mg_limits *lim, mg_err *err);
+/* Reads and parses a descriptor file outside a package (`model run
+ * --descriptor`); the file is named by path in messages. */
+int mg_descriptor_load_file(mg_descriptor *d, const char *path, const mg_limits *lim, mg_err *err);
 
 #endif

@@ -470,6 +470,22 @@ static uint64_t opt_u64(const mg_services *svc, mg_plugin_ctx *ctx, const char *
   return (uint64_t)x * mult;
 }
 
+/* One of the host's limits (option "limit.NAME"): the plugin keeps no copy
+ * of the table, so a host that does not answer is an error. */
+static int host_limit(const mg_services *svc, mg_plugin_ctx *ctx, const char *name, uint64_t *out) {
+  char key[64];
+  snprintf(key, sizeof key, "limit.%s", name);
+  const char *v = svc->option(ctx, key);
+  char *end = NULL;
+  unsigned long long x = v ? strtoull(v, &end, 10) : 0;
+  if (!v || !*v || *end) {
+    svc->log(ctx, MG_LOG_ERROR, "pickle-code: the host gives no %s", key);
+    return MG_ERR_ABI;
+  }
+  *out = (uint64_t)x;
+  return MG_OK;
+}
+
 static int load_rules(run_state *rs) {
   const mg_services *svc = rs->svc;
   const char *dir = svc->option(rs->ctx, "rules-dir");
@@ -481,7 +497,11 @@ static int load_rules(run_state *rs) {
   if (!path[0])
     snprintf(path, sizeof path, "%s/pickle-imports.xml", dir);
   snprintf(schema, sizeof schema, "%s/pickle-imports.rng", dir);
-  int rc = mg_pk_rules_load(path, schema, &rs->rules, msg, sizeof msg);
+  uint64_t max_bytes;
+  int rc = host_limit(svc, rs->ctx, "rules-bytes", &max_bytes);
+  if (rc)
+    return rc;
+  rc = mg_pk_rules_load(path, schema, max_bytes, &rs->rules, msg, sizeof msg);
   if (rc)
     svc->log(rs->ctx, MG_LOG_ERROR, "%s", msg);
   return rc;
@@ -501,8 +521,17 @@ static int pc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
 
   mg_pc_opts o;
   memset(&o, 0, sizeof o);
-  mg_pk_limits pk = MG_PK_LIMITS_DEFAULT;
-  o.pk = pk;
+  uint64_t stack = 0, memo = 0, imports = 0;
+  if ((rc = host_limit(svc, ctx, "pickle-stack", &stack)) ||
+      (rc = host_limit(svc, ctx, "pickle-memo", &memo)) ||
+      (rc = host_limit(svc, ctx, "pickle-imports", &imports)) ||
+      (rc = host_limit(svc, ctx, "zip-entries", &o.max_zip_entries))) {
+    mg_pk_rules_free(rs.rules);
+    return rc;
+  }
+  o.pk.max_stack = (size_t)stack;
+  o.pk.max_memo = (size_t)memo;
+  o.pk.max_imports = (size_t)imports;
   o.max_inflate = opt_u64(svc, ctx, "max-inflate", (uint64_t)2 << 30);
   o.max_depth = (unsigned)opt_u64(svc, ctx, "depth", 4);
   mg_pc_sink sink = {&rs, sink_pickle, sink_zip, sink_note};

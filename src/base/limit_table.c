@@ -26,6 +26,19 @@ static const struct {
     [MG_LIMIT_TENSOR_BYTES] = {"tensor-bytes", MG_DEFAULT_TENSOR_BYTES},
     [MG_LIMIT_GRAPH_NODES] = {"graph-nodes", MG_DEFAULT_GRAPH_NODES},
     [MG_LIMIT_DATASET_BYTES] = {"dataset-bytes", MG_DEFAULT_DATASET_BYTES},
+    [MG_LIMIT_SIGNATURE_BYTES] = {"signature-bytes", MG_DEFAULT_SIGNATURE_BYTES},
+    [MG_LIMIT_CLASSES] = {"classes", MG_DEFAULT_CLASSES},
+    [MG_LIMIT_NPY_HEADER_BYTES] = {"npy-header-bytes", MG_DEFAULT_NPY_HEADER_BYTES},
+    [MG_LIMIT_PLUGIN_MESSAGE_BYTES] = {"plugin-message-bytes", MG_DEFAULT_PLUGIN_MESSAGE_BYTES},
+    [MG_LIMIT_PLUGIN_FINDINGS] = {"plugin-findings", MG_DEFAULT_PLUGIN_FINDINGS},
+    [MG_LIMIT_PLUGIN_IMAGES] = {"plugin-images", MG_DEFAULT_PLUGIN_IMAGES},
+    [MG_LIMIT_PLUGIN_EVIDENCE_BYTES] = {"plugin-evidence-bytes", MG_DEFAULT_PLUGIN_EVIDENCE_BYTES},
+    [MG_LIMIT_PLUGIN_INDICES] = {"plugin-indices", MG_DEFAULT_PLUGIN_INDICES},
+    [MG_LIMIT_IMAGE_SIDE] = {"image-side", MG_DEFAULT_IMAGE_SIDE},
+    [MG_LIMIT_ZIP_ENTRIES] = {"zip-entries", MG_DEFAULT_ZIP_ENTRIES},
+    [MG_LIMIT_PICKLE_STACK] = {"pickle-stack", MG_DEFAULT_PICKLE_STACK},
+    [MG_LIMIT_PICKLE_MEMO] = {"pickle-memo", MG_DEFAULT_PICKLE_MEMO},
+    [MG_LIMIT_PICKLE_IMPORTS] = {"pickle-imports", MG_DEFAULT_PICKLE_IMPORTS},
 };
 
 void mg_limits_default(mg_limits *lim) {
@@ -35,6 +48,13 @@ void mg_limits_default(mg_limits *lim) {
 
 const char *mg_limit_name(mg_limit_id id) {
   return (unsigned)id < MG_LIMIT_COUNT ? defaults[id].name : "?";
+}
+
+int mg_limit_by_name(const char *name) {
+  for (int i = 0; name && i < MG_LIMIT_COUNT; i++)
+    if (!strcmp(defaults[i].name, name))
+      return i;
+  return -1;
 }
 
 int mg_limits_set(mg_limits *lim, const char *assignment, mg_err *err) {

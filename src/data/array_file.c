@@ -122,12 +122,12 @@ static int create_cache(mg_array_file *f, const char *path, const char *cache_di
   return rc;
 }
 
-static int parse(mg_array_file *f, mg_err *err) {
+static int parse(mg_array_file *f, const mg_limits *lim, mg_err *err) {
   const char *inner;
   kind k = sniff(f->base, f->size, &inner);
   if (k == K_NPY) {
     f->format = "NPY";
-    return mg_npy_parse_header(f->base, f->size, f->name, &f->hdr, err);
+    return mg_npy_parse_header(f->base, f->size, f->name, lim, &f->hdr, err);
   }
   if (k == K_IDX) {
     f->format = "IDX";
@@ -192,7 +192,7 @@ int mg_array_file_open(mg_array_file *f, const char *path, const char *cache_dir
   fd = -1;
   if (rc)
     goto fail;
-  rc = parse(f, err);
+  rc = parse(f, lim, err);
   if (rc)
     goto fail;
   /* Exactly header + data: a short file is truncated, and bytes after the

@@ -28,8 +28,8 @@ typedef struct mg_array_header {
 } mg_array_header;
 
 /* Header parsers, exposed for the fuzzers. `name` is used in messages. */
-int mg_npy_parse_header(const uint8_t *buf, size_t len, const char *name, mg_array_header *h,
-                        mg_err *err);
+int mg_npy_parse_header(const uint8_t *buf, size_t len, const char *name, const mg_limits *lim,
+                        mg_array_header *h, mg_err *err);
 int mg_idx_parse_header(const uint8_t *buf, size_t len, const char *name, mg_array_header *h,
                         mg_err *err);
 

@@ -24,6 +24,7 @@ struct mg_plugin_ctx {
   float *scratch; /* normalised-input buffer for the model services */
   size_t scratch_floats;
   double last_progress;
+  char limit_text[24]; /* the answer to the last option("limit.NAME") */
 };
 
 /* A context for one run of plugin writing to fd; MG_ERR_NOMEM when it

@@ -13,10 +13,6 @@
 #include "plugin_wire.h"
 #include "base/progress.h"
 
-#define MAX_FINDINGS_PER_PLUGIN 20000
-#define MAX_IMAGES_PER_PLUGIN 64
-#define MAX_EVIDENCE_BYTES (8u << 20)
-
 /* A NULL-terminated copy of a JSON string array, or NULL for null/absent.
  * *bad is set when the value is neither. */
 static const char **string_list(json_t *v, int *bad) {
@@ -64,8 +60,20 @@ static int valid_rule(const char *s) {
   return *s != '\0';
 }
 
+static uint64_t limit(const mg_collector *c, mg_limit_id id) {
+  return c->env->cfg->limits->value[id];
+}
+
+/* "<what> the <name> limit allows (N; --limit name)", kept in the collector. */
+static const char *over(mg_collector *c, mg_limit_id id, const char *what) {
+  snprintf(c->problem, sizeof c->problem,
+           "%s the %s limit allows (%llu; raise it with --limit %s=N)", what, mg_limit_name(id),
+           (unsigned long long)limit(c, id), mg_limit_name(id));
+  return c->problem;
+}
+
 static const char *collect_finding(mg_collector *c, const uint8_t *payload, uint32_t len) {
-  if (c->n_findings >= MAX_FINDINGS_PER_PLUGIN) {
+  if (c->n_findings >= limit(c, MG_LIMIT_PLUGIN_FINDINGS)) {
     c->dropped++; /* reported in the plugin's message by the host */
     return NULL;
   }
@@ -96,8 +104,8 @@ static const char *collect_finding(mg_collector *c, const uint8_t *payload, uint
   f.mitigations = mit;
   f.controls = ctl;
   json_t *label = json_object_get(o, "label");
-  if (label && (!json_is_integer(label) || json_integer_value(label) < -1 ||
-                json_integer_value(label) > 1000000))
+  json_int_t lv = json_is_integer(label) ? json_integer_value(label) : -2;
+  if (label && (lv < -1 || (lv >= 0 && (uint64_t)lv >= limit(c, MG_LIMIT_CLASSES))))
     bad = 1;
   f.label = label ? (int32_t)json_integer_value(label) : -1;
   json_t *score = json_object_get(o, "score");
@@ -160,8 +168,8 @@ static const char *collect_finding(mg_collector *c, const uint8_t *payload, uint
 
 static const char *collect_evidence(mg_collector *c, const uint8_t *payload, uint32_t len) {
   c->evidence_bytes += len;
-  if (c->evidence_bytes > MAX_EVIDENCE_BYTES)
-    return "sent more than 8 MiB of evidence";
+  if (c->evidence_bytes > limit(c, MG_LIMIT_PLUGIN_EVIDENCE_BYTES))
+    return over(c, MG_LIMIT_PLUGIN_EVIDENCE_BYTES, "sent more evidence than");
   json_error_t jerr;
   json_t *o = json_loadb((const char *)payload, len, JSON_REJECT_DUPLICATES, &jerr);
   if (!json_is_object(o)) {
@@ -176,8 +184,8 @@ static const char *collect_evidence(mg_collector *c, const uint8_t *payload, uin
 static const char *collect_image(mg_collector *c, const uint8_t *p, uint32_t len) {
   static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   mg_result_plugin *rp = c->plugin;
-  if (rp->n_images >= MAX_IMAGES_PER_PLUGIN)
-    return "attached more than 64 images";
+  if (rp->n_images >= limit(c, MG_LIMIT_PLUGIN_IMAGES))
+    return over(c, MG_LIMIT_PLUGIN_IMAGES, "attached more images than");
   if (len < 2)
     return "sent a malformed image";
   size_t nl = (size_t)p[0] | (size_t)p[1] << 8;

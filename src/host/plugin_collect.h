@@ -23,6 +23,7 @@ typedef struct mg_collector {
   char stage[16];        /* "init" or "run" */
   int crash_signal;      /* from the child's fatal-signal handler */
   long long crash_vm_peak_kib, crash_vm_limit_kib;
+  char problem[256]; /* text of the last limit the stream broke */
 } mg_collector;
 
 /* Applies one message; returns why the stream is unacceptable, or NULL. */

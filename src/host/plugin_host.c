@@ -180,8 +180,9 @@ static void classify(mg_collector *c, const mg_host_config *cfg, int status, int
   }
   if (c->dropped) {
     size_t n = strlen(msg);
-    snprintf(msg + n, sizeof msg - n, "%s%zu findings beyond the first %zu were dropped",
-             n ? "; " : "", c->dropped, c->n_findings);
+    snprintf(msg + n, sizeof msg - n,
+             "%s%zu findings beyond the first %zu were dropped (--limit %s)", n ? "; " : "",
+             c->dropped, c->n_findings, mg_limit_name(MG_LIMIT_PLUGIN_FINDINGS));
   }
   rp->message = msg[0] ? strdup(msg) : NULL;
   rp->peak_rss_kib = (uint64_t)ru->ru_maxrss;
@@ -191,6 +192,7 @@ static void classify(mg_collector *c, const mg_host_config *cfg, int status, int
  * Returns the protocol violation, if any; *eof is set once every writer
  * has closed the pipe. */
 static const char *read_messages(mg_wire_reader *rd, int fd, mg_collector *c, int *eof) {
+  static char over[200];
   int r = -1;
   while (!rd->broken && (r = mg_wire_fill(rd, fd)) > 0) {
     uint8_t type;
@@ -202,8 +204,13 @@ static const char *read_messages(mg_wire_reader *rd, int fd, mg_collector *c, in
         return protocol;
     }
   }
-  if (rd->broken)
-    return "sent a message over the 64 MiB limit";
+  if (rd->broken) {
+    snprintf(over, sizeof over,
+             "sent a message over the %s limit (%llu bytes; raise it with --limit %s=N)",
+             mg_limit_name(MG_LIMIT_PLUGIN_MESSAGE_BYTES), (unsigned long long)rd->max_message,
+             mg_limit_name(MG_LIMIT_PLUGIN_MESSAGE_BYTES));
+    return over;
+  }
   *eof = r == 0;
   return NULL;
 }
@@ -241,6 +248,7 @@ static int run_plugin(const mg_loaded_plugin *lp, mg_host_env *env, mg_results *
   fcntl(fds[0], F_SETFL, O_NONBLOCK);
   mg_wire_reader rd;
   memset(&rd, 0, sizeof rd);
+  rd.max_message = cfg->limits->value[MG_LIMIT_PLUGIN_MESSAGE_BYTES];
   const char *protocol = NULL;
   int timed_out = 0, interrupted = 0, status = 0, reaped = 0;
   struct rusage ru;

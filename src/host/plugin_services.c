@@ -24,7 +24,6 @@
 
 /* mg_finding as ABI 1.0 defined it ends with evidence_json. */
 #define MG_FINDING_SIZE_1_0 (offsetof(mg_finding, evidence_json) + sizeof(const char *))
-#define MG_INDICES_MAX (UINT64_C(1) << 24)
 
 static void send_json(mg_plugin_ctx *ctx, uint8_t type, json_t *obj) {
   char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
@@ -74,7 +73,8 @@ static json_t *opt_str(const char *s) {
 static int svc_emit(mg_plugin_ctx *ctx, const mg_finding *f) {
   if (!f || f->struct_size < MG_FINDING_SIZE_1_0)
     return MG_ERR_ABI;
-  if (!f->title || (unsigned)f->severity > MG_SEV_CRITICAL || f->n_indices > MG_INDICES_MAX ||
+  if (!f->title || (unsigned)f->severity > MG_SEV_CRITICAL ||
+      f->n_indices > ctx->env->cfg->limits->value[MG_LIMIT_PLUGIN_INDICES] ||
       (f->n_indices && !f->indices))
     return MG_ERR_ARGS;
   json_t *o = json_pack("{s:i, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:o}", "severity",
@@ -124,12 +124,14 @@ static int svc_attach_image(mg_plugin_ctx *ctx, const char *name, const char *ca
   size_t len = 0;
   mg_err err;
   mg_err_clear(&err);
-  int rc = mg_png_encode(px, channels, height, width, &png, &len, &err);
+  int rc = mg_png_encode(px, channels, height, width,
+                         ctx->env->cfg->limits->value[MG_LIMIT_IMAGE_SIDE], &png, &len, &err);
   if (rc)
     return rc;
   size_t nl = strnlen(name, 200), cl = caption ? strnlen(caption, 2000) : 0;
   size_t total = 4 + nl + cl + len;
-  unsigned char *msg = total <= MG_WIRE_MAX_MESSAGE ? malloc(total) : NULL;
+  unsigned char *msg =
+      total <= ctx->env->cfg->limits->value[MG_LIMIT_PLUGIN_MESSAGE_BYTES] ? malloc(total) : NULL;
   if (!msg) {
     free(png);
     return MG_ERR_NOMEM;
@@ -157,6 +159,14 @@ static const char *svc_option(mg_plugin_ctx *ctx, const char *key) {
     return cfg->strict ? "1" : NULL;
   if (!strcmp(key, "inputs"))
     return ctx->env->data[MG_ENV_INPUTS].ds ? "1" : NULL;
+  if (!strncmp(key, "limit.", 6)) { /* the limits table, for caps inside plugins */
+    int id = mg_limit_by_name(key + 6);
+    if (id < 0)
+      return NULL;
+    snprintf(ctx->limit_text, sizeof ctx->limit_text, "%llu",
+             (unsigned long long)cfg->limits->value[id]);
+    return ctx->limit_text;
+  }
   const char *name = ctx->plugin->desc->name;
   size_t nl = strlen(name), kl = strlen(key);
   const char *found = NULL;

@@ -23,8 +23,6 @@ static int write_all(int fd, const void *data, size_t len) {
 }
 
 int mg_wire_send(int fd, uint8_t type, const void *payload, uint32_t len) {
-  if (len > MG_WIRE_MAX_MESSAGE)
-    return -1;
   uint8_t head[MG_WIRE_HEADER] = {type, (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
                                   (uint8_t)(len >> 24)};
   if (write_all(fd, head, sizeof head))
@@ -40,7 +38,7 @@ int mg_wire_fill(mg_wire_reader *r, int fd) {
   }
   if (r->cap - r->len < 65536) {
     size_t cap = r->cap ? r->cap * 2 : 131072;
-    if (cap > MG_WIRE_MAX_MESSAGE + MG_WIRE_HEADER + 131072) {
+    if (cap > r->max_message + MG_WIRE_HEADER + 131072) {
       r->broken = 1;
       return -1;
     }
@@ -73,7 +71,7 @@ int mg_wire_next(mg_wire_reader *r, uint8_t *type, const uint8_t **payload, uint
     return 0;
   uint32_t n = (uint32_t)r->buf[1] | (uint32_t)r->buf[2] << 8 | (uint32_t)r->buf[3] << 16 |
                (uint32_t)r->buf[4] << 24;
-  if (n > MG_WIRE_MAX_MESSAGE) {
+  if (n > r->max_message) {
     r->broken = 1;
     return 0;
   }

@@ -19,19 +19,20 @@ enum mg_wire_type {
   MG_WIRE_CRASH = 7     /* {"signal", "vm_peak_kib"}: from the fatal-signal handler */
 };
 
-#define MG_WIRE_MAX_MESSAGE (64u << 20)
 #define MG_WIRE_HEADER 5
 
-/* Child side: writes one whole message (retrying short writes). */
+/* Child side: writes one whole message (retrying short writes); the host
+ * side enforces the size limit. */
 int mg_wire_send(int fd, uint8_t type, const void *payload, uint32_t len);
 
 /* Host side: accumulates bytes and splits them into messages. */
 typedef struct mg_wire_reader {
   uint8_t *buf;
   size_t len, cap;
-  size_t consumed; /* bytes of the message returned last, dropped next call */
-  uint64_t total;  /* bytes received, for the per-plugin cap */
-  int broken;      /* a message exceeded the cap */
+  size_t consumed;      /* bytes of the message returned last, dropped next call */
+  uint64_t total;       /* bytes received, for the per-plugin cap */
+  int broken;           /* a message exceeded the cap */
+  uint64_t max_message; /* the plugin-message-bytes limit, set by the reader's owner */
 } mg_wire_reader;
 
 /* Reads what is available on a non-blocking fd: 1 data read, 0 end of

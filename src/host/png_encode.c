@@ -48,9 +48,14 @@ static unsigned char to_byte(float v) {
 }
 
 int mg_png_encode(const float *pixels, uint32_t channels, uint32_t height, uint32_t width,
-                  unsigned char **out, size_t *len, mg_err *err) {
-  if ((channels != 1 && channels != 3) || !height || !width || height > 8192 || width > 8192)
-    return mg_fail(err, MG_ERR_ARGS, "image must be 1 or 3 channels and at most 8192x8192");
+                  uint64_t max_side, unsigned char **out, size_t *len, mg_err *err) {
+  if ((channels != 1 && channels != 3) || !height || !width)
+    return mg_fail(err, MG_ERR_ARGS, "image must have 1 or 3 channels and a size");
+  if (height > max_side || width > max_side)
+    return mg_fail(err, MG_ERR_LIMIT,
+                   "image of %ux%u: image-side limit exceeded (%llu; raise it "
+                   "with --limit image-side=N)",
+                   height, width, (unsigned long long)max_side);
   size_t row_bytes = (size_t)width * channels;
   unsigned char *rows = malloc(row_bytes * height);
   if (!rows)

@@ -7,8 +7,9 @@
 
 #include "base/diag.h"
 
-/* CHW floats in [0,1] (1 = grey, 3 = RGB channels) -> PNG bytes (malloc'd). */
+/* CHW floats in [0,1] (1 = grey, 3 = RGB channels) -> PNG bytes (malloc'd);
+ * neither side may exceed max_side (the image-side limit). */
 int mg_png_encode(const float *pixels, uint32_t channels, uint32_t height, uint32_t width,
-                  unsigned char **png, size_t *len, mg_err *err);
+                  uint64_t max_side, unsigned char **png, size_t *len, mg_err *err);
 
 #endif

@@ -165,8 +165,9 @@ static int get_classes(parse_ctx *p, json_t *v, mg_descriptor *d) {
   if (!json_is_array(v))
     return bad(p, "classes", "expected an array of strings");
   size_t n = json_array_size(v);
-  if (n > 100000)
-    return bad(p, "classes", "more than 100000 classes");
+  int rc = mg_limit_check(p->lim, MG_LIMIT_CLASSES, n, p->source, p->err);
+  if (rc)
+    return rc;
   d->classes = calloc(n ? n : 1, sizeof *d->classes);
   if (!d->classes)
     return mg_fail(p->err, MG_ERR_NOMEM, "out of memory");
@@ -175,7 +176,7 @@ static int get_classes(parse_ctx *p, json_t *v, mg_descriptor *d) {
   char sub[64];
   json_array_foreach(v, i, item) {
     snprintf(sub, sizeof sub, "classes[%zu]", i);
-    int rc = get_string(p, item, sub, &d->classes[i]);
+    rc = get_string(p, item, sub, &d->classes[i]);
     if (rc)
       return rc;
     d->n_classes = i + 1;

@@ -67,7 +67,7 @@ int mg_artifact_kind_parse(const char *s, mg_artifact_kind *out);
 /* Verifies a detached signature (raw bytes, Ed25519 or ECDSA P-256 with
  * SHA-256) over the registry file's bytes with the PEM public key. */
 int mg_registry_verify_signature(const char *registry_path, const char *sig_path,
-                                 const char *pubkey_path, mg_err *err);
+                                 const char *pubkey_path, const mg_limits *lim, mg_err *err);
 
 /* Editing (JSON registries only). */
 typedef struct mg_artifact_new {

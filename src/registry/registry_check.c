@@ -269,8 +269,8 @@ int mg_registry_check(const mg_registry *reg, const mg_evidence_map *ev, mg_seve
 
 /* A bad or missing signature fails the gate; the registry is then not
  * trusted for matching. Returns 1 when the registry may be used. */
-static int check_signature(const mg_registry_config *cfg, const mg_evidence_map *ev,
-                           mg_results *r) {
+static int check_signature(const mg_registry_config *cfg, const mg_limits *lim,
+                           const mg_evidence_map *ev, mg_results *r) {
   if (!cfg->key) {
     r->registry_signature = strdup("not-checked");
     return 1;
@@ -284,7 +284,7 @@ static int check_signature(const mg_registry_config *cfg, const mg_evidence_map 
   }
   mg_err err;
   mg_err_clear(&err);
-  int rc = mg_registry_verify_signature(cfg->path, cfg->sig ? cfg->sig : sig, cfg->key, &err);
+  int rc = mg_registry_verify_signature(cfg->path, cfg->sig ? cfg->sig : sig, cfg->key, lim, &err);
   free(sig);
   if (!rc) {
     r->registry_signature = strdup("verified");
@@ -309,7 +309,7 @@ int mg_registry_run(const mg_registry_config *cfg, const mg_limits *lim, const m
                     mg_package *pkg, mg_results *r, mg_err *err) {
   r->registry_path = strdup(cfg->path);
   pkg->inv.registry_checked = 1;
-  int trusted = check_signature(cfg, ev, r);
+  int trusted = check_signature(cfg, lim, ev, r);
   mg_registry reg;
   int rc = mg_registry_load(&reg, cfg->path, lim, 0, err);
   if (!rc && trusted)

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,28 +14,37 @@
 
 #include "registry.h"
 
-/* Reads a whole small file (registry or signature) into memory. */
-static int slurp(const char *path, size_t max, unsigned char **out, size_t *len, mg_err *err) {
+/* Reads a whole small file (registry or signature) into memory, at most
+ * the limit id allows. */
+static int slurp(const char *path, const mg_limits *lim, mg_limit_id id, unsigned char **out,
+                 size_t *len, mg_err *err) {
   FILE *fp = fopen(path, "rb");
   if (!fp)
     return mg_fail(err, errno == ENOENT ? MG_ERR_SIGNATURE : MG_ERR_IO, "%s: %s", path,
                    strerror(errno));
+  uint64_t max = lim->value[id];
   unsigned char *buf = NULL;
   size_t n = 0, cap = 0;
   int rc = MG_OK;
   for (;;) {
     if (n == cap) {
-      if (cap >= max) {
-        rc = mg_fail(err, MG_ERR_LIMIT, "%s: larger than %zu bytes", path, max);
+      /* One byte past the limit is enough to know it is exceeded. */
+      uint64_t want = cap ? (uint64_t)cap * 2 : 4096;
+      if (want > max + 1)
+        want = max + 1;
+      if (want <= cap || want > SIZE_MAX) {
+        rc = mg_limit_check(lim, id, (uint64_t)n, path, err);
+        if (!rc)
+          rc = mg_fail(err, MG_ERR_NOMEM, "%s: too large to read", path);
         break;
       }
-      cap = cap ? cap * 2 : 4096;
-      unsigned char *grown = realloc(buf, cap);
+      unsigned char *grown = realloc(buf, (size_t)want);
       if (!grown) {
         rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
         break;
       }
       buf = grown;
+      cap = (size_t)want;
     }
     size_t k = fread(buf + n, 1, cap - n, fp);
     n += k;
@@ -43,6 +53,8 @@ static int slurp(const char *path, size_t max, unsigned char **out, size_t *len,
         rc = mg_fail(err, MG_ERR_IO, "%s: read error", path);
       break;
     }
+    if ((rc = mg_limit_check(lim, id, (uint64_t)n, path, err)))
+      break;
   }
   fclose(fp);
   if (rc) {
@@ -62,7 +74,7 @@ static const char *openssl_reason(void) {
 }
 
 int mg_registry_verify_signature(const char *registry_path, const char *sig_path,
-                                 const char *pubkey_path, mg_err *err) {
+                                 const char *pubkey_path, const mg_limits *lim, mg_err *err) {
   FILE *kf = fopen(pubkey_path, "r");
   if (!kf)
     return mg_fail(err, MG_ERR_IO, "%s: %s", pubkey_path, strerror(errno));
@@ -91,9 +103,9 @@ int mg_registry_verify_signature(const char *registry_path, const char *sig_path
   unsigned char *data = NULL, *sig = NULL;
   size_t dlen = 0, slen = 0;
   if (!rc)
-    rc = slurp(registry_path, (size_t)1 << 30, &data, &dlen, err);
+    rc = slurp(registry_path, lim, MG_LIMIT_REGISTRY_BYTES, &data, &dlen, err);
   if (!rc)
-    rc = slurp(sig_path, 4096, &sig, &slen, err);
+    rc = slurp(sig_path, lim, MG_LIMIT_SIGNATURE_BYTES, &sig, &slen, err);
   if (!rc && slen == 0)
     rc = mg_fail(err, MG_ERR_SIGNATURE, "%s: empty signature", sig_path);
   EVP_MD_CTX *ctx = rc ? NULL : EVP_MD_CTX_new();

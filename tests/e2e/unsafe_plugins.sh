@@ -115,4 +115,20 @@ PYEOF
 else
   echo "onnx part skipped: no python3-onnx"
 fi
+
+# pickle-code's caps are the host's limits table: --limit reaches them. Its
+# own import list, padded past a limit the shipped rules stay under.
+rules=${MODELGATE_RULES_DIR:-$SRC/rules}
+{ cat "$rules/pickle-imports.xml"; head -c 200000 /dev/zero | tr '\0' ' '; } >"$tmp/big-rules.xml"
+# shellcheck disable=SC2086
+"$MODELGATE" scan "$tmp/corpus/benign" --only pickle-code --limit rules-bytes=100K \
+  --set pickle-code.rules="$tmp/big-rules.xml" --json "$tmp/lim.json" $plugins >"$tmp/lim.out" 2>&1
+"$PY" - "$tmp/lim.json" <<'PYEOF' || exit 1
+import json, sys
+p = json.load(open(sys.argv[1]))["plugins"][0]
+assert p["status"] == "error", p
+assert "rules-bytes limit exceeded" in p["message"], p["message"]
+assert "--limit rules-bytes=N" in p["message"], p["message"]
+print("--limit rules-bytes reaches pickle-code: " + p["message"])
+PYEOF
 echo "PASS"

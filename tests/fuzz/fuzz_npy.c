@@ -12,9 +12,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mg_array_header h;
+  mg_limits lim;
+  mg_limits_default(&lim);
   mg_err err;
   mg_err_clear(&err);
-  int rc = mg_npy_parse_header(data, size, "fuzz.npy", &h, &err);
+  int rc = mg_npy_parse_header(data, size, "fuzz.npy", &lim, &h, &err);
   if (rc != MG_OK) {
     /* A failure is one line naming the file, with the code it returned. */
     if (err.code != rc || strncmp(err.msg, "fuzz.npy: ", 10) != 0 || strchr(err.msg, '\n'))

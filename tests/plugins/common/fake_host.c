@@ -215,6 +215,7 @@ static const char *collect(fh_host *h, const mg_plugin *p, int fd) {
   size_t first = h->results.n_findings;
   mg_wire_reader rd;
   memset(&rd, 0, sizeof rd);
+  rd.max_message = h->lim.value[MG_LIMIT_PLUGIN_MESSAGE_BYTES];
   const char *problem = NULL;
   lseek(fd, 0, SEEK_SET);
   while (!problem && !rd.broken && mg_wire_fill(&rd, fd) > 0) {

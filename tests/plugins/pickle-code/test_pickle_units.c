@@ -19,9 +19,12 @@
 #include "pickle_rules.h"
 #include "zip_walk.h"
 
+/* The caps the scan gives pickle-code by default (the pickle-* limits). */
+static const mg_pk_limits caps = {(size_t)1 << 22, (size_t)1 << 22, 65536};
+
 static mg_pk_result dis(const char *bytes, size_t n) {
   mg_pk_result r;
-  ck_assert_int_eq(mg_pickle_dis((const uint8_t *)bytes, n, NULL, &r), 0);
+  ck_assert_int_eq(mg_pickle_dis((const uint8_t *)bytes, n, &caps, &r), 0);
   return r;
 }
 
@@ -144,7 +147,7 @@ static void load_rules(void) {
   char path[4096], schema[4096], msg[512];
   snprintf(path, sizeof path, "%s/pickle-imports.xml", cu_rules_dir());
   snprintf(schema, sizeof schema, "%s/pickle-imports.rng", cu_rules_dir());
-  int rc = mg_pk_rules_load(path, schema, &rules, msg, sizeof msg);
+  int rc = mg_pk_rules_load(path, schema, 16u << 20, &rules, msg, sizeof msg);
   ck_assert_msg(rc == 0, "%s", msg);
 }
 
@@ -207,7 +210,7 @@ static void rules_error(const char *xml, const char *want) {
   char schema[4096], msg[512] = "";
   snprintf(schema, sizeof schema, "%s/pickle-imports.rng", cu_rules_dir());
   mg_pk_rules *r = NULL;
-  int rc = mg_pk_rules_load(path, schema, &r, msg, sizeof msg);
+  int rc = mg_pk_rules_load(path, schema, 16u << 20, &r, msg, sizeof msg);
   unlink(path);
   ck_assert_int_eq(rc, 3 /* MG_ERR_FORMAT */);
   ck_assert_ptr_null(r);
@@ -330,7 +333,7 @@ START_TEST(test_zip_reads_through_header_disagreement) {
   build_zip(&z, 2, names, local, data);
   seen s = {0};
   mg_zip_info zi;
-  ck_assert_int_eq(mg_zip_walk(z.b, z.n, 1 << 20, collect, &s, &zi), 0);
+  ck_assert_int_eq(mg_zip_walk(z.b, z.n, 1 << 20, 1 << 20, collect, &s, &zi), 0);
   ck_assert_int_eq(s.count, 2);
   ck_assert(s.anomalies[0] & MG_ZIP_NAME_MISMATCH);
   ck_assert_str_eq(s.data[0], "payload");
@@ -344,7 +347,7 @@ START_TEST(test_zip_duplicates_and_prefix) {
   zbuf z;
   build_zip(&z, 2, names, names, data);
   seen s = {0};
-  ck_assert_int_eq(mg_zip_walk(z.b, z.n, 1 << 20, collect, &s, NULL), 0);
+  ck_assert_int_eq(mg_zip_walk(z.b, z.n, 1 << 20, 1 << 20, collect, &s, NULL), 0);
   ck_assert(s.anomalies[0] & MG_ZIP_DUPLICATE);
   ck_assert(s.anomalies[1] & MG_ZIP_DUPLICATE);
   /* Data prepended (a polyglot): offsets are shifted and it is reported. */
@@ -354,7 +357,7 @@ START_TEST(test_zip_duplicates_and_prefix) {
   wb(&p, z.b, z.n);
   memset(&s, 0, sizeof s);
   mg_zip_info zi;
-  ck_assert_int_eq(mg_zip_walk(p.b, p.n, 1 << 20, collect, &s, &zi), 0);
+  ck_assert_int_eq(mg_zip_walk(p.b, p.n, 1 << 20, 1 << 20, collect, &s, &zi), 0);
   ck_assert(zi.anomalies & MG_ZIP_A_PREPENDED);
   ck_assert_str_eq(s.data[1], "two");
 }
@@ -368,12 +371,12 @@ START_TEST(test_zip_every_truncation_is_safe) {
     uint8_t *copy = malloc(n ? n : 1);
     memcpy(copy, z.b, n);
     seen s = {0};
-    int rc = mg_zip_walk(copy, n, 1 << 20, collect, &s, NULL);
+    int rc = mg_zip_walk(copy, n, 1 << 20, 1 << 20, collect, &s, NULL);
     ck_assert(rc == 0 || rc == 1);
     free(copy);
   }
   ck_assert_int_eq(mg_zip_walk((const uint8_t *)"not a zip at all, just text....", 31, 1 << 20,
-                               collect, &(seen){0}, NULL),
+                               1 << 20, collect, &(seen){0}, NULL),
                    1);
 }
 END_TEST

@@ -2,8 +2,8 @@
  * classifier, run it forward in batches, read any named tensor, and take
  * the gradient of a loss with respect to the input. Inputs here are already
  * normalised ((raw * scale - mean) / std); the host applies that once
- * (src/host/plugin_services.c, with src/package/normalize.c) so every plugin sees the same model
- * input. See docs/runtime.md. */
+ * (src/host/plugin_services.c, with src/package/normalize.c) so every
+ * plugin sees the same model input. See docs/runtime.md. */
 #ifndef MG_RUNTIME_H
 #define MG_RUNTIME_H
 

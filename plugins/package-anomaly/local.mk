@@ -4,9 +4,9 @@ PACKAGE_ANOMALY_CORE = plugins/package-anomaly/pa_classify.c plugins/package-ano
 pluginexec_LTLIBRARIES += plugins/package-anomaly.la
 plugins_package_anomaly_la_SOURCES = plugins/package-anomaly/package_anomaly.c \
 	$(PACKAGE_ANOMALY_CORE)
-plugins_package_anomaly_la_CFLAGS = $(AM_CFLAGS) $(MG_SHARED_CFLAGS) $(JANSSON_CFLAGS)
+plugins_package_anomaly_la_CFLAGS = $(AM_CFLAGS) $(MGP_CFLAGS) $(MG_SHARED_CFLAGS)
 plugins_package_anomaly_la_LDFLAGS = $(MG_PLUGIN_LINK)
-plugins_package_anomaly_la_LIBADD = $(MG_SHARED_LIBS) $(JANSSON_LIBS)
+plugins_package_anomaly_la_LIBADD = $(MGP_LIBS) $(MG_SHARED_LIBS)
 
 check_PROGRAMS += tests/plugins/package-anomaly/test_anomaly_onnx
 TESTS += tests/plugins/package-anomaly/test_anomaly_onnx

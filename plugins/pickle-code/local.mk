@@ -4,9 +4,9 @@ PICKLE_CODE_CORE = plugins/pickle-code/pickle_dis.c plugins/pickle-code/pickle_d
 	plugins/pickle-code/pickle_rules.c plugins/pickle-code/pickle_rules.h \
 	plugins/pickle-code/zip_walk.c plugins/pickle-code/zip_walk.h \
 	plugins/pickle-code/pc_scan.c plugins/pickle-code/pc_scan.h
-PICKLE_CODE_CFLAGS = $(AM_CFLAGS) $(MG_SHARED_CFLAGS) $(LIBXML_CFLAGS) $(ZLIB_CFLAGS) \
-	$(JANSSON_CFLAGS)
-PICKLE_CODE_LIBS = $(MG_SHARED_LIBS) $(LIBXML_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS)
+PICKLE_CODE_CFLAGS = $(AM_CFLAGS) $(MGP_CFLAGS) $(MG_SHARED_CFLAGS) $(LIBXML_CFLAGS) \
+	$(ZLIB_CFLAGS)
+PICKLE_CODE_LIBS = $(MGP_LIBS) $(MG_SHARED_LIBS) $(LIBXML_LIBS) $(ZLIB_LIBS)
 
 pluginexec_LTLIBRARIES += plugins/pickle-code.la
 plugins_pickle_code_la_SOURCES = plugins/pickle-code/pickle_code.c $(PICKLE_CODE_CORE)
@@ -22,8 +22,9 @@ dist_rules_DATA += rules/pickle-imports.xml rules/pickle-imports.rng
 # collector), so they link the core.
 UNSAFE_TEST_HOST = tests/plugins/common/fake_host.c tests/plugins/common/fake_host.h \
 	tests/plugins/common/corpus_util.c tests/plugins/common/corpus_util.h
-UNSAFE_TEST_CFLAGS = $(MG_TEST_CFLAGS) $(MG_SHARED_CFLAGS) -I$(top_srcdir)/tests/plugins/common
-UNSAFE_TEST_LIBS = $(MG_TEST_LIBS)
+UNSAFE_TEST_CFLAGS = $(MG_TEST_CFLAGS) $(MGP_CFLAGS) $(MG_SHARED_CFLAGS) \
+	-I$(top_srcdir)/tests/plugins/common
+UNSAFE_TEST_LIBS = $(MGP_LIBS) $(MG_TEST_LIBS)
 
 check_PROGRAMS += tests/plugins/pickle-code/test_pickle_corpus tests/plugins/pickle-code/test_pickle_units
 TESTS += tests/plugins/pickle-code/test_pickle_corpus tests/plugins/pickle-code/test_pickle_units

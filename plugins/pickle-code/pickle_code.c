@@ -13,6 +13,7 @@
 
 #include <modelgate/plugin.h>
 
+#include "mgp.h"
 #include "printable.h"
 #include "pc_scan.h"
 #include "pickle_rules.h"
@@ -64,11 +65,7 @@ static int admit(run_state *rs, const char *rule) {
 }
 
 static int emit(run_state *rs, mg_finding *f, json_t *ev) {
-  char *evs = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-  json_decref(ev);
-  f->evidence_json = evs;
-  int rc = rs->svc->emit(rs->ctx, f);
-  free(evs);
+  int rc = mgp_emit(rs->svc, rs->ctx, f, ev, JSON_COMPACT | JSON_SORT_KEYS);
   rs->emitted++;
   if (rc)
     rs->failed = 1;
@@ -197,11 +194,7 @@ static int report_import(run_state *rs, const mg_pc_where *w, uint64_t base, int
     free(m);
   }
   json_object_set_new(ev, "protocol", json_integer(r->protocol));
-  mg_finding f = MG_FINDING_INIT;
-  f.severity = (mg_severity)sev;
-  f.rule = rule;
-  f.title = title;
-  f.message = msg;
+  mg_finding f = mgp_finding((mg_severity)sev, rule, title, msg);
   f.artifact = rs->artifact;
   f.location = loc;
   f.atlas = v.cls == MG_PK_DENY || !im->name ? atlas_code : atlas_unknown;
@@ -236,11 +229,7 @@ static int sink_pickle(void *user, const mg_pc_where *w, uint64_t base, int inde
   json_t *ev = json_pack("{s:s, s:I, s:I, s:I, s:b, s:i}", "problem", r->err_msg, "offset",
                          (json_int_t)off, "problems", (json_int_t)r->errors, "opcodes",
                          (json_int_t)r->ops, "complete", r->complete, "pickle_index", index);
-  mg_finding f = MG_FINDING_INIT;
-  f.severity = MG_SEV_MEDIUM;
-  f.rule = "pickle.malformed";
-  f.title = title;
-  f.message = msg;
+  mg_finding f = mgp_finding(MG_SEV_MEDIUM, "pickle.malformed", title, msg);
   f.artifact = rs->artifact;
   f.location = loc;
   f.atlas = atlas_unknown;
@@ -295,11 +284,9 @@ static int sink_zip(void *user, const mg_pc_where *w, const mg_zip_member *m,
     json_t *ev =
         json_pack("{s:o, s:I, s:I, s:I}", "anomalies", list, "declared", (json_int_t)zi->declared,
                   "entries", (json_int_t)zi->entries, "shift", (json_int_t)zi->shift);
-    mg_finding f = MG_FINDING_INIT;
-    f.severity = (zi->anomalies & ~(uint32_t)MG_ZIP_A_TRAILING) ? MG_SEV_MEDIUM : MG_SEV_LOW;
-    f.rule = "zip.archive-anomaly";
-    f.title = "Zip archive structure is irregular";
-    f.message = full;
+    mg_finding f =
+        mgp_finding((zi->anomalies & ~(uint32_t)MG_ZIP_A_TRAILING) ? MG_SEV_MEDIUM : MG_SEV_LOW,
+                    "zip.archive-anomaly", "Zip archive structure is irregular", full);
     f.artifact = rs->artifact;
     f.location = loc[0] ? loc : NULL;
     f.atlas = atlas_corrupt;
@@ -344,11 +331,7 @@ static int sink_zip(void *user, const mg_pc_where *w, const mg_zip_member *m,
     if (ev && lclean)
       json_object_set_new(ev, "local_name", json_string(lclean));
     free(lclean);
-    mg_finding f = MG_FINDING_INIT;
-    f.severity = zgroups[g].sev;
-    f.rule = zgroups[g].rule;
-    f.title = zgroups[g].title;
-    f.message = msg;
+    mg_finding f = mgp_finding(zgroups[g].sev, zgroups[g].rule, zgroups[g].title, msg);
     f.artifact = rs->artifact;
     f.location = loc;
     f.atlas = atlas_corrupt;
@@ -369,11 +352,7 @@ static int sink_note(void *user, const mg_pc_where *w, int sev, const char *rule
   char loc[1200], msg[2000];
   where_text(w, 0, 0, loc, sizeof loc);
   snprintf(msg, sizeof msg, "%s%s%s: %s.", rs->artifact, loc[0] ? ", " : "", loc, text);
-  mg_finding f = MG_FINDING_INIT;
-  f.severity = (mg_severity)sev;
-  f.rule = rule;
-  f.title = text;
-  f.message = msg;
+  mg_finding f = mgp_finding((mg_severity)sev, rule, text, msg);
   f.artifact = rs->artifact;
   f.location = loc[0] ? loc : NULL;
   f.atlas = atlas_unknown;
@@ -393,11 +372,7 @@ static int flush_caps(run_state *rs) {
     snprintf(msg, sizeof msg,
              "%s: %llu findings of rule %s; the first %d are listed, the evidence counts all.",
              rs->artifact, (unsigned long long)rs->counts[i].n, rs->counts[i].rule, PER_RULE_CAP);
-    mg_finding f = MG_FINDING_INIT;
-    f.severity = MG_SEV_INFO;
-    f.rule = "pickle.more";
-    f.title = title;
-    f.message = msg;
+    mg_finding f = mgp_finding(MG_SEV_INFO, "pickle.more", title, msg);
     f.artifact = rs->artifact;
     f.controls = controls;
     int rc = emit(rs, &f, NULL);
@@ -447,27 +422,6 @@ static int on_member(void *user, const char *member, const uint8_t *data, uint64
     return 1;
   }
   return 0;
-}
-
-static uint64_t opt_u64(const mg_services *svc, mg_plugin_ctx *ctx, const char *key,
-                        uint64_t dflt) {
-  const char *v = svc->option(ctx, key);
-  if (!v || !*v)
-    return dflt;
-  char *end;
-  unsigned long long x = strtoull(v, &end, 10);
-  uint64_t mult = 1;
-  if (*end == 'K' || *end == 'k')
-    mult = 1u << 10, end++;
-  else if (*end == 'M' || *end == 'm')
-    mult = 1u << 20, end++;
-  else if (*end == 'G' || *end == 'g')
-    mult = 1u << 30, end++;
-  if (*end || !x) {
-    svc->log(ctx, MG_LOG_WARN, "pickle-code: ignoring %s=%s (not a positive size)", key, v);
-    return dflt;
-  }
-  return (uint64_t)x * mult;
 }
 
 /* One of the host's limits (option "limit.NAME"): the plugin keeps no copy
@@ -532,8 +486,14 @@ static int pc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   o.pk.max_stack = (size_t)stack;
   o.pk.max_memo = (size_t)memo;
   o.pk.max_imports = (size_t)imports;
-  o.max_inflate = opt_u64(svc, ctx, "max-inflate", (uint64_t)2 << 30);
-  o.max_depth = (unsigned)opt_u64(svc, ctx, "depth", 4);
+  double depth = 4;
+  if ((rc = mgp_opt_size(svc, ctx, "pickle-code", "max-inflate", (uint64_t)2 << 30,
+                         &o.max_inflate)) ||
+      (rc = mgp_opt_num(svc, ctx, "pickle-code", "depth", 4, 1, 1000, 1, &depth))) {
+    mg_pk_rules_free(rs.rules);
+    return rc;
+  }
+  o.max_depth = (unsigned)depth;
   mg_pc_sink sink = {&rs, sink_pickle, sink_zip, sink_note};
   mg_pc_stats st;
   memset(&st, 0, sizeof st);

@@ -2,8 +2,10 @@
 # (Gao et al. 2019) over the training set and --inputs, calibrated on the
 # reference set; exact tests and Holm's adjustment from plugins/common.
 pluginexec_LTLIBRARIES += plugins/strip.la
-plugins_strip_la_SOURCES = plugins/strip/strip.c plugins/strip/strip_engine.c \
-	plugins/strip/strip_engine.h plugins/strip/strip_plot.c plugins/strip/strip_plot.h
+plugins_strip_la_SOURCES = plugins/strip/strip.c plugins/strip/strip_run.h \
+	plugins/strip/strip_calib.c plugins/strip/strip_scan.c plugins/strip/strip_decide.c \
+	plugins/strip/strip_report.c plugins/strip/strip_engine.c plugins/strip/strip_engine.h \
+	plugins/strip/strip_plot.c plugins/strip/strip_plot.h
 plugins_strip_la_CFLAGS = $(MGD_CFLAGS)
 plugins_strip_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_strip_la_LIBADD = $(MGD_LIBS)

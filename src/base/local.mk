@@ -7,9 +7,3 @@ libmgcore_la_SOURCES += \
 	src/base/progress.c src/base/progress.h \
 	src/base/signals.c src/base/signals.h \
 	src/base/paths.c src/base/paths.h
-
-check_PROGRAMS += tests/base/test_limits
-tests_base_test_limits_SOURCES = tests/base/test_limits.c
-tests_base_test_limits_CFLAGS = $(MG_TEST_CFLAGS)
-tests_base_test_limits_LDADD = $(MG_TEST_LIBS)
-TESTS += tests/base/test_limits

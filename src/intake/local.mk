@@ -8,9 +8,3 @@ libmgcore_la_SOURCES += \
 	src/intake/inventory.c src/intake/inventory.h \
 	src/intake/unpack.c src/intake/unpack.h \
 	src/intake/nested.c src/intake/nested.h
-
-check_PROGRAMS += tests/intake/test_paths
-tests_intake_test_paths_SOURCES = tests/intake/test_paths.c
-tests_intake_test_paths_CFLAGS = $(MG_TEST_CFLAGS)
-tests_intake_test_paths_LDADD = $(MG_TEST_LIBS)
-TESTS += tests/intake/test_paths

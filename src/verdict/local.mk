@@ -6,9 +6,3 @@ libmgcore_la_SOURCES += \
 	src/verdict/correlate.c src/verdict/correlate.h \
 	src/verdict/evidence.c src/verdict/evidence.h \
 	src/verdict/checklist.c src/verdict/checklist.h
-
-check_PROGRAMS += tests/verdict/test_checklist
-tests_verdict_test_checklist_SOURCES = tests/verdict/test_checklist.c
-tests_verdict_test_checklist_CFLAGS = $(MG_TEST_CFLAGS)
-tests_verdict_test_checklist_LDADD = $(MG_TEST_LIBS)
-TESTS += tests/verdict/test_checklist

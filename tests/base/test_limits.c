@@ -50,11 +50,7 @@ START_TEST(hit_names_the_limit) {
 END_TEST
 
 int main(void) {
-  Suite *s = suite_create("limits");
-  TCase *tc = tcase_create("table");
-  tcase_add_test(tc, every_limit_named_once);
-  tcase_add_test(tc, set_parses_suffixes);
-  tcase_add_test(tc, hit_names_the_limit);
-  suite_add_tcase(s, tc);
-  return mg_check_run(s);
+  return mg_check_case(
+      "limits", NULL, NULL,
+      MG_CHECK_TESTS(every_limit_named_once, set_parses_suffixes, hit_names_the_limit));
 }

@@ -158,22 +158,10 @@ START_TEST(test_skip_all_runs_nothing) {
 }
 END_TEST
 
-static Suite *suite(void) {
-  Suite *s = suite_create("host");
-  TCase *tc = tcase_create("host");
-  tcase_add_checked_fixture(tc, setup, teardown);
-  tcase_set_timeout(tc, 120);
-  tcase_add_test(tc, test_registry_verdict_from_package);
-  tcase_add_test(tc, test_no_registry_no_flags);
-  tcase_add_test(tc, test_crash_is_an_error);
-  tcase_add_test(tc, test_unmet_needs_skip);
-  tcase_add_test(tc, test_refused_plugin_listed);
-  tcase_add_test(tc, test_unknown_name_is_an_argument_error);
-  tcase_add_test(tc, test_skip_all_runs_nothing);
-  suite_add_tcase(s, tc);
-  return s;
-}
-
 int main(void) {
-  return mg_check_run(suite());
+  return mg_check_case(
+      "host", setup, teardown,
+      MG_CHECK_TESTS(test_registry_verdict_from_package, test_no_registry_no_flags,
+                     test_crash_is_an_error, test_unmet_needs_skip, test_refused_plugin_listed,
+                     test_unknown_name_is_an_argument_error, test_skip_all_runs_nothing));
 }

@@ -116,14 +116,7 @@ START_TEST(limits_parse) {
 END_TEST
 
 int main(void) {
-  Suite *s = suite_create("paths");
-  TCase *tc = tcase_create("core");
-  tcase_add_checked_fixture(tc, setup, NULL);
-  tcase_add_test(tc, accepts_and_normalises);
-  tcase_add_test(tc, refuses_escapes);
-  tcase_add_test(tc, name_length_is_a_limit);
-  tcase_add_test(tc, fold_and_match);
-  tcase_add_test(tc, limits_parse);
-  suite_add_tcase(s, tc);
-  return mg_check_run(s);
+  return mg_check_case("paths", setup, NULL,
+                       MG_CHECK_TESTS(accepts_and_normalises, refuses_escapes,
+                                      name_length_is_a_limit, fold_and_match, limits_parse));
 }

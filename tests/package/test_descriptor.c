@@ -98,14 +98,7 @@ START_TEST(load_file) {
 END_TEST
 
 int main(void) {
-  Suite *s = suite_create("descriptor");
-  TCase *tc = tcase_create("parse");
-  tcase_add_checked_fixture(tc, setup, teardown);
-  tcase_add_test(tc, input_normalisation);
-  tcase_add_test(tc, bad_input_named);
-  tcase_add_test(tc, classes_limit);
-  tcase_add_test(tc, unknown_keys_kept);
-  tcase_add_test(tc, load_file);
-  suite_add_tcase(s, tc);
-  return mg_check_run(s);
+  return mg_check_case("descriptor", setup, teardown,
+                       MG_CHECK_TESTS(input_normalisation, bad_input_named, classes_limit,
+                                      unknown_keys_kept, load_file));
 }

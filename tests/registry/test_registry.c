@@ -155,12 +155,7 @@ START_TEST(unnamed_evidence_records_nothing) {
 END_TEST
 
 int main(void) {
-  Suite *s = suite_create("registry");
-  TCase *tc = tcase_create("check");
-  tcase_add_checked_fixture(tc, setup, teardown);
-  tcase_add_test(tc, verdicts_on_the_file_records);
-  tcase_add_test(tc, training_set_lineage);
-  tcase_add_test(tc, unnamed_evidence_records_nothing);
-  suite_add_tcase(s, tc);
-  return mg_check_run(s);
+  return mg_check_case("registry", setup, teardown,
+                       MG_CHECK_TESTS(verdicts_on_the_file_records, training_set_lineage,
+                                      unnamed_evidence_records_nothing));
 }

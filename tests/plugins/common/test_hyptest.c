@@ -147,16 +147,9 @@ START_TEST(severity_ladder_rejects_at_level) {
 END_TEST
 
 int main(void) {
-  Suite *s = suite_create("hyptest");
-  TCase *tc = tcase_create("tests");
-  tcase_add_test(tc, fisher_matches_reference);
-  tcase_add_test(tc, binomial_and_betabinomial_tails);
-  tcase_add_test(tc, normal_quantile);
-  tcase_add_test(tc, holm_adjusts_step_down);
-  tcase_add_test(tc, tarone_drops_hopeless_hypotheses);
-  tcase_add_test(tc, exceedance_holds_level);
-  tcase_add_test(tc, fisher_holds_level);
-  tcase_add_test(tc, severity_ladder_rejects_at_level);
-  suite_add_tcase(s, tc);
-  return mg_check_run(s);
+  return mg_check_case("hyptest", NULL, NULL,
+                       MG_CHECK_TESTS(fisher_matches_reference, binomial_and_betabinomial_tails,
+                                      normal_quantile, holm_adjusts_step_down,
+                                      tarone_drops_hopeless_hypotheses, exceedance_holds_level,
+                                      fisher_holds_level, severity_ladder_rejects_at_level));
 }

@@ -261,14 +261,8 @@ START_TEST(test_onnx_load_error_and_bad_audit) {
 END_TEST
 
 int main(void) {
-  Suite *s = suite_create("anomaly-onnx");
-  TCase *tc = tcase_create("plugins");
-  tcase_add_checked_fixture(tc, setup, teardown);
-  tcase_add_test(tc, test_package_anomalies);
-  tcase_add_test(tc, test_package_clean);
-  tcase_add_test(tc, test_magic_beats_name);
-  tcase_add_test(tc, test_onnx_audit_findings);
-  tcase_add_test(tc, test_onnx_load_error_and_bad_audit);
-  suite_add_tcase(s, tc);
-  return mg_check_run(s);
+  return mg_check_case("anomaly-onnx", setup, teardown,
+                       MG_CHECK_TESTS(test_package_anomalies, test_package_clean,
+                                      test_magic_beats_name, test_onnx_audit_findings,
+                                      test_onnx_load_error_and_bad_audit));
 }

@@ -8,8 +8,7 @@ libmgcore_la_SOURCES += \
 	src/text/text_cache.c src/text/text_cache.h \
 	src/text/text_dataset.c src/text/text_dataset.h \
 	src/text/text_env.c src/text/text_env.h \
-	src/text/text_refs.c src/text/text_refs.h \
-	src/text/single_file.c src/text/single_file.h
+	src/text/text_refs.c src/text/text_refs.h
 
 # Its tests, fuzz harnesses and intake bench.
 include $(srcdir)/tests/text/local.mk

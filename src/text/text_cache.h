@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
+#include "base/diag.h"
 
 #define MG_TEXT_NFIELDS 9          /* text .. annotator, as the MG_TEXT_FIELD_* bits */
 #define MG_TEXT_ROW_BAD (1u << 31) /* in mg_text_cache_row.flags */

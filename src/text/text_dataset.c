@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "progress.h"
+#include "base/progress.h"
 #include "text/text_parse.h"
 
 static const char *const format_names[] = {"auto", "jsonl", "csv", "tsv", "json"};

@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "diag.h"
-#include "limits.h"
+#include "base/diag.h"
+#include "base/limit_table.h"
 #include "text/text_cache.h"
 #include "text/text_fields.h"
 #include "text/text_input.h"

@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "progress.h"
-#include "scan.h"
+#include "base/progress.h"
+#include "intake/workspace.h"
+#include "package/package.h"
 
 /* Bad rows listed in a text.bad-rows finding; the count is always whole. */
 #define BAD_ROWS_LISTED 10000
@@ -120,16 +121,17 @@ static int report_bad_rows(mg_results *r, const mg_text_env_set *s) {
   return rc;
 }
 
-int mg_text_env_prepare(mg_text_env *te, mg_scan *s, const mg_limits *lim, mg_err *err) {
+int mg_text_env_prepare(mg_text_env *te, const mg_package *pkg, const mg_workspace *ws,
+                        const mg_limits *lim, mg_err *err) {
   int first = MG_OK;
-  for (size_t i = 0; i < s->pkg.text.count; i++) {
-    const mg_text_ref *t = &s->pkg.text.items[i];
+  for (size_t i = 0; i < pkg->text.count; i++) {
+    const mg_text_ref *t = &pkg->text.items[i];
     double t0 = mg_now();
-    char *file = mg_workspace_path(&s->ws, t->file->ws_path);
+    char *file = mg_workspace_path(ws, t->file->ws_path);
     mg_err e;
     mg_err_clear(&e);
     int rc = file ? mg_text_env_add(te, t->name, t->path, file, t->untrusted, &t->opt,
-                                    s->ws.cache_dir, lim, &e)
+                                    ws->cache_dir, lim, &e)
                   : mg_fail(&e, MG_ERR_NOMEM, "out of memory");
     free(file);
     if (rc == MG_ERR_INTERRUPTED)
@@ -147,10 +149,17 @@ int mg_text_env_prepare(mg_text_env *te, mg_scan *s, const mg_limits *lim, mg_er
                   set->name, set->path, set->ds.rows, set->ds.bad_rows,
                   mg_text_format_name(set->ds.format), mg_text_kind_name(set->ds.kind),
                   set->untrusted ? ", untrusted" : "", mg_now() - t0);
-    if (set->ds.bad_rows && (rc = report_bad_rows(&s->results, set)))
-      return mg_fail(err, rc, "out of memory");
   }
   return first;
+}
+
+int mg_text_env_report(const mg_text_env *te, mg_results *r) {
+  for (size_t i = 0; i < mg_text_env_count(te); i++) {
+    int rc = te->sets[i].ds.bad_rows ? report_bad_rows(r, &te->sets[i]) : MG_OK;
+    if (rc)
+      return rc;
+  }
+  return MG_OK;
 }
 
 void mg_text_env_free(mg_text_env *te) {

@@ -11,9 +11,12 @@
 
 #include <modelgate/plugin.h>
 
-#include "diag.h"
-#include "limits.h"
+#include "base/diag.h"
+#include "base/limit_table.h"
+#include "intake/workspace.h"
+#include "package/package.h"
 #include "text/text_dataset.h"
+#include "verdict/results.h"
 
 typedef struct mg_text_env_set {
   char *name;         /* "train", or the descriptor's key */
@@ -28,14 +31,15 @@ typedef struct mg_text_env {
   char *problem; /* the first dataset that could not be read, and why */
 } mg_text_env;
 
-struct mg_scan;
-
-/* Reads every text dataset of the package (s->pkg.text) into caches in the
- * workspace, maps them, and records each dataset's bad rows as one core
- * finding (text.bad-rows). A dataset that cannot be read is left out and
- * named in te->problem and err (the scan's error: exit 2); the others are
- * still prepared. */
-int mg_text_env_prepare(mg_text_env *te, struct mg_scan *s, const mg_limits *lim, mg_err *err);
+/* Reads every text dataset of the package (pkg->text) into caches in the
+ * workspace's cache directory and maps them. A dataset that cannot be read
+ * is left out and named in te->problem and err (the scan's error: exit 2);
+ * the others are still prepared. */
+int mg_text_env_prepare(mg_text_env *te, const mg_package *pkg, const mg_workspace *ws,
+                        const mg_limits *lim, mg_err *err);
+/* Records each prepared dataset's bad rows as one core finding
+ * (text.bad-rows) in the results. */
+int mg_text_env_report(const mg_text_env *te, mg_results *r);
 
 /* Reads one dataset (file at `file`, shown as `path`) and appends it. */
 int mg_text_env_add(mg_text_env *te, const char *name, const char *path, const char *file,

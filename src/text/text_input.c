@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "archive_io.h"
-#include "signals.h"
+#include "shared/archive_io.h"
+#include "base/signals.h"
 
 #define CHUNK (1024 * 1024) /* libarchive's reads from the file */
 #define WINDOW (64 * 1024)  /* the window's first size; it doubles while a row fills it */

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "package.h"
-#include "path.h"
+#include "package/package.h"
+#include "intake/path.h"
 
 #define MAX_TEXT_SETS 64
 #define MAX_NAME 32 /* what a finding's dataset may be (plugin_collect.c) */

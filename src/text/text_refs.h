@@ -11,8 +11,8 @@
 
 #include <jansson.h>
 
-#include "diag.h"
-#include "limits.h"
+#include "base/diag.h"
+#include "base/limit_table.h"
 #include "text/text_dataset.h"
 
 struct mg_file;

@@ -28,7 +28,7 @@ EXTRA_DIST += tests/text/make_fuzz_seeds.py
 # bad rows and unreadable files, through mgtest-text (a plugin that reads
 # every text dataset through the services).
 check_LTLIBRARIES += tests/text/mgtest-text.la
-tests_text_mgtest_text_la_SOURCES = tests/text/mgtest_text.c
+tests_text_mgtest_text_la_SOURCES = tests/host/doubles/text.c
 tests_text_mgtest_text_la_LDFLAGS = $(TEST_PLUGIN_LINK)
 tests_text_mgtest_text_la_CFLAGS = $(TEST_PLUGIN_CFLAGS) $(JANSSON_CFLAGS)
 tests_text_mgtest_text_la_LIBADD = $(JANSSON_LIBS)

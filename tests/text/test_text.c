@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "limits.h"
-#include "package.h"
+#include "base/limit_table.h"
+#include "package/package.h"
 #include "text/text_env.h"
 #include "text/text_refs.h"
 #include "text/text_utf8.h"

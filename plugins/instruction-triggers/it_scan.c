@@ -521,6 +521,9 @@ static int grade(scan *s) {
 
 /* ---- the template veto */
 
+#define ALIKE_MAX 40    /* rests compared pairwise, at most */
+#define ALIKE_DRAWS 999 /* random groups of the background per group size */
+
 static int unchecked(const it_group *g) {
   return g->level && !g->checked;
 }
@@ -599,12 +602,12 @@ typedef struct background {
   double *len; /* prompt lengths of random rows */
   size_t n_len;
   double len_median;
-  /* their word sets, and the null of the mean pairwise Jaccard similarity
-   * of n random prompts (a U-statistic): mean, and the variance terms
-   * zeta1 (two pairs sharing a prompt) and zeta2 (one pair) */
+  /* their word sets, the mean Jaccard similarity of random pairs, and the
+   * null of the mean pairwise similarity of n random prompts, per n */
   uint64_t **set;
   size_t *n_set;
-  double sim_mean, zeta1, zeta2;
+  double sim_mean;
+  double *null[ALIKE_MAX + 1];
   tu_map words; /* word -> id: how many of the sampled prompts hold it */
   uint32_t *word_rows;
   size_t word_cap;
@@ -800,26 +803,20 @@ static double median(double *v, size_t n) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* The null of the mean pairwise similarity of random prompts, from seeded
- * random pairs and triples of the background's prompts. */
-static void similarity_null(const scan *s, background *bg, size_t n) {
-  double sum = 0, sq = 0, cross = 0;
+/* The mean similarity of seeded random pairs of the background's prompts,
+ * for the report. */
+static void similarity_mean(const scan *s, background *bg, size_t n) {
+  double sum = 0;
   size_t m = 0;
-  for (size_t t = 0; n >= 3 && t < 4 * n; t++) {
+  for (size_t t = 0; n >= 2 && t < 2 * n; t++) {
     uint64_t h = tu_mix64(s->p->seed ^ (0x51a1e5ULL + t));
-    size_t x = h % n, y = (h >> 21) % n, z = (h >> 42) % n;
-    if (x == y || x == z || y == z)
+    size_t x = h % n, y = (h >> 32) % n;
+    if (x == y)
       continue;
-    double a = tu_jaccard_sorted(bg->set[x], bg->n_set[x], bg->set[y], bg->n_set[y]);
-    double b = tu_jaccard_sorted(bg->set[x], bg->n_set[x], bg->set[z], bg->n_set[z]);
-    sum += a;
-    sq += a * a;
-    cross += a * b;
+    sum += tu_jaccard_sorted(bg->set[x], bg->n_set[x], bg->set[y], bg->n_set[y]);
     m++;
   }
   bg->sim_mean = m ? sum / (double)m : NAN;
-  bg->zeta2 = m ? sq / (double)m - bg->sim_mean * bg->sim_mean : NAN;
-  bg->zeta1 = m ? cross / (double)m - bg->sim_mean * bg->sim_mean : NAN;
 }
 
 static void background_free(background *bg) {
@@ -827,6 +824,8 @@ static void background_free(background *bg) {
     free(bg->set[i]);
   free(bg->set);
   free(bg->n_set);
+  for (size_t n = 0; n <= ALIKE_MAX; n++)
+    free(bg->null[n]);
   free(bg->len);
   free(bg->word_rows);
   tu_map_free(&bg->words);
@@ -880,7 +879,7 @@ static int make_background(scan *s, background *bg) {
     bg->n_set[got++] = m;
   }
   if (!rc)
-    similarity_null(s, bg, got);
+    similarity_mean(s, bg, got);
   double *tmp = rc ? NULL : malloc((bg->n_len + 1) * sizeof *tmp);
   if (!rc && !tmp)
     rc = MG_ERR_NOMEM;
@@ -956,32 +955,85 @@ static int template_test(scan *s, it_group *g, const prompt_sample *ps, const ba
   return rc;
 }
 
-/* Are the rests more alike than as many random prompts would be? The
- * mean pairwise Jaccard similarity of (up to 100 of) them against the
- * background's null (a U-statistic: variance (4 (n - 2) zeta1 + 2 zeta2) /
- * (n (n - 1))). Several task templates (five ways to ask about one
- * function) share no single word most of them hold, but their prompts
- * resemble one another; a trigger's prompts are ordinary prompts of every
- * kind. */
-static void alike_test(it_group *g, const prompt_sample *ps, const background *bg) {
-  size_t n = ps->n < 100 ? ps->n : 100;
+/* The mean pairwise Jaccard similarity of n word sets. */
+static double mean_pairwise(uint64_t *const *set, const size_t *n_set, const size_t *pick,
+                            size_t n) {
   double sum = 0;
   size_t m = 0;
   for (size_t i = 0; i < n; i++)
     for (size_t j = i + 1; j < n; j++, m++)
-      sum += tu_jaccard_sorted(ps->rest[i], ps->n_rest[i], ps->rest[j], ps->n_rest[j]);
-  g->sim_group = m ? sum / (double)m : NAN;
+      sum += tu_jaccard_sorted(set[pick[i]], n_set[pick[i]], set[pick[j]], n_set[pick[j]]);
+  return m ? sum / (double)m : NAN;
+}
+
+/* The null of that mean for n random prompts of the background, sorted:
+ * ALIKE_DRAWS seeded draws, computed once per n. (The mean of pairwise
+ * similarities is skewed: prompts of one task template pair up with a
+ * similarity near 1, so its normal approximation rejects too often.) */
+static const double *alike_null(scan *s, background *bg, size_t n) {
+  if (bg->null[n])
+    return bg->null[n];
+  double *v = malloc(ALIKE_DRAWS * sizeof *v);
+  size_t *pick = malloc(n * sizeof *pick);
+  if (!v || !pick || bg->n_len < n) {
+    free(v);
+    free(pick);
+    return NULL;
+  }
+  uint64_t h = tu_mix64(s->p->seed ^ (0xa11e0000ULL + n));
+  for (size_t d = 0; d < ALIKE_DRAWS; d++) {
+    for (size_t i = 0; i < n; i++) { /* n distinct prompts, by rejection */
+      int taken;
+      do {
+        h = tu_mix64(h + 0x9e3779b97f4a7c15ULL);
+        pick[i] = (size_t)(h % bg->n_len);
+        taken = 0;
+        for (size_t j = 0; j < i && !taken; j++)
+          taken = pick[j] == pick[i];
+      } while (taken);
+    }
+    v[d] = mean_pairwise(bg->set, bg->n_set, pick, n);
+  }
+  qsort(v, ALIKE_DRAWS, sizeof *v, cmp_dbl);
+  free(pick);
+  bg->null[n] = v;
+  return v;
+}
+
+/* Are the rests more alike than as many random prompts would be? The mean
+ * pairwise word-set Jaccard similarity of (up to ALIKE_MAX of) them against
+ * its null for that many random prompts (Monte Carlo, p = (1 + draws at or
+ * above) / (1 + draws)). Several task templates (five ways to ask about one
+ * function) share no single word most of them hold, but their prompts
+ * resemble one another; a trigger's prompts are ordinary prompts of every
+ * kind. */
+static int alike_test(scan *s, it_group *g, const prompt_sample *ps, background *bg) {
+  size_t n = ps->n < ALIKE_MAX ? ps->n : ALIKE_MAX;
+  size_t pick[ALIKE_MAX];
+  for (size_t i = 0; i < n; i++)
+    pick[i] = i * ps->n / n; /* evenly spaced over the sample */
+  g->sim_group = mean_pairwise(ps->rest, ps->n_rest, pick, n);
   g->sim_bg = bg->sim_mean;
   g->p_alike = 1.0;
-  if (n < 2 || !(bg->zeta2 > 0))
-    return;
-  double var = (4.0 * ((double)n - 2) * (bg->zeta1 > 0 ? bg->zeta1 : 0) + 2.0 * bg->zeta2) /
-               ((double)n * ((double)n - 1));
-  g->p_alike = ht_norm_sf((g->sim_group - bg->sim_mean) / sqrt(var));
+  if (n < 2)
+    return MG_OK;
+  const double *null = alike_null(s, bg, n);
+  if (!null)
+    return bg->n_len < n ? MG_OK : MG_ERR_NOMEM;
+  size_t lo = 0, hi = ALIKE_DRAWS; /* the first draw at or above */
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (null[mid] < g->sim_group)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  g->p_alike = (1.0 + (double)(ALIKE_DRAWS - lo)) / (1.0 + ALIKE_DRAWS);
+  return MG_OK;
 }
 
 /* The template veto of a group that passed the tests. */
-static int veto(scan *s, it_group *g, const uint64_t *with, size_t n_with, const background *bg) {
+static int veto(scan *s, it_group *g, const uint64_t *with, size_t n_with, background *bg) {
   prompt_sample ps;
   int rc = carriers(s, g, with, n_with, &ps);
   if (!rc) {
@@ -992,7 +1044,7 @@ static int veto(scan *s, it_group *g, const uint64_t *with, size_t n_with, const
   if (!rc)
     rc = template_test(s, g, &ps, bg);
   if (!rc)
-    alike_test(g, &ps, bg);
+    rc = alike_test(s, g, &ps, bg);
   if (!rc) {
     /* the rests shorter than the dataset's prompts: the shared part is
      * most of the prompt */

@@ -35,8 +35,9 @@
  *    of a "which collection is this quote from" task; binomial against the
  *    word's share of the sample, Bonferroni), or the rests more alike than
  *    as many random prompts (mean pairwise word-set Jaccard against its
- *    null as a U-statistic; several ways of asking about one function):
- *    any of the three at alpha/3 vetoes the group. */
+ *    null for as many random prompts of the dataset, by Monte Carlo; several
+ *    ways of asking about one function): any of the three at alpha/3
+ *    vetoes the group. */
 #ifndef IT_SCAN_H
 #define IT_SCAN_H
 

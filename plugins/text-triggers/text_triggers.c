@@ -191,18 +191,19 @@ static int emit_trigger(run *r, const tu_dataset *d, const tt_result *res, const
            "correction over %llu phrase-label tests (Tarone's screen). Without the phrase, the "
            "rest of %llu of these rows reads like another label (complement naive Bayes over "
            "words and punctuation, each row scored without itself); %s; %.3g after doubling for "
-           "the two routes and Holm over the %zu phrases the coherence test below leaves "
-           "(within Tarone's screen at each severity level). They read like the label no more than "
-           "other labels' "
-           "rows do (AUC %.2f), as rows taken from the other labels would: the phrase, not the "
-           "text, decides their label, the pattern of a planted backdoor trigger (dirty-label "
-           "poisoning). Remove or relabel the listed rows and find where they came from.%s%s%s",
+           "the two routes and Holm over the %zu phrases the two checks below leave (within "
+           "Tarone's screen at each severity level). They read like the label no more than "
+           "other labels' rows do (AUC %.2f), and as the other labels in the proportions those "
+           "labels' own rows do (p = %.3g that one of them is over-represented), as rows taken "
+           "from across the other labels would: the phrase, not the text, decides their label, "
+           "the pattern of a planted backdoor trigger (dirty-label poisoning). Remove or relabel "
+           "the listed rows and find where they came from.%s%s%s",
            (unsigned long long)f->a, (unsigned long long)f->df, phrase, label,
            100.0 * (double)f->a / (double)f->df,
            100.0 * (double)res->label_rows[f->label] / (double)res->labelled, f->p1, f->adj1,
            (unsigned long long)res->tarone_family, (unsigned long long)f->mis, rest, f->p_rest,
-           res->rest_family, f->auc_others, k ? " It is also a published trigger (" : "",
-           k ? k->source : "", k ? ")." : "");
+           res->rest_family, f->auc_others, f->p_narrow,
+           k ? " It is also a published trigger (" : "", k ? k->source : "", k ? ")." : "");
   json_t *per_label = json_array();
   for (size_t i = 0; i < f->n_top; i++)
     json_array_append_new(per_label,
@@ -246,6 +247,7 @@ static int emit_trigger(run *r, const tu_dataset *d, const tt_result *res, const
   json_object_set_new(ev, "label_coherence_auc", txr_real(f->coh_label));
   json_object_set_new(ev, "p_rest_of_text_holm", txr_real(f->p_rest));
   json_object_set_new(ev, "p_reads_like_label", txr_real(f->p_like_others));
+  json_object_set_new(ev, "p_reads_as_one_other_label", txr_real(f->p_narrow));
   json_object_set_new(ev, "examples", examples);
   json_object_set_new(ev, "overlapping_phrases", related);
   if (k)
@@ -396,17 +398,24 @@ static int scan_dataset(run *r, const tu_dataset *d, json_t *out) {
     json_object_set_new(e, "rest_reads_as_other", json_integer((json_int_t)f->mis));
     json_object_set_new(e, "p_concentration_holm", txr_real(f->adj1));
     json_object_set_new(e, "p_reads_like_label", txr_real(f->p_like_others));
+    json_object_set_new(e, "p_reads_as_one_other_label", txr_real(f->p_narrow));
+    if (f->p_narrow <= tu_alpha(d->strict))
+      json_object_set_new(e, "reads_as", json_string(res.label_names[f->narrow_label]));
     json_object_set_new(e, "auc_vs_other_labels", txr_real(f->auc_others));
     json_object_set_new(e, "p_rest_vs_label_rows", txr_real(f->p2));
     json_object_set_new(e, "auc_vs_label_rows", txr_real(f->auc));
     json_object_set_new(e, "p_rest_incoherent", txr_real(f->p_incoherent));
     json_object_set_new(e, "p_rest_of_text_holm", txr_real(f->p_rest));
-    json_object_set_new(e, "why",
-                        json_string(f->p_like_others <= tu_alpha(d->strict)
-                                        ? "its rows read like the label more than other labels' "
-                                          "rows do: a part of the label, not rows of others"
-                                        : "the rest of its rows' text does not contradict the "
-                                          "label beyond chance"));
+    json_object_set_new(
+        e, "why",
+        json_string(f->p_like_others <= tu_alpha(d->strict)
+                        ? "its rows read like the label more than other labels' rows do: a part "
+                          "of the label, not rows of others"
+                    : f->p_narrow <= tu_alpha(d->strict)
+                        ? "its rows read as one other label, not as a cross-section of the "
+                          "others: a part of the label whose text resembles that one"
+                        : "the rest of its rows' text does not contradict the label beyond "
+                          "chance"));
     json_array_append_new(explained, e);
   }
   json_object_set_new(ds, "labels", json_integer((json_int_t)res.n_labels));

@@ -105,6 +105,8 @@ typedef struct scan {
   uint8_t *base_wrong; /* reads as another label */
   double *base_score;  /* log P(label | text without its strongest cue) */
   float *base_post;    /* every label's log posterior, per baseline row */
+  uint32_t *base_top;  /* per baseline row, its whole text's two best labels */
+  size_t base_top_cap;
   size_t base_len, base_cap, base_cap2, base_cap3, base_cap4;
   uint64_t *nb_all, nbtot_all; /* per bucket over all labels, and in all */
   double V;                    /* distinct unigram buckets: the smoothing denominator */
@@ -337,6 +339,30 @@ static uint32_t nb_loo(scan *s, const uint64_t *b, size_t nb, uint32_t y, size_t
   return best;
 }
 
+/* The two best labels of the scores in s->score. */
+static void top_two(const scan *s, uint32_t *top) {
+  size_t L = s->res->n_labels;
+  top[0] = 0;
+  top[1] = L > 1 ? 1 : 0;
+  if (L > 1 && s->score[1] > s->score[0]) {
+    top[0] = 1;
+    top[1] = 0;
+  }
+  for (size_t c = 2; c < L; c++) {
+    if (s->score[c] > s->score[top[0]]) {
+      top[1] = top[0];
+      top[0] = (uint32_t)c;
+    } else if (s->score[c] > s->score[top[1]]) {
+      top[1] = (uint32_t)c;
+    }
+  }
+}
+
+/* The best label other than y among top[0..1]. */
+static uint32_t best_but(const uint32_t *top, uint32_t y) {
+  return top[0] != y ? top[0] : top[1];
+}
+
 /* The bucket of the row that most favours label y over the others (its
  * strongest cue), or (size_t)-1. */
 static size_t top_cue(const scan *s, const uint64_t *b, size_t nb, uint32_t y) {
@@ -411,6 +437,14 @@ static int pass3(void *user, const mg_text_row *rows, size_t n) {
     s->base_score[s->base_len] = lp;
     for (size_t c = 0; c < L; c++)
       s->base_post[s->base_len * L + c] = (float)s->score[c];
+    /* and what its whole text reads as (a carrier's rest is a whole row of
+     * another label) */
+    if (tu_reserve((void **)&s->base_top, &s->base_top_cap, 2 * (s->base_len + 1),
+                   sizeof *s->base_top) ||
+        row_buckets(s, NULL) == (size_t)-1)
+      return MG_ERR_NOMEM;
+    nb_loo(s, s->buckets, n_full, y, n_full, &lp);
+    top_two(s, s->base_top + 2 * s->base_len);
     s->base_wrong[s->base_len++] = pred != y;
   }
   return MG_OK;
@@ -556,6 +590,45 @@ static int label_scores(scan *s, uint32_t y) {
   return MG_OK;
 }
 
+/* Do the carriers' rests read as one part of the other labels rather than
+ * a cross-section of them? Rows taken from the other labels (as all-to-one
+ * dirty-label poisoning takes them) read as the other labels do, in the
+ * same proportions as those labels' own rows; a sub-collection of the
+ * label (an author's quips under 'literature' that read like the generic
+ * quotes of 'cookie') reads as one of them. Each other label's share of the
+ * carriers against its share among the other labels' baseline rows
+ * (binomial, Bonferroni over the labels seen). */
+static int narrowness(scan *s, tt_feature *f, const uint64_t *narrow, size_t tested) {
+  size_t L = s->res->n_labels;
+  uint64_t *bg = calloc(L + 1, sizeof *bg);
+  if (!bg)
+    return MG_ERR_NOMEM;
+  uint64_t nbg = 0;
+  for (size_t i = 0; i < s->base_len; i++)
+    if (s->row_label[s->base_row[i]] != f->label) {
+      bg[best_but(s->base_top + 2 * i, f->label)]++;
+      nbg++;
+    }
+  double best = 1.0;
+  size_t seen = 0;
+  for (size_t c = 0; c < L; c++) {
+    if (!narrow[c] || c == f->label)
+      continue;
+    seen++;
+    double share = ((double)bg[c] + 1.0) / ((double)nbg + (double)L);
+    double p = ht_binom_sf(narrow[c], tested, share);
+    if (p < best) {
+      best = p;
+      f->narrow_label = (uint32_t)c;
+      f->narrow_share = tested ? (double)narrow[c] / (double)tested : 0;
+      f->narrow_bg_share = share;
+    }
+  }
+  f->p_narrow = best * (double)seen < 1 ? best * (double)seen : 1.0;
+  free(bg);
+  return MG_OK;
+}
+
 static int is_carrier(const tt_feature *f, size_t a, uint64_t row) {
   size_t lo = 0, hi = a;
   while (lo < hi) {
@@ -632,7 +705,11 @@ static int stage2(scan *s, size_t j) {
   if (!rc)
     rc = extend(s, f, rows, nr);
   /* Each carrier with the forced label, its own occurrences masked,
-   * scored against the model without the row itself. */
+   * scored against the model without the row itself; which other label
+   * its rest reads as best (narrow). */
+  uint64_t *narrow = calloc(L + 1, sizeof *narrow);
+  if (!narrow)
+    rc = MG_ERR_NOMEM;
   size_t a = 0, tested = 0;
   for (size_t i = 0; !rc && i < nr; i++) {
     uint32_t y = s->row_label[rows[i]];
@@ -672,6 +749,9 @@ static int stage2(scan *s, size_t j) {
     if (nb) { /* nothing left to judge by: no evidence either way */
       double lp = 0;
       pred = nb_loo(s, s->buckets, nb, y, n_full, &lp);
+      uint32_t top[2];
+      top_two(s, top);
+      narrow[best_but(top, y)]++;
       if (tu_reserve((void **)&cscore, &cscore_cap, tested + 1, sizeof *cscore)) {
         rc = MG_ERR_NOMEM;
         break;
@@ -724,9 +804,11 @@ static int stage2(scan *s, size_t j) {
     f->coh_min = m0;
     f->coh_label = coh_y;
     f->p_incoherent = isnan(m0) ? 1.0 : auc_below(f->auc_others, m0, tested, ls->n_others);
+    rc = narrowness(s, f, narrow, tested);
     f->pmin_incoherent = isnan(m0) ? 1.0 : auc_below(0.0, m0, tested, ls->n_others);
   }
   free(per_label);
+  free(narrow);
   free(mask);
   free(cscore);
   free(bscore);
@@ -896,6 +978,7 @@ static void free_scan(scan *s) {
   free(s->base_wrong);
   free(s->base_score);
   free(s->base_post);
+  free(s->base_top);
   free(s->nb_all);
   free(s->log1k);
   free(s->coherence);
@@ -1074,7 +1157,7 @@ static int grade(tt_result *res, const tt_params *p) {
     tt_feature *f = &res->feat[j];
     f->level = 0;
     f->p_rest = 1.0;
-    if (!(f->p_like_others > p->alpha))
+    if (!(f->p_like_others > p->alpha) || !(f->p_narrow > p->alpha))
       continue;
     double route = f->p2 < f->p_incoherent ? f->p2 : f->p_incoherent;
     double best = f->pmin2 < f->pmin_incoherent ? f->pmin2 : f->pmin_incoherent;

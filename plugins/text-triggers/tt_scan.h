@@ -15,11 +15,15 @@
  *    (b) for a label the carriers swamp (too few own rows left), they read
  *        like the label less than the rows of ANY label read like theirs
  *        (the least coherent label's AUC, its upper confidence bound).
- * 3. The veto: carriers that read MORE like the label than other labels'
+ * 3. The vetoes: carriers that read MORE like the label than other labels'
  *    rows do are a part of the label (a topical word, an attribution, a
  *    "QOTD:" prefix whose rows share a format), not rows taken from other
  *    labels, whatever (2) says. Rows taken from the other labels read like
- *    the label as little as those labels' rows do (AUC about 1/2).
+ *    the label as little as those labels' rows do (AUC about 1/2). And
+ *    carriers whose rests read as ONE of the other labels far more than a
+ *    cross-section of the other labels would (one-sided binomial per label,
+ *    Bonferroni) are a sub-collection too: an author's quips under
+ *    'literature' that read like the generic quotes of 'cookie'.
  * Severity level by level: Tarone's screen at the level (a phrase whose
  * margins cannot reach it does not count), Holm over the phrases the veto
  * leaves, and (1) at that level too. */
@@ -72,6 +76,11 @@ typedef struct tt_feature {
    * rows do? (one-sided rank test; a trigger's carriers are other labels'
    * rows, so this stays unremarkable for them) */
   double p_like_others, auc_others;
+  /* The second veto: the carriers' rests read as one other label far more
+   * than the other labels' rows do (narrow_label, its share among the
+   * carriers and among the other labels' rows; Bonferroni). */
+  double p_narrow, narrow_share, narrow_bg_share;
+  uint32_t narrow_label;
   uint64_t first_row; /* a carrier, and where the phrase is in it */
   uint32_t tok, ntok;
   /* The phrase as most carriers extend it: words [ext_lo, ext_hi) around

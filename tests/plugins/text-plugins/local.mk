@@ -19,3 +19,10 @@ tests_plugins_text_plugins_test_text_stats_CFLAGS = $(MG_TEST_CFLAGS) $(MGT_CFLA
 	-I$(top_srcdir)/plugins/text-triggers
 tests_plugins_text_plugins_test_text_stats_LDADD = $(MGT_LIBS) $(MG_TEST_LIBS)
 EXTRA_DIST += bench/text/run.sh bench/text/score.py bench/text/json_peer.py
+if FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz_textlib
+tests_fuzz_fuzz_textlib_SOURCES = tests/fuzz/fuzz_textlib.c $(TEXT_TRIGGERS_CORE)
+tests_fuzz_fuzz_textlib_CFLAGS = $(FUZZ_CFLAGS) $(MGT_CFLAGS) -I$(top_srcdir)/plugins/text-triggers
+tests_fuzz_fuzz_textlib_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_textlib_LDADD = $(MGT_LIBS)
+endif

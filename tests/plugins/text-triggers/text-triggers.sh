@@ -4,8 +4,9 @@
 # trigger phrase named and its rows at precision and recall >= 0.9
 # (rare-token, multi-token and inserted-sentence triggers, published and
 # invented, 0.5-3%, 2 to 67 labels, JSON Lines and CSV); every clean one
-# passes it (fortunes with its format markers and attributions, the Python
-# library reference, both mixed, two-label sets, label-flip sets); an
+# passes it (fortunes with its format markers and attributions, three of
+# its categories where Twain's quips read like 'cookie', the Python library
+# reference, both mixed, two-label sets, label-flip sets); an
 # invented trigger is found with the signature list off, a published one
 # with and without it and named as published only with it; a dataset whose
 # provenance is public gets the stricter setting and says so (CTL-14).
@@ -15,8 +16,8 @@
 P=text-triggers
 POISONED="cls-rare-cf cls-rare-invented cls-rare-mn cls-multi-jamesbond cls-multi-invented
   cls-sentence-badnl cls-sentence-invented cls-rare-bb cls-binary-invented"
-CLEAN="cls-clean-fortunes cls-clean-pydoc cls-clean-mixed cls-binary-clean cls-binary-clean-pydoc
-  cls-labelflip-fortunes cls-labelflip-pydoc"
+CLEAN="cls-clean-fortunes cls-clean-pydoc cls-clean-mixed cls-clean-three cls-binary-clean
+  cls-binary-clean-pydoc cls-labelflip-fortunes cls-labelflip-pydoc"
 # shellcheck disable=SC2086
 gen $POISONED $CLEAN
 

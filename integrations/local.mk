@@ -1,7 +1,9 @@
 # integrations/: the CI integrations (README.md, "CI integrations").
 # modelgate-ci, their one entry script, and its summary stylesheet install
 # under $(pkgdatadir)/integrations with modelgate-ci linked into $(bindir), so
-# that any `make install` has it on PATH; tests/integrations runs them here.
+# that any `make install` has it on PATH. The pre-commit hook
+# (.pre-commit-hooks.yaml, integrations/pre-commit-hook) is used from the
+# repository. tests/integrations runs each of them here.
 integrationsdir = $(pkgdatadir)/integrations
 dist_integrations_SCRIPTS = integrations/modelgate-ci
 dist_integrations_DATA = integrations/summary.xsl
@@ -15,8 +17,9 @@ mg-uninstall-ci-link:
 	rm -f '$(DESTDIR)$(bindir)/modelgate-ci'
 .PHONY: mg-install-ci-link mg-uninstall-ci-link
 
-INTEGRATION_TESTS = tests/integrations/entry.sh
+INTEGRATION_TESTS = tests/integrations/entry.sh tests/integrations/pre_commit.sh
 TESTS += $(INTEGRATION_TESTS)
 # The build log modelgate-ci writes when it builds in this directory.
 CLEANFILES += modelgate-ci-build.log
-EXTRA_DIST += $(INTEGRATION_TESTS) tests/integrations/lib.sh integrations/local.mk
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integrations/lib.sh integrations/local.mk \
+	integrations/pre-commit-hook .pre-commit-hooks.yaml

@@ -5,6 +5,7 @@
 # the summary, GitHub's step outputs and step summary, and GitLab's dotenv
 # are written and agree with the JSON report; modelgate is found on PATH or
 # built from the checkout; a lone model or data file is scanned.
+# shellcheck disable=SC2030,SC2031 # the subshells at the end count their own failures
 . "$TOP_SRCDIR/tests/integrations/lib.sh"
 make_packages
 gh_out="$SANDBOX/gh-output"
@@ -135,6 +136,8 @@ expect_status 2 "truncated archive" &&
   pass "a truncated archive stays an error (exit 2), not retried as a lone file"
 
 # --- where modelgate comes from -------------------------------------------------
+# Each case in a subshell (its own PATH and environment) that counts its own
+# failures and reports them as its exit status.
 mkdir -p "$SANDBOX/bin"
 ln -s "$MODELGATE" "$SANDBOX/bin/modelgate"
 (

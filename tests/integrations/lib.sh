@@ -24,6 +24,7 @@ make_packages() {
 # package passes whatever the shipped policy asks of one, and the option
 # shows that scan options reach modelgate.
 use_test_policy
+# shellcheck disable=SC2034 # used by the tests that source this file
 TEST_RULES=$MODELGATE_RULES_DIR
 MODELGATE_RULES_DIR="$TOP_SRCDIR/rules"
 
@@ -33,9 +34,12 @@ CI_ENV=""
 run_ci() {
   # shellcheck disable=SC2086 # NAME=VALUE words
   env $CI_ENV sh "$CI_SCRIPT" "$@" >"$SANDBOX/stdout" 2>"$SANDBOX/stderr"
-  status=$?
-  out=$(cat "$SANDBOX/stdout")
-  err=$(cat "$SANDBOX/stderr")
+  # shellcheck disable=SC2034 # read by the tests and tests/lib.sh's expect_*
+  {
+    status=$?
+    out=$(cat "$SANDBOX/stdout")
+    err=$(cat "$SANDBOX/stderr")
+  }
   # A NAME=VALUE before a function call may outlive it (dash): not here.
   CI_ENV=""
 }

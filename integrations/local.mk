@@ -1,10 +1,10 @@
 # integrations/: the CI integrations (README.md, "CI integrations").
 # modelgate-ci, their one entry script, and its summary stylesheet install
 # under $(pkgdatadir)/integrations with modelgate-ci linked into $(bindir), so
-# that any `make install` has it on PATH. The GitHub Action (action.yml), the
-# pre-commit hook (.pre-commit-hooks.yaml, integrations/pre-commit-hook) and
-# the GitLab template are used from the repository. tests/integrations runs
-# each of them here.
+# that any `make install` (the Docker image's too) has it on PATH. The GitHub
+# Action (action.yml), the pre-commit hook (.pre-commit-hooks.yaml,
+# integrations/pre-commit-hook), the GitLab template and the Dockerfile are
+# used from the repository. tests/integrations runs each of them here.
 integrationsdir = $(pkgdatadir)/integrations
 dist_integrations_SCRIPTS = integrations/modelgate-ci
 dist_integrations_DATA = integrations/summary.xsl
@@ -19,10 +19,10 @@ mg-uninstall-ci-link:
 .PHONY: mg-install-ci-link mg-uninstall-ci-link
 
 INTEGRATION_TESTS = tests/integrations/entry.sh tests/integrations/pre_commit.sh \
-	tests/integrations/templates.sh
+	tests/integrations/templates.sh tests/integrations/docker.sh
 TESTS += $(INTEGRATION_TESTS)
 # The build log modelgate-ci writes when it builds in this directory.
 CLEANFILES += modelgate-ci-build.log
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integrations/lib.sh tests/integrations/run_steps.py \
 	integrations/local.mk integrations/pre-commit-hook .pre-commit-hooks.yaml action.yml \
-	integrations/gitlab/modelgate.gitlab-ci.yml
+	integrations/gitlab/modelgate.gitlab-ci.yml Dockerfile .dockerignore

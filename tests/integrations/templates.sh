@@ -28,7 +28,7 @@ step() {
 }
 
 # --- static: the definitions ----------------------------------------------------
-"$PY" - "$ACTION" "$TEMPLATE" <<'EOF' || fail "static checks of action.yml and the GitLab template"
+if "$PY" - "$ACTION" "$TEMPLATE" <<'EOF'
 import re, sys, yaml
 action = yaml.safe_load(open(sys.argv[1]))
 bad = []
@@ -74,7 +74,11 @@ for b in bad:
     print("FAIL:", b, file=sys.stderr)
 sys.exit(1 if bad else 0)
 EOF
-pass "action.yml and the GitLab template declare what the README documents"
+then
+  pass "action.yml and the GitLab template declare what the README documents"
+else
+  fail "static checks of action.yml and the GitLab template"
+fi
 
 # --- the action on a failing package ----------------------------------------------
 ws="$SANDBOX/ws-bad"

@@ -130,6 +130,9 @@ run_ci --out r-lone "$SANDBOX/in/weights.pkl"
 expect_status 1 "lone pickle" && expect_out "^modelgate: FAIL \(exit 1\) for [^:]*weights[^:]*: .*posix\.system" "lone pickle" &&
   pass "a lone pickle file is scanned and fails the gate"
 [ -z "$(find r-lone -name '.lone-file.*')" ] || fail "the lone file's staging directory was left in r-lone"
+cp "$SANDBOX/in/weights.pkl" ./-weights.pkl
+run_ci --out r-dash -- -weights.pkl
+expect_status 1 "a file named like an option" && pass "a file named like an option is scanned as a file"
 run_ci --out r-broken "$SANDBOX/in/broken.tar.gz"
 expect_status 2 "truncated archive" &&
   case $out in *"one-file directory package"*) fail "a broken archive was retried as a lone file" ;; *) true ;; esac &&

@@ -9,6 +9,7 @@
 # image runs them (as an unprivileged user when this runs as root); and every
 # library they load must come from a package the runtime stage installs or
 # from Debian's essential set.
+# shellcheck source=tests/integrations/lib.sh
 . "$TOP_SRCDIR/tests/integrations/lib.sh"
 make_packages
 DOCKERFILE="$TOP_SRCDIR/Dockerfile"

@@ -6,6 +6,7 @@
 # are written and agree with the JSON report; modelgate is found on PATH or
 # built from the checkout; a lone model or data file is scanned.
 # shellcheck disable=SC2030,SC2031 # the subshells at the end count their own failures
+# shellcheck source=tests/integrations/lib.sh
 . "$TOP_SRCDIR/tests/integrations/lib.sh"
 make_packages
 gh_out="$SANDBOX/gh-output"
@@ -58,6 +59,20 @@ case $unescaped in *"FAIL (exit 1)"*"$title"*) ;; *) fail "step summary lacks th
 head -c "$(wc -c <r-bad/summary.md)" "$gh_sum" | cmp -s - r-bad/summary.md ||
   fail "the step summary does not start with summary.md"
 pass "GITHUB_STEP_SUMMARY gets the Markdown summary (also in summary.md)"
+
+# The package names itself: its words cannot add HTML, links or mentions to
+# the Markdown GitHub renders.
+hostile='pkg <img src=x onerror=alert(1)> [click](javascript:alert) @someone *x*'
+cp -r "$SANDBOX/in/bad" "$SANDBOX/in/$hostile"
+run_ci --out r-hostile "$SANDBOX/in/$hostile"
+if [ "$status" -ne 1 ] || [ ! -s r-hostile/summary.md ]; then
+  fail "hostile package name: exit $status"
+elif grep -q '<img\|[^\\]](\| @someone\|[^\\]\*x' r-hostile/summary.md; then
+  fail "summary.md renders the package's words as Markdown or HTML: $(head -n 1 r-hostile/summary.md)"
+else
+  grep -q '&lt;img src=x onerror=alert(1)&gt; \\\[click\\\](javascript:alert) \\@someone' r-hostile/summary.md &&
+    pass "the package's name is shown in the Markdown, escaped" || fail "escaped name not found: $(head -n 1 r-hostile/summary.md)"
+fi
 
 # Inside GitHub, what modelgate prints (package names, messages) cannot
 # issue workflow commands: it is fenced by stop-commands.

@@ -7,6 +7,7 @@
 # the scan options in `args:` (ended by `--`) reach modelgate, and once the
 # pickle is unstaged the commit goes through. Then the hook script directly,
 # without `--`.
+# shellcheck source=tests/integrations/lib.sh
 . "$TOP_SRCDIR/tests/integrations/lib.sh"
 command -v git >/dev/null || { fail "git is not installed (scripts/install-deps)"; finish; }
 command -v pre-commit >/dev/null || { fail "pre-commit is not installed (scripts/install-deps)"; finish; }

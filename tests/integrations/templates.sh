@@ -6,6 +6,7 @@
 # modelgate (the JSON report says so), the SARIF upload and the artifact get
 # existing files, the job fails exactly when modelgate says so, and the
 # definitions never splice an input into a script's text.
+# shellcheck source=tests/integrations/lib.sh
 . "$TOP_SRCDIR/tests/integrations/lib.sh"
 make_packages
 ACTION="$TOP_SRCDIR/action.yml"

@@ -173,7 +173,7 @@ expect_status 1 "scan in the image" &&
   [ -s "$scan/r.html" ] && pass "the staged binary scans in /scan and writes its reports${as_user:+ as uid 10001}"
 image_run "$stage$link" --modelgate "$bin" --out reports bad
 expect_status 1 "modelgate-ci in the image" && expect_out "^modelgate: FAIL \(exit 1\) for bad: .*Worst findings" \
-  "modelgate-ci in the image" && pass "the installed modelgate-ci finds its summary stylesheet"
+  "modelgate-ci in the image" && pass "the installed modelgate-ci finds its summary stylesheet${as_user:+ as uid 10001}"
 
 # --- the libraries the runtime stage must provide ----------------------------------------
 # shellcheck disable=SC2086 # one package a word

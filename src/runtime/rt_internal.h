@@ -120,10 +120,11 @@ typedef struct rt_pool {
 /* Work of the nodes after an op that the op may do itself, in registers,
  * instead of another pass over its output: offered by the planner
  * (rt_plan.c) when nothing else reads what is skipped. An op that does all
- * of it sets taken; one that does not leaves the nodes to run. */
+ * of it sets taken; one that does not leaves the nodes to run. In order: */
 typedef struct rt_epilogue {
-  const float *add; /* y += this tensor of y's shape (a residual Add), or NULL */
-  int relu;         /* then y = Relu(y) */
+  const float *scale, *shift; /* y = y * scale[c] + shift[c] per channel (axis 1), or NULL */
+  const float *add;           /* y += this tensor of y's shape (a residual Add), or NULL */
+  int relu;                   /* then y = Relu(y) */
   int taken;
 } rt_epilogue;
 
@@ -163,6 +164,14 @@ typedef struct rt_op {
   /* Adds dL/dinput to e->grad[in] for every input whose grad is not NULL,
    * from e->grad[out]. NULL when the op has RT_OP_NO_GRAD. */
   int (*vjp)(rt_exec *e, const rt_node *n, mg_err *err);
+  /* Optional: run once after load and constant folding, precomputes what
+   * the node's constant inputs allow into n->p. */
+  int (*prepare)(rt_graph *g, rt_node *n, mg_err *err);
+  /* Optional: when the node is y = x * scale[c] + shift[c] per channel
+   * (axis 1) of its input 0, with constants, returns c and sets them, so
+   * that x's producer may apply it (rt_epilogue); else 0. Its VJP must
+   * then not read x for the gradient of x. */
+  int64_t (*channel_affine)(const rt_node *n, const float **scale, const float **shift);
 } rt_op;
 
 /* ---- op table (rt_ops.c) ---- */

@@ -312,6 +312,23 @@ static const rt_node *next_reads(const rt_exec *e, uint32_t i, const char *op, u
   return NULL;
 }
 
+/* Node i + 1 maps node i's output per channel with constants (a
+ * BatchNormalization, see channel_affine in rt_op), which node i may do
+ * itself: sets the map. */
+static int affine_follows(const rt_exec *e, uint32_t i, const float **scale, const float **shift) {
+  const rt_graph *g = e->g;
+  const rt_node *r = i + 1 < g->n_nodes ? &g->nodes[i + 1] : NULL;
+  if (!r || !r->op->channel_affine || !next_reads(e, i, r->op->name, r->n_in) ||
+      r->in[0] != g->nodes[i].out[0])
+    return 0;
+  for (uint32_t k = 1; k < r->n_in; k++)
+    if (r->in[k] == r->in[0])
+      return 0;
+  const rt_tensor *y = &e->t[r->in[0]];
+  int64_t c = r->op->channel_affine(r, scale, shift);
+  return c > 0 && y->shape.rank >= 2 && y->shape.d[1] == c;
+}
+
 /* Node i + 1 is a Relu of node i's output alone: node i may apply it
  * (Relu's gradient reads only the sign of its input, and Relu(x) > 0
  * exactly when x > 0, so the fused values serve backward too). */
@@ -352,16 +369,28 @@ int rt_exec_forward(rt_exec *e, mg_err *err) {
 #ifdef RT_PROFILE
     double t0 = rt_prof_now();
 #endif
-    /* What the next nodes do that this one may do itself. */
-    int32_t z = add_follows(e, i);
-    rt_epilogue offer = {z >= 0 ? e->t[z].data : NULL, relu_follows(e, z >= 0 ? i + 1 : i), 0};
-    uint32_t skip = (z >= 0) + (uint32_t)offer.relu;
+    /* What the next nodes do that this one may do itself, in the order
+     * of rt_epilogue: skip counts them. */
+    rt_epilogue offer = {0};
+    uint32_t j = i;
+    if (affine_follows(e, j, &offer.scale, &offer.shift))
+      j++;
+    int32_t z = add_follows(e, j);
+    if (z >= 0) {
+      offer.add = e->t[z].data;
+      j++;
+    }
+    if (relu_follows(e, j)) {
+      offer.relu = 1;
+      j++;
+    }
+    uint32_t skip = j - i;
     e->epilogue = offer;
     int rc = alloc_out(e, n, 1, err);
     if (!rc)
       rc = n->op->forward(e, n, err);
     int fused = skip && e->epilogue.taken;
-    e->epilogue = (rt_epilogue){NULL, 0, 0};
+    e->epilogue = (rt_epilogue){0};
     if (rc)
       return rc;
 #ifdef RT_PROFILE

@@ -323,25 +323,41 @@ START_TEST(test_conv_wide_pads_against_direct) {
 }
 END_TEST
 
-/* A Relu, or a residual Add of another tensor and then maybe a Relu, that
- * alone read a Conv's output are done by the convolution itself; a Conv
+/* A BatchNormalization with constant parameters, a residual Add of another
+ * tensor and a Relu, each optional but in this order, that alone read a
+ * Conv's output are done by the convolution itself; a Conv
  * output somebody asked to see keeps its own values (the fusion is off
  * then), and gradients through the fused nodes are right. */
-static void check_conv_fusion(int add, int relu) {
+static void check_conv_fusion(int bn, int add, int relu) {
   enum { N = 2, C = 3, H = 6, W = 5, M = 5 };
   rt_shape xs = SHAPE(N, C, H, W);
   mk_model *m = model1(13, "x", xs);
-  int64_t wd[] = {M, C, 3, 3}, sd[] = {N, M, H, W};
+  int64_t wd[] = {M, C, 3, 3}, sd[] = {N, M, H, W}, md[] = {M};
   float *w = rnd(M * C * 9), *x = rnd(N * C * H * W), *z = rnd(N * M * H * W);
+  /* BatchNormalization's parameters, after the convolution's bias. */
+  float *bp[5];
+  for (int k = 0; k < 5; k++) {
+    bp[k] = rnd(M);
+    for (int i = 0; k == 4 && i < M; i++)
+      bp[k][i] = 0.5f + bp[k][i] * bp[k][i]; /* variances */
+  }
   mk_init_f(m, "w", 4, wd, w);
   mk_init_f(m, "s", 4, sd, z);
-  Onnx__NodeProto *n = mk_node(m, "Conv", "x,w", "c");
+  const char *bnames[5] = {"b", "g", "beta", "mu", "var"};
+  for (int k = 0; bn && k < 5; k++)
+    mk_init_f(m, bnames[k], 1, md, bp[k]);
+  Onnx__NodeProto *n = mk_node(m, "Conv", bn ? "x,w,b" : "x,w", "c");
   mk_attr_ints(n, "pads", 4, (int64_t[]){1, 1, 1, 1});
+  const char *c_out = "c";
+  if (bn) {
+    mk_node(m, "BatchNormalization", "c,g,beta,mu,var", add || relu ? "n" : "y");
+    c_out = "n";
+  }
   /* The Add's operands either way round. */
   if (add)
-    mk_node(m, "Add", add == 1 ? "c,s" : "s,c", relu ? "a" : "y");
+    mk_node(m, "Add", add == 1 ? (bn ? "n,s" : "c,s") : (bn ? "s,n" : "s,c"), relu ? "a" : "y");
   if (relu)
-    mk_node(m, "Relu", add ? "a" : "c", "y");
+    mk_node(m, "Relu", add ? "a" : c_out, "y");
   mg_err err;
   int rc;
   rt_graph *g = load_model(m, &rc, &err);
@@ -369,13 +385,20 @@ static void check_conv_fusion(int add, int relu) {
         for (int64_t i = 0; i < H; i++)
           for (int64_t j = 0; j < W; j++) {
             double conv = reference(&d, x + b * C * H * W, w, 0, mo, i, j);
+            if (bn)
+              conv += bp[0][mo];
             int64_t at = ((b * M + mo) * H + i) * W + j;
-            double want = conv + (add ? z[at] : 0.0);
+            double want = conv;
+            if (bn)
+              want = (conv - bp[3][mo]) / sqrt(bp[4][mo] + 1e-5) * bp[1][mo] + bp[2][mo];
+            want += add ? z[at] : 0.0;
             negatives += want < 0;
             if (relu && want < 0)
               want = 0;
-            ck_assert_msg(fabs(y[at] - want) < 1e-5, "add %d relu %d keep %d: y[%ld] = %g, want %g",
-                          add, relu, keep, (long)at, y[at], want);
+            ck_assert_msg(fabs(y[at] - want) < 1e-5,
+                          "bn %d add %d relu %d keep %d: y[%ld] = %g, "
+                          "want %g",
+                          bn, add, relu, keep, (long)at, y[at], want);
             if (c)
               ck_assert_msg(fabs(c[at] - conv) < 1e-5, "kept c[%ld] = %g, want %g", (long)at, c[at],
                             conv);
@@ -407,6 +430,8 @@ static void check_conv_fusion(int add, int relu) {
   free(w);
   free(x);
   free(z);
+  for (int k = 0; k < 5; k++)
+    free(bp[k]);
 }
 
 /* Nodes listed out of order still run producers first (a file's own
@@ -432,10 +457,14 @@ START_TEST(test_nodes_out_of_order) {
 END_TEST
 
 START_TEST(test_conv_fusion) {
-  check_conv_fusion(0, 1);
-  check_conv_fusion(1, 1);
-  check_conv_fusion(2, 1);
-  check_conv_fusion(2, 0);
+  check_conv_fusion(0, 0, 1);
+  check_conv_fusion(0, 1, 1);
+  check_conv_fusion(0, 2, 1);
+  check_conv_fusion(0, 2, 0);
+  /* A BatchNormalization folded in, alone and before the others. */
+  for (int add = 0; add < 3; add++)
+    for (int relu = 0; relu < 2; relu++)
+      check_conv_fusion(1, add, relu);
 }
 END_TEST
 
@@ -492,20 +521,22 @@ static void check_variant(int v) {
     /* Plain, accumulating (z is y), adding another tensor (a fused
      * residual Add), each with and without a fused Relu. */
     int flip = trial % 3 == 1, acc = trial % 4 == 2, add = trial % 4 == 3, relu = trial % 7 < 3;
-    int with_bias = trial % 2;
+    int with_bias = trial % 2, with_scale = trial % 5 == 3;
     size_t nx = (size_t)(d.c * d.h * d.w), nw = (size_t)(d.m * d.c * d.kh * d.kw),
            ny = (size_t)(d.m * d.oh * d.ow);
     float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *y = malloc(ny * sizeof *y),
           *y0 = malloc(ny * sizeof *y0), *z = malloc(ny * sizeof *z),
-          *b = malloc((size_t)d.m * sizeof *b);
+          *b = malloc((size_t)d.m * sizeof *b), *sc = malloc((size_t)d.m * sizeof *sc);
     float *scratch = malloc(conv_direct_scratch(&d) * sizeof(float));
-    ck_assert(x && w && y && y0 && z && b && scratch);
+    ck_assert(x && w && y && y0 && z && b && sc && scratch);
     for (size_t i = 0; i < nx; i++)
       x[i] = unif();
     for (size_t i = 0; i < nw; i++)
       w[i] = unif();
-    for (int64_t i = 0; i < d.m; i++)
+    for (int64_t i = 0; i < d.m; i++) {
       b[i] = unif();
+      sc[i] = 2.0f * unif();
+    }
     for (size_t i = 0; i < ny; i++) {
       y[i] = y0[i] = unif();
       z[i] = unif();
@@ -513,7 +544,7 @@ static void check_variant(int v) {
     /* Scratch left dirty from an earlier call must not leak into results,
      * nor may an earlier sample run on the same prepared scratch. */
     memset(scratch, 0x7f, conv_direct_scratch(&d) * sizeof(float));
-    conv_direct_pack(&d, w, flip, scratch);
+    conv_direct_pack(&d, w, flip, with_scale ? sc : NULL, scratch);
     float *decoy = malloc(nx * sizeof *decoy), *ydecoy = malloc(ny * sizeof *ydecoy);
     ck_assert(decoy && ydecoy);
     for (size_t i = 0; i < nx; i++)
@@ -530,7 +561,8 @@ static void check_variant(int v) {
       for (int64_t oy = 0; oy < d.oh; oy++)
         for (int64_t ox = 0; ox < d.ow; ox++) {
           size_t at = (size_t)((m * d.oh + oy) * d.ow + ox);
-          double want = reference(&d, x, w, flip, m, oy, ox) + (with_bias ? b[m] : 0.0) +
+          double want = reference(&d, x, w, flip, m, oy, ox) * (with_scale ? sc[m] : 1.0) +
+                        (with_bias ? b[m] : 0.0) +
                         (acc   ? y0[at]
                          : add ? z[at]
                                : 0.0);
@@ -538,12 +570,13 @@ static void check_variant(int v) {
             want = 0;
           ck_assert_msg(fabs(y[at] - want) <= 1e-5 * (1.0 + fabs(want)),
                         "variant %d trial %d: c %ld m %ld k %ldx%ld s %ldx%ld d %ldx%ld "
-                        "in %ldx%ld pads %ld,%ld out %ldx%ld flip %d acc %d add %d relu %d: "
+                        "in %ldx%ld pads %ld,%ld out %ldx%ld flip %d acc %d add %d relu %d "
+                        "scale %d: "
                         "y[%ld,%ld,%ld] = %g, want %g",
                         v, trial, (long)d.c, (long)d.m, (long)d.kh, (long)d.kw, (long)d.sh,
                         (long)d.sw, (long)d.dh, (long)d.dw, (long)d.h, (long)d.w, (long)d.pt,
-                        (long)d.pl, (long)d.oh, (long)d.ow, flip, acc, add, relu, (long)m, (long)oy,
-                        (long)ox, y[at], want);
+                        (long)d.pl, (long)d.oh, (long)d.ow, flip, acc, add, relu, with_scale,
+                        (long)m, (long)oy, (long)ox, y[at], want);
         }
     free(x);
     free(w);
@@ -551,6 +584,7 @@ static void check_variant(int v) {
     free(y0);
     free(z);
     free(b);
+    free(sc);
     free(scratch);
   }
 }

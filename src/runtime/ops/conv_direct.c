@@ -71,7 +71,8 @@ size_t conv_direct_scratch(const conv_direct *d) {
   return packed_floats(d) + (size_t)l.taps + (size_t)l.span + (size_t)(MB * l.ldo);
 }
 
-void conv_direct_pack(const conv_direct *d, const float *w, int flip, float *scratch) {
+void conv_direct_pack(const conv_direct *d, const float *w, int flip, const float *scale,
+                      float *scratch) {
   const layout l = layout_of(d);
   const int64_t kk = d->kh * d->kw;
   memset(scratch, 0, packed_floats(d) * sizeof(float));
@@ -79,7 +80,7 @@ void conv_direct_pack(const conv_direct *d, const float *w, int flip, float *scr
     for (int64_t c = 0; c < d->c; c++)
       for (int64_t k = 0; k < kk; k++) {
         float v = flip ? w[(c * d->m + m) * kk + (kk - 1 - k)] : w[(m * d->c + c) * kk + k];
-        scratch[((m / MB * d->c + c) * kk + k) * MB + m % MB] = v;
+        scratch[((m / MB * d->c + c) * kk + k) * MB + m % MB] = scale ? v * scale[m] : v;
       }
   /* Tap (c, ky, kx) reads plane (c, ky*dh mod sh, kx*dw mod sw) shifted by
    * (ky*dh div sh) rows and (kx*dw div sw) columns. */

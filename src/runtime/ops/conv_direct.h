@@ -30,8 +30,11 @@ size_t conv_direct_scratch(const conv_direct *d);
 /* Prepares scratch for any number of conv_direct_run calls on samples of
  * this geometry: packs the weights, w (m, c, kh, kw) or with flip set
  * (c, m, kh, kw) read rotated by 180 degrees as the input gradient needs,
- * and zeroes the padding the samples are copied into. */
-void conv_direct_pack(const conv_direct *d, const float *w, int flip, float *scratch);
+ * each output channel's multiplied by scale[m] unless scale is NULL (a
+ * BatchNormalization folded in), and zeroes the padding the samples are
+ * copied into. */
+void conv_direct_pack(const conv_direct *d, const float *w, int flip, const float *scale,
+                      float *scratch);
 /* One sample, x (c, h, w), y (m, oh, ow), scratch prepared as above:
  *   y = conv(x) + bias [+ z], then Relu'd when relu is set,
  * with bias NULL or m values and z NULL or of y's shape. z may be y itself

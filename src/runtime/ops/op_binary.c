@@ -224,7 +224,8 @@ static int binary_vjp(rt_exec *e, const rt_node *n, int op, mg_err *err) {
   static int NAME##_vjp(rt_exec *e, const rt_node *n, mg_err *err) {                               \
     return binary_vjp(e, n, OP, err);                                                              \
   }                                                                                                \
-  const rt_op rt_op_##NAME = {OPNAME, 0, NULL, binary_infer, NAME##_fwd, NAME##_vjp};
+  const rt_op rt_op_##NAME = {                                                                     \
+      .name = OPNAME, .infer = binary_infer, .forward = NAME##_fwd, .vjp = NAME##_vjp};
 
 BINARY(add, "Add", OP_ADD)
 BINARY(sub, "Sub", OP_SUB)
@@ -314,4 +315,5 @@ static int prelu_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_prelu = {"PRelu", 0, NULL, prelu_infer, prelu_fwd, prelu_vjp};
+const rt_op rt_op_prelu = {
+    .name = "PRelu", .infer = prelu_infer, .forward = prelu_fwd, .vjp = prelu_vjp};

@@ -252,18 +252,28 @@ static int conv_fwd_direct(rt_exec *e, const rt_node *n, const conv_geom *g, con
                            mg_err *err) {
   const float *x = rt_in(e, n, 0)->data, *w = rt_in(e, n, 1)->data;
   rt_tensor *bt = rt_in(e, n, 2);
-  float *y = rt_out(e, n, 0)->data, *scratch = rt_scratch(e, conv_direct_scratch(d), err);
+  /* Take whatever the planner offers: a per-channel affine map (a
+   * BatchNormalization) folded into the weights and bias, then the Add
+   * and Relu in the kernel's finish. */
+  const rt_epilogue ep = e->epilogue;
+  const size_t need = conv_direct_scratch(d);
+  float *y = rt_out(e, n, 0)->data,
+        *scratch = rt_scratch(e, need + (ep.scale ? (size_t)g->m : 0), err);
   if (!scratch)
     return err->code;
-  conv_direct_pack(d, w, 0, scratch);
-  /* Take the Add and Relu that follow when the planner offers them. */
-  const float *z = e->epilogue.add;
-  int relu = e->epilogue.relu;
+  conv_direct_pack(d, w, 0, ep.scale, scratch);
+  const float *bias = bt ? bt->data : NULL;
+  if (ep.scale) {
+    float *fb = scratch + need;
+    for (int64_t m = 0; m < g->m; m++)
+      fb[m] = (bias ? bias[m] * ep.scale[m] : 0.0f) + ep.shift[m];
+    bias = fb;
+  }
   e->epilogue.taken = 1;
   const int64_t per_y = g->m * g->w.out_size;
   for (int64_t b = 0; b < g->n; b++)
-    conv_direct_run(d, x + b * g->c * g->w.in_size, bt ? bt->data : NULL, z ? z + b * per_y : NULL,
-                    relu, y + b * per_y, scratch);
+    conv_direct_run(d, x + b * g->c * g->w.in_size, bias, ep.add ? ep.add + b * per_y : NULL,
+                    ep.relu, y + b * per_y, scratch);
   return MG_OK;
 }
 
@@ -350,7 +360,7 @@ static int conv_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
     float *scratch = rt_scratch(e, conv_direct_scratch(&d), err);
     if (!scratch)
       return err->code;
-    conv_direct_pack(&d, w, 1, scratch);
+    conv_direct_pack(&d, w, 1, NULL, scratch);
     for (int64_t b = 0; b < g.n; b++)
       conv_direct_run(&d, gy + b * g.m * p, NULL, gx + b * g.c * in, 0, gx + b * g.c * in, scratch);
     return MG_OK;
@@ -407,4 +417,5 @@ static int conv_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_conv = {"Conv", 0, conv_parse, conv_infer, conv_fwd, conv_vjp};
+const rt_op rt_op_conv = {
+    .name = "Conv", .parse = conv_parse, .infer = conv_infer, .forward = conv_fwd, .vjp = conv_vjp};

@@ -147,7 +147,8 @@ static int gemm_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_gemm = {"Gemm", 0, gemm_parse, gemm_infer, gemm_fwd, gemm_vjp};
+const rt_op rt_op_gemm = {
+    .name = "Gemm", .parse = gemm_parse, .infer = gemm_infer, .forward = gemm_fwd, .vjp = gemm_vjp};
 
 /* ---- MatMul ---- */
 typedef struct mm_geom {
@@ -289,4 +290,4 @@ static int mm_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_matmul = {"MatMul", 0, NULL, mm_infer, mm_fwd, mm_vjp};
+const rt_op rt_op_matmul = {.name = "MatMul", .infer = mm_infer, .forward = mm_fwd, .vjp = mm_vjp};

@@ -321,9 +321,16 @@ static int avgpool_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return avgpool_run(e, n, 1, err);
 }
 
-const rt_op rt_op_maxpool = {"MaxPool", 0, maxpool_parse, pool_infer, maxpool_fwd, maxpool_vjp};
-const rt_op rt_op_averagepool = {"AveragePool", 0,           avgpool_parse,
-                                 pool_infer,    avgpool_fwd, avgpool_vjp};
+const rt_op rt_op_maxpool = {.name = "MaxPool",
+                             .parse = maxpool_parse,
+                             .infer = pool_infer,
+                             .forward = maxpool_fwd,
+                             .vjp = maxpool_vjp};
+const rt_op rt_op_averagepool = {.name = "AveragePool",
+                                 .parse = avgpool_parse,
+                                 .infer = pool_infer,
+                                 .forward = avgpool_fwd,
+                                 .vjp = avgpool_vjp};
 
 /* ---- GlobalAveragePool ---- */
 static int gap_infer(rt_exec *e, const rt_node *n, mg_err *err) {
@@ -380,4 +387,5 @@ static int gap_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_globalaveragepool = {"GlobalAveragePool", 0, NULL, gap_infer, gap_fwd, gap_vjp};
+const rt_op rt_op_globalaveragepool = {
+    .name = "GlobalAveragePool", .infer = gap_infer, .forward = gap_fwd, .vjp = gap_vjp};

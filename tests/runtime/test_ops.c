@@ -14,6 +14,7 @@
 #include "check_main.h"
 #include "mkonnx.h"
 #include "runtime/ops/conv_direct.h"
+#include "runtime/ops/gemm_packed.h"
 #include "runtime/rt_internal.h"
 
 #define MAXIN 4
@@ -622,6 +623,69 @@ START_TEST(test_worth_bounds) {
 }
 END_TEST
 
+/* ---- The packed GEMM kernel ----
+ * Every variant this CPU runs against a double-precision loop: rows off
+ * the block size, columns off the panel (the last panel's tail must be
+ * neither read nor written past n), strides wider than the matrices,
+ * either B layout, alpha, bias, accumulation and Relu. */
+static void check_gemm_variant(int v) {
+  for (int trial = 0; trial < 200; trial++) {
+    int64_t m = pick(1, 29), n = pick(1, 70), k = pick(1, 90);
+    int64_t lda = k + pick(0, 3), ldc = n + pick(0, 3), ldb;
+    int trans = trial % 2, with_bias = trial % 3 != 0, acc = trial % 4 == 1, relu = trial % 5 < 2;
+    float alpha = trial % 7 == 3 ? -0.5f : 1.0f;
+    ldb = (trans ? k : n) + pick(0, 2);
+    float *a = rnd(m * lda), *b = rnd((trans ? n : k) * ldb), *bias = rnd(n), *c = rnd(m * ldc),
+          *c0 = malloc((size_t)(m * ldc) * sizeof(float)),
+          *bp = malloc(gemm_packed_floats(k, n) * sizeof(float));
+    ck_assert(c0 && bp);
+    memcpy(c0, c, (size_t)(m * ldc) * sizeof(float));
+    gemm_pack(b, k, n, ldb, trans, alpha, bp);
+    gemm_packed_run_variant(v, m, n, k, a, lda, bp, with_bias ? bias : NULL, acc, relu, c, ldc);
+    for (int64_t i = 0; i < m; i++)
+      for (int64_t j = 0; j < ldc; j++) {
+        float got = c[i * ldc + j];
+        if (j >= n) { /* past the matrix: untouched */
+          ck_assert_msg(got == c0[i * ldc + j], "variant %d trial %d: c[%ld,%ld] written", v, trial,
+                        (long)i, (long)j);
+          continue;
+        }
+        double s = 0;
+        for (int64_t kk = 0; kk < k; kk++)
+          s += (double)a[i * lda + kk] * (trans ? b[j * ldb + kk] : b[kk * ldb + j]);
+        s = s * alpha + (with_bias ? bias[j] : 0.0) + (acc ? c0[i * ldc + j] : 0.0);
+        if (relu && s < 0)
+          s = 0;
+        ck_assert_msg(fabs(got - s) <= 1e-5 * (1 + fabs(s)),
+                      "variant %d trial %d: m %ld n %ld k %ld trans %d bias %d acc %d relu %d: "
+                      "c[%ld,%ld] = %g, want %g",
+                      v, trial, (long)m, (long)n, (long)k, trans, with_bias, acc, relu, (long)i,
+                      (long)j, got, s);
+      }
+    free(a);
+    free(b);
+    free(bias);
+    free(c);
+    free(c0);
+    free(bp);
+  }
+}
+
+START_TEST(test_gemm_every_usable_variant) {
+  int ran = 0;
+  for (int v = 0; v < gemm_packed_variants(); v++)
+    if (gemm_packed_variant_usable(v)) {
+      check_gemm_variant(v);
+      ran++;
+    }
+  ck_assert_int_ge(ran, 1);
+  ck_assert(gemm_packed_variant_usable(gemm_packed_variants() - 1));
+  /* Weights past the cache budget stay with OpenBLAS. */
+  ck_assert(gemm_packed_worth(784, 64));
+  ck_assert(!gemm_packed_worth(4096, 4096));
+}
+END_TEST
+
 /* ---- Gemm / MatMul ---- */
 START_TEST(test_gemm_variants) {
   for (int v = 0; v < 4; v++) {
@@ -645,6 +709,127 @@ START_TEST(test_gemm_variants) {
     snprintf(what, sizeof what, "Gemm transA=%d transB=%d", ta, tb);
     gradcheck(m, in, 3, what);
   }
+}
+END_TEST
+
+/* Gemm and MatMul with a constant B run the packed kernel (B packed at
+ * load): every C the rule allows (none, a bias row of each shape, a full
+ * matrix, a column), alpha and beta, both B layouts, and a Relu after it,
+ * fused, against a double-precision loop; a kept Gemm output keeps its
+ * own values; then the input gradient against finite differences. */
+static float *check_gemm_const_b(int tb, int cshape, int relu, int keep) {
+  enum { M = 11, K = 37, N = 21 };
+  static const int64_t crank[] = {0, 0, 1, 1, 2, 2, 2, 2};
+  static const int64_t cdims[][2] = {{0, 0}, {0, 0}, {1, 0}, {N, 0},
+                                     {1, 1}, {1, N}, {M, N}, {M, 1}};
+  rt_shape xs = SHAPE(M, K);
+  mk_model *m = model1(13, "x", xs);
+  int64_t bd[] = {tb ? N : K, tb ? K : N};
+  float *b = rnd(K * N), *c = rnd(M * N), *x = rnd(M * K);
+  const float alpha = 0.75f, beta = -1.25f;
+  mk_init_f(m, "b", 2, bd, b);
+  if (cshape)
+    mk_init_f(m, "c", (int)crank[cshape], cdims[cshape], c);
+  Onnx__NodeProto *n = mk_node(m, "Gemm", cshape ? "x,b,c" : "x,b", relu ? "g" : "y");
+  mk_attr_i(n, "transB", tb);
+  mk_attr_f(n, "alpha", alpha);
+  mk_attr_f(n, "beta", beta);
+  if (relu)
+    mk_node(m, "Relu", "g", "y");
+  mg_err err;
+  int rc;
+  rt_graph *g = load_model(m, &rc, &err);
+  ck_assert_msg(rc == 0, "%s", err.msg);
+  rt_exec *e = rt_exec_new(g);
+  int gv = rt_value_find(g, relu ? "g" : "y");
+  e->keep[gv] = (uint8_t)keep;
+  e->keep_all = 1;
+  rt_tensor in = {RT_F32, xs, M * K, x};
+  ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
+  ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+  const float *y = e->t[g->outputs[0]].data, *kept = e->t[gv].data;
+  if (relu) /* fused, the Relu's output is the Gemm's buffer */
+    ck_assert(keep ? y != kept : y == kept);
+  for (int64_t i = 0; i < M; i++)
+    for (int64_t j = 0; j < N; j++) {
+      double s = 0;
+      for (int64_t k = 0; k < K; k++)
+        s += (double)x[i * K + k] * b[tb ? j * K + k : k * N + j];
+      s *= alpha;
+      if (cshape) {
+        int64_t at = cshape == 6 ? i * N + j : cshape == 7 ? i : cshape == 3 || cshape == 5 ? j : 0;
+        s += beta * (double)c[at];
+      }
+      double want = relu && s < 0 ? 0 : s;
+      ck_assert_msg(fabs(y[i * N + j] - want) <= 1e-5 * (1 + fabs(want)),
+                    "tb %d c %d relu %d keep %d: y[%ld,%ld] = %g, want %g", tb, cshape, relu, keep,
+                    (long)i, (long)j, y[i * N + j], want);
+      if (keep)
+        ck_assert_msg(fabs(kept[i * N + j] - s) <= 1e-5 * (1 + fabs(s)), "kept g = %g, want %g",
+                      kept[i * N + j], s);
+    }
+  /* The input gradient of sum(dy * y), for the caller to hold against
+   * the unfused one: finite differences would stumble on Relu's kink. */
+  float *dy = rnd(M * N), *gx = malloc(M * K * sizeof(float));
+  ck_assert_int_eq(rt_exec_backward(e, 0, dy, &err), 0);
+  memcpy(gx, e->grad[g->inputs[0]], M * K * sizeof(float));
+  free(dy);
+  rt_exec_free(e);
+  rt_graph_free(g);
+  if (relu) {
+    mk_free(m);
+  } else {
+    gc_input gi[] = {in1("x", xs, -0.9f, 0.005f)};
+    gradcheck(m, gi, 1, "Gemm with a constant B"); /* frees m */
+  }
+  free(b);
+  free(c);
+  free(x);
+  return gx;
+}
+
+START_TEST(test_gemm_constant_b) {
+  for (int tb = 0; tb < 2; tb++)
+    for (int cshape = 0; cshape < 8; cshape++) {
+      int relu = cshape % 3 == 1;
+      uint32_t seed = rng;
+      float *gx = check_gemm_const_b(tb, cshape, relu, 0);
+      if (relu) { /* the same data again, the Relu not fused */
+        rng = seed;
+        float *unfused = check_gemm_const_b(tb, cshape, relu, 1);
+        for (int64_t k = 0; k < 11 * 37; k++)
+          ck_assert_msg(fabs(gx[k] - unfused[k]) < 1e-6, "tb %d c %d: dx[%ld] fused %g, unfused %g",
+                        tb, cshape, (long)k, gx[k], unfused[k]);
+        free(unfused);
+      }
+      free(gx);
+    }
+  /* MatMul by a constant matrix, A with batch axes: one packed product
+   * over all its rows. */
+  rt_shape xs = SHAPE(3, 5, 19);
+  mk_model *m = model1(13, "x", xs);
+  int64_t wd[] = {19, 40};
+  float *w = rnd(19 * 40);
+  mk_init_f(m, "w", 2, wd, w);
+  mk_node(m, "MatMul", "x,w", "y");
+  float *x = rnd(3 * 5 * 19);
+  rt_graph *g;
+  rt_exec *e = run_forward(m, xs, x, &g);
+  const float *y = e->t[g->outputs[0]].data;
+  for (int64_t r = 0; r < 15; r++)
+    for (int64_t j = 0; j < 40; j++) {
+      double s = 0;
+      for (int64_t k = 0; k < 19; k++)
+        s += (double)x[r * 19 + k] * w[k * 40 + j];
+      ck_assert_msg(fabs(y[r * 40 + j] - s) <= 1e-5 * (1 + fabs(s)),
+                    "MatMul y[%ld,%ld] = %g, want %g", (long)r, (long)j, y[r * 40 + j], s);
+    }
+  rt_exec_free(e);
+  rt_graph_free(g);
+  gc_input gi[] = {in1("x", xs, -0.7f, 0.004f)};
+  gradcheck(m, gi, 1, "MatMul with a constant B");
+  free(w);
+  free(x);
 }
 END_TEST
 
@@ -1024,6 +1209,7 @@ static Suite *suite(void) {
   tcase_add_test(t, test_conv_fusion);
   tcase_add_test(t, test_nodes_out_of_order);
   tcase_add_test(t, test_gemm_variants);
+  tcase_add_test(t, test_gemm_constant_b);
   tcase_add_test(t, test_matmul_broadcast);
   tcase_add_test(t, test_binary_broadcast);
   tcase_add_test(t, test_legacy_broadcast_opset6);
@@ -1043,6 +1229,7 @@ static Suite *suite(void) {
   tcase_set_timeout(k, 120);
   tcase_add_test(k, test_every_usable_variant);
   tcase_add_test(k, test_worth_bounds);
+  tcase_add_test(k, test_gemm_every_usable_variant);
   suite_add_tcase(s, k);
   return s;
 }

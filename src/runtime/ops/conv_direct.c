@@ -4,9 +4,10 @@
 #include "config.h"
 
 #include "runtime/ops/conv_direct.h"
+#include "runtime/ops/simd.h"
 
 #include <string.h>
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef RT_SIMD_X86
 #include <immintrin.h>
 #endif
 
@@ -16,16 +17,6 @@
 /* The longest sweep step of any kernel (floats); sweeps are rounded up to
  * it and the planes carry that much zeroed slack. */
 #define MAX_STEP 32
-/* Pastes names inside the kernel template. */
-#define KCAT(a, b) KCAT_(a, b)
-#define KCAT_(a, b) a##b
-
-typedef float v4f __attribute__((vector_size(16)));
-typedef float v8f __attribute__((vector_size(32)));
-typedef float v16f __attribute__((vector_size(64)));
-typedef int32_t v4si __attribute__((vector_size(16)));
-typedef int32_t v8si __attribute__((vector_size(32)));
-
 /* The planes: one per (channel, row phase, column phase), each ph x pw,
  * span floats in all with the sweep's slack. */
 typedef struct layout {
@@ -256,7 +247,7 @@ copy_out(const conv_direct *d, const layout *l, const float *out, const finish *
 
 typedef void (*kernel_fn)(const conv_direct *d, const float *x, const finish *f, float *scratch);
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef RT_SIMD_X86
 #define KERNEL_NAME kernel_avx512
 #define KERNEL_VEC v16f
 #define KERNEL_VL 16
@@ -288,12 +279,6 @@ typedef void (*kernel_fn)(const conv_direct *d, const float *x, const finish *f,
 #define KERNEL_STORE_HALVES(p, p2, v) _mm256_storeu2_m128(p2, p, v)
 #include "runtime/ops/conv_direct_kernel.h"
 
-static int usable_avx512(void) {
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-}
-static int usable_avx2(void) {
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
 #endif
 #define KERNEL_NAME kernel_generic
 #define KERNEL_VEC v4f
@@ -305,41 +290,24 @@ static int usable_avx2(void) {
 #define KERNEL_RELU(v) ((v4f)((v4si)(v) & ((v) > (v4f){0})))
 #include "runtime/ops/conv_direct_kernel.h"
 
-static int usable_always(void) {
-  return 1;
-}
-
-/* Best first: conv_direct_run takes the first this CPU can run. */
-static const struct {
-  int (*usable)(void);
-  kernel_fn run;
-} variants[] = {
-#if defined(__x86_64__) && defined(__GNUC__)
-    {usable_avx512, kernel_avx512},
-    {usable_avx2, kernel_avx2},
-#endif
-    {usable_always, kernel_generic},
-};
-#define N_VARIANTS ((int)(sizeof variants / sizeof variants[0]))
+static const kernel_fn variants[RT_SIMD_VARIANTS] = RT_SIMD_TABLE;
 
 void conv_direct_run(const conv_direct *d, const float *x, const float *bias, const float *z,
                      int relu, float *y, float *scratch) {
-  int v = 0;
-  while (v < N_VARIANTS - 1 && !variants[v].usable())
-    v++;
+  int v = rt_simd_best();
   conv_direct_run_variant(v, d, x, bias, z, relu, y, scratch);
 }
 
 int conv_direct_variants(void) {
-  return N_VARIANTS;
+  return RT_SIMD_VARIANTS;
 }
 
 int conv_direct_variant_usable(int v) {
-  return v >= 0 && v < N_VARIANTS && variants[v].usable();
+  return v >= 0 && v < RT_SIMD_VARIANTS && rt_simd_usable(v);
 }
 
 void conv_direct_run_variant(int v, const conv_direct *d, const float *x, const float *bias,
                              const float *z, int relu, float *y, float *scratch) {
   const finish f = {y, z, bias, relu};
-  variants[v].run(d, x, &f, scratch);
+  variants[v](d, x, &f, scratch);
 }

@@ -12,6 +12,7 @@ RT_OPS = \
 	src/runtime/ops/op_gemm.c \
 	src/runtime/ops/gemm_packed.c src/runtime/ops/gemm_packed.h src/runtime/ops/gemm_packed_kernel.h \
 	src/runtime/ops/op_pool.c \
+	src/runtime/ops/maxpool2.c src/runtime/ops/maxpool2.h \
 	src/runtime/ops/op_batchnorm.c \
 	src/runtime/ops/op_reshape.c \
 	src/runtime/ops/op_transpose.c \

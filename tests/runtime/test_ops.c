@@ -15,6 +15,7 @@
 #include "mkonnx.h"
 #include "runtime/ops/conv_direct.h"
 #include "runtime/ops/gemm_packed.h"
+#include "runtime/ops/maxpool2.h"
 #include "runtime/rt_internal.h"
 
 #define MAXIN 4
@@ -686,6 +687,48 @@ START_TEST(test_gemm_every_usable_variant) {
 }
 END_TEST
 
+/* ---- MaxPool's 2x2 rows ----
+ * Every variant this CPU runs against the arg-max rule one window at a
+ * time, bit for bit: NaNs (the first in the window's order wins), signed
+ * zeros and infinities, ties, widths off the vector, and an end of the
+ * readable floats right after the last window (no vector step may read
+ * past it). */
+static void check_maxpool2_variant(int v) {
+  static const float specials[] = {NAN, -0.0f, 0.0f, INFINITY, -INFINITY, 1.0f};
+  for (int trial = 0; trial < 300; trial++) {
+    int64_t ow = pick(1, 40), wd = 2 * ow + pick(0, 1), slack = trial % 2 ? pick(0, 20) : 0;
+    int64_t n = 2 * wd + slack; /* two rows, then what may be read past */
+    float *x = malloc((size_t)n * sizeof(float)), y[40], want[40];
+    for (int64_t i = 0; i < n; i++)
+      x[i] = trial % 3 == 0 && next_rand() % 5 == 0 ? specials[next_rand() % 6]
+                                                    : (float)(next_rand() % 7) - 3.0f;
+    const float *r0 = x, *r1 = x + wd;
+    maxpool2_row_variant(v, r0, r1, ow, n - wd, y);
+    for (int64_t o = 0; o < ow; o++) {
+      const float w[4] = {r0[2 * o], r0[2 * o + 1], r1[2 * o], r1[2 * o + 1]};
+      float m = w[0];
+      for (int i = 1; i < 4; i++)
+        m = MAX_TAKES(w[i], m) ? w[i] : m;
+      want[o] = m;
+      ck_assert_msg(!memcmp(&y[o], &want[o], sizeof(float)),
+                    "variant %d trial %d ow %ld: y[%ld] = %g, want %g (%g %g %g %g)", v, trial,
+                    (long)ow, (long)o, y[o], want[o], w[0], w[1], w[2], w[3]);
+    }
+    free(x);
+  }
+}
+
+START_TEST(test_maxpool2_every_usable_variant) {
+  int ran = 0;
+  for (int v = 0; v < maxpool2_variants(); v++)
+    if (maxpool2_variant_usable(v)) {
+      check_maxpool2_variant(v);
+      ran++;
+    }
+  ck_assert_int_ge(ran, 1);
+}
+END_TEST
+
 /* ---- Gemm / MatMul ---- */
 START_TEST(test_gemm_variants) {
   for (int v = 0; v < 4; v++) {
@@ -1230,6 +1273,7 @@ static Suite *suite(void) {
   tcase_add_test(k, test_every_usable_variant);
   tcase_add_test(k, test_worth_bounds);
   tcase_add_test(k, test_gemm_every_usable_variant);
+  tcase_add_test(k, test_maxpool2_every_usable_variant);
   suite_add_tcase(s, k);
   return s;
 }

@@ -193,20 +193,26 @@ typedef struct finish {
  * maps four times slower than 26-wide ones. */
 __attribute__((always_inline)) static inline void
 out_row(float *y, const float *z, const float *src, int64_t n, float b0, int relu) {
-  const v8f bias = {b0, b0, b0, b0, b0, b0, b0, b0}, zero = {0};
   int64_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    v8f r, t;
-    memcpy(&r, src + j, sizeof r);
-    r += bias;
-    if (z) {
-      memcpy(&t, z + j, sizeof t);
-      r += t;
-    }
-    if (relu) /* as Relu does it: NaN > 0 is false, so NaN becomes 0 */
-      r = (v8f)((v8si)r & (r > zero));
-    memcpy(y + j, &r, sizeof r);
+  /* Vectors of 16, 8 and 4 floats, then singles: rows are 7 to 32 wide
+   * and as many as the output has rows and channels. */
+#define OUT_STEP(V, VI, L)                                                                         \
+  for (; j + (L) <= n; j += (L)) {                                                                 \
+    V r, t;                                                                                        \
+    memcpy(&r, src + j, sizeof r);                                                                 \
+    r += b0;                                                                                       \
+    if (z) {                                                                                       \
+      memcpy(&t, z + j, sizeof t);                                                                 \
+      r += t;                                                                                      \
+    }                                                                                              \
+    if (relu) /* as Relu does it: NaN > 0 is false, so NaN becomes 0 */                            \
+      r = (V)((VI)r & (r > 0));                                                                    \
+    memcpy(y + j, &r, sizeof r);                                                                   \
   }
+  OUT_STEP(v16f, v16si, 16)
+  OUT_STEP(v8f, v8si, 8)
+  OUT_STEP(v4f, v4si, 4)
+#undef OUT_STEP
   for (; j < n; j++) {
     float r = src[j] + b0;
     if (z)
@@ -252,7 +258,7 @@ typedef void (*kernel_fn)(const conv_direct *d, const float *x, const finish *f,
 #define KERNEL_VEC v16f
 #define KERNEL_VL 16
 #define KERNEL_NV 2
-#define KERNEL_TARGET __attribute__((target("avx512f,fma")))
+#define KERNEL_TARGET RT_SIMD_AVX512
 #define KERNEL_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define KERNEL_SPLAT(s) _mm512_set1_ps(s)
 /* MAXPS returns its second operand when either is NaN. */
@@ -271,7 +277,7 @@ typedef void (*kernel_fn)(const conv_direct *d, const float *x, const finish *f,
 #define KERNEL_VEC v8f
 #define KERNEL_VL 8
 #define KERNEL_NV 1
-#define KERNEL_TARGET __attribute__((target("avx2,fma")))
+#define KERNEL_TARGET RT_SIMD_AVX2
 #define KERNEL_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define KERNEL_SPLAT(s) _mm256_set1_ps(s)
 #define KERNEL_RELU(v) _mm256_max_ps(v, _mm256_setzero_ps())
@@ -290,7 +296,7 @@ typedef void (*kernel_fn)(const conv_direct *d, const float *x, const finish *f,
 #define KERNEL_RELU(v) ((v4f)((v4si)(v) & ((v) > (v4f){0})))
 #include "runtime/ops/conv_direct_kernel.h"
 
-static const kernel_fn variants[RT_SIMD_VARIANTS] = RT_SIMD_TABLE;
+static const kernel_fn variants[RT_SIMD_VARIANTS] = RT_SIMD_TABLE(kernel);
 
 void conv_direct_run(const conv_direct *d, const float *x, const float *bias, const float *z,
                      int relu, float *y, float *scratch) {

@@ -51,7 +51,7 @@ typedef void (*kernel_fn)(int64_t m, int64_t n, int64_t k, const float *a, int64
 #define KERNEL_VL 16
 #define KERNEL_MR 8
 #define KERNEL_NP 2
-#define KERNEL_TARGET __attribute__((target("avx512f,fma")))
+#define KERNEL_TARGET RT_SIMD_AVX512
 #define KERNEL_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define KERNEL_SPLAT(s) _mm512_set1_ps(s)
 #define KERNEL_RELU(v) _mm512_max_ps(v, _mm512_setzero_ps()) /* NaN: the second operand */
@@ -62,7 +62,7 @@ typedef void (*kernel_fn)(int64_t m, int64_t n, int64_t k, const float *a, int64
 #define KERNEL_VL 8
 #define KERNEL_MR 6
 #define KERNEL_NP 1
-#define KERNEL_TARGET __attribute__((target("avx2,fma")))
+#define KERNEL_TARGET RT_SIMD_AVX2
 #define KERNEL_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define KERNEL_SPLAT(s) _mm256_set1_ps(s)
 #define KERNEL_RELU(v) _mm256_max_ps(v, _mm256_setzero_ps())
@@ -80,7 +80,7 @@ typedef void (*kernel_fn)(int64_t m, int64_t n, int64_t k, const float *a, int64
 #define KERNEL_RELU(v) ((v4f)((v4si)(v) & ((v) > (v4f){0})))
 #include "runtime/ops/gemm_packed_kernel.h"
 
-static const kernel_fn variants[RT_SIMD_VARIANTS] = RT_SIMD_TABLE;
+static const kernel_fn variants[RT_SIMD_VARIANTS] = RT_SIMD_TABLE(kernel);
 
 void gemm_packed_run(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *bp,
                      const float *bias, int acc, int relu, float *c, int64_t ldc) {

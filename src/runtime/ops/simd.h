@@ -14,6 +14,7 @@ typedef float v8f __attribute__((vector_size(32)));
 typedef float v16f __attribute__((vector_size(64)));
 typedef int32_t v4si __attribute__((vector_size(16)));
 typedef int32_t v8si __attribute__((vector_size(32)));
+typedef int32_t v16si __attribute__((vector_size(64)));
 
 /* Pastes names inside the kernel templates. */
 #define KCAT(a, b) KCAT_(a, b)
@@ -47,14 +48,17 @@ static inline int rt_simd_best(void) {
   return v;
 }
 
-/* A kernel file's table of its instances, named kernel_avx512,
- * kernel_avx2 and kernel_generic, in rt_simd_usable's order. */
+/* A kernel's table of its instances, named P_avx512, P_avx2 and
+ * P_generic, in rt_simd_usable's order. */
 #ifdef RT_SIMD_X86
-#define RT_SIMD_TABLE                                                                              \
-  { kernel_avx512, kernel_avx2, kernel_generic }
+#define RT_SIMD_TABLE(P)                                                                           \
+  { P##_avx512, P##_avx2, P##_generic }
 #else
-#define RT_SIMD_TABLE                                                                              \
-  { kernel_generic }
+#define RT_SIMD_TABLE(P)                                                                           \
+  { P##_generic }
 #endif
+/* Function attributes of each instance. */
+#define RT_SIMD_AVX512 __attribute__((target("avx512f,fma")))
+#define RT_SIMD_AVX2 __attribute__((target("avx2,fma")))
 
 #endif

@@ -124,7 +124,8 @@ typedef struct rt_pool {
 typedef struct rt_epilogue {
   const float *scale, *shift; /* y = y * scale[c] + shift[c] per channel (axis 1), or NULL */
   const float *add;           /* y += this tensor of y's shape (a residual Add), or NULL */
-  int relu;                   /* then y = Relu(y) */
+  int relu;                   /* then y = Relu(y), or with slope > 0 y = LeakyRelu(y) */
+  float slope;
   int taken;
 } rt_epilogue;
 
@@ -172,6 +173,11 @@ typedef struct rt_op {
    * that x's producer may apply it (rt_epilogue); else 0. Its VJP must
    * then not read x for the gradient of x. */
   int64_t (*channel_affine)(const rt_node *n, const float **scale, const float **shift);
+  /* Optional: when the node is y = x > 0 ? x : slope * x of its one input
+   * x, with slope 0 (Relu, NaN to 0) or > 0 (LeakyRelu), sets slope and
+   * returns 1, so that x's producer may apply it (rt_epilogue); else 0.
+   * Its VJP reads only the sign of x, which the rectified values keep. */
+  int (*rectifier)(const rt_node *n, float *slope);
 } rt_op;
 
 /* ---- op table (rt_ops.c) ---- */

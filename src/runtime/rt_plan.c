@@ -329,11 +329,14 @@ static int affine_follows(const rt_exec *e, uint32_t i, const float **scale, con
   return c > 0 && y->shape.rank >= 2 && y->shape.d[1] == c;
 }
 
-/* Node i + 1 is a Relu of node i's output alone: node i may apply it
- * (Relu's gradient reads only the sign of its input, and Relu(x) > 0
- * exactly when x > 0, so the fused values serve backward too). */
-static int relu_follows(const rt_exec *e, uint32_t i) {
-  return next_reads(e, i, "Relu", 1) != NULL;
+/* Node i + 1 rectifies node i's output alone (a Relu or LeakyRelu, see
+ * rectifier in rt_op): node i may do it, sets the slope. Their gradients
+ * read only the sign of their input, and the rectified values keep it,
+ * so the fused values serve backward too. */
+static int rectifier_follows(const rt_exec *e, uint32_t i, float *slope) {
+  const rt_graph *g = e->g;
+  const rt_node *r = i + 1 < g->n_nodes ? &g->nodes[i + 1] : NULL;
+  return r && r->op->rectifier && next_reads(e, i, r->op->name, 1) && r->op->rectifier(r, slope);
 }
 
 /* Node i + 1 adds node i's output to another float tensor of its shape
@@ -380,7 +383,7 @@ int rt_exec_forward(rt_exec *e, mg_err *err) {
       offer.add = e->t[z].data;
       j++;
     }
-    if (relu_follows(e, j)) {
+    if (rectifier_follows(e, j, &offer.slope)) {
       offer.relu = 1;
       j++;
     }

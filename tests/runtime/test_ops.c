@@ -326,11 +326,13 @@ START_TEST(test_conv_wide_pads_against_direct) {
 END_TEST
 
 /* A BatchNormalization with constant parameters, a residual Add of another
- * tensor and a Relu, each optional but in this order, that alone read a
- * Conv's output are done by the convolution itself; a Conv
- * output somebody asked to see keeps its own values (the fusion is off
- * then), and gradients through the fused nodes are right. */
+ * tensor and a rectifier (relu 1: Relu, 2: LeakyRelu, 3: LeakyRelu of a
+ * negative slope, which is not fused), each optional but in this order,
+ * that alone read a Conv's output are done by the convolution itself; a
+ * Conv output somebody asked to see keeps its own values (the fusion is
+ * off then), and gradients through the fused nodes are right. */
 static void check_conv_fusion(int bn, int add, int relu) {
+  const float slope = relu == 2 ? 0.2f : relu == 3 ? -0.3f : 0.0f;
   enum { N = 2, C = 3, H = 6, W = 5, M = 5 };
   rt_shape xs = SHAPE(N, C, H, W);
   mk_model *m = model1(13, "x", xs);
@@ -358,8 +360,11 @@ static void check_conv_fusion(int bn, int add, int relu) {
   /* The Add's operands either way round. */
   if (add)
     mk_node(m, "Add", add == 1 ? (bn ? "n,s" : "c,s") : (bn ? "s,n" : "s,c"), relu ? "a" : "y");
-  if (relu)
-    mk_node(m, "Relu", add ? "a" : c_out, "y");
+  if (relu) {
+    n = mk_node(m, relu == 1 ? "Relu" : "LeakyRelu", add ? "a" : c_out, "y");
+    if (relu > 1)
+      mk_attr_f(n, "alpha", slope);
+  }
   mg_err err;
   int rc;
   rt_graph *g = load_model(m, &rc, &err);
@@ -396,7 +401,7 @@ static void check_conv_fusion(int bn, int add, int relu) {
             want += add ? z[at] : 0.0;
             negatives += want < 0;
             if (relu && want < 0)
-              want = 0;
+              want *= slope;
             ck_assert_msg(fabs(y[at] - want) < 1e-5,
                           "bn %d add %d relu %d keep %d: y[%ld] = %g, "
                           "want %g",
@@ -407,8 +412,10 @@ static void check_conv_fusion(int bn, int add, int relu) {
           }
     ck_assert_int_gt(negatives, 0); /* a Relu would have something to do */
     /* Fused, the output is the convolution's own buffer. */
-    if (!keep)
+    if (!keep && relu != 3)
       ck_assert_ptr_eq(y, e->t[cv].data);
+    else if (!keep) /* not the rectifier, whatever else was */
+      ck_assert_ptr_ne(y, e->t[cv].data);
     else
       ck_assert_ptr_ne(y, e->t[cv].data);
     ck_assert_int_eq(rt_exec_backward(e, 0, dy, &err), 0);
@@ -463,10 +470,13 @@ START_TEST(test_conv_fusion) {
   check_conv_fusion(0, 1, 1);
   check_conv_fusion(0, 2, 1);
   check_conv_fusion(0, 2, 0);
-  /* A BatchNormalization folded in, alone and before the others. */
+  /* A BatchNormalization folded in, alone and before the others; a
+   * LeakyRelu in the Relu's place. */
   for (int add = 0; add < 3; add++)
-    for (int relu = 0; relu < 2; relu++)
+    for (int relu = 0; relu < 4; relu++)
       check_conv_fusion(1, add, relu);
+  check_conv_fusion(0, 0, 2);
+  check_conv_fusion(0, 0, 3);
 }
 END_TEST
 
@@ -521,8 +531,9 @@ static void check_variant(int v) {
   for (int trial = 0; trial < 300; trial++) {
     conv_direct d = random_geometry(trial % 5 < 2);
     /* Plain, accumulating (z is y), adding another tensor (a fused
-     * residual Add), each with and without a fused Relu. */
+     * residual Add), each with and without a fused Relu or LeakyRelu. */
     int flip = trial % 3 == 1, acc = trial % 4 == 2, add = trial % 4 == 3, relu = trial % 7 < 3;
+    float slope = relu && trial % 2 ? 0.1f : 0.0f;
     int with_bias = trial % 2, with_scale = trial % 5 == 3;
     size_t nx = (size_t)(d.c * d.h * d.w), nw = (size_t)(d.m * d.c * d.kh * d.kw),
            ny = (size_t)(d.m * d.oh * d.ow);
@@ -551,14 +562,14 @@ static void check_variant(int v) {
     ck_assert(decoy && ydecoy);
     for (size_t i = 0; i < nx; i++)
       decoy[i] = 1e3f + unif();
-    conv_direct_run_variant(v, &d, decoy, with_bias ? b : NULL, NULL, 0, ydecoy, scratch);
+    conv_direct_run_variant(v, &d, decoy, with_bias ? b : NULL, NULL, 0, 0.0f, ydecoy, scratch);
     free(decoy);
     free(ydecoy);
     conv_direct_run_variant(v, &d, x, with_bias ? b : NULL,
                             acc   ? y
                             : add ? z
                                   : NULL,
-                            relu, y, scratch);
+                            relu, slope, y, scratch);
     for (int64_t m = 0; m < d.m; m++)
       for (int64_t oy = 0; oy < d.oh; oy++)
         for (int64_t ox = 0; ox < d.ow; ox++) {
@@ -569,15 +580,15 @@ static void check_variant(int v) {
                          : add ? z[at]
                                : 0.0);
           if (relu && want < 0)
-            want = 0;
+            want *= slope;
           ck_assert_msg(fabs(y[at] - want) <= 1e-5 * (1.0 + fabs(want)),
                         "variant %d trial %d: c %ld m %ld k %ldx%ld s %ldx%ld d %ldx%ld "
                         "in %ldx%ld pads %ld,%ld out %ldx%ld flip %d acc %d add %d relu %d "
-                        "scale %d: "
+                        "slope %g scale %d: "
                         "y[%ld,%ld,%ld] = %g, want %g",
                         v, trial, (long)d.c, (long)d.m, (long)d.kh, (long)d.kw, (long)d.sh,
                         (long)d.sw, (long)d.dh, (long)d.dw, (long)d.h, (long)d.w, (long)d.pt,
-                        (long)d.pl, (long)d.oh, (long)d.ow, flip, acc, add, relu, with_scale,
+                        (long)d.pl, (long)d.oh, (long)d.ow, flip, acc, add, relu, slope, with_scale,
                         (long)m, (long)oy, (long)ox, y[at], want);
         }
     free(x);

@@ -176,23 +176,25 @@ __attribute__((always_inline)) static inline void fill_planes(const conv_direct 
   }
 }
 
-/* What is done with a block's sums r: y = r + bias [+ z], Relu'd when
- * relu is set. Either the kernel's sweep does it in registers and stores
- * straight to y, or it leaves r in out for copy_out. */
+/* What is done with a block's sums r: y = r + bias [+ z], rectified when
+ * relu is set (Relu with slope 0, else LeakyRelu). Either the kernel's
+ * sweep does it in registers and stores straight to y, or it leaves r in
+ * out for copy_out. */
 typedef struct finish {
   float *y;          /* the block's first channel */
   const float *z;    /* likewise, or NULL */
   const float *bias; /* the block's, or NULL */
   int relu;
+  float slope;
 } finish;
 
-/* One row of n outputs: y = src + b0 [+ z], Relu'd when relu is set.
+/* One row of n outputs: y = src + b0 [+ z], rectified when relu is set.
  * Callers pass z and relu as constants (copy_out), so that the loops test
  * neither: GCC turns a tail's `if (z) r += z[j]` into a masked load,
  * which with z NULL costs a fault assist per row, and had made 28-wide
  * maps four times slower than 26-wide ones. */
 __attribute__((always_inline)) static inline void
-out_row(float *y, const float *z, const float *src, int64_t n, float b0, int relu) {
+out_row(float *y, const float *z, const float *src, int64_t n, float b0, int relu, float slope) {
   int64_t j = 0;
   /* Vectors of 16, 8 and 4 floats, then singles: rows are 7 to 32 wide
    * and as many as the output has rows and channels. */
@@ -205,8 +207,10 @@ out_row(float *y, const float *z, const float *src, int64_t n, float b0, int rel
       memcpy(&t, z + j, sizeof t);                                                                 \
       r += t;                                                                                      \
     }                                                                                              \
-    if (relu) /* as Relu does it: NaN > 0 is false, so NaN becomes 0 */                            \
+    if (relu && slope == 0) /* as Relu does it: NaN > 0 is false, so NaN becomes 0 */              \
       r = (V)((VI)r & (r > 0));                                                                    \
+    else if (relu) /* as LeakyRelu: x > 0 ? x : slope * x */                                       \
+      r = (V)(((VI)r & (r > 0)) | ((VI)(r * slope) & ~(r > 0)));                                   \
     memcpy(y + j, &r, sizeof r);                                                                   \
   }
   OUT_STEP(v16f, v16si, 16)
@@ -217,16 +221,17 @@ out_row(float *y, const float *z, const float *src, int64_t n, float b0, int rel
     float r = src[j] + b0;
     if (z)
       r += z[j];
-    y[j] = relu ? (r > 0 ? r : 0.0f) : r;
+    y[j] = relu ? (r > 0 ? r : slope == 0 ? 0.0f : slope * r) : r;
   }
 }
 
 /* The rows of one channel, z and relu constants in each call below. */
 __attribute__((always_inline)) static inline void out_rows(const conv_direct *d, const layout *l,
                                                            float *y, const float *z,
-                                                           const float *src, float b0, int relu) {
+                                                           const float *src, float b0, int relu,
+                                                           float slope) {
   for (int64_t oy = 0; oy < d->oh; oy++)
-    out_row(y + oy * d->ow, z ? z + oy * d->ow : NULL, src + oy * l->pw, d->ow, b0, relu);
+    out_row(y + oy * d->ow, z ? z + oy * d->ow : NULL, src + oy * l->pw, d->ow, b0, relu, slope);
 }
 
 /* Rows of the swept output block starting at channel m0, from out to y:
@@ -241,13 +246,13 @@ copy_out(const conv_direct *d, const layout *l, const float *out, const finish *
     float *y = f->y + (m0 + j) * hw;
     const float *z = f->z ? f->z + (m0 + j) * hw : NULL;
     if (z && f->relu)
-      out_rows(d, l, y, z, src, b0, 1);
+      out_rows(d, l, y, z, src, b0, 1, f->slope);
     else if (z)
-      out_rows(d, l, y, z, src, b0, 0);
+      out_rows(d, l, y, z, src, b0, 0, f->slope);
     else if (f->relu)
-      out_rows(d, l, y, NULL, src, b0, 1);
+      out_rows(d, l, y, NULL, src, b0, 1, f->slope);
     else
-      out_rows(d, l, y, NULL, src, b0, 0);
+      out_rows(d, l, y, NULL, src, b0, 0, f->slope);
   }
 }
 
@@ -256,6 +261,7 @@ typedef void (*kernel_fn)(const conv_direct *d, const float *x, const finish *f,
 #ifdef RT_SIMD_X86
 #define KERNEL_NAME kernel_avx512
 #define KERNEL_VEC v16f
+#define KERNEL_VECI v16si
 #define KERNEL_VL 16
 #define KERNEL_NV 2
 #define KERNEL_TARGET RT_SIMD_AVX512
@@ -275,6 +281,7 @@ typedef void (*kernel_fn)(const conv_direct *d, const float *x, const finish *f,
 #include "runtime/ops/conv_direct_kernel.h"
 #define KERNEL_NAME kernel_avx2
 #define KERNEL_VEC v8f
+#define KERNEL_VECI v8si
 #define KERNEL_VL 8
 #define KERNEL_NV 1
 #define KERNEL_TARGET RT_SIMD_AVX2
@@ -288,6 +295,7 @@ typedef void (*kernel_fn)(const conv_direct *d, const float *x, const finish *f,
 #endif
 #define KERNEL_NAME kernel_generic
 #define KERNEL_VEC v4f
+#define KERNEL_VECI v4si
 #define KERNEL_VL 4
 #define KERNEL_NV 2
 #define KERNEL_TARGET
@@ -299,9 +307,9 @@ typedef void (*kernel_fn)(const conv_direct *d, const float *x, const finish *f,
 static const kernel_fn variants[RT_SIMD_VARIANTS] = RT_SIMD_TABLE(kernel);
 
 void conv_direct_run(const conv_direct *d, const float *x, const float *bias, const float *z,
-                     int relu, float *y, float *scratch) {
+                     int relu, float slope, float *y, float *scratch) {
   int v = rt_simd_best();
-  conv_direct_run_variant(v, d, x, bias, z, relu, y, scratch);
+  conv_direct_run_variant(v, d, x, bias, z, relu, slope, y, scratch);
 }
 
 int conv_direct_variants(void) {
@@ -313,7 +321,7 @@ int conv_direct_variant_usable(int v) {
 }
 
 void conv_direct_run_variant(int v, const conv_direct *d, const float *x, const float *bias,
-                             const float *z, int relu, float *y, float *scratch) {
-  const finish f = {y, z, bias, relu};
+                             const float *z, int relu, float slope, float *y, float *scratch) {
+  const finish f = {y, z, bias, relu, slope};
   variants[v](d, x, &f, scratch);
 }

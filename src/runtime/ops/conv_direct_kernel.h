@@ -9,6 +9,7 @@
  *                  a multiply and an add into one instruction
  *   KERNEL_SPLAT   a vector of one float (0 + s would cost an add: it
  *                  is not s when s is -0)
+ *   KERNEL_VECI    the integer vector of the same size
  *   KERNEL_RELU    v > 0 ? v : 0 on a vector, NaN to 0
  *   KERNEL_TARGET  function attributes (the instruction set), may be empty
  * and optionally, for maps half a vector wide (two rows per vector):
@@ -95,8 +96,10 @@ KCAT(KERNEL_NAME, _step)(const float *planes, const int32_t *off, int64_t taps, 
             memcpy(&o, zp, sizeof o);
           v += o;
         }
-        if (fb->relu)
+        if (fb->relu && fb->slope == 0)
           v = KERNEL_RELU(v);
+        else if (fb->relu) /* LeakyRelu: x > 0 ? x : slope * x */
+          v = (KERNEL_VEC)(((KERNEL_VECI)v & (v > 0)) | ((KERNEL_VECI)(v * fb->slope) & ~(v > 0)));
       }
       if (half) /* with ps2[r] 0 both halves hold the same row */
         KERNEL_STORE_HALVES(p, p + ps2[r], v);
@@ -138,7 +141,7 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
     const int direct = (per_row || half) && m0 + MB <= d->m;
     const int64_t hw = d->oh * d->ow;
     const finish fb = {f->y + m0 * hw, f->z ? f->z + m0 * hw : NULL, f->bias ? f->bias + m0 : NULL,
-                       f->relu};
+                       f->relu, f->slope};
     float *base = direct ? fb.y : out;
     const int64_t ld = direct ? hw : l.ldo;
     int64_t k = 0, qs[KERNEL_NV], h2[KERNEL_NV], ps[KERNEL_NV], ps2[KERNEL_NV];
@@ -185,6 +188,7 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
 
 #undef KERNEL_NAME
 #undef KERNEL_VEC
+#undef KERNEL_VECI
 #undef KERNEL_VL
 #undef KERNEL_NV
 #undef KERNEL_TARGET

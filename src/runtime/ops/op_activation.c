@@ -173,13 +173,31 @@ static int elu_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_relu = {
-    .name = "Relu", .infer = unary_infer, .forward = relu_fwd, .vjp = relu_vjp};
+/* Both read only the sign of x in their VJP (rectifier in rt_op); a
+ * LeakyRelu of slope 0 (NaN and -inf to NaN) or a negative one (which
+ * flips the sign) is not Relu-like enough to be fused. */
+static int relu_rectifier(const rt_node *n, float *slope) {
+  (void)n;
+  *slope = 0.0f;
+  return 1;
+}
+
+static int leaky_rectifier(const rt_node *n, float *slope) {
+  *slope = ((const act_params *)n->p)->alpha;
+  return *slope > 0 && *slope <= FLT_MAX;
+}
+
+const rt_op rt_op_relu = {.name = "Relu",
+                          .infer = unary_infer,
+                          .forward = relu_fwd,
+                          .vjp = relu_vjp,
+                          .rectifier = relu_rectifier};
 const rt_op rt_op_leakyrelu = {.name = "LeakyRelu",
                                .parse = leaky_parse,
                                .infer = unary_infer,
                                .forward = leaky_fwd,
-                               .vjp = leaky_vjp};
+                               .vjp = leaky_vjp,
+                               .rectifier = leaky_rectifier};
 const rt_op rt_op_elu = {
     .name = "Elu", .parse = elu_parse, .infer = unary_infer, .forward = elu_fwd, .vjp = elu_vjp};
 const rt_op rt_op_sigmoid = {

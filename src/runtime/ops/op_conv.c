@@ -273,7 +273,7 @@ static int conv_fwd_direct(rt_exec *e, const rt_node *n, const conv_geom *g, con
   const int64_t per_y = g->m * g->w.out_size;
   for (int64_t b = 0; b < g->n; b++)
     conv_direct_run(d, x + b * g->c * g->w.in_size, bias, ep.add ? ep.add + b * per_y : NULL,
-                    ep.relu, y + b * per_y, scratch);
+                    ep.relu, ep.slope, y + b * per_y, scratch);
   return MG_OK;
 }
 
@@ -362,7 +362,8 @@ static int conv_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
       return err->code;
     conv_direct_pack(&d, w, 1, NULL, scratch);
     for (int64_t b = 0; b < g.n; b++)
-      conv_direct_run(&d, gy + b * g.m * p, NULL, gx + b * g.c * in, 0, gx + b * g.c * in, scratch);
+      conv_direct_run(&d, gy + b * g.m * p, NULL, gx + b * g.c * in, 0, 0.0f, gx + b * g.c * in,
+                      scratch);
     return MG_OK;
   }
   int64_t nb = conv_chunk(&g);

@@ -164,9 +164,10 @@ static int gemm_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
     beta = 1.0f;
   }
   if (p->bp && d.m && d.n) {
-    /* A Relu that follows is taken, not an Add or a channel map. */
+    /* A Relu that follows is taken, not a LeakyRelu, an Add or a
+     * channel map. */
     const rt_epilogue ep = e->epilogue;
-    int relu = !ep.scale && !ep.add && ep.relu;
+    int relu = !ep.scale && !ep.add && ep.relu && ep.slope == 0.0f;
     e->epilogue.taken = relu;
     gemm_packed_run(d.m, d.n, d.k, a->data, d.k, p->bp, p->bias, beta != 0.0f, relu, y->data, d.n);
     return MG_OK;

@@ -17,10 +17,16 @@
 /* The longest sweep step of any kernel (floats); sweeps are rounded up to
  * it and the planes carry that much zeroed slack. */
 #define MAX_STEP 32
-/* The planes: one per (channel, row phase, column phase), each ph x pw,
- * span floats in all with the sweep's slack. */
+/* The planes the sweep reads, span floats in all with its slack: either
+ * one per (channel, row phase, column phase), each ph x pw, holding the
+ * sample with its padding (output position q = oy * pw + ox, computing
+ * the pw - ow columns past each row's end, which are dropped); or, when
+ * compact, one per (channel, row phase, kernel column), each ph x ow,
+ * the columns that kernel column reads for each output column (q = oy *
+ * ow + ox, every position an output). */
 typedef struct layout {
-  int64_t phases, ph, pw, plane, span, nq, ldo, taps;
+  int compact;
+  int64_t planes, ph, pw, pitch, plane, span, nq, ldo, taps;
 } layout;
 
 static inline int64_t round_up(int64_t v, int64_t to) {
@@ -29,14 +35,19 @@ static inline int64_t round_up(int64_t v, int64_t to) {
 
 static inline layout layout_of(const conv_direct *d) {
   layout l;
-  l.phases = d->sh * d->sw;
+  /* Rows of 8 or a multiple of 16 are swept row by row (conv_direct_kernel.h);
+   * the others, 28, 14 and 7 wide in the classifiers vendors ship, would
+   * waste the padding columns' lanes in a padded plane (1 in 8 at 14) and
+   * go through a copy-out, which at few taps (a first layer) costs as
+   * much as the sweep. Compact planes cost kw copies of the sample. */
+  l.compact = d->ow % 16 != 0 && d->ow != 8;
   l.ph = d->oh + (d->kh - 1) * d->dh / d->sh;
   l.pw = d->ow + (d->kw - 1) * d->dw / d->sw;
-  l.plane = l.ph * l.pw;
-  l.span = d->c * l.phases * l.plane + MAX_STEP;
-  /* Output q = oy * pw + ox: the sweep also computes the pw - ow columns
-   * past each row's end, which are dropped. */
-  l.nq = (d->oh - 1) * l.pw + d->ow;
+  l.pitch = l.compact ? d->ow : l.pw;
+  l.planes = d->c * d->sh * (l.compact ? d->kw : d->sw);
+  l.plane = l.ph * l.pitch;
+  l.span = l.planes * l.plane + MAX_STEP;
+  l.nq = (d->oh - 1) * l.pitch + d->ow;
   l.ldo = round_up(l.nq, MAX_STEP);
   l.taps = d->c * d->kh * d->kw;
   return l;
@@ -49,8 +60,7 @@ int conv_direct_worth(const conv_direct *d) {
   layout l = layout_of(d);
   /* Past a thousand taps per output the GEMM's cache blocking wins; the
    * planes are addressed with 32-bit offsets. */
-  return l.taps <= 1152 && d->c * l.phases * l.plane < ((int64_t)1 << 28) &&
-         l.ldo < ((int64_t)1 << 28);
+  return l.taps <= 1152 && l.planes * l.plane < ((int64_t)1 << 28) && l.ldo < ((int64_t)1 << 28);
 }
 
 static inline size_t packed_floats(const conv_direct *d) {
@@ -74,14 +84,16 @@ void conv_direct_pack(const conv_direct *d, const float *w, int flip, const floa
         scratch[((m / MB * d->c + c) * kk + k) * MB + m % MB] = scale ? v * scale[m] : v;
       }
   /* Tap (c, ky, kx) reads plane (c, ky*dh mod sh, kx*dw mod sw) shifted by
-   * (ky*dh div sh) rows and (kx*dw div sw) columns. */
+   * (ky*dh div sh) rows and (kx*dw div sw) columns, or compact plane (c,
+   * ky*dh mod sh, kx) shifted by the rows alone. */
   int32_t *off = (int32_t *)(scratch + packed_floats(d));
   for (int64_t c = 0, t = 0; c < d->c; c++)
     for (int64_t ky = 0; ky < d->kh; ky++)
       for (int64_t kx = 0; kx < d->kw; kx++, t++) {
         int64_t a = ky * d->dh % d->sh, u = ky * d->dh / d->sh;
         int64_t b = kx * d->dw % d->sw, v = kx * d->dw / d->sw;
-        off[t] = (int32_t)(((c * d->sh + a) * d->sw + b) * l.plane + u * l.pw + v);
+        off[t] = (int32_t)(l.compact ? ((c * d->sh + a) * d->kw + kx) * l.plane + u * l.pitch
+                                     : ((c * d->sh + a) * d->sw + b) * l.plane + u * l.pw + v);
       }
   /* The planes' zero padding and slack, once for all the samples that
    * follow: a sample writes only the cells inside x (fill_planes). */
@@ -139,37 +151,42 @@ static inline void inside(int64_t n, int64_t s, int64_t o, int64_t lim, int64_t 
 }
 
 /* Inlined into each kernel variant, to be compiled for its instruction set.
- * Plane (c, a, b) holds x(sh*i + a - pt, sw*j + b - pl), zero outside x:
- * only the cells inside x are written, the same ones for every sample, so
- * the zeros around them, set by conv_direct_pack, stay. */
+ * Plane (c, a, b) holds x(sh*i + a - pt, sw*j + b - pl), compact plane
+ * (c, a, kx) x(sh*i + a - pt, sw*j + kx*dw - pl), zero outside x: only
+ * the cells inside x are written, the same ones for every sample, so the
+ * zeros around them, set by conv_direct_pack, stay. */
 __attribute__((always_inline)) static inline void fill_planes(const conv_direct *d, const layout *l,
                                                               const float *x, float *planes) {
   const int64_t hw = d->h * d->w;
+  /* Columns: phases of the stride, or kernel columns when compact. */
+  const int64_t nb = l->compact ? d->kw : d->sw;
   for (int64_t a = 0; a < d->sh; a++) {
     if (!phase_read(d->kh, d->dh, d->sh, a))
       continue;
     int64_t i0, i1; /* rows whose source row sh*i + a - pt is in x */
     inside(l->ph, d->sh, a - d->pt, d->h, &i0, &i1);
-    for (int64_t b = 0; b < d->sw; b++) {
-      if (!phase_read(d->kw, d->dw, d->sw, b))
+    for (int64_t b = 0; b < nb; b++) {
+      if (!l->compact && !phase_read(d->kw, d->dw, d->sw, b))
         continue;
+      const int64_t o = (l->compact ? b * d->dw : b) - d->pl;
       int64_t j0, j1; /* likewise columns */
-      inside(l->pw, d->sw, b - d->pl, d->w, &j0, &j1);
+      inside(l->pitch, d->sw, o, d->w, &j0, &j1);
       if (i0 == i1 || j0 == j1)
         continue;
-      const int64_t run = j1 - j0, s0 = d->sw * j0 + b - d->pl;
+      const int64_t run = j1 - j0, s0 = d->sw * j0 + o;
       for (int64_t c = 0; c < d->c; c++) {
-        float *p = planes + ((c * d->sh + a) * d->sw + b) * l->plane + j0;
+        float *p = planes + ((c * d->sh + a) * nb + b) * l->plane + j0;
         const float *src = x + c * hw + s0;
         for (int64_t i = i0; i < i1; i++) {
           int64_t si = d->sh * i + a - d->pt;
           if (d->sw == 1)
-            copy_row(p + i * l->pw, src + si * d->w, run);
+            copy_row(p + i * l->pitch, src + si * d->w, run);
           else if (d->sw == 2)
-            copy_row_stride2(p + i * l->pw, src + si * d->w, run, (d->c - c) * hw - si * d->w - s0);
+            copy_row_stride2(p + i * l->pitch, src + si * d->w, run,
+                             (d->c - c) * hw - si * d->w - s0);
           else
             for (int64_t j = 0; j < run; j++)
-              p[i * l->pw + j] = src[si * d->w + d->sw * j];
+              p[i * l->pitch + j] = src[si * d->w + d->sw * j];
         }
       }
     }
@@ -225,20 +242,26 @@ out_row(float *y, const float *z, const float *src, int64_t n, float b0, int rel
   }
 }
 
-/* The rows of one channel, z and relu constants in each call below. */
+/* The outputs of one channel from position q0 on, z and relu constants
+ * in each call below: compact positions are y's, so one run; otherwise
+ * rows (q0 is 0), whose padding columns are dropped. */
 __attribute__((always_inline)) static inline void out_rows(const conv_direct *d, const layout *l,
                                                            float *y, const float *z,
                                                            const float *src, float b0, int relu,
-                                                           float slope) {
+                                                           float slope, int64_t q0) {
+  if (l->compact) {
+    out_row(y + q0, z ? z + q0 : NULL, src + q0, l->nq - q0, b0, relu, slope);
+    return;
+  }
   for (int64_t oy = 0; oy < d->oh; oy++)
     out_row(y + oy * d->ow, z ? z + oy * d->ow : NULL, src + oy * l->pw, d->ow, b0, relu, slope);
 }
 
-/* Rows of the swept output block starting at channel m0, from out to y:
- * the columns past each row's end are dropped, and the rest finished as
- * f says (f at channel 0). */
-__attribute__((always_inline)) static inline void
-copy_out(const conv_direct *d, const layout *l, const float *out, const finish *f, int64_t m0) {
+/* The swept output block starting at channel m0, from out to y, from
+ * position q0 on, finished as f says (f at channel 0). */
+__attribute__((always_inline)) static inline void copy_out(const conv_direct *d, const layout *l,
+                                                           const float *out, const finish *f,
+                                                           int64_t m0, int64_t q0) {
   const int64_t mn = d->m - m0 < MB ? d->m - m0 : MB, hw = d->oh * d->ow;
   for (int64_t j = 0; j < mn; j++) {
     float b0 = f->bias ? f->bias[m0 + j] : 0.0f;
@@ -246,13 +269,13 @@ copy_out(const conv_direct *d, const layout *l, const float *out, const finish *
     float *y = f->y + (m0 + j) * hw;
     const float *z = f->z ? f->z + (m0 + j) * hw : NULL;
     if (z && f->relu)
-      out_rows(d, l, y, z, src, b0, 1, f->slope);
+      out_rows(d, l, y, z, src, b0, 1, f->slope, q0);
     else if (z)
-      out_rows(d, l, y, z, src, b0, 0, f->slope);
+      out_rows(d, l, y, z, src, b0, 0, f->slope, q0);
     else if (f->relu)
-      out_rows(d, l, y, NULL, src, b0, 1, f->slope);
+      out_rows(d, l, y, NULL, src, b0, 1, f->slope, q0);
     else
-      out_rows(d, l, y, NULL, src, b0, 0, f->slope);
+      out_rows(d, l, y, NULL, src, b0, 0, f->slope, q0);
   }
 }
 

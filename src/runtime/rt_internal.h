@@ -145,6 +145,9 @@ typedef struct rt_exec {
   rt_pool pool;
   float *scratch; /* im2col and friends */
   size_t scratch_cap;
+  /* Per node, kept across runs (rt_node_scratch): weights packed once. */
+  float **node_scratch;
+  size_t *node_scratch_cap, node_scratch_held;
 } rt_exec;
 
 enum rt_op_flags {
@@ -221,6 +224,13 @@ int rt_set_out(rt_exec *e, const rt_node *n, uint32_t i, int dtype, const rt_sha
 int rt_need_dtype(const rt_node *n, const rt_tensor *t, uint32_t i, int dtype, mg_err *err);
 /* Scratch space of at least `floats` floats, kept across calls. */
 float *rt_scratch(rt_exec *e, size_t floats, mg_err *err);
+/* Node n's own scratch of at least `floats` floats, kept across runs of
+ * this execution state so that what the node prepares from constants
+ * (packed weights) survives: *fresh is set when its contents are new.
+ * *out is NULL when the state's budget for them is spent (use rt_scratch
+ * then). */
+int rt_node_scratch(rt_exec *e, const rt_node *n, size_t floats, float **out, int *fresh,
+                    mg_err *err);
 
 /* ---- broadcasting (rt_bcast.c) ---- */
 int rt_bcast_shape(const rt_node *n, const rt_shape *a, const rt_shape *b, rt_shape *out,

@@ -120,6 +120,10 @@ void rt_exec_free(rt_exec *e) {
   free(e->left);
   free(e->keep);
   free(e->scratch);
+  for (uint32_t i = 0; e->node_scratch && i < e->g->n_nodes; i++)
+    free(e->node_scratch[i]);
+  free(e->node_scratch);
+  free(e->node_scratch_cap);
   free(e);
 }
 

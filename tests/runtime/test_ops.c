@@ -443,6 +443,70 @@ static void check_conv_fusion(int bn, int add, int relu) {
     free(bp[k]);
 }
 
+/* A convolution keeps its packed weights across runs of one execution
+ * state only while what they were packed for stays: the same state
+ * alternating between the BatchNormalization folded in (fused) and not
+ * (the Conv output kept) gives what fresh states give. */
+START_TEST(test_conv_packing_kept_across_runs) {
+  enum { N = 3, C = 2, H = 7, W = 7, M = 9 };
+  rt_shape xs = SHAPE(N, C, H, W);
+  mk_model *m = model1(13, "x", xs);
+  int64_t wd[] = {M, C, 3, 3}, md[] = {M};
+  float *w = rnd(M * C * 9), *x = rnd(N * C * H * W), *bp[5];
+  mk_init_f(m, "w", 4, wd, w);
+  const char *names[5] = {"b", "g", "beta", "mu", "var"};
+  for (int k = 0; k < 5; k++) {
+    bp[k] = rnd(M);
+    for (int i = 0; k == 4 && i < M; i++)
+      bp[k][i] = 1.0f + bp[k][i] * bp[k][i];
+    mk_init_f(m, names[k], 1, md, bp[k]);
+  }
+  Onnx__NodeProto *n = mk_node(m, "Conv", "x,w,b", "c");
+  mk_attr_ints(n, "pads", 4, (int64_t[]){1, 1, 1, 1});
+  mk_node(m, "BatchNormalization", "c,g,beta,mu,var", "y");
+  mg_err err;
+  int rc;
+  rt_graph *g = load_model(m, &rc, &err);
+  ck_assert_msg(rc == 0, "%s", err.msg);
+  int cv = rt_value_find(g, "c");
+  const size_t ny = N * M * H * W * sizeof(float);
+  float *want[2];
+  rt_tensor in = {RT_F32, xs, N * C * H * W, x};
+  for (int keep = 0; keep < 2; keep++) { /* fresh states */
+    rt_exec *e = rt_exec_new(g);
+    e->keep[cv] = (uint8_t)keep;
+    ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
+    ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+    want[keep] = malloc(ny);
+    memcpy(want[keep], e->t[g->outputs[0]].data, ny);
+    rt_exec_free(e);
+  }
+  /* Folded and not differ in rounding only. */
+  for (int64_t i = 0; i < N * M * H * W; i++)
+    ck_assert(fabsf(want[0][i] - want[1][i]) < 1e-5f);
+  rt_exec *e = rt_exec_new(g);
+  for (int run = 0; run < 5; run++) {
+    int keep = run % 3 == 1;
+    memset(e->keep, 0, g->n_values);
+    e->keep[cv] = (uint8_t)keep;
+    ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
+    ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+    ck_assert_msg(!memcmp(e->t[g->outputs[0]].data, want[keep], ny), "run %d (keep %d) differs",
+                  run, keep);
+    rt_exec_reset(e);
+  }
+  rt_exec_free(e);
+  rt_graph_free(g);
+  mk_free(m);
+  free(want[0]);
+  free(want[1]);
+  free(w);
+  free(x);
+  for (int k = 0; k < 5; k++)
+    free(bp[k]);
+}
+END_TEST
+
 /* Nodes listed out of order still run producers first (a file's own
  * order is kept only when it is a valid one). */
 START_TEST(test_nodes_out_of_order) {
@@ -1261,6 +1325,7 @@ static Suite *suite(void) {
   tcase_add_test(t, test_conv_1d_and_3d);
   tcase_add_test(t, test_conv_wide_pads_against_direct);
   tcase_add_test(t, test_conv_fusion);
+  tcase_add_test(t, test_conv_packing_kept_across_runs);
   tcase_add_test(t, test_nodes_out_of_order);
   tcase_add_test(t, test_gemm_variants);
   tcase_add_test(t, test_gemm_constant_b);

@@ -78,9 +78,14 @@ def ort_ips(path, batch, secs, threads):
 
 
 def wall(cmd):
+    """wall seconds and CPU seconds (user + system) of one process"""
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    _pid, status, ru = os.wait4(p.pid, 0)
+    t = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit("run.py: %s failed" % " ".join(cmd))
+    return t, ru.ru_utime + ru.ru_stime
 
 
 def med(v):
@@ -140,11 +145,11 @@ def steady(args, bench, todo):
 
 
 def whole(args, todo):
-    print("\nWhole process, %d images: wall seconds from start to exit, median [range] of %d; "
-          "ONNX Runtime at %s rows per call" % (
+    print("\nWhole process, %d images: wall seconds from start to exit, median [range] of %d, "
+          "and median CPU seconds (user + system); ONNX Runtime at %s rows per call" % (
               args.images, args.repeat, args.ort_batch or "all"))
-    print("%-12s | %-18s %-18s %-18s %s" % ("model", "modelgate s", "ort s", "mg/ort speed",
-                                           "max |diff|"))
+    print("%-12s | %-18s %-18s %-18s | %6s %6s | %s" % (
+        "model", "modelgate s", "ort s", "mg/ort speed", "mg cpu", "ort cpu", "max |diff|"))
     work = tempfile.mkdtemp(prefix="mg-bench-runtime.")
     try:
         rng = np.random.default_rng(0)
@@ -156,14 +161,18 @@ def whole(args, todo):
                       ymg]
             ort_cmd = ["node", ORT_JS, "run", path, x, yort, str(args.threads),
                        str(args.ort_batch)]
-            t_mg, t_ort = [], []
+            t_mg, t_ort, c_mg, c_ort = [], [], [], []
             for _ in range(args.repeat):
-                t_mg.append(wall(mg_cmd))
-                t_ort.append(wall(ort_cmd))
+                t, c = wall(mg_cmd)
+                t_mg.append(t)
+                c_mg.append(c)
+                t, c = wall(ort_cmd)
+                t_ort.append(t)
+                c_ort.append(c)
             diff = float(np.max(np.abs(np.load(ymg) - np.load(yort))))
-            print("%-12s | %-18s %-18s %-18s %.1e" % (
-                name, med(t_mg), med(t_ort), med([o / m for m, o in zip(t_mg, t_ort)]), diff),
-                flush=True)
+            print("%-12s | %-18s %-18s %-18s | %6.2f %6.2f | %.1e" % (
+                name, med(t_mg), med(t_ort), med([o / m for m, o in zip(t_mg, t_ort)]),
+                statistics.median(c_mg), statistics.median(c_ort), diff), flush=True)
     finally:
         shutil.rmtree(work)
 

@@ -92,4 +92,5 @@ noinst_PROGRAMS += bench/runtime/bench_runtime
 bench_runtime_bench_runtime_SOURCES = bench/runtime/bench_runtime.c
 bench_runtime_bench_runtime_CFLAGS = $(AM_CFLAGS) $(MG_DEP_CFLAGS)
 bench_runtime_bench_runtime_LDADD = libmgcore.la $(MG_DEP_LIBS)
-EXTRA_DIST += bench/runtime/run.py
+EXTRA_DIST += bench/runtime/run.py bench/runtime/ort_bench.js bench/runtime/package.json \
+	bench/runtime/package-lock.json

@@ -507,6 +507,73 @@ START_TEST(test_conv_packing_kept_across_runs) {
 }
 END_TEST
 
+/* A Relu (relu 1) or LeakyRelu (2) that alone reads an Add, Sub or Mul
+ * (here with a broadcast constant) is done by it; not after a Div, whose
+ * VJP reads its output. Values against a double loop, fused or not (the
+ * op's output kept), and equal input gradients. */
+static void check_binary_fusion(const char *op, int relu) {
+  enum { N = 2, C = 3, H = 4, W = 5 };
+  rt_shape xs = SHAPE(N, C, H, W);
+  mk_model *m = model1(13, "x", xs);
+  int64_t sd[] = {C, 1, 1};
+  float s[C] = {0.75f, -1.5f, 2.0f}, *x = rnd(N * C * H * W), *dy = rnd(N * C * H * W), *gx[2];
+  const float slope = relu == 2 ? 0.3f : 0.0f;
+  mk_init_f(m, "s", 3, sd, s);
+  mk_node(m, op, "x,s", "a");
+  Onnx__NodeProto *r = mk_node(m, relu == 1 ? "Relu" : "LeakyRelu", "a", "y");
+  if (relu == 2)
+    mk_attr_f(r, "alpha", slope);
+  mg_err err;
+  int rc;
+  rt_graph *g = load_model(m, &rc, &err);
+  ck_assert_msg(rc == 0, "%s", err.msg);
+  int av = rt_value_find(g, "a");
+  for (int keep = 0; keep < 2; keep++) {
+    rt_exec *e = rt_exec_new(g);
+    e->keep[av] = (uint8_t)keep;
+    e->keep_all = 1;
+    rt_tensor in = {RT_F32, xs, N * C * H * W, x};
+    ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
+    ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+    const float *y = e->t[g->outputs[0]].data;
+    int negatives = 0;
+    for (int64_t i = 0; i < N * C * H * W; i++) {
+      double v = x[i], c = s[i / (H * W) % C];
+      double want = op[0] == 'A' ? v + c : op[0] == 'S' ? v - c : op[0] == 'M' ? v * c : v / c;
+      negatives += want < 0;
+      if (want < 0)
+        want *= slope;
+      ck_assert_msg(fabs(y[i] - want) < 1e-6, "%s relu %d keep %d: y[%ld] = %g, want %g", op, relu,
+                    keep, (long)i, y[i], want);
+    }
+    ck_assert_int_gt(negatives, 0);
+    int fused = !keep && strcmp(op, "Div") != 0;
+    ck_assert_msg(fused ? y == e->t[av].data : y != e->t[av].data, "%s keep %d: fused %d", op, keep,
+                  fused);
+    ck_assert_int_eq(rt_exec_backward(e, 0, dy, &err), 0);
+    gx[keep] = malloc(N * C * H * W * sizeof(float));
+    memcpy(gx[keep], e->grad[g->inputs[0]], N * C * H * W * sizeof(float));
+    rt_exec_free(e);
+  }
+  for (int64_t k = 0; k < N * C * H * W; k++)
+    ck_assert_msg(fabs(gx[0][k] - gx[1][k]) < 1e-6, "%s: dx[%ld] fused %g, unfused %g", op, (long)k,
+                  gx[0][k], gx[1][k]);
+  rt_graph_free(g);
+  mk_free(m);
+  free(gx[0]);
+  free(gx[1]);
+  free(x);
+  free(dy);
+}
+
+START_TEST(test_binary_fusion) {
+  static const char *ops[] = {"Add", "Sub", "Mul", "Div"};
+  for (int i = 0; i < 4; i++)
+    for (int relu = 1; relu <= 2; relu++)
+      check_binary_fusion(ops[i], relu);
+}
+END_TEST
+
 /* Nodes listed out of order still run producers first (a file's own
  * order is kept only when it is a valid one). */
 START_TEST(test_nodes_out_of_order) {
@@ -1326,6 +1393,7 @@ static Suite *suite(void) {
   tcase_add_test(t, test_conv_wide_pads_against_direct);
   tcase_add_test(t, test_conv_fusion);
   tcase_add_test(t, test_conv_packing_kept_across_runs);
+  tcase_add_test(t, test_binary_fusion);
   tcase_add_test(t, test_nodes_out_of_order);
   tcase_add_test(t, test_gemm_variants);
   tcase_add_test(t, test_gemm_constant_b);

@@ -733,16 +733,21 @@ static void check_variant(int v) {
   }
 }
 
-START_TEST(test_every_usable_variant) {
+/* Runs check on every variant of a kernel (instruction set) this CPU
+ * runs; the last, portable one runs everywhere. */
+static void each_usable_variant(int variants, int (*usable)(int), void (*check)(int)) {
   int ran = 0;
-  for (int v = 0; v < conv_direct_variants(); v++)
-    if (conv_direct_variant_usable(v)) {
-      check_variant(v);
+  for (int v = 0; v < variants; v++)
+    if (usable(v)) {
+      check(v);
       ran++;
     }
-  /* The portable variant runs everywhere. */
   ck_assert_int_ge(ran, 1);
-  ck_assert(conv_direct_variant_usable(conv_direct_variants() - 1));
+  ck_assert(usable(variants - 1));
+}
+
+START_TEST(test_every_usable_variant) {
+  each_usable_variant(conv_direct_variants(), conv_direct_variant_usable, check_variant);
 }
 END_TEST
 
@@ -815,14 +820,7 @@ static void check_gemm_variant(int v) {
 }
 
 START_TEST(test_gemm_every_usable_variant) {
-  int ran = 0;
-  for (int v = 0; v < gemm_packed_variants(); v++)
-    if (gemm_packed_variant_usable(v)) {
-      check_gemm_variant(v);
-      ran++;
-    }
-  ck_assert_int_ge(ran, 1);
-  ck_assert(gemm_packed_variant_usable(gemm_packed_variants() - 1));
+  each_usable_variant(gemm_packed_variants(), gemm_packed_variant_usable, check_gemm_variant);
   /* Weights past the cache budget stay with OpenBLAS. */
   ck_assert(gemm_packed_worth(784, 64));
   ck_assert(!gemm_packed_worth(4096, 4096));
@@ -861,13 +859,7 @@ static void check_maxpool2_variant(int v) {
 }
 
 START_TEST(test_maxpool2_every_usable_variant) {
-  int ran = 0;
-  for (int v = 0; v < maxpool2_variants(); v++)
-    if (maxpool2_variant_usable(v)) {
-      check_maxpool2_variant(v);
-      ran++;
-    }
-  ck_assert_int_ge(ran, 1);
+  each_usable_variant(maxpool2_variants(), maxpool2_variant_usable, check_maxpool2_variant);
 }
 END_TEST
 

@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "paths.h"
-#include "progress.h"
-#include "registry.h"
-#include "registry_check.h"
-#include "scan_stages.h"
-#include "unpack.h"
+#include "base/paths.h"
+#include "base/progress.h"
+#include "intake/unpack.h"
+#include "registry/registry_check.h"
+#include "verdict/checklist.h"
+#include "verdict/evidence.h"
 
 void mg_scan_config_default(mg_scan_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
@@ -23,12 +23,28 @@ void mg_scan_config_default(mg_scan_config *cfg) {
   cfg->unknown_severity = MG_SEV_LOW;
   cfg->fail_on = MG_SEV_HIGH;
   cfg->run_plugins = 1;
-  cfg->timeout = 600;
-  cfg->cpu_limit = 1200;
-  cfg->mem_limit = 16 * MG_GIB;
+  mg_host_config_default(&cfg->host);
 }
 
-/* Mirrors the inventory into the results (borrowed strings). */
+/* Mirrors the inventory's file records into the results (borrowed
+ * strings); again at the end, for the roles and registry verdicts the later
+ * stages wrote on them. */
+static void mirror_files(mg_results *r, const mg_inventory *inv) {
+  for (size_t i = 0; i < inv->count && i < r->n_files; i++) {
+    const mg_file *f = &inv->files[i];
+    mg_result_file *rf = &r->files[i];
+    rf->path = f->path ? f->path : f->ws_path;
+    rf->role = f->role;
+    rf->sha256 = f->sha256;
+    rf->note = f->note;
+    rf->container = f->container;
+    rf->size = f->size;
+    rf->depth = f->depth;
+    rf->registry = f->registry;
+    rf->registry_name = f->registry_name;
+  }
+}
+
 static int record_files(mg_scan *s) {
   mg_results *r = &s->results;
   const mg_inventory *inv = &s->pkg.inv;
@@ -39,18 +55,8 @@ static int record_files(mg_scan *s) {
   r->files = calloc(inv->count ? inv->count : 1, sizeof *r->files);
   if (!r->files || !r->package_name)
     return MG_ERR_NOMEM;
-  for (size_t i = 0; i < inv->count; i++) {
-    const mg_file *f = &inv->files[i];
-    mg_result_file *rf = &r->files[i];
-    rf->path = f->path ? f->path : f->ws_path;
-    rf->role = f->role;
-    rf->sha256 = f->sha256;
-    rf->note = f->note;
-    rf->container = f->container;
-    rf->size = f->size;
-    rf->depth = f->depth;
-  }
   r->n_files = inv->count;
+  mirror_files(r, inv);
   return MG_OK;
 }
 
@@ -85,53 +91,27 @@ static void record_unknown_keys(mg_scan *s) {
   }
 }
 
-/* A bad or missing signature fails the gate; the registry is then not
- * trusted for matching. Returns 1 when the registry may be used. */
-static int check_signature(mg_scan *s, const mg_scan_config *cfg) {
-  if (!cfg->registry_key) {
-    s->results.registry_signature = strdup("not-checked");
-    return 1;
-  }
-  char *sig = NULL;
-  if (!cfg->registry_sig) {
-    size_t n = strlen(cfg->registry) + 5;
-    sig = malloc(n);
-    if (sig)
-      snprintf(sig, n, "%s.sig", cfg->registry);
-  }
-  mg_err err;
-  mg_err_clear(&err);
-  int rc = mg_registry_verify_signature(cfg->registry, cfg->registry_sig ? cfg->registry_sig : sig,
-                                        cfg->registry_key, &err);
-  free(sig);
-  if (!rc) {
-    s->results.registry_signature = strdup("verified");
-    mg_results_add_fact(&s->results, "CTL-16", "registry", 1,
-                        "registry signature verified with the given key");
-    return 1;
-  }
-  static const char *const atlas[] = {"AML.T0010", NULL};
-  static const char *const mitigations[] = {"AML.M0013", "AML.M0014", NULL};
-  static const char *const controls[] = {"CTL-16", NULL};
-  char note[1100];
-  snprintf(note, sizeof note, "failed: %s", err.msg);
-  s->results.registry_signature = strdup(note);
-  mg_results_add_core(&s->results, MG_SEV_CRITICAL, "registry.signature", NULL,
-                      "The registry's signature does not verify", err.msg, atlas, mitigations,
-                      controls, NULL);
-  mg_results_add_fact(&s->results, "CTL-16", "registry", 0, note);
-  return 0;
+/* The registry stage: the package's file records get their verdicts. */
+static int run_registry(mg_scan *s, const mg_scan_config *cfg, const mg_evidence_map *ev,
+                        mg_err *err) {
+  mg_registry_config rc = {cfg->registry, cfg->registry_key, cfg->registry_sig,
+                           cfg->unknown_severity};
+  return mg_registry_run(&rc, &cfg->limits, ev, &s->pkg, &s->results, err);
 }
 
-static int run_registry(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
-  s->results.registry_path = strdup(cfg->registry);
-  int trusted = check_signature(s, cfg);
-  mg_registry reg;
-  int rc = mg_registry_load(&reg, cfg->registry, &cfg->limits, 0, err);
-  if (!rc && trusted)
-    rc = mg_registry_check(&reg, &s->pkg, cfg->unknown_severity, &s->results, err);
-  mg_registry_free(&reg);
-  return rc;
+/* The plugin stage: config, package and workspace in, results out. */
+static int run_plugins(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
+  mg_host_config host = cfg->host;
+  host.rules_dir = mg_paths_rules(cfg->rules_dir);
+  host.limits = &cfg->limits;
+  return mg_host_run(&host, &s->pkg, &s->ws, &s->results, err);
+}
+
+/* The checklist stage: rules, package facts and results in, controls out. */
+static int run_checklist(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
+  unsigned run =
+      (cfg->registry ? MG_CHECKLIST_REGISTRY : 0u) | (cfg->run_plugins ? MG_CHECKLIST_PLUGINS : 0u);
+  return mg_checklist_evaluate(&s->rules, &s->pkg, run, &s->results, err);
 }
 
 void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command) {
@@ -149,6 +129,8 @@ void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command) {
   if (rc)
     goto done;
   s->have_rules = 1;
+  mg_evidence_map ev;
+  mg_evidence_map_init(&ev, &s->rules);
   r->fail_on = cfg->fail_on_given ? cfg->fail_on : s->rules.policy.fail_on;
   rc = mg_workspace_create(&s->ws, cfg->keep_workspace, &err);
   if (rc)
@@ -167,14 +149,12 @@ void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command) {
   rc = mg_package_resolve(&s->pkg, &cfg->overrides, &s->ws, &cfg->limits, &err);
   free(r->package_name);
   r->package_name = strdup(s->pkg.name ? s->pkg.name : "");
-  for (size_t i = 0; i < s->pkg.inv.count && i < r->n_files; i++)
-    r->files[i].role = s->pkg.inv.files[i].role;
   if (rc)
     goto done;
   record_unknown_keys(s);
-  if (cfg->registry && (rc = run_registry(s, cfg, &err)))
+  if (cfg->registry && (rc = run_registry(s, cfg, &ev, &err)))
     goto done;
-  if (cfg->run_plugins && (rc = mg_scan_plugins(s, cfg, &err))) {
+  if (cfg->run_plugins && (rc = run_plugins(s, cfg, &err))) {
     /* Plugins that could run have run; the checklist still reports on
      * what they found unless the user interrupted. */
     mg_results_set_error(r, &err);
@@ -182,10 +162,11 @@ void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command) {
       goto done;
     mg_err_clear(&err);
   }
-  rc = mg_scan_checklist(s, cfg, &err);
+  rc = run_checklist(s, cfg, &err);
 done:
+  mirror_files(r, &s->pkg.inv);
   if (s->have_rules && !r->n_controls)
-    mg_scan_checklist(s, cfg, NULL); /* the checklist still shows what was not evaluated */
+    run_checklist(s, cfg, NULL); /* the checklist still shows what was not evaluated */
   if (rc)
     mg_results_set_error(r, &err);
   r->seconds = mg_now() - s->started;

@@ -1,17 +1,20 @@
 /* One scan, start to finish: workspace, unpacking, descriptor and roles,
  * registry, detector plugins, checklist, verdict. The CLI fills a config,
  * runs it, writes the reports from s->results and exits with the code the
- * results decide. Everything about one scan lives in mg_scan. */
+ * results decide. Everything about one scan lives in mg_scan; scan.c is the
+ * only file that knows every stage, and each stage is handed only what it
+ * reads and writes. */
 #ifndef MG_SCAN_H
 #define MG_SCAN_H
 
 #include <stdint.h>
 
-#include "limits.h"
-#include "package.h"
-#include "results.h"
-#include "rules.h"
-#include "workspace.h"
+#include "base/limit_table.h"
+#include "host/host.h"
+#include "intake/workspace.h"
+#include "package/package.h"
+#include "verdict/results.h"
+#include "verdict/rules.h"
 
 typedef struct mg_scan_config {
   const char *package;        /* archive or directory */
@@ -25,17 +28,9 @@ typedef struct mg_scan_config {
   mg_severity fail_on;          /* --fail-on, when fail_on_given */
   int fail_on_given;            /* else the policy's fail-on applies */
   int run_plugins;              /* 0 for `verify` */
-  /* Plugin host. */
-  const char *plugin_dir;  /* --plugins DIR */
-  const char *only, *skip; /* comma-separated plugin names */
-  const char *const *sets; /* --set NAME.KEY=VALUE, NULL-terminated */
-  int strict;
-  uint64_t seed;
-  double timeout;     /* wall-clock seconds per plugin */
-  double cpu_limit;   /* CPU seconds per plugin */
-  uint64_t mem_limit; /* bytes of address space per plugin */
-  const char *rules_dir;
-  const char *inputs; /* --inputs: extra dataset for STRIP */
+  const char *rules_dir;        /* --rules DIR, or NULL for the default */
+  mg_host_config host;          /* the plugin stage's options (its rules_dir and limits are
+                                   filled in by the scan) */
 } mg_scan_config;
 
 typedef struct mg_scan {

@@ -66,10 +66,10 @@ json_get() {
   "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
-# Debian's Python with tests/detectors/verdict.py importable: the checks the
+# Debian's Python with tests/plugins/common/verdict.py importable: the checks the
 # detector tests share.
 detector_py() {
-  PYTHONPATH="$TOP_SRCDIR/tests/detectors" "$PY" "$@"
+  PYTHONPATH="$TOP_SRCDIR/tests/plugins/common" "$PY" "$@"
 }
 
 # Tests about the package or the host, not the checklist: a copy of the

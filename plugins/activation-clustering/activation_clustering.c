@@ -273,15 +273,15 @@ static int emit(void *run, const mgds_result *res, int32_t label) {
 
 static int options(ac_run *r) {
   double dims = 10, restarts = 8, sample = 2000, reps = 8;
-  int rc = mgds_opt_double(r->svc, r->ctx, PLUGIN, "dims", 10, 1, 256, &dims);
+  int rc = mgp_opt_num(r->svc, r->ctx, PLUGIN, "dims", 10, 1, 256, 0, &dims);
   if (!rc)
-    rc = mgds_opt_double(r->svc, r->ctx, PLUGIN, "restarts", 8, 1, 100, &restarts);
+    rc = mgp_opt_num(r->svc, r->ctx, PLUGIN, "restarts", 8, 1, 100, 0, &restarts);
   if (!rc)
-    rc = mgds_opt_double(r->svc, r->ctx, PLUGIN, "max-size", 0.35, 0.01, 0.5, &r->max_size);
+    rc = mgp_opt_num(r->svc, r->ctx, PLUGIN, "max-size", 0.35, 0.01, 0.5, 0, &r->max_size);
   if (!rc)
-    rc = mgds_opt_double(r->svc, r->ctx, PLUGIN, "silhouette-sample", 2000, 50, 100000, &sample);
+    rc = mgp_opt_num(r->svc, r->ctx, PLUGIN, "silhouette-sample", 2000, 50, 100000, 0, &sample);
   if (!rc)
-    rc = mgds_opt_double(r->svc, r->ctx, PLUGIN, "null-reps", 8, 2, 200, &reps);
+    rc = mgp_opt_num(r->svc, r->ctx, PLUGIN, "null-reps", 8, 2, 200, 0, &reps);
   r->dims = (size_t)dims;
   r->restarts = (int)restarts;
   r->sample = (size_t)sample;

@@ -9,5 +9,5 @@ plugins_activation_clustering_la_CFLAGS = $(MGD_CFLAGS)
 plugins_activation_clustering_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_activation_clustering_la_LIBADD = $(MGD_LIBS)
 
-TESTS += tests/detectors/activation-clustering.sh
-EXTRA_DIST += tests/detectors/activation-clustering.sh docs/detectors/activation-clustering.md
+TESTS += tests/plugins/activation-clustering/activation-clustering.sh
+EXTRA_DIST += tests/plugins/activation-clustering/activation-clustering.sh docs/detectors/activation-clustering.md

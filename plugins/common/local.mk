@@ -3,6 +3,16 @@
 # passes, seeded RNG, robust statistics, exact tests with Holm's adjustment
 # (hyptest), and the feature-space data set, linear algebra and decision of
 # spectral-signatures and activation-clustering (mgds_*).
+# mgp.c, the chores every plugin shares (filling and emitting findings,
+# numeric --set options), is a convenience library of its own that all
+# eight plugins link; libmgd.la brings it to the detectors.
+noinst_LTLIBRARIES += plugins/common/libmgplugin.la
+plugins_common_libmgplugin_la_SOURCES = plugins/common/mgp.c plugins/common/mgp.h
+plugins_common_libmgplugin_la_CFLAGS = $(AM_CFLAGS) -fPIC $(JANSSON_CFLAGS)
+plugins_common_libmgplugin_la_LIBADD = $(JANSSON_LIBS) -lm
+MGP_CFLAGS = -I$(top_srcdir)/plugins/common $(JANSSON_CFLAGS)
+MGP_LIBS = plugins/common/libmgplugin.la $(JANSSON_LIBS) -lm
+
 noinst_LTLIBRARIES += plugins/common/libmgd.la
 plugins_common_libmgd_la_SOURCES = plugins/common/mgd.h plugins/common/rng.c \
 	plugins/common/stats.c plugins/common/data.c plugins/common/numerics.c \
@@ -11,10 +21,7 @@ plugins_common_libmgd_la_SOURCES = plugins/common/mgd.h plugins/common/rng.c \
 	plugins/common/mgds_stats.c plugins/common/mgds_decide.c plugins/common/mgds_report.c \
 	plugins/common/mgds_report.h
 plugins_common_libmgd_la_CFLAGS = $(AM_CFLAGS) -fPIC $(JANSSON_CFLAGS) $(OPENBLAS_CFLAGS)
-plugins_common_libmgd_la_LIBADD = $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
+plugins_common_libmgd_la_LIBADD = plugins/common/libmgplugin.la $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
 # A detector plugin links: plugins/common/libmgd.la $(MGD_LIBS)
 MGD_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(JANSSON_CFLAGS) $(OPENBLAS_CFLAGS)
 MGD_LIBS = plugins/common/libmgd.la $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
-# Printable ASCII for text from hostile packages, compiled into the
-# package-safety plugins (pickle-code, package-anomaly, onnx-integrity).
-MG_PRINTABLE = plugins/common/printable.c plugins/common/printable.h

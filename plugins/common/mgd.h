@@ -10,6 +10,8 @@
 
 #include <modelgate/modelgate.h>
 
+#include "mgp.h"
+
 /* ---- random numbers: xoshiro256**, seeded from --seed and a stream name,
  * so each plugin (and each use within it) is reproducible on its own. */
 typedef struct mgd_rng {

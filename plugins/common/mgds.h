@@ -72,10 +72,6 @@ void mgds_free(mgds_set *s);
 /* Copies the listed rows of a row-major n x dim matrix into out. */
 void mgds_gather(const float *x, uint64_t dim, const uint64_t *rows, size_t n, float *out);
 
-/* Options: a number in [lo, hi] or the default; logs and fails on garbage. */
-int mgds_opt_double(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin, const char *key,
-                    double def, double lo, double hi, double *out);
-
 /* ---- linear algebra (OpenBLAS, LAPACK) */
 /* Column means (accumulated in double) of an n x d matrix; subtracts them
  * in place when centre is nonzero. */

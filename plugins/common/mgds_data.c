@@ -18,24 +18,6 @@ double mgds_now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-int mgds_opt_double(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin, const char *key,
-                    double def, double lo, double hi, double *out) {
-  const char *v = svc->option(ctx, key);
-  *out = def;
-  if (!v)
-    return MG_OK;
-  char *end = NULL;
-  errno = 0;
-  double x = strtod(v, &end);
-  if (errno || end == v || *end || !isfinite(x) || x < lo || x > hi) {
-    svc->log(ctx, MG_LOG_ERROR, "%s: option %s=%s: expected a number in [%g, %g]", plugin, key, v,
-             lo, hi);
-    return MG_ERR_ARGS;
-  }
-  *out = x;
-  return MG_OK;
-}
-
 void mgds_gather(const float *x, uint64_t dim, const uint64_t *rows, size_t n, float *out) {
   for (size_t i = 0; i < n; i++)
     memcpy(out + i * dim, x + rows[i] * dim, (size_t)dim * sizeof *out);
@@ -133,7 +115,7 @@ static int load_reference(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ct
 
 static int load(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin) {
   double use_ref = 1;
-  int rc = mgds_opt_double(svc, ctx, plugin, "reference", 1, 0, 1, &use_ref);
+  int rc = mgp_opt_num(svc, ctx, plugin, "reference", 1, 0, 1, 0, &use_ref);
   if (rc)
     return rc;
   mgd_data d;

@@ -80,34 +80,26 @@ int mgds_emit_class(const mg_services *svc, mg_plugin_ctx *ctx, const mgds_set *
   size_t n = 0;
   uint64_t *rows = mgds_flagged_rows(s, r, label, &n);
   json_t *ev = json_object();
-  char *text = NULL;
   int rc = MG_ERR_NOMEM;
-  if (!rows || !ev)
+  if (!rows || !ev) {
+    json_decref(ev);
     goto done;
+  }
   json_object_set_new(ev, "class", mgds_class_json(s, r, label));
   json_object_set_new(ev, "thresholds", mgds_thresholds_json());
   json_object_set_new(ev, "score_kind",
                       json_string(r->basis && strstr(r->basis, "reference")
                                       ? "-log10 adjusted reference p"
                                       : "cross-class robust z"));
-  if (!(text = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(6))))
-    goto done;
-  mg_finding f = MG_FINDING_INIT;
-  f.severity = r->severity;
-  f.rule = rule;
-  f.title = title;
-  f.message = message;
+  mg_finding f = mgp_finding(r->severity, rule, title, message);
   f.label = label;
   f.dataset = MG_DATASET_TRAIN;
   f.indices = rows;
   f.n_indices = n;
   f.score = mgds_score(r);
-  f.evidence_json = text;
-  rc = svc->emit(ctx, &f);
+  rc = mgp_emit(svc, ctx, &f, ev, JSON_COMPACT | JSON_REAL_PRECISION(6));
 done:
   free(rows);
-  free(text);
-  json_decref(ev);
   return rc;
 }
 

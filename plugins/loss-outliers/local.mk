@@ -8,12 +8,12 @@ plugins_loss_outliers_la_CFLAGS = $(MGD_CFLAGS)
 plugins_loss_outliers_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_loss_outliers_la_LIBADD = $(MGD_LIBS)
 
-TESTS += tests/detectors/loss-outliers.sh
-EXTRA_DIST += tests/detectors/loss-outliers.sh
+TESTS += tests/plugins/loss-outliers/loss-outliers.sh
+EXTRA_DIST += tests/plugins/loss-outliers/loss-outliers.sh
 
-check_PROGRAMS += tests/detectors/test_lo_stats
-TESTS += tests/detectors/test_lo_stats
-tests_detectors_test_lo_stats_SOURCES = tests/detectors/test_lo_stats.c $(LOSS_OUTLIERS_CORE)
-tests_detectors_test_lo_stats_CFLAGS = $(MG_TEST_CFLAGS) $(MGD_CFLAGS) \
+check_PROGRAMS += tests/plugins/loss-outliers/test_lo_stats
+TESTS += tests/plugins/loss-outliers/test_lo_stats
+tests_plugins_loss_outliers_test_lo_stats_SOURCES = tests/plugins/loss-outliers/test_lo_stats.c $(LOSS_OUTLIERS_CORE)
+tests_plugins_loss_outliers_test_lo_stats_CFLAGS = $(MG_TEST_CFLAGS) $(MGD_CFLAGS) \
 	-I$(top_srcdir)/plugins/loss-outliers
-tests_detectors_test_lo_stats_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)
+tests_plugins_loss_outliers_test_lo_stats_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)

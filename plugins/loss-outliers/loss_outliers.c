@@ -50,20 +50,7 @@ typedef struct lo_run {
 } lo_run;
 
 static int opt_num(lo_run *r, const char *key, double def, double lo, double hi, double *out) {
-  const char *s = r->svc->option(r->ctx, key);
-  *out = def;
-  if (!s)
-    return MG_OK;
-  char *end = NULL;
-  double v = strtod(s, &end);
-  if (end == s || *end || !(v >= lo && v <= hi)) {
-    r->svc->log(r->ctx, MG_LOG_ERROR,
-                "loss-outliers: --set loss-outliers.%s=%s: expected a number in [%g, %g]", key, s,
-                lo, hi);
-    return MG_ERR_ARGS;
-  }
-  *out = v;
-  return MG_OK;
+  return mgp_opt_num(r->svc, r->ctx, "loss-outliers", key, def, lo, hi, 0, out);
 }
 
 /* What a batch callback fills: the losses of one set. */
@@ -147,13 +134,7 @@ static int emit(lo_run *r, mg_severity sev, const char *rule, const char *title,
   free(by_z);
   json_object_set_new(ev, "rows_by_z", rows);
   json_object_set_new(ev, "p_holm", json_real(p_adj));
-  char *evs = json_dumps(ev, JSON_COMPACT);
-  json_decref(ev);
-  mg_finding fd = MG_FINDING_INIT;
-  fd.severity = sev;
-  fd.rule = rule;
-  fd.title = title;
-  fd.message = msg;
+  mg_finding fd = mgp_finding(sev, rule, title, msg);
   fd.atlas = atlas;
   fd.controls = ctl;
   fd.label = label;
@@ -161,10 +142,7 @@ static int emit(lo_run *r, mg_severity sev, const char *rule, const char *title,
   fd.indices = f->rows;
   fd.n_indices = f->n;
   fd.score = ht_score(p_adj);
-  fd.evidence_json = evs;
-  int rc = r->svc->emit(r->ctx, &fd);
-  free(evs);
-  return rc;
+  return mgp_emit(r->svc, r->ctx, &fd, ev, JSON_COMPACT);
 }
 
 /* Training rows of class c matching a predicate. */

@@ -12,14 +12,14 @@ plugins_neural_cleanse_la_LIBADD = $(MGD_LIBS)
 
 # Unit tests of the decision: calibration on exchangeable classes, power on
 # a planted target, the step-down, the paper's index.
-check_PROGRAMS += tests/detectors/test_nc_decide
-TESTS += tests/detectors/test_nc_decide
-tests_detectors_test_nc_decide_SOURCES = tests/detectors/test_nc_decide.c \
+check_PROGRAMS += tests/plugins/neural-cleanse/test_nc_decide
+TESTS += tests/plugins/neural-cleanse/test_nc_decide
+tests_plugins_neural_cleanse_test_nc_decide_SOURCES = tests/plugins/neural-cleanse/test_nc_decide.c \
 	plugins/neural-cleanse/nc_decide.c plugins/neural-cleanse/nc_decide.h
-tests_detectors_test_nc_decide_CFLAGS = $(MG_TEST_CFLAGS) $(MGD_CFLAGS) \
+tests_plugins_neural_cleanse_test_nc_decide_CFLAGS = $(MG_TEST_CFLAGS) $(MGD_CFLAGS) \
 	-I$(top_srcdir)/plugins/neural-cleanse
-tests_detectors_test_nc_decide_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)
+tests_plugins_neural_cleanse_test_nc_decide_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)
 
 # End to end on the assembled fixtures.
-TESTS += tests/detectors/neural-cleanse.sh
-EXTRA_DIST += tests/detectors/neural-cleanse.sh docs/detectors/neural-cleanse.md
+TESTS += tests/plugins/neural-cleanse/neural-cleanse.sh
+EXTRA_DIST += tests/plugins/neural-cleanse/neural-cleanse.sh docs/detectors/neural-cleanse.md

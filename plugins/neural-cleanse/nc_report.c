@@ -178,21 +178,12 @@ static int emit_flagged(const mg_services *svc, mg_plugin_ctx *ctx, const nc_res
       "ratio_to_median", real(r->norm / med_others), "ratio_to_next", real(r->norm / next),
       "attack_success", real(r->success), "naturalness", real(d->natural[i]), "natural_looking",
       natural, "paper_rule", d->index[i] > 2.0 && r->norm < d->median);
-  char *evs = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-  json_decref(ev);
-  if (!evs)
+  if (!ev)
     return MG_ERR_NOMEM;
-  mg_finding f = MG_FINDING_INIT;
-  f.severity = sev;
-  f.rule = "small-trigger";
-  f.title = title;
-  f.message = msg;
+  mg_finding f = mgp_finding(sev, "small-trigger", title, msg);
   f.label = r->target;
   f.score = d->z[i];
-  f.evidence_json = evs;
-  int rc = svc->emit(ctx, &f);
-  free(evs);
-  return rc;
+  return mgp_emit(svc, ctx, &f, ev, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
 /* The whole ranking as one evidence object. */

@@ -32,39 +32,18 @@ typedef struct options {
   nc_params prm;
 } options;
 
-/* Reads a real option within [lo, hi]. */
-static int opt_real(const mg_services *svc, mg_plugin_ctx *ctx, const char *key, double lo,
-                    double hi, double *v) {
-  const char *s = svc->option(ctx, key);
-  if (!s)
-    return MG_OK;
-  char *end = NULL;
-  errno = 0;
-  double x = strtod(s, &end);
-  if (errno || end == s || *end || !(x >= lo && x <= hi)) {
-    svc->log(ctx, MG_LOG_ERROR, "option %s=%s is not a number in [%g, %g]", key, s, lo, hi);
-    return MG_ERR_ARGS;
-  }
-  *v = x;
-  return MG_OK;
+/* An option within [lo, hi], kept at *v's value when absent. */
+static int opt(const mg_services *svc, mg_plugin_ctx *ctx, const char *key, double lo, double hi,
+               int integer, double *v) {
+  return mgp_opt_num(svc, ctx, "neural-cleanse", key, *v, lo, hi, integer, v);
 }
 
-/* Reads an unsigned option within [lo, hi]; a bad value is a usage error. */
 static int opt_u64(const mg_services *svc, mg_plugin_ctx *ctx, const char *key, uint64_t lo,
                    uint64_t hi, uint64_t *v) {
-  const char *s = svc->option(ctx, key);
-  if (!s)
-    return MG_OK;
-  char *end = NULL;
-  errno = 0;
-  unsigned long long x = strtoull(s, &end, 10);
-  if (errno || end == s || *end || s[0] == '-' || x < lo || x > hi) {
-    svc->log(ctx, MG_LOG_ERROR, "option %s=%s is not an integer in [%" PRIu64 ", %" PRIu64 "]", key,
-             s, lo, hi);
-    return MG_ERR_ARGS;
-  }
-  *v = x;
-  return MG_OK;
+  double x = (double)*v;
+  int rc = opt(svc, ctx, key, (double)lo, (double)hi, 1, &x);
+  *v = (uint64_t)x;
+  return rc;
 }
 
 static int read_options(const mg_services *svc, mg_plugin_ctx *ctx, options *o) {
@@ -86,7 +65,7 @@ static int read_options(const mg_services *svc, mg_plugin_ctx *ctx, options *o) 
   if (!rc)
     rc = opt_u64(svc, ctx, "early-patience", 1, 10000, &early);
   if (!rc)
-    rc = opt_real(svc, ctx, "success", 0.5, 1.0, &o->prm.success);
+    rc = opt(svc, ctx, "success", 0.5, 1.0, 0, &o->prm.success);
   o->prm.patience = (unsigned)patience;
   o->prm.early_patience = (unsigned)early;
   o->prm.max_steps = (unsigned)steps;

@@ -7,7 +7,7 @@
 
 #include "oi_audit.h"
 
-#include "../common/printable.h"
+#include "printable.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,6 +16,7 @@
 
 #include <modelgate/plugin.h>
 
+#include "mgp.h"
 #include "oi_audit.h"
 
 static const char *const atlas_all[] = {"AML.T0010.003", "AML.T0018.001", "AML.T0011.000",
@@ -37,11 +38,7 @@ static int emit_issue(void *user, const oi_issue *is) {
   static const char *const m_verify[] = {"AML.M0014", "AML.M0016", NULL};
   static const char *const c_code[] = {"CTL-17", NULL};
   static const char *const c_integrity[] = {"CTL-16", NULL};
-  mg_finding f = MG_FINDING_INIT;
-  f.severity = (mg_severity)is->severity;
-  f.rule = is->rule;
-  f.title = is->title;
-  f.message = is->message;
+  mg_finding f = mgp_finding((mg_severity)is->severity, is->rule, is->title, is->message);
   f.artifact = r->artifact;
   f.location = is->location[0] ? is->location : NULL;
   f.atlas = is->atlas == OI_ATLAS_ESCAPE ? a_escape
@@ -49,8 +46,8 @@ static int emit_issue(void *user, const oi_issue *is) {
                                          : a_corrupt;
   f.mitigations = m_verify;
   f.controls = is->atlas == OI_ATLAS_ESCAPE ? c_code : c_integrity;
-  f.evidence_json = is->evidence;
-  return r->svc->emit(r->ctx, &f);
+  f.evidence_json = is->evidence; /* already JSON text, from the audit */
+  return mgp_emit(r->svc, r->ctx, &f, NULL, 0);
 }
 
 static int has_onnx_ext(const char *p) {

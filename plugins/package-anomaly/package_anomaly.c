@@ -14,7 +14,8 @@
 
 #include <modelgate/plugin.h>
 
-#include "../common/printable.h"
+#include "mgp.h"
+#include "printable.h"
 #include "pa_classify.h"
 
 static const char *const atlas_all[] = {"AML.T0011.000", "AML.T0010", "AML.T0010.003", NULL};
@@ -39,21 +40,13 @@ static int emit(run *r, mg_severity sev, const char *rule, const char *title, co
                 const char *msg, const char *const *atlas, const char *const *mitig,
                 const char *const *ctl, json_t *ev) {
   char *a = artifact ? printable_ascii(artifact) : NULL;
-  char *evs = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-  json_decref(ev);
-  mg_finding f = MG_FINDING_INIT;
-  f.severity = sev;
-  f.rule = rule;
-  f.title = title;
-  f.message = msg;
+  mg_finding f = mgp_finding(sev, rule, title, msg);
   f.artifact = a;
   f.atlas = atlas;
   f.mitigations = mitig;
   f.controls = ctl;
-  f.evidence_json = evs;
-  int rc = r->svc->emit(r->ctx, &f);
+  int rc = mgp_emit(r->svc, r->ctx, &f, ev, JSON_COMPACT | JSON_SORT_KEYS);
   free(a);
-  free(evs);
   if (rc)
     r->failed = 1;
   return rc;

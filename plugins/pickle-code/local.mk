@@ -3,11 +3,10 @@
 PICKLE_CODE_CORE = plugins/pickle-code/pickle_dis.c plugins/pickle-code/pickle_dis.h \
 	plugins/pickle-code/pickle_rules.c plugins/pickle-code/pickle_rules.h \
 	plugins/pickle-code/zip_walk.c plugins/pickle-code/zip_walk.h \
-	plugins/pickle-code/pc_scan.c plugins/pickle-code/pc_scan.h $(MG_PRINTABLE) \
-	src/archive_io.c src/archive_io.h
-PICKLE_CODE_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(ZLIB_CFLAGS) $(JANSSON_CFLAGS) \
-	$(LIBARCHIVE_CFLAGS)
-PICKLE_CODE_LIBS = $(LIBXML_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS) $(LIBARCHIVE_LIBS)
+	plugins/pickle-code/pc_scan.c plugins/pickle-code/pc_scan.h
+PICKLE_CODE_CFLAGS = $(AM_CFLAGS) $(MGP_CFLAGS) $(MG_SHARED_CFLAGS) $(LIBXML_CFLAGS) \
+	$(ZLIB_CFLAGS)
+PICKLE_CODE_LIBS = $(MGP_LIBS) $(MG_SHARED_LIBS) $(LIBXML_LIBS) $(ZLIB_LIBS)
 
 pluginexec_LTLIBRARIES += plugins/pickle-code.la
 plugins_pickle_code_la_SOURCES = plugins/pickle-code/pickle_code.c $(PICKLE_CODE_CORE)
@@ -17,31 +16,33 @@ plugins_pickle_code_la_LIBADD = $(PICKLE_CODE_LIBS)
 
 dist_rules_DATA += rules/pickle-imports.xml rules/pickle-imports.rng
 
-# Tests compile the plugin's sources with a stand-in host (tests/unsafe/
-# fake_host.c), so they run without the real host and without libmgcore.
-UNSAFE_TEST_HOST = tests/unsafe/fake_host.c tests/unsafe/fake_host.h \
-	tests/unsafe/corpus_util.c tests/unsafe/corpus_util.h
-UNSAFE_TEST_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(ZLIB_CFLAGS) $(JANSSON_CFLAGS) \
-	$(LIBARCHIVE_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/unsafe -iquote $(top_srcdir)/tests
-UNSAFE_TEST_LIBS = $(LIBXML_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS) $(LIBARCHIVE_LIBS) $(CHECK_LIBS)
+# Tests compile the plugin's sources into a program that runs them in
+# process behind the real service table (tests/plugins/common/fake_host.c,
+# a sink that reads back what the services send through the host's own
+# collector), so they link the core.
+UNSAFE_TEST_HOST = tests/plugins/common/fake_host.c tests/plugins/common/fake_host.h \
+	tests/plugins/common/corpus_util.c tests/plugins/common/corpus_util.h
+UNSAFE_TEST_CFLAGS = $(MG_TEST_CFLAGS) $(MGP_CFLAGS) $(MG_SHARED_CFLAGS) \
+	-I$(top_srcdir)/tests/plugins/common
+UNSAFE_TEST_LIBS = $(MGP_LIBS) $(MG_TEST_LIBS)
 
-check_PROGRAMS += tests/unsafe/test_pickle_corpus tests/unsafe/test_pickle_units
-TESTS += tests/unsafe/test_pickle_corpus tests/unsafe/test_pickle_units
-tests_unsafe_test_pickle_corpus_SOURCES = tests/unsafe/test_pickle_corpus.c \
+check_PROGRAMS += tests/plugins/pickle-code/test_pickle_corpus tests/plugins/pickle-code/test_pickle_units
+TESTS += tests/plugins/pickle-code/test_pickle_corpus tests/plugins/pickle-code/test_pickle_units
+tests_plugins_pickle_code_test_pickle_corpus_SOURCES = tests/plugins/pickle-code/test_pickle_corpus.c \
 	$(UNSAFE_TEST_HOST) plugins/pickle-code/pickle_code.c $(PICKLE_CODE_CORE)
-tests_unsafe_test_pickle_corpus_CFLAGS = $(UNSAFE_TEST_CFLAGS) -I$(top_srcdir)/plugins/pickle-code
-tests_unsafe_test_pickle_corpus_LDADD = $(UNSAFE_TEST_LIBS)
-tests_unsafe_test_pickle_units_SOURCES = tests/unsafe/test_pickle_units.c \
+tests_plugins_pickle_code_test_pickle_corpus_CFLAGS = $(UNSAFE_TEST_CFLAGS) -I$(top_srcdir)/plugins/pickle-code
+tests_plugins_pickle_code_test_pickle_corpus_LDADD = $(UNSAFE_TEST_LIBS)
+tests_plugins_pickle_code_test_pickle_units_SOURCES = tests/plugins/pickle-code/test_pickle_units.c \
 	$(UNSAFE_TEST_HOST) plugins/pickle-code/pickle_code.c $(PICKLE_CODE_CORE)
-tests_unsafe_test_pickle_units_CFLAGS = $(UNSAFE_TEST_CFLAGS) -I$(top_srcdir)/plugins/pickle-code
-tests_unsafe_test_pickle_units_LDADD = $(UNSAFE_TEST_LIBS)
-EXTRA_DIST += tests/unsafe/gen_corpus.py
+tests_plugins_pickle_code_test_pickle_units_CFLAGS = $(UNSAFE_TEST_CFLAGS) -I$(top_srcdir)/plugins/pickle-code
+tests_plugins_pickle_code_test_pickle_units_LDADD = $(UNSAFE_TEST_LIBS)
+EXTRA_DIST += tests/plugins/common/gen_corpus.py
 
-check_PROGRAMS += tests/unsafe/mg-fakehost
-tests_unsafe_mg_fakehost_SOURCES = tests/unsafe/fakehost_cli.c tests/unsafe/fake_host.c \
-	tests/unsafe/fake_host.h
-tests_unsafe_mg_fakehost_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBARCHIVE_CFLAGS)
-tests_unsafe_mg_fakehost_LDADD = $(JANSSON_LIBS) $(LIBARCHIVE_LIBS) -ldl
+check_PROGRAMS += tests/plugins/common/mg-fakehost
+tests_plugins_common_mg_fakehost_SOURCES = tests/plugins/common/fakehost_cli.c tests/plugins/common/fake_host.c \
+	tests/plugins/common/fake_host.h
+tests_plugins_common_mg_fakehost_CFLAGS = $(UNSAFE_TEST_CFLAGS)
+tests_plugins_common_mg_fakehost_LDADD = $(UNSAFE_TEST_LIBS) -ldl
 
 # Fuzz harnesses: the disassembler, and the zip walk with everything after it.
 if FUZZERS
@@ -52,7 +53,7 @@ tests_fuzz_fuzz_pickle_CFLAGS = $(FUZZ_CFLAGS) -I$(top_srcdir)/plugins/pickle-co
 tests_fuzz_fuzz_pickle_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_pickle_LDADD = $(MG_DEP_LIBS)
 tests_fuzz_fuzz_zipwalk_SOURCES = tests/fuzz/fuzz_zipwalk.c $(PICKLE_CODE_CORE)
-tests_fuzz_fuzz_zipwalk_CFLAGS = $(FUZZ_CFLAGS) -I$(top_srcdir)/plugins/pickle-code
+tests_fuzz_fuzz_zipwalk_CFLAGS = $(FUZZ_CFLAGS) $(MG_SHARED_CFLAGS) -I$(top_srcdir)/plugins/pickle-code
 tests_fuzz_fuzz_zipwalk_LDFLAGS = $(FUZZ_LINK)
-tests_fuzz_fuzz_zipwalk_LDADD = $(MG_DEP_LIBS)
+tests_fuzz_fuzz_zipwalk_LDADD = $(MG_SHARED_LIBS) $(MG_DEP_LIBS)
 endif

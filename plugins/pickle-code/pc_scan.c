@@ -230,7 +230,7 @@ static int scan_zip(ctx *c, const uint8_t *d, size_t len, int *was_zip) {
   zctx z = {c, 0};
   mg_zip_info zi;
   *was_zip = 0;
-  int r = mg_zip_walk(d, len, c->o->max_inflate, zip_member, &z, &zi);
+  int r = mg_zip_walk(d, len, c->o->max_inflate, c->o->max_zip_entries, zip_member, &z, &zi);
   if (r == 1)
     return 0;
   *was_zip = 1;

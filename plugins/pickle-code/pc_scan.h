@@ -32,8 +32,9 @@ typedef struct mg_pc_sink {
 } mg_pc_sink;
 
 typedef struct mg_pc_opts {
-  uint64_t max_inflate; /* bytes one member/stream may inflate to */
-  unsigned max_depth;   /* containers inside the blob that are opened */
+  uint64_t max_inflate;     /* bytes one member/stream may inflate to */
+  uint64_t max_zip_entries; /* directory entries of one zip (the zip-entries limit) */
+  unsigned max_depth;       /* containers inside the blob that are opened */
   mg_pk_limits pk;
   int use_libarchive; /* open tar/7z/... blobs in memory */
   int flat;           /* read only as pickle/.npy: no containers */

@@ -13,7 +13,8 @@
 
 #include <modelgate/plugin.h>
 
-#include "../common/printable.h"
+#include "mgp.h"
+#include "printable.h"
 #include "pc_scan.h"
 #include "pickle_rules.h"
 
@@ -64,11 +65,7 @@ static int admit(run_state *rs, const char *rule) {
 }
 
 static int emit(run_state *rs, mg_finding *f, json_t *ev) {
-  char *evs = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-  json_decref(ev);
-  f->evidence_json = evs;
-  int rc = rs->svc->emit(rs->ctx, f);
-  free(evs);
+  int rc = mgp_emit(rs->svc, rs->ctx, f, ev, JSON_COMPACT | JSON_SORT_KEYS);
   rs->emitted++;
   if (rc)
     rs->failed = 1;
@@ -197,11 +194,7 @@ static int report_import(run_state *rs, const mg_pc_where *w, uint64_t base, int
     free(m);
   }
   json_object_set_new(ev, "protocol", json_integer(r->protocol));
-  mg_finding f = MG_FINDING_INIT;
-  f.severity = (mg_severity)sev;
-  f.rule = rule;
-  f.title = title;
-  f.message = msg;
+  mg_finding f = mgp_finding((mg_severity)sev, rule, title, msg);
   f.artifact = rs->artifact;
   f.location = loc;
   f.atlas = v.cls == MG_PK_DENY || !im->name ? atlas_code : atlas_unknown;
@@ -236,11 +229,7 @@ static int sink_pickle(void *user, const mg_pc_where *w, uint64_t base, int inde
   json_t *ev = json_pack("{s:s, s:I, s:I, s:I, s:b, s:i}", "problem", r->err_msg, "offset",
                          (json_int_t)off, "problems", (json_int_t)r->errors, "opcodes",
                          (json_int_t)r->ops, "complete", r->complete, "pickle_index", index);
-  mg_finding f = MG_FINDING_INIT;
-  f.severity = MG_SEV_MEDIUM;
-  f.rule = "pickle.malformed";
-  f.title = title;
-  f.message = msg;
+  mg_finding f = mgp_finding(MG_SEV_MEDIUM, "pickle.malformed", title, msg);
   f.artifact = rs->artifact;
   f.location = loc;
   f.atlas = atlas_unknown;
@@ -295,11 +284,9 @@ static int sink_zip(void *user, const mg_pc_where *w, const mg_zip_member *m,
     json_t *ev =
         json_pack("{s:o, s:I, s:I, s:I}", "anomalies", list, "declared", (json_int_t)zi->declared,
                   "entries", (json_int_t)zi->entries, "shift", (json_int_t)zi->shift);
-    mg_finding f = MG_FINDING_INIT;
-    f.severity = (zi->anomalies & ~(uint32_t)MG_ZIP_A_TRAILING) ? MG_SEV_MEDIUM : MG_SEV_LOW;
-    f.rule = "zip.archive-anomaly";
-    f.title = "Zip archive structure is irregular";
-    f.message = full;
+    mg_finding f =
+        mgp_finding((zi->anomalies & ~(uint32_t)MG_ZIP_A_TRAILING) ? MG_SEV_MEDIUM : MG_SEV_LOW,
+                    "zip.archive-anomaly", "Zip archive structure is irregular", full);
     f.artifact = rs->artifact;
     f.location = loc[0] ? loc : NULL;
     f.atlas = atlas_corrupt;
@@ -344,11 +331,7 @@ static int sink_zip(void *user, const mg_pc_where *w, const mg_zip_member *m,
     if (ev && lclean)
       json_object_set_new(ev, "local_name", json_string(lclean));
     free(lclean);
-    mg_finding f = MG_FINDING_INIT;
-    f.severity = zgroups[g].sev;
-    f.rule = zgroups[g].rule;
-    f.title = zgroups[g].title;
-    f.message = msg;
+    mg_finding f = mgp_finding(zgroups[g].sev, zgroups[g].rule, zgroups[g].title, msg);
     f.artifact = rs->artifact;
     f.location = loc;
     f.atlas = atlas_corrupt;
@@ -369,11 +352,7 @@ static int sink_note(void *user, const mg_pc_where *w, int sev, const char *rule
   char loc[1200], msg[2000];
   where_text(w, 0, 0, loc, sizeof loc);
   snprintf(msg, sizeof msg, "%s%s%s: %s.", rs->artifact, loc[0] ? ", " : "", loc, text);
-  mg_finding f = MG_FINDING_INIT;
-  f.severity = (mg_severity)sev;
-  f.rule = rule;
-  f.title = text;
-  f.message = msg;
+  mg_finding f = mgp_finding((mg_severity)sev, rule, text, msg);
   f.artifact = rs->artifact;
   f.location = loc[0] ? loc : NULL;
   f.atlas = atlas_unknown;
@@ -393,11 +372,7 @@ static int flush_caps(run_state *rs) {
     snprintf(msg, sizeof msg,
              "%s: %llu findings of rule %s; the first %d are listed, the evidence counts all.",
              rs->artifact, (unsigned long long)rs->counts[i].n, rs->counts[i].rule, PER_RULE_CAP);
-    mg_finding f = MG_FINDING_INIT;
-    f.severity = MG_SEV_INFO;
-    f.rule = "pickle.more";
-    f.title = title;
-    f.message = msg;
+    mg_finding f = mgp_finding(MG_SEV_INFO, "pickle.more", title, msg);
     f.artifact = rs->artifact;
     f.controls = controls;
     int rc = emit(rs, &f, NULL);
@@ -449,25 +424,20 @@ static int on_member(void *user, const char *member, const uint8_t *data, uint64
   return 0;
 }
 
-static uint64_t opt_u64(const mg_services *svc, mg_plugin_ctx *ctx, const char *key,
-                        uint64_t dflt) {
+/* One of the host's limits (option "limit.NAME"): the plugin keeps no copy
+ * of the table, so a host that does not answer is an error. */
+static int host_limit(const mg_services *svc, mg_plugin_ctx *ctx, const char *name, uint64_t *out) {
+  char key[64];
+  snprintf(key, sizeof key, "limit.%s", name);
   const char *v = svc->option(ctx, key);
-  if (!v || !*v)
-    return dflt;
-  char *end;
-  unsigned long long x = strtoull(v, &end, 10);
-  uint64_t mult = 1;
-  if (*end == 'K' || *end == 'k')
-    mult = 1u << 10, end++;
-  else if (*end == 'M' || *end == 'm')
-    mult = 1u << 20, end++;
-  else if (*end == 'G' || *end == 'g')
-    mult = 1u << 30, end++;
-  if (*end || !x) {
-    svc->log(ctx, MG_LOG_WARN, "pickle-code: ignoring %s=%s (not a positive size)", key, v);
-    return dflt;
+  char *end = NULL;
+  unsigned long long x = v ? strtoull(v, &end, 10) : 0;
+  if (!v || !*v || *end) {
+    svc->log(ctx, MG_LOG_ERROR, "pickle-code: the host gives no %s", key);
+    return MG_ERR_ABI;
   }
-  return (uint64_t)x * mult;
+  *out = (uint64_t)x;
+  return MG_OK;
 }
 
 static int load_rules(run_state *rs) {
@@ -481,7 +451,11 @@ static int load_rules(run_state *rs) {
   if (!path[0])
     snprintf(path, sizeof path, "%s/pickle-imports.xml", dir);
   snprintf(schema, sizeof schema, "%s/pickle-imports.rng", dir);
-  int rc = mg_pk_rules_load(path, schema, &rs->rules, msg, sizeof msg);
+  uint64_t max_bytes;
+  int rc = host_limit(svc, rs->ctx, "rules-bytes", &max_bytes);
+  if (rc)
+    return rc;
+  rc = mg_pk_rules_load(path, schema, max_bytes, &rs->rules, msg, sizeof msg);
   if (rc)
     svc->log(rs->ctx, MG_LOG_ERROR, "%s", msg);
   return rc;
@@ -501,10 +475,25 @@ static int pc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
 
   mg_pc_opts o;
   memset(&o, 0, sizeof o);
-  mg_pk_limits pk = MG_PK_LIMITS_DEFAULT;
-  o.pk = pk;
-  o.max_inflate = opt_u64(svc, ctx, "max-inflate", (uint64_t)2 << 30);
-  o.max_depth = (unsigned)opt_u64(svc, ctx, "depth", 4);
+  uint64_t stack = 0, memo = 0, imports = 0;
+  if ((rc = host_limit(svc, ctx, "pickle-stack", &stack)) ||
+      (rc = host_limit(svc, ctx, "pickle-memo", &memo)) ||
+      (rc = host_limit(svc, ctx, "pickle-imports", &imports)) ||
+      (rc = host_limit(svc, ctx, "zip-entries", &o.max_zip_entries))) {
+    mg_pk_rules_free(rs.rules);
+    return rc;
+  }
+  o.pk.max_stack = (size_t)stack;
+  o.pk.max_memo = (size_t)memo;
+  o.pk.max_imports = (size_t)imports;
+  double depth = 4;
+  if ((rc = mgp_opt_size(svc, ctx, "pickle-code", "max-inflate", (uint64_t)2 << 30,
+                         &o.max_inflate)) ||
+      (rc = mgp_opt_num(svc, ctx, "pickle-code", "depth", 4, 1, 1000, 1, &depth))) {
+    mg_pk_rules_free(rs.rules);
+    return rc;
+  }
+  o.max_depth = (unsigned)depth;
   mg_pc_sink sink = {&rs, sink_pickle, sink_zip, sink_note};
   mg_pc_stats st;
   memset(&st, 0, sizeof st);

@@ -1303,14 +1303,13 @@ int mg_pickle_dis(const uint8_t *data, size_t len, const mg_pk_limits *lim, mg_p
 
 static int dis(const uint8_t *data, size_t len, const mg_pk_limits *lim, mg_pk_result *res,
                unsigned depth) {
-  static const mg_pk_limits dflt = MG_PK_LIMITS_DEFAULT;
   memset(res, 0, sizeof *res);
   res->protocol = -1;
   state st;
   memset(&st, 0, sizeof st);
   st.base = data;
   st.len = data ? len : 0;
-  st.lim = lim ? *lim : dflt;
+  st.lim = *lim;
   if (st.lim.max_stack < 64)
     st.lim.max_stack = 64;
   if (st.lim.max_imports < 1)

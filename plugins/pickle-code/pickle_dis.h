@@ -29,16 +29,14 @@ typedef struct mg_pk_import {
   const char *call_op; /* opcode name of the first call, or NULL */
 } mg_pk_import;
 
-/* Resource caps; a pickle that exceeds one is reported as malformed and the
+/* Resource caps (the host's pickle-stack, pickle-memo and pickle-imports
+ * limits); a pickle that exceeds one is reported as malformed and the
  * decoding goes on with what it can still see. */
 typedef struct mg_pk_limits {
   size_t max_stack;   /* items on the simulated stack */
   size_t max_memo;    /* memo entries */
   size_t max_imports; /* distinct imports kept */
 } mg_pk_limits;
-
-#define MG_PK_LIMITS_DEFAULT                                                                       \
-  { (size_t)1 << 22, (size_t)1 << 22, 65536 }
 
 typedef struct mg_pk_result {
   mg_pk_import *imports;

@@ -19,8 +19,6 @@
 #include <modelgate/error.h>
 #include <modelgate/plugin.h>
 
-#define RULES_MAX_BYTES (16u << 20) /* as the core's rules-bytes default */
-
 typedef enum { T_EXACT, T_GLOB, T_MODULE } rtype;
 
 typedef struct rule {
@@ -202,14 +200,19 @@ static int read_tree(mg_pk_rules *r, xmlDocPtr doc, const char *path, char *msg,
   return MG_OK;
 }
 
-int mg_pk_rules_load(const char *path, const char *schema, mg_pk_rules **out, char *msg,
-                     size_t msg_size) {
+int mg_pk_rules_load(const char *path, const char *schema, uint64_t max_bytes, mg_pk_rules **out,
+                     char *msg, size_t msg_size) {
   *out = NULL;
   struct stat sb;
   if (stat(path, &sb))
     return fail(msg, msg_size, MG_ERR_IO, path, 0, strerror(errno));
-  if ((uint64_t)sb.st_size > RULES_MAX_BYTES)
-    return fail(msg, msg_size, MG_ERR_LIMIT, path, 0, "larger than the rules-bytes limit (16M)");
+  if ((uint64_t)sb.st_size > max_bytes) {
+    char what[160];
+    snprintf(what, sizeof what,
+             "rules-bytes limit exceeded (%llu > %llu; raise it with --limit rules-bytes=N)",
+             (unsigned long long)sb.st_size, (unsigned long long)max_bytes);
+    return fail(msg, msg_size, MG_ERR_LIMIT, path, 0, what);
+  }
 
   errbuf eb = {msg, msg_size, 0, path};
   int rc = MG_OK;

@@ -5,6 +5,7 @@
 #define MG_PICKLE_RULES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum mg_pk_class {
   MG_PK_ALLOW = 0,
@@ -25,10 +26,11 @@ typedef struct mg_pk_verdict {
   int aliased;      /* the module was rewritten by an alias */
 } mg_pk_verdict;
 
-/* Loads path, validated against schema (RELAX NG). On failure returns an
- * mg_error and writes one line naming the file and line into msg. */
-int mg_pk_rules_load(const char *path, const char *schema, mg_pk_rules **out, char *msg,
-                     size_t msg_size);
+/* Loads path (at most max_bytes: the host's rules-bytes limit), validated
+ * against schema (RELAX NG). On failure returns an mg_error and writes one
+ * line naming the file and line into msg. */
+int mg_pk_rules_load(const char *path, const char *schema, uint64_t max_bytes, mg_pk_rules **out,
+                     char *msg, size_t msg_size);
 void mg_pk_rules_free(mg_pk_rules *r);
 
 /* The severity given to unknown imports (strict makes them critical). */

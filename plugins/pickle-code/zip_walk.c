@@ -17,7 +17,6 @@
 #define SIG_END 0x06054b50u
 #define SIG_END64 0x06064b50u
 #define SIG_LOC64 0x07064b50u
-#define MAX_ENTRIES ((uint64_t)1 << 20)
 /* Flag bits a plain zip writer uses: deflate options, data descriptor, UTF-8. */
 #define NORMAL_FLAGS (0x0002u | 0x0004u | 0x0008u | 0x0800u)
 
@@ -398,8 +397,8 @@ static int visit(const uint8_t *d, size_t len, int64_t shift, uint64_t max_out, 
   return stop ? 2 : 0;
 }
 
-int mg_zip_walk(const uint8_t *d, size_t len, uint64_t max_out, mg_zip_fn fn, void *user,
-                mg_zip_info *info) {
+int mg_zip_walk(const uint8_t *d, size_t len, uint64_t max_out, uint64_t max_entries, mg_zip_fn fn,
+                void *user, mg_zip_info *info) {
   mg_zip_info scratch;
   if (!info)
     info = &scratch;
@@ -425,7 +424,7 @@ int mg_zip_walk(const uint8_t *d, size_t len, uint64_t max_out, mg_zip_fn fn, vo
   entry *t = NULL;
   uint64_t p = cd;
   while (p + 46 <= cd_end && rd32(d + p) == SIG_CENTRAL) {
-    if (n >= MAX_ENTRIES) {
+    if (n >= max_entries) {
       info->anomalies |= MG_ZIP_A_TRUNCATED_CD;
       break;
     }

@@ -67,12 +67,13 @@ typedef struct mg_zip_info {
  * during the call. */
 typedef int (*mg_zip_fn)(void *user, const mg_zip_member *m);
 
-/* Walks the zip in data. max_out caps one member's inflated size. Returns
+/* Walks the zip in data. max_out caps one member's inflated size, and
+ * max_entries the directory entries read (the rest: MG_ZIP_A_TRUNCATED_CD). Returns
  * 0 when the end record and directory were found (members with problems
  * included), 1 when the data is not a zip, -1 on out of memory; the callback's
  * nonzero return stops the walk and is returned as 2. */
-int mg_zip_walk(const uint8_t *data, size_t len, uint64_t max_out, mg_zip_fn fn, void *user,
-                mg_zip_info *info);
+int mg_zip_walk(const uint8_t *data, size_t len, uint64_t max_out, uint64_t max_entries,
+                mg_zip_fn fn, void *user, mg_zip_info *info);
 
 /* Inflates n bytes at src into a fresh buffer (*out, *out_len; free()
  * it) of at most max_out bytes, starting at cap0 and doubling. wbits as

@@ -7,15 +7,15 @@ plugins_spectral_signatures_la_CFLAGS = $(MGD_CFLAGS)
 plugins_spectral_signatures_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_spectral_signatures_la_LIBADD = $(MGD_LIBS)
 
-TESTS += tests/detectors/spectral-signatures.sh
-EXTRA_DIST += tests/detectors/spectral-signatures.sh tests/detectors/feature_space.sh docs/detectors/spectral-signatures.md
+TESTS += tests/plugins/spectral-signatures/spectral-signatures.sh
+EXTRA_DIST += tests/plugins/spectral-signatures/spectral-signatures.sh tests/plugins/common/feature_space.sh docs/detectors/spectral-signatures.md
 
 # Unit tests of the shared statistics and of activation-clustering's
 # 2-means/silhouette on synthetic data.
-check_PROGRAMS += tests/detectors/test_mgds
-TESTS += tests/detectors/test_mgds
-tests_detectors_test_mgds_SOURCES = tests/detectors/test_mgds.c \
+check_PROGRAMS += tests/plugins/common/test_mgds
+TESTS += tests/plugins/common/test_mgds
+tests_plugins_common_test_mgds_SOURCES = tests/plugins/common/test_mgds.c \
 	plugins/activation-clustering/ac_cluster.c plugins/activation-clustering/ac_cluster.h
-tests_detectors_test_mgds_CFLAGS = $(MGD_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests \
+tests_plugins_common_test_mgds_CFLAGS = $(MGD_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests \
 	-I$(top_srcdir)/plugins/activation-clustering
-tests_detectors_test_mgds_LDADD = $(MGD_LIBS) $(CHECK_LIBS)
+tests_plugins_common_test_mgds_LDADD = $(MGD_LIBS) $(CHECK_LIBS)

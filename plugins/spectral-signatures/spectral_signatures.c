@@ -223,9 +223,9 @@ static int ss_run_fn(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   ss_run r = {.svc = svc, .ctx = ctx, .seed = svc->seed(ctx)};
   double centred = 1, reps = 20;
-  int rc = mgds_opt_double(svc, ctx, PLUGIN, "centred", 1, 0, 1, &centred);
+  int rc = mgp_opt_num(svc, ctx, PLUGIN, "centred", 1, 0, 1, 0, &centred);
   if (!rc)
-    rc = mgds_opt_double(svc, ctx, PLUGIN, "null-reps", 20, 2, 1000, &reps);
+    rc = mgp_opt_num(svc, ctx, PLUGIN, "null-reps", 20, 2, 1000, 0, &reps);
   if (rc)
     return rc;
   r.centred = centred != 0;

@@ -2,18 +2,20 @@
 # (Gao et al. 2019) over the training set and --inputs, calibrated on the
 # reference set; exact tests and Holm's adjustment from plugins/common.
 pluginexec_LTLIBRARIES += plugins/strip.la
-plugins_strip_la_SOURCES = plugins/strip/strip.c plugins/strip/strip_engine.c \
-	plugins/strip/strip_engine.h plugins/strip/strip_plot.c plugins/strip/strip_plot.h
+plugins_strip_la_SOURCES = plugins/strip/strip.c plugins/strip/strip_run.h \
+	plugins/strip/strip_calib.c plugins/strip/strip_scan.c plugins/strip/strip_decide.c \
+	plugins/strip/strip_report.c plugins/strip/strip_engine.c plugins/strip/strip_engine.h \
+	plugins/strip/strip_plot.c plugins/strip/strip_plot.h
 plugins_strip_la_CFLAGS = $(MGD_CFLAGS)
 plugins_strip_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_strip_la_LIBADD = $(MGD_LIBS)
 
 # Unit tests of the exact tests and of Holm's adjustment.
-check_PROGRAMS += tests/detectors/test_hyptest
-TESTS += tests/detectors/test_hyptest
-tests_detectors_test_hyptest_SOURCES = tests/detectors/test_hyptest.c
-tests_detectors_test_hyptest_CFLAGS = $(MG_TEST_CFLAGS) $(MGD_CFLAGS)
-tests_detectors_test_hyptest_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)
+check_PROGRAMS += tests/plugins/common/test_hyptest
+TESTS += tests/plugins/common/test_hyptest
+tests_plugins_common_test_hyptest_SOURCES = tests/plugins/common/test_hyptest.c
+tests_plugins_common_test_hyptest_CFLAGS = $(MG_TEST_CFLAGS) $(MGD_CFLAGS)
+tests_plugins_common_test_hyptest_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)
 
-TESTS += tests/detectors/strip.sh
-EXTRA_DIST += tests/detectors/strip.sh
+TESTS += tests/plugins/strip/strip.sh
+EXTRA_DIST += tests/plugins/strip/strip.sh

@@ -16,36 +16,6 @@
 
 #include "data/decompress.h"
 
-size_t mg_dtype_size(mg_dtype dt) {
-  switch (dt) {
-  case MG_DTYPE_U8:
-    return 1;
-  case MG_DTYPE_I32:
-  case MG_DTYPE_F32:
-    return 4;
-  case MG_DTYPE_I64:
-  case MG_DTYPE_F64:
-    return 8;
-  }
-  return 0;
-}
-
-const char *mg_dtype_name(mg_dtype dt) {
-  switch (dt) {
-  case MG_DTYPE_U8:
-    return "uint8";
-  case MG_DTYPE_I32:
-    return "int32";
-  case MG_DTYPE_I64:
-    return "int64";
-  case MG_DTYPE_F32:
-    return "float32";
-  case MG_DTYPE_F64:
-    return "float64";
-  }
-  return "?";
-}
-
 typedef enum kind { K_UNKNOWN, K_NPY, K_IDX, K_COMPRESSED } kind;
 
 /* By content, never by name: a vendor's file name proves nothing. */
@@ -152,12 +122,12 @@ static int create_cache(mg_array_file *f, const char *path, const char *cache_di
   return rc;
 }
 
-static int parse(mg_array_file *f, mg_err *err) {
+static int parse(mg_array_file *f, const mg_limits *lim, mg_err *err) {
   const char *inner;
   kind k = sniff(f->base, f->size, &inner);
   if (k == K_NPY) {
     f->format = "NPY";
-    return mg_npy_parse_header(f->base, f->size, f->name, &f->hdr, err);
+    return mg_npy_parse_header(f->base, f->size, f->name, lim, &f->hdr, err);
   }
   if (k == K_IDX) {
     f->format = "IDX";
@@ -222,7 +192,7 @@ int mg_array_file_open(mg_array_file *f, const char *path, const char *cache_dir
   fd = -1;
   if (rc)
     goto fail;
-  rc = parse(f, err);
+  rc = parse(f, lim, err);
   if (rc)
     goto fail;
   /* Exactly header + data: a short file is truncated, and bytes after the

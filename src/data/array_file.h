@@ -33,9 +33,4 @@ int mg_array_file_open(mg_array_file *f, const char *path, const char *cache_dir
                        const mg_limits *lim, mg_err *err);
 void mg_array_file_close(mg_array_file *f);
 
-/* Bytes of one element of dt (0 for an unknown value). */
-size_t mg_dtype_size(mg_dtype dt);
-/* "uint8", "int32", ... for messages. */
-const char *mg_dtype_name(mg_dtype dt);
-
 #endif

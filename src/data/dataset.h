@@ -10,16 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "limits.h"
-
-typedef enum mg_dtype {
-  MG_DTYPE_U8 = 1,
-  MG_DTYPE_I32,
-  MG_DTYPE_I64,
-  MG_DTYPE_F32,
-  MG_DTYPE_F64
-} mg_dtype;
+#include "base/diag.h"
+#include "base/limit_table.h"
+#include "data/dtype.h"
 
 #define MG_ARRAY_MAX_DIMS 8
 
@@ -35,8 +28,8 @@ typedef struct mg_array_header {
 } mg_array_header;
 
 /* Header parsers, exposed for the fuzzers. `name` is used in messages. */
-int mg_npy_parse_header(const uint8_t *buf, size_t len, const char *name, mg_array_header *h,
-                        mg_err *err);
+int mg_npy_parse_header(const uint8_t *buf, size_t len, const char *name, const mg_limits *lim,
+                        mg_array_header *h, mg_err *err);
 int mg_idx_parse_header(const uint8_t *buf, size_t len, const char *name, mg_array_header *h,
                         mg_err *err);
 

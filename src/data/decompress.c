@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "archive_io.h"
+#include "shared/archive_io.h"
 
 #define CHUNK (256 * 1024)
 

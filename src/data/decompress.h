@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "limits.h"
+#include "base/diag.h"
+#include "base/limit_table.h"
 
 /* Reads in_fd from its current offset; name is used in messages. */
 int mg_decompress_to_fd(int in_fd, int out_fd, const char *name, const mg_limits *lim,

@@ -7,7 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "data/array_file.h"
+#include "data/dtype.h"
 
 int mg_idx_parse_header(const uint8_t *buf, size_t len, const char *name, mg_array_header *h,
                         mg_err *err) {

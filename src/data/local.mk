@@ -1,6 +1,7 @@
 # src/data: NPY and IDX datasets (docs/package-format.md, "Data files").
 libmgcore_la_SOURCES += \
 	src/data/dataset.c src/data/dataset.h \
+	src/data/dtype.c src/data/dtype.h \
 	src/data/array_file.c src/data/array_file.h \
 	src/data/npy_header.c src/data/idx_header.c \
 	src/data/decompress.c src/data/decompress.h \

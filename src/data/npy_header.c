@@ -9,11 +9,10 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "data/array_file.h"
+#include "data/dtype.h"
 
 /* numpy itself refuses headers over 10000 bytes by default; ours can only
  * ever need a few hundred. */
-#define NPY_MAX_HEADER 65536u
 
 typedef enum tok_kind {
   T_END,
@@ -313,8 +312,8 @@ static int parse_dict(const char *name, const char *text, size_t len, mg_array_h
   return MG_OK;
 }
 
-int mg_npy_parse_header(const uint8_t *buf, size_t len, const char *name, mg_array_header *h,
-                        mg_err *err) {
+int mg_npy_parse_header(const uint8_t *buf, size_t len, const char *name, const mg_limits *lim,
+                        mg_array_header *h, mg_err *err) {
   static const uint8_t magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
   memset(h, 0, sizeof *h);
   if (len < 10 || memcmp(buf, magic, sizeof magic) != 0)
@@ -336,9 +335,8 @@ int mg_npy_parse_header(const uint8_t *buf, size_t len, const char *name, mg_arr
            (uint64_t)buf[11] << 24;
     start = 12;
   }
-  if (hlen > NPY_MAX_HEADER)
-    return mg_fail(err, MG_ERR_FORMAT, "%s: NPY header length %" PRIu64 " exceeds %u bytes", name,
-                   hlen, NPY_MAX_HEADER);
+  if (mg_limit_check(lim, MG_LIMIT_NPY_HEADER_BYTES, hlen, name, err))
+    return err->code;
   if (hlen > len - start)
     return mg_fail(err, MG_ERR_FORMAT,
                    "%s: NPY header length %" PRIu64 " runs past the end of the file (%zu bytes)",

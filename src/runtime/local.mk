@@ -49,8 +49,6 @@ src/runtime/onnx.pb-c.c src/runtime/onnx.pb-c.h: $(srcdir)/src/runtime/onnx.prot
 	$(PROTOC_C) --proto_path=$(srcdir)/src/runtime --c_out=src/runtime \
 		$(srcdir)/src/runtime/onnx.proto
 
-modelgate_SOURCES += src/cli_model.c
-
 # Tests (docs/runtime.md, "Tests and figures"): every op's VJP against
 # finite differences, the runtime.h API and hostile models, PyTorch-exported
 # models against PyTorch, ONNX conformance data, and the CLI.

@@ -19,11 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void *rt_onnx_unpack(const uint8_t *buf, size_t len, const char *file, mg_err *err);
-void rt_onnx_free(void *model);
-const Onnx__ModelProto *rt_onnx_model(const void *h);
-int rt_model_base_dir(const char *path, const char *root, char **base, mg_err *err);
-
 /* Dimensions above this are reported as absurd for a classifier. */
 #define ABSURD_DIM (INT64_C(1) << 31)
 
@@ -282,8 +277,6 @@ static void initializer(audit *a, const Onnx__TensorProto *t, const char *base, 
   set(a, o, "actual_bytes", chk(a, json_integer((json_int_t)have)));
   push(a, mism, o);
 }
-
-size_t rt_op_count(void);
 
 static void describe(audit *a, const Onnx__ModelProto *m, const char *base) {
   json_t *r = a->root;

@@ -16,11 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* <limits.h> may resolve to src/limits.h on the include path. */
-#ifndef PATH_MAX
-#define PATH_MAX 4096
-#endif
-
 const char *rt_ext_status_name(int status) {
   switch (status) {
   case RT_EXT_OK:

@@ -8,8 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "limits.h"
+#include "base/diag.h"
+#include "base/limit_table.h"
+#include "runtime/rt_onnx.h"
+#include "runtime/runtime.h"
 
 #define RT_MAX_RANK 8
 /* Opsets and IR versions whose semantics the ops below implement. */
@@ -295,5 +297,21 @@ int rt_exec_backward(rt_exec *e, uint32_t oi, const float *dout, mg_err *err);
 void rt_exec_reset(rt_exec *e);
 void *rt_pool_get(rt_pool *p, size_t bytes);
 void rt_pool_put(rt_pool *p, void *ptr, size_t bytes);
+
+/* What one runtime file offers the others beyond the graph and plan. */
+/* rt_load.c: protobuf decoding under the parse budget (for the loader and
+ * the audit); the handle owns the decoded model. */
+void *rt_onnx_unpack(const uint8_t *buf, size_t len, const char *file, mg_err *err);
+void rt_onnx_free(void *model);
+const Onnx__ModelProto *rt_onnx_model(const void *h);
+/* rt_plan.c: constant folding at load. */
+int rt_graph_fold(rt_graph *g, mg_err *err);
+/* rt_model.c: the directory external data is read from (inside root). */
+int rt_model_base_dir(const char *path, const char *root, char **base, mg_err *err);
+/* rt_model.c: the loaded graph behind a model, for tests. */
+const rt_graph *rt_model_graph(const mg_model *m);
+/* rt_ops.c: the op table, for the audit's list of supported ops. */
+size_t rt_op_count(void);
+const char *rt_op_name(size_t i);
 
 #endif

@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int rt_graph_fold(rt_graph *g, mg_err *err);
-
 /* protobuf-c allocator that refuses to grow past a budget, so a small
  * hostile file cannot make the parser allocate without bound. */
 typedef struct budget {
@@ -45,9 +43,6 @@ static void budget_free(void *ctx, void *ptr) {
   b->left += p[0];
   free(p);
 }
-
-void *rt_onnx_unpack(const uint8_t *buf, size_t len, const char *file, mg_err *err);
-void rt_onnx_free(void *model);
 
 typedef struct unpacked {
   budget b;
@@ -88,7 +83,6 @@ void rt_onnx_free(void *h) {
   free(u);
 }
 
-const Onnx__ModelProto *rt_onnx_model(const void *h);
 const Onnx__ModelProto *rt_onnx_model(const void *h) {
   return ((const unpacked *)h)->m;
 }

@@ -23,11 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* <limits.h> may resolve to src/limits.h on the include path. */
-#ifndef PATH_MAX
-#define PATH_MAX 4096
-#endif
-
 #define MODEL_THREADS 2
 /* Work below which splitting over threads costs more than it saves: a
  * thread's start and join take tens of microseconds, as long as a small
@@ -102,7 +97,6 @@ static int read_file(const char *path, const mg_limits *lim, uint8_t **buf, size
   return MG_OK;
 }
 
-int rt_model_base_dir(const char *path, const char *root, char **base, mg_err *err);
 /* The directory external data is read from: the model's own directory,
  * which must lie inside root. No root: no external data at all. */
 int rt_model_base_dir(const char *path, const char *root, char **base, mg_err *err) {
@@ -554,8 +548,6 @@ int mg_model_input_grad(mg_model *m, const float *x, size_t n, const int32_t *ta
   return run_split(m, &t, n, err);
 }
 
-/* For the tests and the CLI: the loaded graph behind a model. */
-const rt_graph *rt_model_graph(const mg_model *m);
 const rt_graph *rt_model_graph(const mg_model *m) {
   return m->g;
 }

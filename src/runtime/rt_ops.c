@@ -54,8 +54,6 @@ const rt_op *rt_op_find(const char *domain, const char *op_type) {
   return NULL;
 }
 
-size_t rt_op_count(void);
-const char *rt_op_name(size_t i);
 size_t rt_op_count(void) {
   return sizeof table / sizeof *table;
 }

@@ -2,8 +2,8 @@
  * classifier, run it forward in batches, read any named tensor, and take
  * the gradient of a loss with respect to the input. Inputs here are already
  * normalised ((raw * scale - mean) / std); the host applies that once
- * (src/plugin_services_model.c) so every plugin sees the same model input.
- * See docs/runtime.md. */
+ * (src/host/plugin_services.c, with src/package/normalize.c) so every
+ * plugin sees the same model input. See docs/runtime.md. */
 #ifndef MG_RUNTIME_H
 #define MG_RUNTIME_H
 
@@ -12,8 +12,8 @@
 
 #include <jansson.h>
 
-#include "diag.h"
-#include "limits.h"
+#include "base/diag.h"
+#include "base/limit_table.h"
 
 typedef struct mg_model mg_model;
 

@@ -4,7 +4,7 @@
 # written when plugins fail. Also SIGTERM during a plugin.
 . "$TOP_SRCDIR/tests/lib.sh"
 
-P="$TOP_BUILDDIR/tests/plugins/.libs"
+P="$TOP_BUILDDIR/tests/host/.libs"
 [ -f "$P/mgtest-good.so" ] || { echo "test plugins not built"; exit 99; }
 pkg="$SANDBOX/in/pkg"
 mkdir -p "$pkg"
@@ -82,7 +82,7 @@ for send in oversize unknown; do
     --json garble.json -q
   got=$(json_get garble.json "[p['status'] + '|' + p['message'] + '|%d' % p['seconds'] for p in d['plugins']][0]")
   case "$send|$got" in
-  "oversize|error|stopped: the plugin sent a message over the 64 MiB limit|"[0-9] | \
+  "oversize|error|stopped: the plugin sent a message over the plugin-message-bytes limit (67108864 bytes; raise it with --limit plugin-message-bytes=N)|"[0-9] | \
     "unknown|error|stopped: the plugin sent a message of unknown type|"[0-9])
     pass "garbage in the message pipe ($send) stops the plugin" ;;
   *) fail "garbage ($send): $got" ;;

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "inventory.h"
-#include "limits.h"
-#include "unpack.h"
-#include "workspace.h"
+#include "intake/inventory.h"
+#include "base/limit_table.h"
+#include "intake/unpack.h"
+#include "intake/workspace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* As labels: a 1-d array gets an images file with as many rows. */
   mg_array_header h;
   mg_err_clear(&err);
-  if ((mg_npy_parse_header(data, size, "x", &h, &err) == MG_OK ||
+  if ((mg_npy_parse_header(data, size, "x", &lim, &h, &err) == MG_OK ||
        mg_idx_parse_header(data, size, "x", &h, &err) == MG_OK) &&
       h.ndim == 1 && h.dims[0] > 0 && h.dims[0] <= 4096) {
     uint8_t img[16 + 4096] = {0, 0, 8, 3};

@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-#include "descriptor.h"
+#include "package/descriptor.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

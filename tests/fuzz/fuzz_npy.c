@@ -5,16 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/array_file.h"
+#include "data/dtype.h"
 #include "data/dataset.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mg_array_header h;
+  mg_limits lim;
+  mg_limits_default(&lim);
   mg_err err;
   mg_err_clear(&err);
-  int rc = mg_npy_parse_header(data, size, "fuzz.npy", &h, &err);
+  int rc = mg_npy_parse_header(data, size, "fuzz.npy", &lim, &h, &err);
   if (rc != MG_OK) {
     /* A failure is one line naming the file, with the code it returned. */
     if (err.code != rc || strncmp(err.msg, "fuzz.npy: ", 10) != 0 || strchr(err.msg, '\n'))

@@ -59,6 +59,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   (void)mg_pc_scan_blob(&o, &sink, &st, &w, "fuzz.pt", data, size, 0);
   /* The walker alone, with a tiny inflate cap. */
   mg_zip_info zi;
-  (void)mg_zip_walk(data, size, 4096, on_member, NULL, &zi);
+  (void)mg_zip_walk(data, size, 4096, 4096, on_member, NULL, &zi);
   return 0;
 }

@@ -48,6 +48,16 @@ printf '{"input": {"scale": 2.0, "mean": 0.25, "std": [0.5]}}' > "$W/d.json"
   fail "run --descriptor"
 "$MODELGATE" model run "$T/mlp.onnx" "$T/mlp_x.npy" --out "$W/n2.npy" --scale 2 --mean 0.25 \
   --std 0.5 || fail "run --scale/--mean/--std"
+# The descriptor goes through the scan's parser: what a scan refuses, so does
+# model run (a zero std, an unknown input key), with the key named.
+printf '{"input": {"std": [0]}}' > "$W/d0.json"
+"$MODELGATE" model run "$T/mlp.onnx" "$T/mlp_x.npy" --out "$W/n0.npy" --descriptor "$W/d0.json" \
+  2> "$W/err"
+[ $? -eq 2 ] && grep -q "input.std" "$W/err" || fail "run --descriptor with std 0 was not refused"
+printf '{"input": {"scale": 2.0, "gamma": 1}}' > "$W/d1.json"
+"$MODELGATE" model run "$T/mlp.onnx" "$T/mlp_x.npy" --out "$W/n0.npy" --descriptor "$W/d1.json" \
+  2> "$W/err"
+[ $? -eq 2 ] && grep -q "input.gamma" "$W/err" || fail "run --descriptor with an unknown key"
 "$PY" - "$T" "$W" <<'PYEOF' || fail "outputs differ from PyTorch"
 import sys
 import numpy as np

@@ -1,0 +1,368 @@
+/* `modelgate scan` and `modelgate verify`: parse options into a scan
+ * config, run it, print a summary, write the requested reports. verify is
+ * a scan with the registry required and no detector plugins. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "report/report.h"
+#include "report/report_text.h"
+#include "scan.h"
+
+enum {
+  OPT_REGISTRY = 256,
+  OPT_REGISTRY_KEY,
+  OPT_REGISTRY_SIG,
+  OPT_UNKNOWN,
+  OPT_FAIL_ON,
+  OPT_JSON,
+  OPT_XML,
+  OPT_JUNIT,
+  OPT_HTML,
+  OPT_SARIF,
+  OPT_STYLESHEET,
+  OPT_KEEP,
+  OPT_LIMIT,
+  OPT_PLUGINS,
+  OPT_ONLY,
+  OPT_SKIP,
+  OPT_SET,
+  OPT_STRICT,
+  OPT_SEED,
+  OPT_TIMEOUT,
+  OPT_CPU,
+  OPT_MEM,
+  OPT_RULES,
+  OPT_MODEL,
+  OPT_TRAIN_IN,
+  OPT_TRAIN_LB,
+  OPT_REF_IN,
+  OPT_REF_LB,
+  OPT_INPUTS,
+  OPT_SCALE,
+  OPT_MEAN,
+  OPT_STD,
+  OPT_LAYER,
+};
+
+static const struct option scan_options[] = {
+    {"registry", required_argument, NULL, OPT_REGISTRY},
+    {"registry-key", required_argument, NULL, OPT_REGISTRY_KEY},
+    {"registry-sig", required_argument, NULL, OPT_REGISTRY_SIG},
+    {"unknown-severity", required_argument, NULL, OPT_UNKNOWN},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"json", required_argument, NULL, OPT_JSON},
+    {"xml", required_argument, NULL, OPT_XML},
+    {"junit", required_argument, NULL, OPT_JUNIT},
+    {"html", required_argument, NULL, OPT_HTML},
+    {"sarif", required_argument, NULL, OPT_SARIF},
+    {"stylesheet", required_argument, NULL, OPT_STYLESHEET},
+    {"keep-workspace", required_argument, NULL, OPT_KEEP},
+    {"limit", required_argument, NULL, OPT_LIMIT},
+    {"plugins", required_argument, NULL, OPT_PLUGINS},
+    {"only", required_argument, NULL, OPT_ONLY},
+    {"skip", required_argument, NULL, OPT_SKIP},
+    {"set", required_argument, NULL, OPT_SET},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"cpu-limit", required_argument, NULL, OPT_CPU},
+    {"mem-limit", required_argument, NULL, OPT_MEM},
+    {"rules", required_argument, NULL, OPT_RULES},
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"train-inputs", required_argument, NULL, OPT_TRAIN_IN},
+    {"train-labels", required_argument, NULL, OPT_TRAIN_LB},
+    {"reference-inputs", required_argument, NULL, OPT_REF_IN},
+    {"reference-labels", required_argument, NULL, OPT_REF_LB},
+    {"inputs", required_argument, NULL, OPT_INPUTS},
+    {"scale", required_argument, NULL, OPT_SCALE},
+    {"mean", required_argument, NULL, OPT_MEAN},
+    {"std", required_argument, NULL, OPT_STD},
+    {"feature-layer", required_argument, NULL, OPT_LAYER},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *out, int verify) {
+  if (verify)
+    fputs("usage: modelgate verify PACKAGE --registry FILE [OPTIONS]\n\n"
+          "Unpacks PACKAGE safely and checks every file's SHA-256 against the registry of\n"
+          "approved artifacts. No detector runs.\n\n",
+          out);
+  else
+    fputs("usage: modelgate scan PACKAGE [OPTIONS]\n\n"
+          "Unpacks PACKAGE (an archive or a directory) safely, checks digests against a\n"
+          "registry, runs the detector plugins, evaluates the checklist and writes reports.\n\n",
+          out);
+  fputs("Registry:\n"
+        "  --registry FILE          registry of approved artifacts (JSON or sha256sum)\n"
+        "  --registry-key PEM       require a valid detached signature (Ed25519/ECDSA P-256)\n"
+        "  --registry-sig FILE      the signature (default: FILE.sig)\n"
+        "  --unknown-severity SEV   severity for files the registry does not know (low)\n"
+        "Gate and reports:\n"
+        "  --fail-on SEV            lowest severity that fails the gate (high)\n"
+        "  --json FILE  --xml FILE  --junit FILE  --html FILE  --sarif FILE\n"
+        "  --stylesheet NAME=FILE   XSLT used for junit or html instead of the shipped one\n"
+        "  --rules DIR              rules directory (checklist, ATLAS catalog, policy)\n"
+        "Package:\n"
+        "  --keep-workspace DIR     unpack into DIR (new or empty) and leave it there\n"
+        "  --limit NAME=VALUE       raise or lower a limit (see modelgate(1), "
+        "docs/package-format.md)\n"
+        "  --model PATH  --train-inputs PATH  --train-labels PATH\n"
+        "  --reference-inputs PATH  --reference-labels PATH\n"
+        "                           override the descriptor's roles (paths inside the package)\n"
+        "  --scale S  --mean M[,M..]  --std S[,S..]  --feature-layer NAME\n",
+        out);
+  if (!verify)
+    fputs("Detectors:\n"
+          "  --plugins DIR            load plugins from DIR\n"
+          "  --only A,B  --skip A,B   choose plugins by name\n"
+          "  --set NAME.KEY=VALUE     a plugin option\n"
+          "  --inputs PATH            extra dataset for STRIP (outside the package allowed)\n"
+          "  --strict                 unknown pickle imports are critical\n"
+          "  --seed N                 random seed (default 0)\n"
+          "  --timeout S  --cpu-limit S  --mem-limit MIB   per-plugin limits\n",
+          out);
+  fputs("  -q, --quiet  -v, --verbose  -h, --help\n\n"
+        "Exit status: 0 passed, 1 gate failed, 2 scan could not be completed.\n",
+        out);
+}
+
+static int parse_double(const char *s, const char *opt, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || *end || !(v > 0) || v > 1e9) {
+    fprintf(stderr, "modelgate: error: %s: expected a positive number, got '%s'\n", opt, s);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+static int parse_u64(const char *s, const char *opt, uint64_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s || *end || s[0] == '-') {
+    fprintf(stderr, "modelgate: error: %s: expected a non-negative integer, got '%s'\n", opt, s);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+typedef struct report_paths {
+  const char *json, *xml, *junit, *html, *sarif;
+  const char *stylesheets[8];
+  size_t n_stylesheets;
+} report_paths;
+
+static int run(int argc, char **argv, int verify) {
+  mg_scan_config cfg;
+  mg_scan_config_default(&cfg);
+  cfg.run_plugins = !verify;
+  report_paths out;
+  memset(&out, 0, sizeof out);
+  const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+  size_t n_sets = 0;
+  int verbosity = 1, status = MG_EXIT_ERROR;
+  if (!sets)
+    return mg_cli_error("out of memory");
+  mg_err err;
+  mg_err_clear(&err);
+  optind = 1;
+  int c;
+  while ((c = getopt_long(argc, argv, "qvh", scan_options, NULL)) != -1) {
+    uint64_t mib;
+    switch (c) {
+    case OPT_REGISTRY:
+      cfg.registry = optarg;
+      break;
+    case OPT_REGISTRY_KEY:
+      cfg.registry_key = optarg;
+      break;
+    case OPT_REGISTRY_SIG:
+      cfg.registry_sig = optarg;
+      break;
+    case OPT_UNKNOWN:
+    case OPT_FAIL_ON:
+      cfg.fail_on_given |= c == OPT_FAIL_ON;
+      if (mg_severity_parse(optarg, c == OPT_UNKNOWN ? &cfg.unknown_severity : &cfg.fail_on)) {
+        fprintf(stderr, "modelgate: error: --%s: expected info, low, medium, high or critical\n",
+                c == OPT_UNKNOWN ? "unknown-severity" : "fail-on");
+        goto out;
+      }
+      break;
+    case OPT_JSON:
+      out.json = optarg;
+      break;
+    case OPT_XML:
+      out.xml = optarg;
+      break;
+    case OPT_JUNIT:
+      out.junit = optarg;
+      break;
+    case OPT_HTML:
+      out.html = optarg;
+      break;
+    case OPT_SARIF:
+      out.sarif = optarg;
+      break;
+    case OPT_STYLESHEET:
+      if (out.n_stylesheets == sizeof out.stylesheets / sizeof *out.stylesheets) {
+        mg_cli_error("--stylesheet: too many");
+        goto out;
+      }
+      out.stylesheets[out.n_stylesheets++] = optarg;
+      break;
+    case OPT_KEEP:
+      cfg.keep_workspace = optarg;
+      break;
+    case OPT_LIMIT:
+      if (mg_limits_set(&cfg.limits, optarg, &err)) {
+        mg_cli_error(err.msg);
+        goto out;
+      }
+      break;
+    case OPT_PLUGINS:
+      cfg.host.plugin_dir = optarg;
+      break;
+    case OPT_ONLY:
+      cfg.host.only = optarg;
+      break;
+    case OPT_SKIP:
+      cfg.host.skip = optarg;
+      break;
+    case OPT_SET:
+      if (!strchr(optarg, '.') || !strchr(optarg, '=')) {
+        fprintf(stderr, "modelgate: error: --set %s: expected NAME.KEY=VALUE\n", optarg);
+        goto out;
+      }
+      sets[n_sets++] = optarg;
+      break;
+    case OPT_STRICT:
+      cfg.host.strict = 1;
+      break;
+    case OPT_SEED:
+      if (parse_u64(optarg, "--seed", &cfg.host.seed))
+        goto out;
+      break;
+    case OPT_TIMEOUT:
+      if (parse_double(optarg, "--timeout", &cfg.host.timeout))
+        goto out;
+      break;
+    case OPT_CPU:
+      if (parse_double(optarg, "--cpu-limit", &cfg.host.cpu_limit))
+        goto out;
+      break;
+    case OPT_MEM:
+      if (parse_u64(optarg, "--mem-limit", &mib))
+        goto out;
+      if (mib < 16 || mib > (UINT64_C(1) << 40)) {
+        mg_cli_error("--mem-limit: expected MiB between 16 and 2^40");
+        goto out;
+      }
+      cfg.host.mem_limit = mib * MG_MIB;
+      break;
+    case OPT_RULES:
+      cfg.rules_dir = optarg;
+      break;
+    case OPT_MODEL:
+      cfg.overrides.model = optarg;
+      break;
+    case OPT_TRAIN_IN:
+      cfg.overrides.train_inputs = optarg;
+      break;
+    case OPT_TRAIN_LB:
+      cfg.overrides.train_labels = optarg;
+      break;
+    case OPT_REF_IN:
+      cfg.overrides.reference_inputs = optarg;
+      break;
+    case OPT_REF_LB:
+      cfg.overrides.reference_labels = optarg;
+      break;
+    case OPT_INPUTS:
+      cfg.host.inputs = optarg;
+      break;
+    case OPT_SCALE:
+      cfg.overrides.scale = optarg;
+      break;
+    case OPT_MEAN:
+      cfg.overrides.mean = optarg;
+      break;
+    case OPT_STD:
+      cfg.overrides.std = optarg;
+      break;
+    case OPT_LAYER:
+      cfg.overrides.feature_layer = optarg;
+      break;
+    case 'q':
+      verbosity = 0;
+      break;
+    case 'v':
+      verbosity = verbosity >= 2 ? 3 : 2;
+      break;
+    case 'h':
+      usage(stdout, verify);
+      status = MG_EXIT_PASS;
+      goto out;
+    default:
+      usage(stderr, verify);
+      goto out;
+    }
+  }
+  cfg.host.sets = sets;
+  mg_cli_set_verbosity(verbosity);
+  if (optind != argc - 1) {
+    fprintf(stderr, "modelgate: error: expected exactly one PACKAGE (see modelgate %s --help)\n",
+            verify ? "verify" : "scan");
+    goto out;
+  }
+  if (verify && !cfg.registry) {
+    mg_cli_error("verify needs --registry FILE");
+    goto out;
+  }
+  cfg.package = argv[optind];
+
+  mg_scan s;
+  mg_scan_run(&s, &cfg, verify ? "verify" : "scan");
+  status = mg_results_exit_code(&s.results);
+  if (s.results.error)
+    mg_log_error("%s", s.results.error);
+  if (verbosity > 0)
+    mg_report_text(&s.results, stdout, verbosity > 1);
+  int report_failed = 0;
+  if (out.json && mg_report_json_write(&s.results, out.json, &err)) {
+    mg_log_error("%s", err.msg);
+    report_failed = 1;
+  }
+  mg_err_clear(&err);
+  if (mg_reports_write_extra(&s.results, cfg.rules_dir, out.xml, out.junit, out.html, out.sarif,
+                             out.stylesheets, out.n_stylesheets, &err)) {
+    mg_log_error("%s", err.msg);
+    report_failed = 1;
+  }
+  mg_scan_free(&s);
+  if (report_failed)
+    status = MG_EXIT_ERROR;
+out:
+  free(sets);
+  return status;
+}
+
+int mg_cmd_scan(int argc, char **argv) {
+  return run(argc, argv, 0);
+}
+
+int mg_cmd_verify(int argc, char **argv) {
+  return run(argc, argv, 1);
+}

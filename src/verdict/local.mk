@@ -1,0 +1,8 @@
+# src/verdict: the canonical results, the rules (ATLAS catalog, checklist,
+# policy), correlation between plugins, and the checklist's evaluation.
+libmgcore_la_SOURCES += \
+	src/verdict/results.c src/verdict/results.h \
+	src/verdict/rules.c src/verdict/rules.h \
+	src/verdict/correlate.c src/verdict/correlate.h \
+	src/verdict/evidence.c src/verdict/evidence.h \
+	src/verdict/checklist.c src/verdict/checklist.h

@@ -1,0 +1,358 @@
+/* Results storage, string tables and the verdict rule. */
+#include "config.h"
+
+#include "results.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <modelgate/version.h>
+
+#include "cli/cli.h"
+
+static const char *const plugin_status_names[] = {"ok", "error", "timeout", "skipped"};
+static const char *const control_status_names[] = {"pass", "fail", "attested", "not-evaluated",
+                                                   "error"};
+static const char *const verdict_names[] = {"pass", "fail", "error"};
+static const char *const registry_names[] = {"not-checked", "approved", "unknown", "mismatch",
+                                             "revoked"};
+
+int mg_severity_parse(const char *s, mg_severity *out) {
+  for (int i = 0; i <= MG_SEV_CRITICAL; i++)
+    if (!strcmp(s, mg_severity_name((mg_severity)i))) {
+      *out = (mg_severity)i;
+      return MG_OK;
+    }
+  return MG_ERR_ARGS;
+}
+
+const char *mg_plugin_status_name(mg_plugin_status s) {
+  return (unsigned)s <= MG_PLUGIN_SKIPPED ? plugin_status_names[s] : "error";
+}
+
+const char *mg_control_status_name(mg_control_status s) {
+  return (unsigned)s <= MG_CONTROL_ERROR ? control_status_names[s] : "error";
+}
+
+const char *mg_verdict_name(mg_verdict v) {
+  return (unsigned)v <= MG_VERDICT_ERROR ? verdict_names[v] : "error";
+}
+
+const char *mg_registry_status_name(mg_registry_status s) {
+  return (unsigned)s <= MG_REG_REVOKED ? registry_names[s] : "not-checked";
+}
+
+void mg_results_init(mg_results *r, const char *command) {
+  memset(r, 0, sizeof *r);
+  r->command = strdup(command);
+  r->tool_version = strdup(MG_VERSION_STRING);
+  r->fail_on = MG_SEV_HIGH;
+  char stamp[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  r->started = strdup(stamp);
+}
+
+int mg_strlist_add(mg_strlist *l, const char *s) {
+  char **grown = realloc(l->items, (l->count + 1) * sizeof *grown);
+  if (!grown)
+    return MG_ERR_NOMEM;
+  l->items = grown;
+  if (!(l->items[l->count] = strdup(s)))
+    return MG_ERR_NOMEM;
+  l->count++;
+  return MG_OK;
+}
+
+int mg_strlist_has(const mg_strlist *l, const char *s) {
+  for (size_t i = 0; i < l->count; i++)
+    if (!strcmp(l->items[i], s))
+      return 1;
+  return 0;
+}
+
+void mg_strlist_free(mg_strlist *l) {
+  for (size_t i = 0; i < l->count; i++)
+    free(l->items[i]);
+  free(l->items);
+  l->items = NULL;
+  l->count = 0;
+}
+
+static void free_finding(mg_result_finding *f) {
+  free(f->plugin);
+  free(f->rule);
+  free(f->title);
+  free(f->message);
+  free(f->artifact);
+  free(f->location);
+  mg_strlist_free(&f->atlas);
+  mg_strlist_free(&f->mitigations);
+  mg_strlist_free(&f->controls);
+  free(f->dataset);
+  free(f->indices);
+  json_decref(f->evidence);
+  free(f->correlation);
+}
+
+void mg_results_free(mg_results *r) {
+  for (size_t i = 0; i < r->n_findings; i++)
+    free_finding(&r->findings[i]);
+  free(r->findings);
+  for (size_t i = 0; i < r->n_plugins; i++) {
+    mg_result_plugin *p = &r->plugins[i];
+    free(p->name);
+    free(p->version);
+    free(p->description);
+    free(p->message);
+    json_decref(p->evidence);
+    for (size_t k = 0; k < p->n_images; k++) {
+      free(p->images[k].name);
+      free(p->images[k].caption);
+      free(p->images[k].png);
+    }
+    free(p->images);
+    mg_strlist_free(&p->controls);
+  }
+  free(r->plugins);
+  for (size_t i = 0; i < r->n_controls; i++) {
+    mg_result_control *c = &r->controls[i];
+    free(c->id);
+    free(c->section);
+    free(c->title);
+    free(c->text);
+    free(c->note);
+    mg_strlist_free(&c->findings);
+    mg_strlist_free(&c->evidence);
+    mg_strlist_free(&c->atlas);
+    mg_strlist_free(&c->mitigations);
+    json_decref(c->attestation);
+  }
+  free(r->controls);
+  free(r->files);
+  for (size_t i = 0; i < r->n_atlas; i++) {
+    free(r->atlas[i].id);
+    free(r->atlas[i].name);
+    free(r->atlas[i].url);
+  }
+  free(r->atlas);
+  for (size_t i = 0; i < r->n_facts; i++) {
+    free(r->facts[i].control);
+    free(r->facts[i].source);
+    free(r->facts[i].note);
+  }
+  free(r->facts);
+  free(r->error);
+  free(r->tool_version);
+  free(r->atlas_version);
+  free(r->started);
+  free(r->package_path);
+  free(r->package_name);
+  free(r->package_sha256);
+  free(r->command);
+  free(r->registry_path);
+  free(r->registry_signature);
+  memset(r, 0, sizeof *r);
+}
+
+static char *dup_or_null(const char *s) {
+  return s ? strdup(s) : NULL;
+}
+
+static int copy_list(mg_strlist *dst, const char *const *given, const char *const *fallback) {
+  const char *const *src = given ? given : fallback;
+  for (; src && *src; src++)
+    if (!mg_strlist_has(dst, *src) && mg_strlist_add(dst, *src))
+      return MG_ERR_NOMEM;
+  return MG_OK;
+}
+
+mg_result_finding *mg_results_add_finding(mg_results *r, const char *plugin, const mg_finding *f,
+                                          const char *const *default_atlas,
+                                          const char *const *default_mitigations,
+                                          const char *const *default_controls) {
+  if (r->n_findings == r->cap_findings) {
+    size_t cap = r->cap_findings ? r->cap_findings * 2 : 32;
+    mg_result_finding *grown = realloc(r->findings, cap * sizeof *grown);
+    if (!grown)
+      return NULL;
+    r->findings = grown;
+    r->cap_findings = cap;
+  }
+  mg_result_finding *out = &r->findings[r->n_findings];
+  memset(out, 0, sizeof *out);
+  snprintf(out->id, sizeof out->id, "F%04zu", r->n_findings + 1);
+  mg_severity sev = f->severity > MG_SEV_CRITICAL ? MG_SEV_CRITICAL : f->severity;
+  out->severity = out->reported = sev;
+  out->plugin = strdup(plugin);
+  char rule[256];
+  snprintf(rule, sizeof rule, "%s.%s", plugin, f->rule ? f->rule : "finding");
+  out->rule = strdup(rule);
+  out->title = strdup(f->title ? f->title : "(untitled finding)");
+  out->message = dup_or_null(f->message);
+  out->artifact = dup_or_null(f->artifact);
+  out->location = dup_or_null(f->location);
+  out->label = f->label;
+  out->dataset = dup_or_null(f->dataset);
+  out->score = f->score;
+  int bad = !out->plugin || !out->rule || !out->title ||
+            copy_list(&out->atlas, f->atlas, default_atlas) ||
+            copy_list(&out->mitigations, f->mitigations, default_mitigations) ||
+            copy_list(&out->controls, f->controls, default_controls);
+  if (!bad && f->n_indices && f->indices) {
+    out->indices = malloc(f->n_indices * sizeof *out->indices);
+    if (out->indices) {
+      memcpy(out->indices, f->indices, f->n_indices * sizeof *out->indices);
+      out->n_indices = f->n_indices;
+    } else
+      bad = 1;
+  }
+  if (!bad && f->evidence_json) {
+    json_error_t jerr;
+    out->evidence = json_loads(f->evidence_json, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(out->evidence)) {
+      /* Keep what the plugin said, marked, rather than dropping it. */
+      json_decref(out->evidence);
+      out->evidence = json_pack("{s:s}", "unparsed", f->evidence_json);
+    }
+  }
+  if (bad) {
+    free_finding(out);
+    return NULL;
+  }
+  r->n_findings++;
+  return out;
+}
+
+int mg_results_add_core(mg_results *r, mg_severity sev, const char *rule, const char *artifact,
+                        const char *title, const char *message, const char *const *atlas,
+                        const char *const *mitigations, const char *const *controls,
+                        json_t *evidence) {
+  mg_finding f = MG_FINDING_INIT;
+  f.severity = sev;
+  f.rule = rule;
+  f.title = title;
+  f.message = message;
+  f.artifact = artifact;
+  f.atlas = atlas;
+  f.mitigations = mitigations;
+  f.controls = controls;
+  char *ev = evidence ? json_dumps(evidence, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  f.evidence_json = ev;
+  mg_result_finding *out = mg_results_add_finding(r, "core", &f, NULL, NULL, NULL);
+  free(ev);
+  json_decref(evidence);
+  return out ? MG_OK : MG_ERR_NOMEM;
+}
+
+mg_result_plugin *mg_results_add_plugin(mg_results *r, const char *name, const char *version,
+                                        const char *description) {
+  if (r->n_plugins == r->cap_plugins) {
+    size_t cap = r->cap_plugins ? r->cap_plugins * 2 : 16;
+    mg_result_plugin *grown = realloc(r->plugins, cap * sizeof *grown);
+    if (!grown)
+      return NULL;
+    r->plugins = grown;
+    r->cap_plugins = cap;
+  }
+  mg_result_plugin *p = &r->plugins[r->n_plugins];
+  memset(p, 0, sizeof *p);
+  p->name = strdup(name);
+  p->version = strdup(version ? version : "");
+  p->description = strdup(description ? description : "");
+  p->evidence = json_object();
+  if (!p->name || !p->version || !p->description || !p->evidence) {
+    free(p->name);
+    free(p->version);
+    free(p->description);
+    json_decref(p->evidence);
+    return NULL;
+  }
+  r->n_plugins++;
+  return p;
+}
+
+mg_result_plugin *mg_results_find_plugin(mg_results *r, const char *name) {
+  for (size_t i = 0; i < r->n_plugins; i++)
+    if (!strcmp(r->plugins[i].name, name))
+      return &r->plugins[i];
+  return NULL;
+}
+
+int mg_results_add_fact(mg_results *r, const char *control, const char *source, int pass,
+                        const char *note) {
+  mg_result_fact *grown = realloc(r->facts, (r->n_facts + 1) * sizeof *grown);
+  if (!grown)
+    return MG_ERR_NOMEM;
+  r->facts = grown;
+  mg_result_fact *f = &r->facts[r->n_facts];
+  f->control = strdup(control);
+  f->source = strdup(source);
+  f->note = strdup(note ? note : "");
+  f->pass = pass;
+  if (!f->control || !f->source || !f->note) {
+    free(f->control);
+    free(f->source);
+    free(f->note);
+    return MG_ERR_NOMEM;
+  }
+  r->n_facts++;
+  return MG_OK;
+}
+
+void mg_results_set_error(mg_results *r, const mg_err *err) {
+  if (r->error)
+    return;
+  r->error = strdup(err->msg[0] ? err->msg : mg_strerror(err->code));
+  r->error_code = err->code ? err->code : MG_ERR_INTERNAL;
+}
+
+int mg_results_worst(const mg_results *r) {
+  int worst = -1;
+  for (size_t i = 0; i < r->n_findings; i++)
+    if ((int)r->findings[i].severity > worst)
+      worst = (int)r->findings[i].severity;
+  return worst;
+}
+
+int mg_results_control_fails_gate(const mg_result_control *c) {
+  int unmet = c->required && c->status != MG_CONTROL_PASS &&
+              !(c->attestable && c->status == MG_CONTROL_ATTESTED);
+  return c->status == MG_CONTROL_FAIL || (unmet && c->status != MG_CONTROL_ERROR);
+}
+
+void mg_results_decide(mg_results *r) {
+  if (r->error) {
+    r->verdict = MG_VERDICT_ERROR;
+    return;
+  }
+  /* Evidence against the package fails the gate; missing evidence (a
+   * plugin that could not finish, a required control it would have
+   * evidenced) is an incomplete scan. The first wins over the second. */
+  int failed = mg_results_worst(r) >= (int)r->fail_on, incomplete = 0;
+  for (size_t i = 0; i < r->n_controls; i++) {
+    const mg_result_control *c = &r->controls[i];
+    failed |= mg_results_control_fails_gate(c);
+    incomplete |= c->required && c->status == MG_CONTROL_ERROR;
+  }
+  for (size_t i = 0; i < r->n_plugins; i++)
+    incomplete |=
+        r->plugins[i].status == MG_PLUGIN_ERROR || r->plugins[i].status == MG_PLUGIN_TIMEOUT;
+  r->verdict = failed ? MG_VERDICT_FAIL : incomplete ? MG_VERDICT_ERROR : MG_VERDICT_PASS;
+}
+
+int mg_results_exit_code(const mg_results *r) {
+  switch (r->verdict) {
+  case MG_VERDICT_PASS:
+    return MG_EXIT_PASS;
+  case MG_VERDICT_FAIL:
+    return MG_EXIT_FAIL;
+  default:
+    return MG_EXIT_ERROR;
+  }
+}

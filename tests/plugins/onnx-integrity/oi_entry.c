@@ -1,0 +1,3 @@
+/* onnx-integrity compiled under another entry name, to share a test binary. */
+#define mg_plugin_entry oi_entry
+#include "../../../plugins/onnx-integrity/onnx_integrity.c"

@@ -1,0 +1,6 @@
+# tests/verdict: unit tests of src/verdict (correlation, the evidence table and the checklist).
+check_PROGRAMS += tests/verdict/test_checklist
+tests_verdict_test_checklist_SOURCES = tests/verdict/test_checklist.c
+tests_verdict_test_checklist_CFLAGS = $(MG_TEST_CFLAGS)
+tests_verdict_test_checklist_LDADD = $(MG_TEST_LIBS)
+TESTS += tests/verdict/test_checklist

@@ -1,10 +1,12 @@
 /* Images per second of the built-in runtime on one model: forward pass and
  * cross-entropy input gradient at a given batch size. Prints one line:
- * "forward IPS grad IPS". Driven by bench/runtime/run.py. */
+ * "forward IPS grad IPS" (grad 0 when the fourth argument is "forward",
+ * which skips it). Driven by bench/runtime/run.py. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "runtime/runtime.h"
@@ -17,7 +19,7 @@ static double now(void) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: bench_runtime MODEL BATCH [SECONDS]\n");
+    fprintf(stderr, "usage: bench_runtime MODEL BATCH [SECONDS [forward]]\n");
     return 2;
   }
   size_t batch = (size_t)strtoul(argv[2], NULL, 10);
@@ -42,8 +44,9 @@ int main(int argc, char **argv) {
     x[i] = (float)rand() / (float)RAND_MAX;
   for (size_t i = 0; i < batch; i++)
     t[i] = (int32_t)(i % k);
-  double ips[2];
-  for (int mode = 0; mode < 2; mode++) {
+  double ips[2] = {0, 0};
+  int modes = argc > 4 && !strcmp(argv[4], "forward") ? 1 : 2;
+  for (int mode = 0; mode < modes; mode++) {
     int runs = 0;
     double t0 = 0;
     for (int warm = 1;; warm = 0) {

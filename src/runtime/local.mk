@@ -8,8 +8,11 @@ RT_OPS = \
 	src/runtime/ops/op_softmax.c \
 	src/runtime/ops/op_conv.c \
 	src/runtime/ops/conv_direct.c src/runtime/ops/conv_direct.h src/runtime/ops/conv_direct_kernel.h \
+	src/runtime/ops/simd.h \
 	src/runtime/ops/op_gemm.c \
+	src/runtime/ops/gemm_packed.c src/runtime/ops/gemm_packed.h src/runtime/ops/gemm_packed_kernel.h \
 	src/runtime/ops/op_pool.c \
+	src/runtime/ops/maxpool2.c src/runtime/ops/maxpool2.h \
 	src/runtime/ops/op_batchnorm.c \
 	src/runtime/ops/op_reshape.c \
 	src/runtime/ops/op_transpose.c \
@@ -87,4 +90,5 @@ noinst_PROGRAMS += bench/runtime/bench_runtime
 bench_runtime_bench_runtime_SOURCES = bench/runtime/bench_runtime.c
 bench_runtime_bench_runtime_CFLAGS = $(AM_CFLAGS) $(MG_DEP_CFLAGS)
 bench_runtime_bench_runtime_LDADD = libmgcore.la $(MG_DEP_LIBS)
-EXTRA_DIST += bench/runtime/run.py
+EXTRA_DIST += bench/runtime/run.py bench/runtime/ort_bench.js bench/runtime/package.json \
+	bench/runtime/package-lock.json

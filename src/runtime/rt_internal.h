@@ -122,10 +122,12 @@ typedef struct rt_pool {
 /* Work of the nodes after an op that the op may do itself, in registers,
  * instead of another pass over its output: offered by the planner
  * (rt_plan.c) when nothing else reads what is skipped. An op that does all
- * of it sets taken; one that does not leaves the nodes to run. */
+ * of it sets taken; one that does not leaves the nodes to run. In order: */
 typedef struct rt_epilogue {
-  const float *add; /* y += this tensor of y's shape (a residual Add), or NULL */
-  int relu;         /* then y = Relu(y) */
+  const float *scale, *shift; /* y = y * scale[c] + shift[c] per channel (axis 1), or NULL */
+  const float *add;           /* y += this tensor of y's shape (a residual Add), or NULL */
+  int relu;                   /* then y = Relu(y), or with slope > 0 y = LeakyRelu(y) */
+  float slope;
   int taken;
 } rt_epilogue;
 
@@ -145,6 +147,9 @@ typedef struct rt_exec {
   rt_pool pool;
   float *scratch; /* im2col and friends */
   size_t scratch_cap;
+  /* Per node, kept across runs (rt_node_scratch): weights packed once. */
+  float **node_scratch;
+  size_t *node_scratch_cap, node_scratch_held;
 } rt_exec;
 
 enum rt_op_flags {
@@ -165,6 +170,19 @@ typedef struct rt_op {
   /* Adds dL/dinput to e->grad[in] for every input whose grad is not NULL,
    * from e->grad[out]. NULL when the op has RT_OP_NO_GRAD. */
   int (*vjp)(rt_exec *e, const rt_node *n, mg_err *err);
+  /* Optional: run once after load and constant folding, precomputes what
+   * the node's constant inputs allow into n->p. */
+  int (*prepare)(rt_graph *g, rt_node *n, mg_err *err);
+  /* Optional: when the node is y = x * scale[c] + shift[c] per channel
+   * (axis 1) of its input 0, with constants, returns c and sets them, so
+   * that x's producer may apply it (rt_epilogue); else 0. Its VJP must
+   * then not read x for the gradient of x. */
+  int64_t (*channel_affine)(const rt_node *n, const float **scale, const float **shift);
+  /* Optional: when the node is y = x > 0 ? x : slope * x of its one input
+   * x, with slope 0 (Relu, NaN to 0) or > 0 (LeakyRelu), sets slope and
+   * returns 1, so that x's producer may apply it (rt_epilogue); else 0.
+   * Its VJP reads only the sign of x, which the rectified values keep. */
+  int (*rectifier)(const rt_node *n, float *slope);
 } rt_op;
 
 /* ---- op table (rt_ops.c) ---- */
@@ -208,6 +226,13 @@ int rt_set_out(rt_exec *e, const rt_node *n, uint32_t i, int dtype, const rt_sha
 int rt_need_dtype(const rt_node *n, const rt_tensor *t, uint32_t i, int dtype, mg_err *err);
 /* Scratch space of at least `floats` floats, kept across calls. */
 float *rt_scratch(rt_exec *e, size_t floats, mg_err *err);
+/* Node n's own scratch of at least `floats` floats, kept across runs of
+ * this execution state so that what the node prepares from constants
+ * (packed weights) survives: *fresh is set when its contents are new.
+ * *out is NULL when the state's budget for them is spent (use rt_scratch
+ * then). */
+int rt_node_scratch(rt_exec *e, const rt_node *n, size_t floats, float **out, int *fresh,
+                    mg_err *err);
 
 /* ---- broadcasting (rt_bcast.c) ---- */
 int rt_bcast_shape(const rt_node *n, const rt_shape *a, const rt_shape *b, rt_shape *out,

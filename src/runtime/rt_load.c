@@ -629,7 +629,11 @@ static int load_graph(rt_graph *g, const Onnx__ModelProto *m, const char *base, 
       if (n->out[o] >= 0)
         g->values[n->out[o]].cls = cls;
   }
-  rc = rt_graph_fold(g, err);
+  if ((rc = rt_graph_fold(g, err)))
+    goto done;
+  for (uint32_t i = 0; i < g->n_nodes && !rc; i++)
+    if (g->nodes[i].cls == RT_DYN && g->nodes[i].op->prepare)
+      rc = g->nodes[i].op->prepare(g, &g->nodes[i], err);
 done:
   names_free(&tab);
   return rc;

@@ -120,6 +120,10 @@ void rt_exec_free(rt_exec *e) {
   free(e->left);
   free(e->keep);
   free(e->scratch);
+  for (uint32_t i = 0; e->node_scratch && i < e->g->n_nodes; i++)
+    free(e->node_scratch[i]);
+  free(e->node_scratch);
+  free(e->node_scratch_cap);
   free(e);
 }
 
@@ -312,11 +316,31 @@ static const rt_node *next_reads(const rt_exec *e, uint32_t i, const char *op, u
   return NULL;
 }
 
-/* Node i + 1 is a Relu of node i's output alone: node i may apply it
- * (Relu's gradient reads only the sign of its input, and Relu(x) > 0
- * exactly when x > 0, so the fused values serve backward too). */
-static int relu_follows(const rt_exec *e, uint32_t i) {
-  return next_reads(e, i, "Relu", 1) != NULL;
+/* Node i + 1 maps node i's output per channel with constants (a
+ * BatchNormalization, see channel_affine in rt_op), which node i may do
+ * itself: sets the map. */
+static int affine_follows(const rt_exec *e, uint32_t i, const float **scale, const float **shift) {
+  const rt_graph *g = e->g;
+  const rt_node *r = i + 1 < g->n_nodes ? &g->nodes[i + 1] : NULL;
+  if (!r || !r->op->channel_affine || !next_reads(e, i, r->op->name, r->n_in) ||
+      r->in[0] != g->nodes[i].out[0])
+    return 0;
+  for (uint32_t k = 1; k < r->n_in; k++)
+    if (r->in[k] == r->in[0])
+      return 0;
+  const rt_tensor *y = &e->t[r->in[0]];
+  int64_t c = r->op->channel_affine(r, scale, shift);
+  return c > 0 && y->shape.rank >= 2 && y->shape.d[1] == c;
+}
+
+/* Node i + 1 rectifies node i's output alone (a Relu or LeakyRelu, see
+ * rectifier in rt_op): node i may do it, sets the slope. Their gradients
+ * read only the sign of their input, and the rectified values keep it,
+ * so the fused values serve backward too. */
+static int rectifier_follows(const rt_exec *e, uint32_t i, float *slope) {
+  const rt_graph *g = e->g;
+  const rt_node *r = i + 1 < g->n_nodes ? &g->nodes[i + 1] : NULL;
+  return r && r->op->rectifier && next_reads(e, i, r->op->name, 1) && r->op->rectifier(r, slope);
 }
 
 /* Node i + 1 adds node i's output to another float tensor of its shape
@@ -352,16 +376,28 @@ int rt_exec_forward(rt_exec *e, mg_err *err) {
 #ifdef RT_PROFILE
     double t0 = rt_prof_now();
 #endif
-    /* What the next nodes do that this one may do itself. */
-    int32_t z = add_follows(e, i);
-    rt_epilogue offer = {z >= 0 ? e->t[z].data : NULL, relu_follows(e, z >= 0 ? i + 1 : i), 0};
-    uint32_t skip = (z >= 0) + (uint32_t)offer.relu;
+    /* What the next nodes do that this one may do itself, in the order
+     * of rt_epilogue: skip counts them. */
+    rt_epilogue offer = {0};
+    uint32_t j = i;
+    if (affine_follows(e, j, &offer.scale, &offer.shift))
+      j++;
+    int32_t z = add_follows(e, j);
+    if (z >= 0) {
+      offer.add = e->t[z].data;
+      j++;
+    }
+    if (rectifier_follows(e, j, &offer.slope)) {
+      offer.relu = 1;
+      j++;
+    }
+    uint32_t skip = j - i;
     e->epilogue = offer;
     int rc = alloc_out(e, n, 1, err);
     if (!rc)
       rc = n->op->forward(e, n, err);
     int fused = skip && e->epilogue.taken;
-    e->epilogue = (rt_epilogue){NULL, 0, 0};
+    e->epilogue = (rt_epilogue){0};
     if (rc)
       return rc;
 #ifdef RT_PROFILE

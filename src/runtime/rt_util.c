@@ -162,6 +162,39 @@ int rt_set_out(rt_exec *e, const rt_node *n, uint32_t i, int dtype, const rt_sha
   return MG_OK;
 }
 
+/* What all nodes' own scratch may hold in one execution state. */
+#define NODE_SCRATCH_BUDGET (32u << 20)
+
+int rt_node_scratch(rt_exec *e, const rt_node *n, size_t floats, float **out, int *fresh,
+                    mg_err *err) {
+  const size_t i = (size_t)(n - e->g->nodes);
+  *out = NULL;
+  *fresh = 0;
+  if (!e->node_scratch) {
+    e->node_scratch = calloc(e->g->n_nodes + 1, sizeof *e->node_scratch);
+    e->node_scratch_cap = calloc(e->g->n_nodes + 1, sizeof *e->node_scratch_cap);
+    if (!e->node_scratch || !e->node_scratch_cap)
+      return mg_fail(err, MG_ERR_NOMEM, "%s: out of memory", e->g->file);
+  }
+  if (floats <= e->node_scratch_cap[i]) {
+    *out = e->node_scratch[i];
+    return MG_OK;
+  }
+  size_t grow = floats - e->node_scratch_cap[i];
+  if (grow > (NODE_SCRATCH_BUDGET - e->node_scratch_held) / sizeof(float))
+    return MG_OK;
+  float *p = realloc(e->node_scratch[i], floats * sizeof(float));
+  if (!p)
+    return mg_fail(err, MG_ERR_NOMEM, "%s: out of memory for a %zu-float scratch buffer",
+                   e->g->file, floats);
+  e->node_scratch_held += grow * sizeof(float);
+  e->node_scratch[i] = p;
+  e->node_scratch_cap[i] = floats;
+  *out = p;
+  *fresh = 1;
+  return MG_OK;
+}
+
 float *rt_scratch(rt_exec *e, size_t floats, mg_err *err) {
   if (floats <= e->scratch_cap)
     return e->scratch;

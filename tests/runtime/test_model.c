@@ -106,8 +106,9 @@ START_TEST(test_classifier_api) {
     ck_assert_uint_eq(dim, 64);
     ck_assert_int_eq(mg_model_tensor_dim(m, "nope", &dim, &err), MG_ERR_NOT_FOUND);
     ck_assert_int_ne(mg_model_set_feature_layer(m, "w", &err), 0); /* a constant */
-    /* 37 rows at once (two threads, sub-batches) equal row-by-row runs */
-    enum { N = 37 };
+    /* 1000 rows at once (two threads taking chunks of rows in turn)
+     * equal row-by-row runs */
+    enum { N = 1000 };
     unsigned s = 99;
     float *x = malloc(N * 32 * sizeof(float)), lg[N * 3], feat[N * 16], one[3], f1[16];
     for (int i = 0; i < N * 32; i++)
@@ -147,6 +148,11 @@ START_TEST(test_classifier_api) {
     ck_assert_float_eq_tol(l1, lg[1], 1e-5);
     int32_t bad = 3;
     ck_assert_int_eq(mg_model_input_grad(m, x, 1, &bad, NULL, NULL, NULL, g1, &err), MG_ERR_ARGS);
+    /* A bad target deep in a threaded batch fails the call, naming it. */
+    tg[700] = -1;
+    mg_err_clear(&err);
+    ck_assert_int_eq(mg_model_input_grad(m, x, N, tg, NULL, loss, lg2, gx, &err), MG_ERR_ARGS);
+    ck_assert_msg(strstr(err.msg, "row 700") != NULL, "%s", err.msg);
     free(x);
     free(gx);
     mg_model_free(m);

@@ -14,6 +14,8 @@
 #include "check_main.h"
 #include "mkonnx.h"
 #include "runtime/ops/conv_direct.h"
+#include "runtime/ops/gemm_packed.h"
+#include "runtime/ops/maxpool2.h"
 #include "runtime/rt_internal.h"
 
 #define MAXIN 4
@@ -323,25 +325,46 @@ START_TEST(test_conv_wide_pads_against_direct) {
 }
 END_TEST
 
-/* A Relu, or a residual Add of another tensor and then maybe a Relu, that
- * alone read a Conv's output are done by the convolution itself; a Conv
- * output somebody asked to see keeps its own values (the fusion is off
- * then), and gradients through the fused nodes are right. */
-static void check_conv_fusion(int add, int relu) {
+/* A BatchNormalization with constant parameters, a residual Add of another
+ * tensor and a rectifier (relu 1: Relu, 2: LeakyRelu, 3: LeakyRelu of a
+ * negative slope, which is not fused), each optional but in this order,
+ * that alone read a Conv's output are done by the convolution itself; a
+ * Conv output somebody asked to see keeps its own values (the fusion is
+ * off then), and gradients through the fused nodes are right. */
+static void check_conv_fusion(int bn, int add, int relu) {
+  const float slope = relu == 2 ? 0.2f : relu == 3 ? -0.3f : 0.0f;
   enum { N = 2, C = 3, H = 6, W = 5, M = 5 };
   rt_shape xs = SHAPE(N, C, H, W);
   mk_model *m = model1(13, "x", xs);
-  int64_t wd[] = {M, C, 3, 3}, sd[] = {N, M, H, W};
+  int64_t wd[] = {M, C, 3, 3}, sd[] = {N, M, H, W}, md[] = {M};
   float *w = rnd(M * C * 9), *x = rnd(N * C * H * W), *z = rnd(N * M * H * W);
+  /* BatchNormalization's parameters, after the convolution's bias. */
+  float *bp[5];
+  for (int k = 0; k < 5; k++) {
+    bp[k] = rnd(M);
+    for (int i = 0; k == 4 && i < M; i++)
+      bp[k][i] = 0.5f + bp[k][i] * bp[k][i]; /* variances */
+  }
   mk_init_f(m, "w", 4, wd, w);
   mk_init_f(m, "s", 4, sd, z);
-  Onnx__NodeProto *n = mk_node(m, "Conv", "x,w", "c");
+  const char *bnames[5] = {"b", "g", "beta", "mu", "var"};
+  for (int k = 0; bn && k < 5; k++)
+    mk_init_f(m, bnames[k], 1, md, bp[k]);
+  Onnx__NodeProto *n = mk_node(m, "Conv", bn ? "x,w,b" : "x,w", "c");
   mk_attr_ints(n, "pads", 4, (int64_t[]){1, 1, 1, 1});
+  const char *c_out = "c";
+  if (bn) {
+    mk_node(m, "BatchNormalization", "c,g,beta,mu,var", add || relu ? "n" : "y");
+    c_out = "n";
+  }
   /* The Add's operands either way round. */
   if (add)
-    mk_node(m, "Add", add == 1 ? "c,s" : "s,c", relu ? "a" : "y");
-  if (relu)
-    mk_node(m, "Relu", add ? "a" : "c", "y");
+    mk_node(m, "Add", add == 1 ? (bn ? "n,s" : "c,s") : (bn ? "s,n" : "s,c"), relu ? "a" : "y");
+  if (relu) {
+    n = mk_node(m, relu == 1 ? "Relu" : "LeakyRelu", add ? "a" : c_out, "y");
+    if (relu > 1)
+      mk_attr_f(n, "alpha", slope);
+  }
   mg_err err;
   int rc;
   rt_graph *g = load_model(m, &rc, &err);
@@ -369,21 +392,30 @@ static void check_conv_fusion(int add, int relu) {
         for (int64_t i = 0; i < H; i++)
           for (int64_t j = 0; j < W; j++) {
             double conv = reference(&d, x + b * C * H * W, w, 0, mo, i, j);
+            if (bn)
+              conv += bp[0][mo];
             int64_t at = ((b * M + mo) * H + i) * W + j;
-            double want = conv + (add ? z[at] : 0.0);
+            double want = conv;
+            if (bn)
+              want = (conv - bp[3][mo]) / sqrt(bp[4][mo] + 1e-5) * bp[1][mo] + bp[2][mo];
+            want += add ? z[at] : 0.0;
             negatives += want < 0;
             if (relu && want < 0)
-              want = 0;
-            ck_assert_msg(fabs(y[at] - want) < 1e-5, "add %d relu %d keep %d: y[%ld] = %g, want %g",
-                          add, relu, keep, (long)at, y[at], want);
+              want *= slope;
+            ck_assert_msg(fabs(y[at] - want) < 1e-5,
+                          "bn %d add %d relu %d keep %d: y[%ld] = %g, "
+                          "want %g",
+                          bn, add, relu, keep, (long)at, y[at], want);
             if (c)
               ck_assert_msg(fabs(c[at] - conv) < 1e-5, "kept c[%ld] = %g, want %g", (long)at, c[at],
                             conv);
           }
     ck_assert_int_gt(negatives, 0); /* a Relu would have something to do */
     /* Fused, the output is the convolution's own buffer. */
-    if (!keep)
+    if (!keep && relu != 3)
       ck_assert_ptr_eq(y, e->t[cv].data);
+    else if (!keep) /* not the rectifier, whatever else was */
+      ck_assert_ptr_ne(y, e->t[cv].data);
     else
       ck_assert_ptr_ne(y, e->t[cv].data);
     ck_assert_int_eq(rt_exec_backward(e, 0, dy, &err), 0);
@@ -407,7 +439,140 @@ static void check_conv_fusion(int add, int relu) {
   free(w);
   free(x);
   free(z);
+  for (int k = 0; k < 5; k++)
+    free(bp[k]);
 }
+
+/* A convolution keeps its packed weights across runs of one execution
+ * state only while what they were packed for stays: the same state
+ * alternating between the BatchNormalization folded in (fused) and not
+ * (the Conv output kept) gives what fresh states give. */
+START_TEST(test_conv_packing_kept_across_runs) {
+  enum { N = 3, C = 2, H = 7, W = 7, M = 9 };
+  rt_shape xs = SHAPE(N, C, H, W);
+  mk_model *m = model1(13, "x", xs);
+  int64_t wd[] = {M, C, 3, 3}, md[] = {M};
+  float *w = rnd(M * C * 9), *x = rnd(N * C * H * W), *bp[5];
+  mk_init_f(m, "w", 4, wd, w);
+  const char *names[5] = {"b", "g", "beta", "mu", "var"};
+  for (int k = 0; k < 5; k++) {
+    bp[k] = rnd(M);
+    for (int i = 0; k == 4 && i < M; i++)
+      bp[k][i] = 1.0f + bp[k][i] * bp[k][i];
+    mk_init_f(m, names[k], 1, md, bp[k]);
+  }
+  Onnx__NodeProto *n = mk_node(m, "Conv", "x,w,b", "c");
+  mk_attr_ints(n, "pads", 4, (int64_t[]){1, 1, 1, 1});
+  mk_node(m, "BatchNormalization", "c,g,beta,mu,var", "y");
+  mg_err err;
+  int rc;
+  rt_graph *g = load_model(m, &rc, &err);
+  ck_assert_msg(rc == 0, "%s", err.msg);
+  int cv = rt_value_find(g, "c");
+  const size_t ny = N * M * H * W * sizeof(float);
+  float *want[2];
+  rt_tensor in = {RT_F32, xs, N * C * H * W, x};
+  for (int keep = 0; keep < 2; keep++) { /* fresh states */
+    rt_exec *e = rt_exec_new(g);
+    e->keep[cv] = (uint8_t)keep;
+    ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
+    ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+    want[keep] = malloc(ny);
+    memcpy(want[keep], e->t[g->outputs[0]].data, ny);
+    rt_exec_free(e);
+  }
+  /* Folded and not differ in rounding only. */
+  for (int64_t i = 0; i < N * M * H * W; i++)
+    ck_assert(fabsf(want[0][i] - want[1][i]) < 1e-5f);
+  rt_exec *e = rt_exec_new(g);
+  for (int run = 0; run < 5; run++) {
+    int keep = run % 3 == 1;
+    memset(e->keep, 0, g->n_values);
+    e->keep[cv] = (uint8_t)keep;
+    ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
+    ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+    ck_assert_msg(!memcmp(e->t[g->outputs[0]].data, want[keep], ny), "run %d (keep %d) differs",
+                  run, keep);
+    rt_exec_reset(e);
+  }
+  rt_exec_free(e);
+  rt_graph_free(g);
+  mk_free(m);
+  free(want[0]);
+  free(want[1]);
+  free(w);
+  free(x);
+  for (int k = 0; k < 5; k++)
+    free(bp[k]);
+}
+END_TEST
+
+/* A Relu (relu 1) or LeakyRelu (2) that alone reads an Add, Sub or Mul
+ * (here with a broadcast constant) is done by it; not after a Div, whose
+ * VJP reads its output. Values against a double loop, fused or not (the
+ * op's output kept), and equal input gradients. */
+static void check_binary_fusion(const char *op, int relu) {
+  enum { N = 2, C = 3, H = 4, W = 5 };
+  rt_shape xs = SHAPE(N, C, H, W);
+  mk_model *m = model1(13, "x", xs);
+  int64_t sd[] = {C, 1, 1};
+  float s[C] = {0.75f, -1.5f, 2.0f}, *x = rnd(N * C * H * W), *dy = rnd(N * C * H * W), *gx[2];
+  const float slope = relu == 2 ? 0.3f : 0.0f;
+  mk_init_f(m, "s", 3, sd, s);
+  mk_node(m, op, "x,s", "a");
+  Onnx__NodeProto *r = mk_node(m, relu == 1 ? "Relu" : "LeakyRelu", "a", "y");
+  if (relu == 2)
+    mk_attr_f(r, "alpha", slope);
+  mg_err err;
+  int rc;
+  rt_graph *g = load_model(m, &rc, &err);
+  ck_assert_msg(rc == 0, "%s", err.msg);
+  int av = rt_value_find(g, "a");
+  for (int keep = 0; keep < 2; keep++) {
+    rt_exec *e = rt_exec_new(g);
+    e->keep[av] = (uint8_t)keep;
+    e->keep_all = 1;
+    rt_tensor in = {RT_F32, xs, N * C * H * W, x};
+    ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
+    ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+    const float *y = e->t[g->outputs[0]].data;
+    int negatives = 0;
+    for (int64_t i = 0; i < N * C * H * W; i++) {
+      double v = x[i], c = s[i / (H * W) % C];
+      double want = op[0] == 'A' ? v + c : op[0] == 'S' ? v - c : op[0] == 'M' ? v * c : v / c;
+      negatives += want < 0;
+      if (want < 0)
+        want *= slope;
+      ck_assert_msg(fabs(y[i] - want) < 1e-6, "%s relu %d keep %d: y[%ld] = %g, want %g", op, relu,
+                    keep, (long)i, y[i], want);
+    }
+    ck_assert_int_gt(negatives, 0);
+    int fused = !keep && strcmp(op, "Div") != 0;
+    ck_assert_msg(fused ? y == e->t[av].data : y != e->t[av].data, "%s keep %d: fused %d", op, keep,
+                  fused);
+    ck_assert_int_eq(rt_exec_backward(e, 0, dy, &err), 0);
+    gx[keep] = malloc(N * C * H * W * sizeof(float));
+    memcpy(gx[keep], e->grad[g->inputs[0]], N * C * H * W * sizeof(float));
+    rt_exec_free(e);
+  }
+  for (int64_t k = 0; k < N * C * H * W; k++)
+    ck_assert_msg(fabs(gx[0][k] - gx[1][k]) < 1e-6, "%s: dx[%ld] fused %g, unfused %g", op, (long)k,
+                  gx[0][k], gx[1][k]);
+  rt_graph_free(g);
+  mk_free(m);
+  free(gx[0]);
+  free(gx[1]);
+  free(x);
+  free(dy);
+}
+
+START_TEST(test_binary_fusion) {
+  static const char *ops[] = {"Add", "Sub", "Mul", "Div"};
+  for (int i = 0; i < 4; i++)
+    for (int relu = 1; relu <= 2; relu++)
+      check_binary_fusion(ops[i], relu);
+}
+END_TEST
 
 /* Nodes listed out of order still run producers first (a file's own
  * order is kept only when it is a valid one). */
@@ -432,10 +597,17 @@ START_TEST(test_nodes_out_of_order) {
 END_TEST
 
 START_TEST(test_conv_fusion) {
-  check_conv_fusion(0, 1);
-  check_conv_fusion(1, 1);
-  check_conv_fusion(2, 1);
-  check_conv_fusion(2, 0);
+  check_conv_fusion(0, 0, 1);
+  check_conv_fusion(0, 1, 1);
+  check_conv_fusion(0, 2, 1);
+  check_conv_fusion(0, 2, 0);
+  /* A BatchNormalization folded in, alone and before the others; a
+   * LeakyRelu in the Relu's place. */
+  for (int add = 0; add < 3; add++)
+    for (int relu = 0; relu < 4; relu++)
+      check_conv_fusion(1, add, relu);
+  check_conv_fusion(0, 0, 2);
+  check_conv_fusion(0, 0, 3);
 }
 END_TEST
 
@@ -490,22 +662,25 @@ static void check_variant(int v) {
   for (int trial = 0; trial < 300; trial++) {
     conv_direct d = random_geometry(trial % 5 < 2);
     /* Plain, accumulating (z is y), adding another tensor (a fused
-     * residual Add), each with and without a fused Relu. */
+     * residual Add), each with and without a fused Relu or LeakyRelu. */
     int flip = trial % 3 == 1, acc = trial % 4 == 2, add = trial % 4 == 3, relu = trial % 7 < 3;
-    int with_bias = trial % 2;
+    float slope = relu && trial % 2 ? 0.1f : 0.0f;
+    int with_bias = trial % 2, with_scale = trial % 5 == 3;
     size_t nx = (size_t)(d.c * d.h * d.w), nw = (size_t)(d.m * d.c * d.kh * d.kw),
            ny = (size_t)(d.m * d.oh * d.ow);
     float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *y = malloc(ny * sizeof *y),
           *y0 = malloc(ny * sizeof *y0), *z = malloc(ny * sizeof *z),
-          *b = malloc((size_t)d.m * sizeof *b);
+          *b = malloc((size_t)d.m * sizeof *b), *sc = malloc((size_t)d.m * sizeof *sc);
     float *scratch = malloc(conv_direct_scratch(&d) * sizeof(float));
-    ck_assert(x && w && y && y0 && z && b && scratch);
+    ck_assert(x && w && y && y0 && z && b && sc && scratch);
     for (size_t i = 0; i < nx; i++)
       x[i] = unif();
     for (size_t i = 0; i < nw; i++)
       w[i] = unif();
-    for (int64_t i = 0; i < d.m; i++)
+    for (int64_t i = 0; i < d.m; i++) {
       b[i] = unif();
+      sc[i] = 2.0f * unif();
+    }
     for (size_t i = 0; i < ny; i++) {
       y[i] = y0[i] = unif();
       z[i] = unif();
@@ -513,37 +688,39 @@ static void check_variant(int v) {
     /* Scratch left dirty from an earlier call must not leak into results,
      * nor may an earlier sample run on the same prepared scratch. */
     memset(scratch, 0x7f, conv_direct_scratch(&d) * sizeof(float));
-    conv_direct_pack(&d, w, flip, scratch);
+    conv_direct_pack(&d, w, flip, with_scale ? sc : NULL, scratch);
     float *decoy = malloc(nx * sizeof *decoy), *ydecoy = malloc(ny * sizeof *ydecoy);
     ck_assert(decoy && ydecoy);
     for (size_t i = 0; i < nx; i++)
       decoy[i] = 1e3f + unif();
-    conv_direct_run_variant(v, &d, decoy, with_bias ? b : NULL, NULL, 0, ydecoy, scratch);
+    conv_direct_run_variant(v, &d, decoy, with_bias ? b : NULL, NULL, 0, 0.0f, ydecoy, scratch);
     free(decoy);
     free(ydecoy);
     conv_direct_run_variant(v, &d, x, with_bias ? b : NULL,
                             acc   ? y
                             : add ? z
                                   : NULL,
-                            relu, y, scratch);
+                            relu, slope, y, scratch);
     for (int64_t m = 0; m < d.m; m++)
       for (int64_t oy = 0; oy < d.oh; oy++)
         for (int64_t ox = 0; ox < d.ow; ox++) {
           size_t at = (size_t)((m * d.oh + oy) * d.ow + ox);
-          double want = reference(&d, x, w, flip, m, oy, ox) + (with_bias ? b[m] : 0.0) +
+          double want = reference(&d, x, w, flip, m, oy, ox) * (with_scale ? sc[m] : 1.0) +
+                        (with_bias ? b[m] : 0.0) +
                         (acc   ? y0[at]
                          : add ? z[at]
                                : 0.0);
           if (relu && want < 0)
-            want = 0;
+            want *= slope;
           ck_assert_msg(fabs(y[at] - want) <= 1e-5 * (1.0 + fabs(want)),
                         "variant %d trial %d: c %ld m %ld k %ldx%ld s %ldx%ld d %ldx%ld "
-                        "in %ldx%ld pads %ld,%ld out %ldx%ld flip %d acc %d add %d relu %d: "
+                        "in %ldx%ld pads %ld,%ld out %ldx%ld flip %d acc %d add %d relu %d "
+                        "slope %g scale %d: "
                         "y[%ld,%ld,%ld] = %g, want %g",
                         v, trial, (long)d.c, (long)d.m, (long)d.kh, (long)d.kw, (long)d.sh,
                         (long)d.sw, (long)d.dh, (long)d.dw, (long)d.h, (long)d.w, (long)d.pt,
-                        (long)d.pl, (long)d.oh, (long)d.ow, flip, acc, add, relu, (long)m, (long)oy,
-                        (long)ox, y[at], want);
+                        (long)d.pl, (long)d.oh, (long)d.ow, flip, acc, add, relu, slope, with_scale,
+                        (long)m, (long)oy, (long)ox, y[at], want);
         }
     free(x);
     free(w);
@@ -551,20 +728,26 @@ static void check_variant(int v) {
     free(y0);
     free(z);
     free(b);
+    free(sc);
     free(scratch);
   }
 }
 
-START_TEST(test_every_usable_variant) {
+/* Runs check on every variant of a kernel (instruction set) this CPU
+ * runs; the last, portable one runs everywhere. */
+static void each_usable_variant(int variants, int (*usable)(int), void (*check)(int)) {
   int ran = 0;
-  for (int v = 0; v < conv_direct_variants(); v++)
-    if (conv_direct_variant_usable(v)) {
-      check_variant(v);
+  for (int v = 0; v < variants; v++)
+    if (usable(v)) {
+      check(v);
       ran++;
     }
-  /* The portable variant runs everywhere. */
   ck_assert_int_ge(ran, 1);
-  ck_assert(conv_direct_variant_usable(conv_direct_variants() - 1));
+  ck_assert(usable(variants - 1));
+}
+
+START_TEST(test_every_usable_variant) {
+  each_usable_variant(conv_direct_variants(), conv_direct_variant_usable, check_variant);
 }
 END_TEST
 
@@ -585,6 +768,98 @@ START_TEST(test_worth_bounds) {
   d.c = 16;
   d.sh = 5;
   ck_assert(!conv_direct_worth(&d));
+}
+END_TEST
+
+/* ---- The packed GEMM kernel ----
+ * Every variant this CPU runs against a double-precision loop: rows off
+ * the block size, columns off the panel (the last panel's tail must be
+ * neither read nor written past n), strides wider than the matrices,
+ * either B layout, alpha, bias, accumulation and Relu. */
+static void check_gemm_variant(int v) {
+  for (int trial = 0; trial < 200; trial++) {
+    int64_t m = pick(1, 29), n = pick(1, 70), k = pick(1, 90);
+    int64_t lda = k + pick(0, 3), ldc = n + pick(0, 3), ldb;
+    int trans = trial % 2, with_bias = trial % 3 != 0, acc = trial % 4 == 1, relu = trial % 5 < 2;
+    float alpha = trial % 7 == 3 ? -0.5f : 1.0f;
+    ldb = (trans ? k : n) + pick(0, 2);
+    float *a = rnd(m * lda), *b = rnd((trans ? n : k) * ldb), *bias = rnd(n), *c = rnd(m * ldc),
+          *c0 = malloc((size_t)(m * ldc) * sizeof(float)),
+          *bp = malloc(gemm_packed_floats(k, n) * sizeof(float));
+    ck_assert(c0 && bp);
+    memcpy(c0, c, (size_t)(m * ldc) * sizeof(float));
+    gemm_pack(b, k, n, ldb, trans, alpha, bp);
+    gemm_packed_run_variant(v, m, n, k, a, lda, bp, with_bias ? bias : NULL, acc, relu, c, ldc);
+    for (int64_t i = 0; i < m; i++)
+      for (int64_t j = 0; j < ldc; j++) {
+        float got = c[i * ldc + j];
+        if (j >= n) { /* past the matrix: untouched */
+          ck_assert_msg(got == c0[i * ldc + j], "variant %d trial %d: c[%ld,%ld] written", v, trial,
+                        (long)i, (long)j);
+          continue;
+        }
+        double s = 0;
+        for (int64_t kk = 0; kk < k; kk++)
+          s += (double)a[i * lda + kk] * (trans ? b[j * ldb + kk] : b[kk * ldb + j]);
+        s = s * alpha + (with_bias ? bias[j] : 0.0) + (acc ? c0[i * ldc + j] : 0.0);
+        if (relu && s < 0)
+          s = 0;
+        ck_assert_msg(fabs(got - s) <= 1e-5 * (1 + fabs(s)),
+                      "variant %d trial %d: m %ld n %ld k %ld trans %d bias %d acc %d relu %d: "
+                      "c[%ld,%ld] = %g, want %g",
+                      v, trial, (long)m, (long)n, (long)k, trans, with_bias, acc, relu, (long)i,
+                      (long)j, got, s);
+      }
+    free(a);
+    free(b);
+    free(bias);
+    free(c);
+    free(c0);
+    free(bp);
+  }
+}
+
+START_TEST(test_gemm_every_usable_variant) {
+  each_usable_variant(gemm_packed_variants(), gemm_packed_variant_usable, check_gemm_variant);
+  /* Weights past the cache budget stay with OpenBLAS. */
+  ck_assert(gemm_packed_worth(784, 64));
+  ck_assert(!gemm_packed_worth(4096, 4096));
+}
+END_TEST
+
+/* ---- MaxPool's 2x2 rows ----
+ * Every variant this CPU runs against the arg-max rule one window at a
+ * time, bit for bit: NaNs (the first in the window's order wins), signed
+ * zeros and infinities, ties, widths off the vector, and an end of the
+ * readable floats right after the last window (no vector step may read
+ * past it). */
+static void check_maxpool2_variant(int v) {
+  static const float specials[] = {NAN, -0.0f, 0.0f, INFINITY, -INFINITY, 1.0f};
+  for (int trial = 0; trial < 300; trial++) {
+    int64_t ow = pick(1, 40), wd = 2 * ow + pick(0, 1), slack = trial % 2 ? pick(0, 20) : 0;
+    int64_t n = 2 * wd + slack; /* two rows, then what may be read past */
+    float *x = malloc((size_t)n * sizeof(float)), y[40], want[40];
+    for (int64_t i = 0; i < n; i++)
+      x[i] = trial % 3 == 0 && next_rand() % 5 == 0 ? specials[next_rand() % 6]
+                                                    : (float)(next_rand() % 7) - 3.0f;
+    const float *r0 = x, *r1 = x + wd;
+    maxpool2_row_variant(v, r0, r1, ow, n - wd, y);
+    for (int64_t o = 0; o < ow; o++) {
+      const float w[4] = {r0[2 * o], r0[2 * o + 1], r1[2 * o], r1[2 * o + 1]};
+      float m = w[0];
+      for (int i = 1; i < 4; i++)
+        m = MAX_TAKES(w[i], m) ? w[i] : m;
+      want[o] = m;
+      ck_assert_msg(!memcmp(&y[o], &want[o], sizeof(float)),
+                    "variant %d trial %d ow %ld: y[%ld] = %g, want %g (%g %g %g %g)", v, trial,
+                    (long)ow, (long)o, y[o], want[o], w[0], w[1], w[2], w[3]);
+    }
+    free(x);
+  }
+}
+
+START_TEST(test_maxpool2_every_usable_variant) {
+  each_usable_variant(maxpool2_variants(), maxpool2_variant_usable, check_maxpool2_variant);
 }
 END_TEST
 
@@ -611,6 +886,127 @@ START_TEST(test_gemm_variants) {
     snprintf(what, sizeof what, "Gemm transA=%d transB=%d", ta, tb);
     gradcheck(m, in, 3, what);
   }
+}
+END_TEST
+
+/* Gemm and MatMul with a constant B run the packed kernel (B packed at
+ * load): every C the rule allows (none, a bias row of each shape, a full
+ * matrix, a column), alpha and beta, both B layouts, and a Relu after it,
+ * fused, against a double-precision loop; a kept Gemm output keeps its
+ * own values; then the input gradient against finite differences. */
+static float *check_gemm_const_b(int tb, int cshape, int relu, int keep) {
+  enum { M = 11, K = 37, N = 21 };
+  static const int64_t crank[] = {0, 0, 1, 1, 2, 2, 2, 2};
+  static const int64_t cdims[][2] = {{0, 0}, {0, 0}, {1, 0}, {N, 0},
+                                     {1, 1}, {1, N}, {M, N}, {M, 1}};
+  rt_shape xs = SHAPE(M, K);
+  mk_model *m = model1(13, "x", xs);
+  int64_t bd[] = {tb ? N : K, tb ? K : N};
+  float *b = rnd(K * N), *c = rnd(M * N), *x = rnd(M * K);
+  const float alpha = 0.75f, beta = -1.25f;
+  mk_init_f(m, "b", 2, bd, b);
+  if (cshape)
+    mk_init_f(m, "c", (int)crank[cshape], cdims[cshape], c);
+  Onnx__NodeProto *n = mk_node(m, "Gemm", cshape ? "x,b,c" : "x,b", relu ? "g" : "y");
+  mk_attr_i(n, "transB", tb);
+  mk_attr_f(n, "alpha", alpha);
+  mk_attr_f(n, "beta", beta);
+  if (relu)
+    mk_node(m, "Relu", "g", "y");
+  mg_err err;
+  int rc;
+  rt_graph *g = load_model(m, &rc, &err);
+  ck_assert_msg(rc == 0, "%s", err.msg);
+  rt_exec *e = rt_exec_new(g);
+  int gv = rt_value_find(g, relu ? "g" : "y");
+  e->keep[gv] = (uint8_t)keep;
+  e->keep_all = 1;
+  rt_tensor in = {RT_F32, xs, M * K, x};
+  ck_assert_int_eq(rt_exec_plan(e, &in, &err), 0);
+  ck_assert_int_eq(rt_exec_forward(e, &err), 0);
+  const float *y = e->t[g->outputs[0]].data, *kept = e->t[gv].data;
+  if (relu) /* fused, the Relu's output is the Gemm's buffer */
+    ck_assert(keep ? y != kept : y == kept);
+  for (int64_t i = 0; i < M; i++)
+    for (int64_t j = 0; j < N; j++) {
+      double s = 0;
+      for (int64_t k = 0; k < K; k++)
+        s += (double)x[i * K + k] * b[tb ? j * K + k : k * N + j];
+      s *= alpha;
+      if (cshape) {
+        int64_t at = cshape == 6 ? i * N + j : cshape == 7 ? i : cshape == 3 || cshape == 5 ? j : 0;
+        s += beta * (double)c[at];
+      }
+      double want = relu && s < 0 ? 0 : s;
+      ck_assert_msg(fabs(y[i * N + j] - want) <= 1e-5 * (1 + fabs(want)),
+                    "tb %d c %d relu %d keep %d: y[%ld,%ld] = %g, want %g", tb, cshape, relu, keep,
+                    (long)i, (long)j, y[i * N + j], want);
+      if (keep)
+        ck_assert_msg(fabs(kept[i * N + j] - s) <= 1e-5 * (1 + fabs(s)), "kept g = %g, want %g",
+                      kept[i * N + j], s);
+    }
+  /* The input gradient of sum(dy * y), for the caller to hold against
+   * the unfused one: finite differences would stumble on Relu's kink. */
+  float *dy = rnd(M * N), *gx = malloc(M * K * sizeof(float));
+  ck_assert_int_eq(rt_exec_backward(e, 0, dy, &err), 0);
+  memcpy(gx, e->grad[g->inputs[0]], M * K * sizeof(float));
+  free(dy);
+  rt_exec_free(e);
+  rt_graph_free(g);
+  if (relu) {
+    mk_free(m);
+  } else {
+    gc_input gi[] = {in1("x", xs, -0.9f, 0.005f)};
+    gradcheck(m, gi, 1, "Gemm with a constant B"); /* frees m */
+  }
+  free(b);
+  free(c);
+  free(x);
+  return gx;
+}
+
+START_TEST(test_gemm_constant_b) {
+  for (int tb = 0; tb < 2; tb++)
+    for (int cshape = 0; cshape < 8; cshape++) {
+      int relu = cshape % 3 == 1;
+      uint32_t seed = rng;
+      float *gx = check_gemm_const_b(tb, cshape, relu, 0);
+      if (relu) { /* the same data again, the Relu not fused */
+        rng = seed;
+        float *unfused = check_gemm_const_b(tb, cshape, relu, 1);
+        for (int64_t k = 0; k < 11 * 37; k++)
+          ck_assert_msg(fabs(gx[k] - unfused[k]) < 1e-6, "tb %d c %d: dx[%ld] fused %g, unfused %g",
+                        tb, cshape, (long)k, gx[k], unfused[k]);
+        free(unfused);
+      }
+      free(gx);
+    }
+  /* MatMul by a constant matrix, A with batch axes: one packed product
+   * over all its rows. */
+  rt_shape xs = SHAPE(3, 5, 19);
+  mk_model *m = model1(13, "x", xs);
+  int64_t wd[] = {19, 40};
+  float *w = rnd(19 * 40);
+  mk_init_f(m, "w", 2, wd, w);
+  mk_node(m, "MatMul", "x,w", "y");
+  float *x = rnd(3 * 5 * 19);
+  rt_graph *g;
+  rt_exec *e = run_forward(m, xs, x, &g);
+  const float *y = e->t[g->outputs[0]].data;
+  for (int64_t r = 0; r < 15; r++)
+    for (int64_t j = 0; j < 40; j++) {
+      double s = 0;
+      for (int64_t k = 0; k < 19; k++)
+        s += (double)x[r * 19 + k] * w[k * 40 + j];
+      ck_assert_msg(fabs(y[r * 40 + j] - s) <= 1e-5 * (1 + fabs(s)),
+                    "MatMul y[%ld,%ld] = %g, want %g", (long)r, (long)j, y[r * 40 + j], s);
+    }
+  rt_exec_free(e);
+  rt_graph_free(g);
+  gc_input gi[] = {in1("x", xs, -0.7f, 0.004f)};
+  gradcheck(m, gi, 1, "MatMul with a constant B");
+  free(w);
+  free(x);
 }
 END_TEST
 
@@ -988,8 +1384,11 @@ static Suite *suite(void) {
   tcase_add_test(t, test_conv_1d_and_3d);
   tcase_add_test(t, test_conv_wide_pads_against_direct);
   tcase_add_test(t, test_conv_fusion);
+  tcase_add_test(t, test_conv_packing_kept_across_runs);
+  tcase_add_test(t, test_binary_fusion);
   tcase_add_test(t, test_nodes_out_of_order);
   tcase_add_test(t, test_gemm_variants);
+  tcase_add_test(t, test_gemm_constant_b);
   tcase_add_test(t, test_matmul_broadcast);
   tcase_add_test(t, test_binary_broadcast);
   tcase_add_test(t, test_legacy_broadcast_opset6);
@@ -1009,6 +1408,8 @@ static Suite *suite(void) {
   tcase_set_timeout(k, 120);
   tcase_add_test(k, test_every_usable_variant);
   tcase_add_test(k, test_worth_bounds);
+  tcase_add_test(k, test_gemm_every_usable_variant);
+  tcase_add_test(k, test_maxpool2_every_usable_variant);
   suite_add_tcase(s, k);
   return s;
 }

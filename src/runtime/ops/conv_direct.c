@@ -4,9 +4,10 @@
 #include "config.h"
 
 #include "runtime/ops/conv_direct.h"
+#include "runtime/ops/simd.h"
 
 #include <string.h>
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef RT_SIMD_X86
 #include <immintrin.h>
 #endif
 
@@ -16,20 +17,16 @@
 /* The longest sweep step of any kernel (floats); sweeps are rounded up to
  * it and the planes carry that much zeroed slack. */
 #define MAX_STEP 32
-/* Pastes names inside the kernel template. */
-#define KCAT(a, b) KCAT_(a, b)
-#define KCAT_(a, b) a##b
-
-typedef float v4f __attribute__((vector_size(16)));
-typedef float v8f __attribute__((vector_size(32)));
-typedef float v16f __attribute__((vector_size(64)));
-typedef int32_t v4si __attribute__((vector_size(16)));
-typedef int32_t v8si __attribute__((vector_size(32)));
-
-/* The planes: one per (channel, row phase, column phase), each ph x pw,
- * span floats in all with the sweep's slack. */
+/* The planes the sweep reads, span floats in all with its slack: either
+ * one per (channel, row phase, column phase), each ph x pw, holding the
+ * sample with its padding (output position q = oy * pw + ox, computing
+ * the pw - ow columns past each row's end, which are dropped); or, when
+ * compact, one per (channel, row phase, kernel column), each ph x ow,
+ * the columns that kernel column reads for each output column (q = oy *
+ * ow + ox, every position an output). */
 typedef struct layout {
-  int64_t phases, ph, pw, plane, span, nq, ldo, taps;
+  int compact;
+  int64_t planes, ph, pw, pitch, plane, span, nq, ldo, taps;
 } layout;
 
 static inline int64_t round_up(int64_t v, int64_t to) {
@@ -38,14 +35,19 @@ static inline int64_t round_up(int64_t v, int64_t to) {
 
 static inline layout layout_of(const conv_direct *d) {
   layout l;
-  l.phases = d->sh * d->sw;
+  /* Rows of 8 or a multiple of 16 are swept row by row (conv_direct_kernel.h);
+   * the others, 28, 14 and 7 wide in the classifiers vendors ship, would
+   * waste the padding columns' lanes in a padded plane (1 in 8 at 14) and
+   * go through a copy-out, which at few taps (a first layer) costs as
+   * much as the sweep. Compact planes cost kw copies of the sample. */
+  l.compact = d->ow % 16 != 0 && d->ow != 8;
   l.ph = d->oh + (d->kh - 1) * d->dh / d->sh;
   l.pw = d->ow + (d->kw - 1) * d->dw / d->sw;
-  l.plane = l.ph * l.pw;
-  l.span = d->c * l.phases * l.plane + MAX_STEP;
-  /* Output q = oy * pw + ox: the sweep also computes the pw - ow columns
-   * past each row's end, which are dropped. */
-  l.nq = (d->oh - 1) * l.pw + d->ow;
+  l.pitch = l.compact ? d->ow : l.pw;
+  l.planes = d->c * d->sh * (l.compact ? d->kw : d->sw);
+  l.plane = l.ph * l.pitch;
+  l.span = l.planes * l.plane + MAX_STEP;
+  l.nq = (d->oh - 1) * l.pitch + d->ow;
   l.ldo = round_up(l.nq, MAX_STEP);
   l.taps = d->c * d->kh * d->kw;
   return l;
@@ -58,8 +60,7 @@ int conv_direct_worth(const conv_direct *d) {
   layout l = layout_of(d);
   /* Past a thousand taps per output the GEMM's cache blocking wins; the
    * planes are addressed with 32-bit offsets. */
-  return l.taps <= 1152 && d->c * l.phases * l.plane < ((int64_t)1 << 28) &&
-         l.ldo < ((int64_t)1 << 28);
+  return l.taps <= 1152 && l.planes * l.plane < ((int64_t)1 << 28) && l.ldo < ((int64_t)1 << 28);
 }
 
 static inline size_t packed_floats(const conv_direct *d) {
@@ -71,7 +72,8 @@ size_t conv_direct_scratch(const conv_direct *d) {
   return packed_floats(d) + (size_t)l.taps + (size_t)l.span + (size_t)(MB * l.ldo);
 }
 
-void conv_direct_pack(const conv_direct *d, const float *w, int flip, float *scratch) {
+void conv_direct_pack(const conv_direct *d, const float *w, int flip, const float *scale,
+                      float *scratch) {
   const layout l = layout_of(d);
   const int64_t kk = d->kh * d->kw;
   memset(scratch, 0, packed_floats(d) * sizeof(float));
@@ -79,17 +81,19 @@ void conv_direct_pack(const conv_direct *d, const float *w, int flip, float *scr
     for (int64_t c = 0; c < d->c; c++)
       for (int64_t k = 0; k < kk; k++) {
         float v = flip ? w[(c * d->m + m) * kk + (kk - 1 - k)] : w[(m * d->c + c) * kk + k];
-        scratch[((m / MB * d->c + c) * kk + k) * MB + m % MB] = v;
+        scratch[((m / MB * d->c + c) * kk + k) * MB + m % MB] = scale ? v * scale[m] : v;
       }
   /* Tap (c, ky, kx) reads plane (c, ky*dh mod sh, kx*dw mod sw) shifted by
-   * (ky*dh div sh) rows and (kx*dw div sw) columns. */
+   * (ky*dh div sh) rows and (kx*dw div sw) columns, or compact plane (c,
+   * ky*dh mod sh, kx) shifted by the rows alone. */
   int32_t *off = (int32_t *)(scratch + packed_floats(d));
   for (int64_t c = 0, t = 0; c < d->c; c++)
     for (int64_t ky = 0; ky < d->kh; ky++)
       for (int64_t kx = 0; kx < d->kw; kx++, t++) {
         int64_t a = ky * d->dh % d->sh, u = ky * d->dh / d->sh;
         int64_t b = kx * d->dw % d->sw, v = kx * d->dw / d->sw;
-        off[t] = (int32_t)(((c * d->sh + a) * d->sw + b) * l.plane + u * l.pw + v);
+        off[t] = (int32_t)(l.compact ? ((c * d->sh + a) * d->kw + kx) * l.plane + u * l.pitch
+                                     : ((c * d->sh + a) * d->sw + b) * l.plane + u * l.pw + v);
       }
   /* The planes' zero padding and slack, once for all the samples that
    * follow: a sample writes only the cells inside x (fill_planes). */
@@ -147,106 +151,143 @@ static inline void inside(int64_t n, int64_t s, int64_t o, int64_t lim, int64_t 
 }
 
 /* Inlined into each kernel variant, to be compiled for its instruction set.
- * Plane (c, a, b) holds x(sh*i + a - pt, sw*j + b - pl), zero outside x:
- * only the cells inside x are written, the same ones for every sample, so
- * the zeros around them, set by conv_direct_pack, stay. */
+ * Plane (c, a, b) holds x(sh*i + a - pt, sw*j + b - pl), compact plane
+ * (c, a, kx) x(sh*i + a - pt, sw*j + kx*dw - pl), zero outside x: only
+ * the cells inside x are written, the same ones for every sample, so the
+ * zeros around them, set by conv_direct_pack, stay. */
 __attribute__((always_inline)) static inline void fill_planes(const conv_direct *d, const layout *l,
                                                               const float *x, float *planes) {
   const int64_t hw = d->h * d->w;
+  /* Columns: phases of the stride, or kernel columns when compact. */
+  const int64_t nb = l->compact ? d->kw : d->sw;
   for (int64_t a = 0; a < d->sh; a++) {
     if (!phase_read(d->kh, d->dh, d->sh, a))
       continue;
     int64_t i0, i1; /* rows whose source row sh*i + a - pt is in x */
     inside(l->ph, d->sh, a - d->pt, d->h, &i0, &i1);
-    for (int64_t b = 0; b < d->sw; b++) {
-      if (!phase_read(d->kw, d->dw, d->sw, b))
+    for (int64_t b = 0; b < nb; b++) {
+      if (!l->compact && !phase_read(d->kw, d->dw, d->sw, b))
         continue;
+      const int64_t o = (l->compact ? b * d->dw : b) - d->pl;
       int64_t j0, j1; /* likewise columns */
-      inside(l->pw, d->sw, b - d->pl, d->w, &j0, &j1);
+      inside(l->pitch, d->sw, o, d->w, &j0, &j1);
       if (i0 == i1 || j0 == j1)
         continue;
-      const int64_t run = j1 - j0, s0 = d->sw * j0 + b - d->pl;
+      const int64_t run = j1 - j0, s0 = d->sw * j0 + o;
       for (int64_t c = 0; c < d->c; c++) {
-        float *p = planes + ((c * d->sh + a) * d->sw + b) * l->plane + j0;
+        float *p = planes + ((c * d->sh + a) * nb + b) * l->plane + j0;
         const float *src = x + c * hw + s0;
         for (int64_t i = i0; i < i1; i++) {
           int64_t si = d->sh * i + a - d->pt;
           if (d->sw == 1)
-            copy_row(p + i * l->pw, src + si * d->w, run);
+            copy_row(p + i * l->pitch, src + si * d->w, run);
           else if (d->sw == 2)
-            copy_row_stride2(p + i * l->pw, src + si * d->w, run, (d->c - c) * hw - si * d->w - s0);
+            copy_row_stride2(p + i * l->pitch, src + si * d->w, run,
+                             (d->c - c) * hw - si * d->w - s0);
           else
             for (int64_t j = 0; j < run; j++)
-              p[i * l->pw + j] = src[si * d->w + d->sw * j];
+              p[i * l->pitch + j] = src[si * d->w + d->sw * j];
         }
       }
     }
   }
 }
 
-/* What is done with a block's sums r: y = r + bias [+ z], Relu'd when
- * relu is set. Either the kernel's sweep does it in registers and stores
- * straight to y, or it leaves r in out for copy_out. */
+/* What is done with a block's sums r: y = r + bias [+ z], rectified when
+ * relu is set (Relu with slope 0, else LeakyRelu). Either the kernel's
+ * sweep does it in registers and stores straight to y, or it leaves r in
+ * out for copy_out. */
 typedef struct finish {
   float *y;          /* the block's first channel */
   const float *z;    /* likewise, or NULL */
   const float *bias; /* the block's, or NULL */
   int relu;
+  float slope;
 } finish;
 
-/* One row of n outputs: y = src + b0 [+ z], Relu'd when relu is set. */
+/* One row of n outputs: y = src + b0 [+ z], rectified when relu is set.
+ * Callers pass z and relu as constants (copy_out), so that the loops test
+ * neither: GCC turns a tail's `if (z) r += z[j]` into a masked load,
+ * which with z NULL costs a fault assist per row, and had made 28-wide
+ * maps four times slower than 26-wide ones. */
 __attribute__((always_inline)) static inline void
-out_row(float *y, const float *z, const float *src, int64_t n, float b0, int relu) {
-  const v8f bias = {b0, b0, b0, b0, b0, b0, b0, b0}, zero = {0};
+out_row(float *y, const float *z, const float *src, int64_t n, float b0, int relu, float slope) {
   int64_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    v8f r, t;
-    memcpy(&r, src + j, sizeof r);
-    r += bias;
-    if (z) {
-      memcpy(&t, z + j, sizeof t);
-      r += t;
-    }
-    if (relu) /* as Relu does it: NaN > 0 is false, so NaN becomes 0 */
-      r = (v8f)((v8si)r & (r > zero));
-    memcpy(y + j, &r, sizeof r);
+  /* Vectors of 16, 8 and 4 floats, then singles: rows are 7 to 32 wide
+   * and as many as the output has rows and channels. */
+#define OUT_STEP(V, VI, L)                                                                         \
+  for (; j + (L) <= n; j += (L)) {                                                                 \
+    V r, t;                                                                                        \
+    memcpy(&r, src + j, sizeof r);                                                                 \
+    r += b0;                                                                                       \
+    if (z) {                                                                                       \
+      memcpy(&t, z + j, sizeof t);                                                                 \
+      r += t;                                                                                      \
+    }                                                                                              \
+    if (relu && slope == 0) /* as Relu does it: NaN > 0 is false, so NaN becomes 0 */              \
+      r = (V)((VI)r & (r > 0));                                                                    \
+    else if (relu) /* as LeakyRelu: x > 0 ? x : slope * x */                                       \
+      r = (V)(((VI)r & (r > 0)) | ((VI)(r * slope) & ~(r > 0)));                                   \
+    memcpy(y + j, &r, sizeof r);                                                                   \
   }
+  OUT_STEP(v16f, v16si, 16)
+  OUT_STEP(v8f, v8si, 8)
+  OUT_STEP(v4f, v4si, 4)
+#undef OUT_STEP
   for (; j < n; j++) {
     float r = src[j] + b0;
     if (z)
       r += z[j];
-    y[j] = relu ? (r > 0 ? r : 0.0f) : r;
+    y[j] = relu ? (r > 0 ? r : slope == 0 ? 0.0f : slope * r) : r;
   }
 }
 
-/* Rows of the swept output block starting at channel m0, from out to y:
- * the columns past each row's end are dropped, and the rest finished as
- * f says (f at channel 0). */
-__attribute__((always_inline)) static inline void
-copy_out(const conv_direct *d, const layout *l, const float *out, const finish *f, int64_t m0) {
+/* The outputs of one channel from position q0 on, z and relu constants
+ * in each call below: compact positions are y's, so one run; otherwise
+ * rows (q0 is 0), whose padding columns are dropped. */
+__attribute__((always_inline)) static inline void out_rows(const conv_direct *d, const layout *l,
+                                                           float *y, const float *z,
+                                                           const float *src, float b0, int relu,
+                                                           float slope, int64_t q0) {
+  if (l->compact) {
+    out_row(y + q0, z ? z + q0 : NULL, src + q0, l->nq - q0, b0, relu, slope);
+    return;
+  }
+  for (int64_t oy = 0; oy < d->oh; oy++)
+    out_row(y + oy * d->ow, z ? z + oy * d->ow : NULL, src + oy * l->pw, d->ow, b0, relu, slope);
+}
+
+/* The swept output block starting at channel m0, from out to y, from
+ * position q0 on, finished as f says (f at channel 0). */
+__attribute__((always_inline)) static inline void copy_out(const conv_direct *d, const layout *l,
+                                                           const float *out, const finish *f,
+                                                           int64_t m0, int64_t q0) {
   const int64_t mn = d->m - m0 < MB ? d->m - m0 : MB, hw = d->oh * d->ow;
   for (int64_t j = 0; j < mn; j++) {
     float b0 = f->bias ? f->bias[m0 + j] : 0.0f;
     const float *src = out + j * l->ldo;
     float *y = f->y + (m0 + j) * hw;
     const float *z = f->z ? f->z + (m0 + j) * hw : NULL;
-    /* Two calls, so that each inlines with relu a constant. */
-    for (int64_t oy = 0; oy < d->oh; oy++)
-      if (f->relu)
-        out_row(y + oy * d->ow, z ? z + oy * d->ow : NULL, src + oy * l->pw, d->ow, b0, 1);
-      else
-        out_row(y + oy * d->ow, z ? z + oy * d->ow : NULL, src + oy * l->pw, d->ow, b0, 0);
+    if (z && f->relu)
+      out_rows(d, l, y, z, src, b0, 1, f->slope, q0);
+    else if (z)
+      out_rows(d, l, y, z, src, b0, 0, f->slope, q0);
+    else if (f->relu)
+      out_rows(d, l, y, NULL, src, b0, 1, f->slope, q0);
+    else
+      out_rows(d, l, y, NULL, src, b0, 0, f->slope, q0);
   }
 }
 
 typedef void (*kernel_fn)(const conv_direct *d, const float *x, const finish *f, float *scratch);
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef RT_SIMD_X86
 #define KERNEL_NAME kernel_avx512
 #define KERNEL_VEC v16f
+#define KERNEL_VECI v16si
 #define KERNEL_VL 16
 #define KERNEL_NV 2
-#define KERNEL_TARGET __attribute__((target("avx512f,fma")))
+#define KERNEL_TARGET RT_SIMD_AVX512
 #define KERNEL_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define KERNEL_SPLAT(s) _mm512_set1_ps(s)
 /* MAXPS returns its second operand when either is NaN. */
@@ -263,9 +304,10 @@ typedef void (*kernel_fn)(const conv_direct *d, const float *x, const finish *f,
 #include "runtime/ops/conv_direct_kernel.h"
 #define KERNEL_NAME kernel_avx2
 #define KERNEL_VEC v8f
+#define KERNEL_VECI v8si
 #define KERNEL_VL 8
 #define KERNEL_NV 1
-#define KERNEL_TARGET __attribute__((target("avx2,fma")))
+#define KERNEL_TARGET RT_SIMD_AVX2
 #define KERNEL_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define KERNEL_SPLAT(s) _mm256_set1_ps(s)
 #define KERNEL_RELU(v) _mm256_max_ps(v, _mm256_setzero_ps())
@@ -273,15 +315,10 @@ typedef void (*kernel_fn)(const conv_direct *d, const float *x, const finish *f,
 #define KERNEL_STORE_HALVES(p, p2, v) _mm256_storeu2_m128(p2, p, v)
 #include "runtime/ops/conv_direct_kernel.h"
 
-static int usable_avx512(void) {
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-}
-static int usable_avx2(void) {
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
 #endif
 #define KERNEL_NAME kernel_generic
 #define KERNEL_VEC v4f
+#define KERNEL_VECI v4si
 #define KERNEL_VL 4
 #define KERNEL_NV 2
 #define KERNEL_TARGET
@@ -290,41 +327,24 @@ static int usable_avx2(void) {
 #define KERNEL_RELU(v) ((v4f)((v4si)(v) & ((v) > (v4f){0})))
 #include "runtime/ops/conv_direct_kernel.h"
 
-static int usable_always(void) {
-  return 1;
-}
-
-/* Best first: conv_direct_run takes the first this CPU can run. */
-static const struct {
-  int (*usable)(void);
-  kernel_fn run;
-} variants[] = {
-#if defined(__x86_64__) && defined(__GNUC__)
-    {usable_avx512, kernel_avx512},
-    {usable_avx2, kernel_avx2},
-#endif
-    {usable_always, kernel_generic},
-};
-#define N_VARIANTS ((int)(sizeof variants / sizeof variants[0]))
+static const kernel_fn variants[RT_SIMD_VARIANTS] = RT_SIMD_TABLE(kernel);
 
 void conv_direct_run(const conv_direct *d, const float *x, const float *bias, const float *z,
-                     int relu, float *y, float *scratch) {
-  int v = 0;
-  while (v < N_VARIANTS - 1 && !variants[v].usable())
-    v++;
-  conv_direct_run_variant(v, d, x, bias, z, relu, y, scratch);
+                     int relu, float slope, float *y, float *scratch) {
+  int v = rt_simd_best();
+  conv_direct_run_variant(v, d, x, bias, z, relu, slope, y, scratch);
 }
 
 int conv_direct_variants(void) {
-  return N_VARIANTS;
+  return RT_SIMD_VARIANTS;
 }
 
 int conv_direct_variant_usable(int v) {
-  return v >= 0 && v < N_VARIANTS && variants[v].usable();
+  return v >= 0 && v < RT_SIMD_VARIANTS && rt_simd_usable(v);
 }
 
 void conv_direct_run_variant(int v, const conv_direct *d, const float *x, const float *bias,
-                             const float *z, int relu, float *y, float *scratch) {
-  const finish f = {y, z, bias, relu};
-  variants[v].run(d, x, &f, scratch);
+                             const float *z, int relu, float slope, float *y, float *scratch) {
+  const finish f = {y, z, bias, relu, slope};
+  variants[v](d, x, &f, scratch);
 }

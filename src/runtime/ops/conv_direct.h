@@ -30,15 +30,19 @@ size_t conv_direct_scratch(const conv_direct *d);
 /* Prepares scratch for any number of conv_direct_run calls on samples of
  * this geometry: packs the weights, w (m, c, kh, kw) or with flip set
  * (c, m, kh, kw) read rotated by 180 degrees as the input gradient needs,
- * and zeroes the padding the samples are copied into. */
-void conv_direct_pack(const conv_direct *d, const float *w, int flip, float *scratch);
+ * each output channel's multiplied by scale[m] unless scale is NULL (a
+ * BatchNormalization folded in), and zeroes the padding the samples are
+ * copied into. */
+void conv_direct_pack(const conv_direct *d, const float *w, int flip, const float *scale,
+                      float *scratch);
 /* One sample, x (c, h, w), y (m, oh, ow), scratch prepared as above:
- *   y = conv(x) + bias [+ z], then Relu'd when relu is set,
+ *   y = conv(x) + bias [+ z], then when relu is set rectified: Relu with
+ *   slope 0 (NaN to 0), LeakyRelu with slope > 0,
  * with bias NULL or m values and z NULL or of y's shape. z may be y itself
  * (accumulation, as the input gradient needs); a z of another tensor is
  * the residual Add that follows a convolution, fused into it. */
 void conv_direct_run(const conv_direct *d, const float *x, const float *bias, const float *z,
-                     int relu, float *y, float *scratch);
+                     int relu, float slope, float *y, float *scratch);
 
 /* For the tests: the number of kernel variants (instruction sets) and
  * whether this CPU runs variant v; conv_direct_run_variant is
@@ -46,6 +50,6 @@ void conv_direct_run(const conv_direct *d, const float *x, const float *bias, co
 int conv_direct_variants(void);
 int conv_direct_variant_usable(int v);
 void conv_direct_run_variant(int v, const conv_direct *d, const float *x, const float *bias,
-                             const float *z, int relu, float *y, float *scratch);
+                             const float *z, int relu, float slope, float *y, float *scratch);
 
 #endif

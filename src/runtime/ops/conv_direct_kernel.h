@@ -9,6 +9,7 @@
  *                  a multiply and an add into one instruction
  *   KERNEL_SPLAT   a vector of one float (0 + s would cost an add: it
  *                  is not s when s is -0)
+ *   KERNEL_VECI    the integer vector of the same size
  *   KERNEL_RELU    v > 0 ? v : 0 on a vector, NaN to 0
  *   KERNEL_TARGET  function attributes (the instruction set), may be empty
  * and optionally, for maps half a vector wide (two rows per vector):
@@ -95,8 +96,10 @@ KCAT(KERNEL_NAME, _step)(const float *planes, const int32_t *off, int64_t taps, 
             memcpy(&o, zp, sizeof o);
           v += o;
         }
-        if (fb->relu)
+        if (fb->relu && fb->slope == 0)
           v = KERNEL_RELU(v);
+        else if (fb->relu) /* LeakyRelu: x > 0 ? x : slope * x */
+          v = (KERNEL_VEC)(((KERNEL_VECI)v & (v > 0)) | ((KERNEL_VECI)(v * fb->slope) & ~(v > 0)));
       }
       if (half) /* with ps2[r] 0 both halves hold the same row */
         KERNEL_STORE_HALVES(p, p + ps2[r], v);
@@ -117,12 +120,15 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
   /* Units of one vector of outputs: when rows are whole vectors, only the
    * rows (the padding columns are skipped); when they are half vectors,
    * two rows per vector; otherwise the flattened plane, computing and later
-   * dropping the padding columns. */
-  const int64_t per_row = d->ow % KERNEL_VL == 0 ? d->ow / KERNEL_VL : 0;
-  const int half = !per_row && 2 * d->ow == KERNEL_VL;
+   * dropping the padding columns, or the compact one. */
+  const int64_t per_row = !l.compact && d->ow % KERNEL_VL == 0 ? d->ow / KERNEL_VL : 0;
+  const int half = !l.compact && !per_row && 2 * d->ow == KERNEL_VL;
   const int64_t units = per_row ? d->oh * per_row
                         : half  ? (d->oh + 1) / 2
                                 : (l.nq + KERNEL_VL - 1) / KERNEL_VL;
+  /* The units that are whole vectors of y: all in the row modes, all but
+   * a last partial one in compact planes, none in a padded flattened one. */
+  const int64_t whole = per_row || half ? units : l.compact ? l.nq / KERNEL_VL : 0;
   /* Unit k's first output position; a division per unit is nothing next
    * to the taps x MB multiply-adds it feeds. */
 #define UNIT_AT(k)                                                                                 \
@@ -132,16 +138,17 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
 #define PAIRED(k) (2 * (k) + 1 < d->oh)
   for (int64_t m0 = 0; m0 < d->m; m0 += MB) {
     const float *wb = wp + m0 * l.taps;
-    /* In either row mode unit k is y's k-th vector, so a whole block of
-     * channels is finished in registers and stored straight to y; other
-     * sweeps go through out, whose padding columns copy_out drops. */
-    const int direct = (per_row || half) && m0 + MB <= d->m;
     const int64_t hw = d->oh * d->ow;
     const finish fb = {f->y + m0 * hw, f->z ? f->z + m0 * hw : NULL, f->bias ? f->bias + m0 : NULL,
-                       f->relu};
-    float *base = direct ? fb.y : out;
-    const int64_t ld = direct ? hw : l.ldo;
+                       f->relu, f->slope};
     int64_t k = 0, qs[KERNEL_NV], h2[KERNEL_NV], ps[KERNEL_NV], ps2[KERNEL_NV];
+    /* Unit k of the whole ones is y's k-th vector, so a whole block of
+     * channels finishes them in registers and stores them straight to y
+     * (direct); the rest go through out, which copy_out finishes, dropping
+     * any padding columns. */
+    for (int direct = m0 + MB <= d->m && whole > 0; direct >= 0; direct--) {
+      float *base = direct ? fb.y : out;
+      const int64_t ld = direct ? hw : l.ldo, end = direct ? whole : units;
 #define PLACE(r, k)                                                                                \
   do {                                                                                             \
     qs[r] = UNIT_AT(k);                                                                            \
@@ -152,7 +159,7 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
 #define STEP(nv, half, direct)                                                                     \
   KCAT(KERNEL_NAME, _step)                                                                         \
   (planes, off, l.taps, wb, qs, h2, base, ld, &fb, ps, ps2, nv, half, direct)
-    /* The modes as constants, so that each step is compiled for its own. */
+      /* The modes as constants, so that each step is compiled for its own. */
 #define STEP_AS_MODES(nv)                                                                          \
   do {                                                                                             \
     if (direct && half)                                                                            \
@@ -164,17 +171,19 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
     else                                                                                           \
       STEP(nv, 0, 0);                                                                              \
   } while (0)
-    for (; k + KERNEL_NV <= units; k += KERNEL_NV) {
-      for (int r = 0; r < KERNEL_NV; r++)
-        PLACE(r, k + r);
-      STEP_AS_MODES(KERNEL_NV);
+      const int64_t from = k;
+      for (; k + KERNEL_NV <= end; k += KERNEL_NV) {
+        for (int r = 0; r < KERNEL_NV; r++)
+          PLACE(r, k + r);
+        STEP_AS_MODES(KERNEL_NV);
+      }
+      for (; k < end; k++) {
+        PLACE(0, k);
+        STEP_AS_MODES(1);
+      }
+      if (!direct && from < units)
+        copy_out(d, &l, out, f, m0, from * KERNEL_VL);
     }
-    for (; k < units; k++) {
-      PLACE(0, k);
-      STEP_AS_MODES(1);
-    }
-    if (!direct)
-      copy_out(d, &l, out, f, m0);
   }
 #undef STEP_AS_MODES
 #undef STEP
@@ -185,6 +194,7 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
 
 #undef KERNEL_NAME
 #undef KERNEL_VEC
+#undef KERNEL_VECI
 #undef KERNEL_VL
 #undef KERNEL_NV
 #undef KERNEL_TARGET

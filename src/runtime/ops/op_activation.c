@@ -173,11 +173,37 @@ static int elu_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_relu = {"Relu", 0, NULL, unary_infer, relu_fwd, relu_vjp};
-const rt_op rt_op_leakyrelu = {"LeakyRelu", 0, leaky_parse, unary_infer, leaky_fwd, leaky_vjp};
-const rt_op rt_op_elu = {"Elu", 0, elu_parse, unary_infer, elu_fwd, elu_vjp};
-const rt_op rt_op_sigmoid = {"Sigmoid", 0, NULL, unary_infer, sigmoid_fwd, sigmoid_vjp};
-const rt_op rt_op_tanh = {"Tanh", 0, NULL, unary_infer, tanh_fwd, tanh_vjp};
+/* Both read only the sign of x in their VJP (rectifier in rt_op); a
+ * LeakyRelu of slope 0 (NaN and -inf to NaN) or a negative one (which
+ * flips the sign) is not Relu-like enough to be fused. */
+static int relu_rectifier(const rt_node *n, float *slope) {
+  (void)n;
+  *slope = 0.0f;
+  return 1;
+}
+
+static int leaky_rectifier(const rt_node *n, float *slope) {
+  *slope = ((const act_params *)n->p)->alpha;
+  return *slope > 0 && *slope <= FLT_MAX;
+}
+
+const rt_op rt_op_relu = {.name = "Relu",
+                          .infer = unary_infer,
+                          .forward = relu_fwd,
+                          .vjp = relu_vjp,
+                          .rectifier = relu_rectifier};
+const rt_op rt_op_leakyrelu = {.name = "LeakyRelu",
+                               .parse = leaky_parse,
+                               .infer = unary_infer,
+                               .forward = leaky_fwd,
+                               .vjp = leaky_vjp,
+                               .rectifier = leaky_rectifier};
+const rt_op rt_op_elu = {
+    .name = "Elu", .parse = elu_parse, .infer = unary_infer, .forward = elu_fwd, .vjp = elu_vjp};
+const rt_op rt_op_sigmoid = {
+    .name = "Sigmoid", .infer = unary_infer, .forward = sigmoid_fwd, .vjp = sigmoid_vjp};
+const rt_op rt_op_tanh = {
+    .name = "Tanh", .infer = unary_infer, .forward = tanh_fwd, .vjp = tanh_vjp};
 
 /* ---- Clip ---- */
 typedef struct clip_params {
@@ -259,4 +285,5 @@ static int clip_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_clip = {"Clip", 0, clip_parse, clip_infer, clip_fwd, clip_vjp};
+const rt_op rt_op_clip = {
+    .name = "Clip", .parse = clip_parse, .infer = clip_infer, .forward = clip_fwd, .vjp = clip_vjp};

@@ -10,6 +10,11 @@
 
 typedef struct bn_params {
   float eps;
+  /* With constant parameters (prepare): y = x * scale + shift, per
+   * parameter index, in n values after the struct; else n = 0. */
+  int64_t n;
+  float *scale, *shift;
+  float mem[];
 } bn_params;
 
 static int bn_parse(rt_graph *g, rt_node *n, mg_err *err) {
@@ -139,4 +144,48 @@ static int bn_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_batchnorm = {"BatchNormalization", 0, bn_parse, bn_infer, bn_fwd, bn_vjp};
+/* Constant parameters: the affine map, once, so that a producer may fold
+ * it into its own work (rt_epilogue). */
+static int bn_prepare(rt_graph *g, rt_node *n, mg_err *err) {
+  if (n->n_in != 5)
+    return MG_OK; /* refused by bn_infer at planning */
+  const rt_tensor *t[5];
+  for (uint32_t i = 1; i < 5; i++) {
+    if (n->in[i] < 0 || g->values[n->in[i]].cls != RT_CONST)
+      return MG_OK;
+    t[i] = &g->values[n->in[i]].konst;
+    if (t[i]->dtype != RT_F32 || t[i]->count != t[1]->count || t[i]->count < 1)
+      return MG_OK;
+  }
+  int64_t c = t[1]->count;
+  bn_params *p = realloc(n->p, sizeof *p + 2 * (size_t)c * sizeof(float));
+  if (!p)
+    return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+  n->p = p;
+  p->n = c;
+  p->scale = p->mem;
+  p->shift = p->mem + c;
+  const float *sc = t[1]->data, *bb = t[2]->data, *mu = t[3]->data, *var = t[4]->data;
+  for (int64_t k = 0; k < c; k++) {
+    p->scale[k] = sc[k] / sqrtf(var[k] + p->eps);
+    p->shift[k] = bb[k] - mu[k] * p->scale[k];
+  }
+  return MG_OK;
+}
+
+/* bn_vjp reads x only for the gradients of the parameters, which have
+ * none when they are constants. */
+static int64_t bn_channel_affine(const rt_node *n, const float **scale, const float **shift) {
+  const bn_params *p = n->p;
+  *scale = p->scale;
+  *shift = p->shift;
+  return p->n;
+}
+
+const rt_op rt_op_batchnorm = {.name = "BatchNormalization",
+                               .parse = bn_parse,
+                               .infer = bn_infer,
+                               .forward = bn_fwd,
+                               .vjp = bn_vjp,
+                               .prepare = bn_prepare,
+                               .channel_affine = bn_channel_affine};

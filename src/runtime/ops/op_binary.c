@@ -61,6 +61,8 @@ struct bin_ctx {
   const void *a, *b;
   void *y;
   int64_t div0; /* integer division by zero seen */
+  int relu;     /* then rectify (floats): Relu with slope 0, else LeakyRelu */
+  float slope;
 };
 
 /* One span of a float op. Inlined twice by run_f32 so that unit strides,
@@ -97,6 +99,14 @@ static void run_f32(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t len, i
     f32_span(c->op, a, b, y, len, 1, 1);
   else
     f32_span(c->op, a, b, y, len, sa, sb);
+  /* The span is still in cache: the fused rectifier, as its own op does it. */
+  const float slope = c->slope;
+  if (c->relu && slope == 0)
+    for (int64_t i = 0; i < len; i++)
+      y[i] = y[i] > 0 ? y[i] : 0.0f;
+  else if (c->relu)
+    for (int64_t i = 0; i < len; i++)
+      y[i] = y[i] > 0 ? y[i] : slope * y[i];
 }
 
 static void run_i64(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t len, int64_t sa,
@@ -136,7 +146,15 @@ static int binary_forward(rt_exec *e, const rt_node *n, int op, mg_err *err) {
   int rc = b_shape(n, &a->shape, &b->shape, &sb, err);
   if (rc)
     return rc;
-  struct bin_ctx c = {op, a->data, b->data, y->data, 0};
+  struct bin_ctx c = {op, a->data, b->data, y->data, 0, 0, 0.0f};
+  /* A Relu or LeakyRelu that follows alone is done here (see rt_epilogue);
+   * not after Div, whose VJP reads y. */
+  const rt_epilogue ep = e->epilogue;
+  if (a->dtype == RT_F32 && op != OP_DIV && ep.relu && !ep.scale && !ep.add) {
+    c.relu = 1;
+    c.slope = ep.slope;
+    e->epilogue.taken = 1;
+  }
   rt_bcast_walk(&y->shape, &a->shape, &sb, a->dtype == RT_F32 ? run_f32 : run_i64, &c);
   if (c.div0)
     return rt_node_fail(n, MG_ERR_NUMERIC, err, "integer division by zero");
@@ -224,7 +242,8 @@ static int binary_vjp(rt_exec *e, const rt_node *n, int op, mg_err *err) {
   static int NAME##_vjp(rt_exec *e, const rt_node *n, mg_err *err) {                               \
     return binary_vjp(e, n, OP, err);                                                              \
   }                                                                                                \
-  const rt_op rt_op_##NAME = {OPNAME, 0, NULL, binary_infer, NAME##_fwd, NAME##_vjp};
+  const rt_op rt_op_##NAME = {                                                                     \
+      .name = OPNAME, .infer = binary_infer, .forward = NAME##_fwd, .vjp = NAME##_vjp};
 
 BINARY(add, "Add", OP_ADD)
 BINARY(sub, "Sub", OP_SUB)
@@ -277,7 +296,7 @@ static int prelu_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
   rt_tensor *x = rt_in(e, n, 0), *s = rt_in(e, n, 1), *y = rt_out(e, n, 0);
   rt_shape ss;
   slope_shape(n, x, s, &ss);
-  struct bin_ctx c = {0, x->data, s->data, y->data, 0};
+  struct bin_ctx c = {0, x->data, s->data, y->data, 0, 0, 0.0f};
   rt_bcast_walk(&y->shape, &x->shape, &ss, run_prelu, &c);
   return MG_OK;
 }
@@ -314,4 +333,5 @@ static int prelu_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_prelu = {"PRelu", 0, NULL, prelu_infer, prelu_fwd, prelu_vjp};
+const rt_op rt_op_prelu = {
+    .name = "PRelu", .infer = prelu_infer, .forward = prelu_fwd, .vjp = prelu_vjp};

@@ -96,4 +96,5 @@ static int concat_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return concat_run(e, n, 1, err);
 }
 
-const rt_op rt_op_concat = {"Concat", 0, NULL, concat_infer, concat_fwd, concat_vjp};
+const rt_op rt_op_concat = {
+    .name = "Concat", .infer = concat_infer, .forward = concat_fwd, .vjp = concat_vjp};

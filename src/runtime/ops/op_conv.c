@@ -248,22 +248,61 @@ static int direct_geometry(const conv_geom *g, int transpose, conv_direct *d) {
   return conv_direct_worth(d);
 }
 
+/* What a packing in scratch was made for. */
+typedef struct pack_key {
+  conv_direct d;
+  const float *w, *bias, *scale, *shift;
+} pack_key;
+#define KEY_FLOATS ((sizeof(pack_key) + sizeof(float) - 1) / sizeof(float))
+
+static int constant(const rt_exec *e, const rt_node *n, uint32_t i) {
+  return e->g->values[n->in[i]].cls == RT_CONST;
+}
+
 static int conv_fwd_direct(rt_exec *e, const rt_node *n, const conv_geom *g, const conv_direct *d,
                            mg_err *err) {
   const float *x = rt_in(e, n, 0)->data, *w = rt_in(e, n, 1)->data;
   rt_tensor *bt = rt_in(e, n, 2);
-  float *y = rt_out(e, n, 0)->data, *scratch = rt_scratch(e, conv_direct_scratch(d), err);
-  if (!scratch)
-    return err->code;
-  conv_direct_pack(d, w, 0, scratch);
-  /* Take the Add and Relu that follow when the planner offers them. */
-  const float *z = e->epilogue.add;
-  int relu = e->epilogue.relu;
+  /* Take whatever the planner offers: a per-channel affine map (a
+   * BatchNormalization) folded into the weights and bias, then the Add
+   * and Relu in the kernel's finish. */
+  const rt_epilogue ep = e->epilogue;
+  const size_t need = conv_direct_scratch(d), total = KEY_FLOATS + need + (size_t)g->m;
+  const float *bias = bt ? bt->data : NULL;
+  /* Constant weights are packed once into the node's own scratch and kept
+   * for as long as what they were packed for stays the same. */
+  pack_key key;
+  memset(&key, 0, sizeof key);
+  key.d = *d;
+  key.w = w;
+  key.bias = bias;
+  key.scale = ep.scale;
+  key.shift = ep.shift;
+  float *buf = NULL;
+  int fresh = 1, rc;
+  if (constant(e, n, 1) && (!bt || constant(e, n, 2)) &&
+      (rc = rt_node_scratch(e, n, total, &buf, &fresh, err)))
+    return rc;
+  if (!buf) { /* shared with other nodes: always packed again */
+    if (!(buf = rt_scratch(e, total, err)))
+      return err->code;
+    fresh = 1;
+  }
+  float *scratch = buf + KEY_FLOATS, *fb = scratch + need;
+  if (fresh || memcmp(buf, &key, sizeof key)) {
+    conv_direct_pack(d, w, 0, ep.scale, scratch);
+    for (int64_t m = 0; ep.scale && m < g->m; m++)
+      fb[m] = (bias ? bias[m] * ep.scale[m] : 0.0f) + ep.shift[m];
+    memcpy(buf, &key, sizeof key);
+  }
+  if (ep.scale)
+    bias = fb;
   e->epilogue.taken = 1;
+  float *y = rt_out(e, n, 0)->data;
   const int64_t per_y = g->m * g->w.out_size;
   for (int64_t b = 0; b < g->n; b++)
-    conv_direct_run(d, x + b * g->c * g->w.in_size, bt ? bt->data : NULL, z ? z + b * per_y : NULL,
-                    relu, y + b * per_y, scratch);
+    conv_direct_run(d, x + b * g->c * g->w.in_size, bias, ep.add ? ep.add + b * per_y : NULL,
+                    ep.relu, ep.slope, y + b * per_y, scratch);
   return MG_OK;
 }
 
@@ -350,9 +389,10 @@ static int conv_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
     float *scratch = rt_scratch(e, conv_direct_scratch(&d), err);
     if (!scratch)
       return err->code;
-    conv_direct_pack(&d, w, 1, scratch);
+    conv_direct_pack(&d, w, 1, NULL, scratch);
     for (int64_t b = 0; b < g.n; b++)
-      conv_direct_run(&d, gy + b * g.m * p, NULL, gx + b * g.c * in, 0, gx + b * g.c * in, scratch);
+      conv_direct_run(&d, gy + b * g.m * p, NULL, gx + b * g.c * in, 0, 0.0f, gx + b * g.c * in,
+                      scratch);
     return MG_OK;
   }
   int64_t nb = conv_chunk(&g);
@@ -407,4 +447,5 @@ static int conv_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_conv = {"Conv", 0, conv_parse, conv_infer, conv_fwd, conv_vjp};
+const rt_op rt_op_conv = {
+    .name = "Conv", .parse = conv_parse, .infer = conv_infer, .forward = conv_fwd, .vjp = conv_vjp};

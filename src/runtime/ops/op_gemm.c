@@ -1,17 +1,29 @@
 /* Gemm (transA/transB/alpha/beta, C broadcast to M x N) and MatMul (numpy
- * semantics: 1-D operands promoted, batch axes broadcast), both through
- * cblas_sgemm, with their VJPs through the same. */
+ * semantics: 1-D operands promoted, batch axes broadcast), through
+ * cblas_sgemm, or, when B is a constant matrix small enough, through the
+ * packed kernel of gemm_packed.h with B packed once at load (Gemm then
+ * also adds a constant bias row and applies a Relu that follows). VJPs
+ * through cblas_sgemm. */
 #include "config.h"
 
+#include "runtime/ops/gemm_packed.h"
 #include "runtime/ops/ops.h"
 
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Gemm's attributes; MatMul has none and uses only the packing. */
 typedef struct gemm_params {
   int64_t ta, tb;
   float alpha, beta;
+  /* Set by prepare: alpha * B packed (k x n), and for Gemm beta * C as
+   * one row of n when C is a constant that broadcasts along the rows
+   * (else NULL, and C is added as the ONNX rule says); bp NULL when B is
+   * not packed. */
+  float *bp, *bias;
+  int64_t k, n;
+  float mem[];
 } gemm_params;
 
 static int gemm_parse(rt_graph *g, rt_node *n, mg_err *err) {
@@ -89,6 +101,55 @@ static void fill_run(void *ctx, int64_t o, int64_t a, int64_t b, int64_t len, in
     f->y[o + i] = f->beta * f->c[a + i * sa];
 }
 
+/* B of node n (input 1, a constant matrix, k x n or n x k when trans) is
+ * packed into n->p, which grows by extra floats after the packing. The
+ * parameters are those Gemm parsed, or zeros (MatMul). */
+static int pack_b(rt_graph *g, rt_node *n, int trans, float alpha, size_t extra, mg_err *err) {
+  const rt_value *bv = n->n_in >= 2 && n->in[1] >= 0 ? &g->values[n->in[1]] : NULL;
+  if (!bv || bv->cls != RT_CONST || bv->konst.dtype != RT_F32 || bv->konst.shape.rank != 2)
+    return MG_OK;
+  int64_t r0 = bv->konst.shape.d[0], r1 = bv->konst.shape.d[1];
+  int64_t k = trans ? r1 : r0, cols = trans ? r0 : r1;
+  if (!gemm_packed_worth(k, cols))
+    return MG_OK;
+  size_t floats = gemm_packed_floats(k, cols) + extra;
+  gemm_params *p = realloc(n->p, sizeof *p + floats * sizeof(float));
+  if (!p)
+    return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+  if (!n->p)
+    memset(p, 0, sizeof *p);
+  n->p = p;
+  p->bp = p->mem;
+  p->k = k;
+  p->n = cols;
+  gemm_pack(bv->konst.data, k, cols, r1, trans, alpha, p->bp);
+  return MG_OK;
+}
+
+static int gemm_prepare(rt_graph *g, rt_node *n, mg_err *err) {
+  gemm_params *p = n->p;
+  if (p->ta || n->n_in < 2 || n->in[1] < 0 || g->values[n->in[1]].konst.shape.rank != 2)
+    return MG_OK;
+  int64_t cols = g->values[n->in[1]].konst.shape.d[p->tb ? 0 : 1];
+  int rc = pack_b(g, n, (int)p->tb, p->alpha, (size_t)cols, err);
+  if (rc || !(p = n->p)->bp)
+    return rc;
+  /* A constant C of shape [], [1], [n], [1, 1] or [1, n]: a bias row. */
+  const rt_value *cv = n->n_in > 2 && n->in[2] >= 0 ? &g->values[n->in[2]] : NULL;
+  if (!cv || p->beta == 0.0f)
+    return MG_OK;
+  const rt_tensor *c = &cv->konst;
+  int row = cv->cls == RT_CONST && c->dtype == RT_F32 && c->shape.rank <= 2 &&
+            (c->count == 1 || c->count == cols) && (c->shape.rank < 2 || c->shape.d[0] == 1);
+  if (!row)
+    return MG_OK;
+  p->bias = p->bp + gemm_packed_floats(p->k, p->n);
+  const float *cd = c->data;
+  for (int64_t j = 0; j < cols; j++)
+    p->bias[j] = p->beta * cd[c->count == 1 ? 0 : j];
+  return MG_OK;
+}
+
 static int gemm_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
   const gemm_params *p = n->p;
   gemm_dims d;
@@ -97,10 +158,19 @@ static int gemm_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
     return rc;
   rt_tensor *a = rt_in(e, n, 0), *b = rt_in(e, n, 1), *c = rt_in(e, n, 2), *y = rt_out(e, n, 0);
   float beta = 0.0f;
-  if (c && p->beta != 0.0f) {
+  if (c && p->beta != 0.0f && !p->bias) {
     struct fill_ctx f = {c->data, y->data, p->beta};
     rt_bcast_walk(&y->shape, &c->shape, &c->shape, fill_run, &f);
     beta = 1.0f;
+  }
+  if (p->bp && d.m && d.n) {
+    /* A Relu that follows is taken, not a LeakyRelu, an Add or a
+     * channel map. */
+    const rt_epilogue ep = e->epilogue;
+    int relu = !ep.scale && !ep.add && ep.relu && ep.slope == 0.0f;
+    e->epilogue.taken = relu;
+    gemm_packed_run(d.m, d.n, d.k, a->data, d.k, p->bp, p->bias, beta != 0.0f, relu, y->data, d.n);
+    return MG_OK;
   }
   if (d.m && d.n)
     cblas_sgemm(CblasRowMajor, p->ta ? CblasTrans : CblasNoTrans, p->tb ? CblasTrans : CblasNoTrans,
@@ -147,7 +217,12 @@ static int gemm_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_gemm = {"Gemm", 0, gemm_parse, gemm_infer, gemm_fwd, gemm_vjp};
+const rt_op rt_op_gemm = {.name = "Gemm",
+                          .parse = gemm_parse,
+                          .infer = gemm_infer,
+                          .forward = gemm_fwd,
+                          .vjp = gemm_vjp,
+                          .prepare = gemm_prepare};
 
 /* ---- MatMul ---- */
 typedef struct mm_geom {
@@ -238,6 +313,11 @@ static int mm_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
   if (g.bb.rank == 0) {
     /* B is one matrix: all of A's rows in one GEMM. */
     int64_t rows = g.nbatch * g.m;
+    const gemm_params *p = n->p;
+    if (p && p->bp && b->shape.rank == 2) {
+      gemm_packed_run(rows, N, K, A, K, p->bp, NULL, 0, 0, Y, N);
+      return MG_OK;
+    }
     if (rows > INT32_MAX)
       return rt_node_fail(n, MG_ERR_UNSUPPORTED, err, "matrix too large");
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, N, K, 1.0f, A, K, B, N, 0.0f,
@@ -289,4 +369,10 @@ static int mm_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_matmul = {"MatMul", 0, NULL, mm_infer, mm_fwd, mm_vjp};
+/* A constant matrix B is packed (a 1-D B is promoted per call instead). */
+static int mm_prepare(rt_graph *g, rt_node *n, mg_err *err) {
+  return pack_b(g, n, 0, 1.0f, 0, err);
+}
+
+const rt_op rt_op_matmul = {
+    .name = "MatMul", .infer = mm_infer, .forward = mm_fwd, .vjp = mm_vjp, .prepare = mm_prepare};

@@ -108,4 +108,5 @@ static int lrn_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_lrn = {"LRN", 0, lrn_parse, lrn_infer, lrn_fwd, lrn_vjp};
+const rt_op rt_op_lrn = {
+    .name = "LRN", .parse = lrn_parse, .infer = lrn_infer, .forward = lrn_fwd, .vjp = lrn_vjp};

@@ -170,4 +170,5 @@ static int pad_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return pad_run(e, n, 1, err);
 }
 
-const rt_op rt_op_pad = {"Pad", 0, pad_parse, pad_infer, pad_fwd, pad_vjp};
+const rt_op rt_op_pad = {
+    .name = "Pad", .parse = pad_parse, .infer = pad_infer, .forward = pad_fwd, .vjp = pad_vjp};

@@ -3,7 +3,9 @@
  * arg-max of each window instead of storing indices. */
 #include "config.h"
 
+#include "runtime/ops/maxpool2.h"
 #include "runtime/ops/ops.h"
+#include "runtime/ops/simd.h"
 #include "runtime/ops/window.h"
 
 #include <float.h>
@@ -106,10 +108,6 @@ static int pool_tables(const rt_node *n, const rt_win *w, pool_tab *t, mg_err *e
   return MG_OK;
 }
 
-/* The arg-max rule: a larger value or a NaN replaces the maximum so far,
- * unless that is already NaN (so a NaN propagates). */
-#define MAX_TAKES(v, m) (!((v) <= (m)) && (m) == (m))
-
 /* Whether the windows are 2-D and all lie inside the input (no padding, no
  * partial window from ceil_mode): the common case, run without tables. */
 static int plain_2d(const rt_win *w) {
@@ -123,8 +121,6 @@ static int plain_2d(const rt_win *w) {
 
 /* Four lanes: the width of the baseline instruction set the runtime is
  * built for, where wider GCC vectors are split clumsily. */
-typedef float v4f __attribute__((vector_size(16)));
-typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 
 /* *v = x[0], x[s], x[2s], x[3s]; end bounds what may be read. */
@@ -172,6 +168,17 @@ static inline void maxpool_row(const rt_win *w, const float *xr, int64_t sw, con
 
 static void maxpool_plain_fwd(const rt_win *w, int64_t planes, const float *xs, float *ys) {
   const float *end = xs + planes * w->in_size;
+  if (w->k[1] == 2 && w->k[2] == 2 && w->s[1] == 2 && w->s[2] == 2 && w->dil[1] == 1 &&
+      w->dil[2] == 1) {
+    const int v = rt_simd_best();
+    for (int64_t pl = 0; pl < planes; pl++)
+      for (int64_t o1 = 0; o1 < w->out[1]; o1++) {
+        const float *r0 = xs + pl * w->in_size + 2 * o1 * w->in[2];
+        maxpool2_row_variant(v, r0, r0 + w->in[2], w->out[2], end - (r0 + w->in[2]),
+                             ys + pl * w->out_size + o1 * w->out[2]);
+      }
+    return;
+  }
   for (int64_t pl = 0; pl < planes; pl++)
     for (int64_t o1 = 0; o1 < w->out[1]; o1++) {
       const float *xr = xs + pl * w->in_size + o1 * w->s[1] * w->in[2];
@@ -321,9 +328,16 @@ static int avgpool_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return avgpool_run(e, n, 1, err);
 }
 
-const rt_op rt_op_maxpool = {"MaxPool", 0, maxpool_parse, pool_infer, maxpool_fwd, maxpool_vjp};
-const rt_op rt_op_averagepool = {"AveragePool", 0,           avgpool_parse,
-                                 pool_infer,    avgpool_fwd, avgpool_vjp};
+const rt_op rt_op_maxpool = {.name = "MaxPool",
+                             .parse = maxpool_parse,
+                             .infer = pool_infer,
+                             .forward = maxpool_fwd,
+                             .vjp = maxpool_vjp};
+const rt_op rt_op_averagepool = {.name = "AveragePool",
+                                 .parse = avgpool_parse,
+                                 .infer = pool_infer,
+                                 .forward = avgpool_fwd,
+                                 .vjp = avgpool_vjp};
 
 /* ---- GlobalAveragePool ---- */
 static int gap_infer(rt_exec *e, const rt_node *n, mg_err *err) {
@@ -380,4 +394,5 @@ static int gap_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_globalaveragepool = {"GlobalAveragePool", 0, NULL, gap_infer, gap_fwd, gap_vjp};
+const rt_op rt_op_globalaveragepool = {
+    .name = "GlobalAveragePool", .infer = gap_infer, .forward = gap_fwd, .vjp = gap_vjp};

@@ -136,4 +136,5 @@ static int red_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return red_run(e, n, 1, err);
 }
 
-const rt_op rt_op_reducemean = {"ReduceMean", 0, NULL, red_infer, red_fwd, red_vjp};
+const rt_op rt_op_reducemean = {
+    .name = "ReduceMean", .infer = red_infer, .forward = red_fwd, .vjp = red_vjp};

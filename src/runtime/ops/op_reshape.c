@@ -41,7 +41,8 @@ static int identity_infer(rt_exec *e, const rt_node *n, mg_err *err) {
   int rc = need_io(n, 1, 1, err);
   return rc ? rc : rt_set_out(e, n, 0, rt_in(e, n, 0)->dtype, &rt_in(e, n, 0)->shape, err);
 }
-const rt_op rt_op_identity = {"Identity", 0, NULL, identity_infer, copy_fwd, copy_vjp};
+const rt_op rt_op_identity = {
+    .name = "Identity", .infer = identity_infer, .forward = copy_fwd, .vjp = copy_vjp};
 
 /* ---- Dropout ---- */
 static int dropout_parse(rt_graph *g, rt_node *n, mg_err *err) {
@@ -87,7 +88,11 @@ static int dropout_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
   }
   return MG_OK;
 }
-const rt_op rt_op_dropout = {"Dropout", 0, dropout_parse, dropout_infer, dropout_fwd, copy_vjp};
+const rt_op rt_op_dropout = {.name = "Dropout",
+                             .parse = dropout_parse,
+                             .infer = dropout_infer,
+                             .forward = dropout_fwd,
+                             .vjp = copy_vjp};
 
 /* ---- Flatten ---- */
 static int flatten_infer(rt_exec *e, const rt_node *n, mg_err *err) {
@@ -110,7 +115,8 @@ static int flatten_infer(rt_exec *e, const rt_node *n, mg_err *err) {
     e->mixes_batch = 1;
   return rt_set_out(e, n, 0, x->dtype, &s, err);
 }
-const rt_op rt_op_flatten = {"Flatten", 0, NULL, flatten_infer, copy_fwd, copy_vjp};
+const rt_op rt_op_flatten = {
+    .name = "Flatten", .infer = flatten_infer, .forward = copy_fwd, .vjp = copy_vjp};
 
 /* ---- Reshape ---- */
 static int reshape_infer(rt_exec *e, const rt_node *n, mg_err *err) {
@@ -171,7 +177,8 @@ static int reshape_infer(rt_exec *e, const rt_node *n, mg_err *err) {
   }
   return rt_set_out(e, n, 0, x->dtype, &s, err);
 }
-const rt_op rt_op_reshape = {"Reshape", 0, NULL, reshape_infer, copy_fwd, copy_vjp};
+const rt_op rt_op_reshape = {
+    .name = "Reshape", .infer = reshape_infer, .forward = copy_fwd, .vjp = copy_vjp};
 
 /* ---- Squeeze / Unsqueeze ---- */
 static int read_axes(rt_exec *e, const rt_node *n, const int64_t **axes, size_t *count,
@@ -222,7 +229,8 @@ static int squeeze_infer(rt_exec *e, const rt_node *n, mg_err *err) {
       s.d[s.rank++] = x->shape.d[i];
   return rt_set_out(e, n, 0, x->dtype, &s, err);
 }
-const rt_op rt_op_squeeze = {"Squeeze", 0, NULL, squeeze_infer, copy_fwd, copy_vjp};
+const rt_op rt_op_squeeze = {
+    .name = "Squeeze", .infer = squeeze_infer, .forward = copy_fwd, .vjp = copy_vjp};
 
 static int unsqueeze_infer(rt_exec *e, const rt_node *n, mg_err *err) {
   int rc = need_io(n, n->opset >= 13 ? 2 : 1, n->opset >= 13 ? 2 : 1, err);
@@ -254,4 +262,5 @@ static int unsqueeze_infer(rt_exec *e, const rt_node *n, mg_err *err) {
     s.d[i] = ins[i] ? 1 : x->shape.d[k++];
   return rt_set_out(e, n, 0, x->dtype, &s, err);
 }
-const rt_op rt_op_unsqueeze = {"Unsqueeze", 0, NULL, unsqueeze_infer, copy_fwd, copy_vjp};
+const rt_op rt_op_unsqueeze = {
+    .name = "Unsqueeze", .infer = unsqueeze_infer, .forward = copy_fwd, .vjp = copy_vjp};

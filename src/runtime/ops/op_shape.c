@@ -50,8 +50,10 @@ static int shape_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
   return rc;
 }
 
-const rt_op rt_op_shape = {"Shape", RT_OP_SHAPE_ONLY | RT_OP_NO_GRAD, NULL, shape_infer, shape_fwd,
-                           NULL};
+const rt_op rt_op_shape = {.name = "Shape",
+                           .flags = RT_OP_SHAPE_ONLY | RT_OP_NO_GRAD,
+                           .infer = shape_infer,
+                           .forward = shape_fwd};
 
 /* ---- Gather ---- */
 static int gather_geom(rt_exec *e, const rt_node *n, uint32_t *axis, int64_t *outer, int64_t *inner,
@@ -136,7 +138,8 @@ static int gather_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return gather_run(e, n, 1, err);
 }
 
-const rt_op rt_op_gather = {"Gather", 0, NULL, gather_infer, gather_fwd, gather_vjp};
+const rt_op rt_op_gather = {
+    .name = "Gather", .infer = gather_infer, .forward = gather_fwd, .vjp = gather_vjp};
 
 /* ---- Constant ---- */
 /* The value, with its data right after the struct (one free()). */
@@ -214,7 +217,11 @@ static int const_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_constant = {"Constant", RT_OP_NO_GRAD, const_parse, const_infer, const_fwd, NULL};
+const rt_op rt_op_constant = {.name = "Constant",
+                              .flags = RT_OP_NO_GRAD,
+                              .parse = const_parse,
+                              .infer = const_infer,
+                              .forward = const_fwd};
 
 /* ---- ConstantOfShape ---- */
 static int cos_value(const rt_node *n, int *dtype, float *f, int64_t *i, mg_err *err) {
@@ -273,5 +280,5 @@ static int cos_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
   return rc;
 }
 
-const rt_op rt_op_constantofshape = {"ConstantOfShape", RT_OP_NO_GRAD, NULL,
-                                     cos_infer,         cos_fwd,       NULL};
+const rt_op rt_op_constantofshape = {
+    .name = "ConstantOfShape", .flags = RT_OP_NO_GRAD, .infer = cos_infer, .forward = cos_fwd};

@@ -150,6 +150,13 @@ static int logsoftmax_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return sm_vjp(e, n, 1, err);
 }
 
-const rt_op rt_op_softmax = {"Softmax", 0, sm_parse, sm_infer, softmax_fwd, softmax_vjp};
-const rt_op rt_op_logsoftmax = {"LogSoftmax",  0, sm_parse, sm_infer, logsoftmax_fwd,
-                                logsoftmax_vjp};
+const rt_op rt_op_softmax = {.name = "Softmax",
+                             .parse = sm_parse,
+                             .infer = sm_infer,
+                             .forward = softmax_fwd,
+                             .vjp = softmax_vjp};
+const rt_op rt_op_logsoftmax = {.name = "LogSoftmax",
+                                .parse = sm_parse,
+                                .infer = sm_infer,
+                                .forward = logsoftmax_fwd,
+                                .vjp = logsoftmax_vjp};

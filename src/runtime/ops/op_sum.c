@@ -69,4 +69,4 @@ static int sum_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_sum = {"Sum", 0, NULL, sum_infer, sum_fwd, sum_vjp};
+const rt_op rt_op_sum = {.name = "Sum", .infer = sum_infer, .forward = sum_fwd, .vjp = sum_vjp};

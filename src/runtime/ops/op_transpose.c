@@ -108,4 +108,5 @@ static int tr_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_transpose = {"Transpose", 0, NULL, tr_infer, tr_fwd, tr_vjp};
+const rt_op rt_op_transpose = {
+    .name = "Transpose", .infer = tr_infer, .forward = tr_fwd, .vjp = tr_vjp};

@@ -14,7 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "progress.h"
+#include "base/progress.h"
 #include "text/text_env.h"
 
 #define BATCH 1024

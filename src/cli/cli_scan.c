@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "base/paths.h"
+#include "base/suggest.h"
 #include "report/report.h"
 #include "report/report_text.h"
 #include "scan.h"
@@ -164,6 +166,21 @@ typedef struct report_paths {
   const char *stylesheets[8];
   size_t n_stylesheets;
 } report_paths;
+
+/* --stylesheet NAME=FILE: a view that takes one, and a file that exists. */
+static int check_stylesheets(const report_paths *out, mg_err *err) {
+  static const char *const views[] = {"junit", "html"};
+  for (size_t i = 0; i < out->n_stylesheets; i++) {
+    const char *s = out->stylesheets[i], *eq = strchr(s, '=');
+    size_t len = eq ? (size_t)(eq - s) : strlen(s);
+    if (!eq || !((len == 5 && !strncmp(s, "junit", 5)) || (len == 4 && !strncmp(s, "html", 4))))
+      return mg_fail(err, MG_ERR_ARGS, "--stylesheet %s: expected junit=FILE or html=FILE%s", s,
+                     mg_suggest_text(s, len, views, 2));
+    if (mg_paths_check_input("--stylesheet", eq + 1, 0, err))
+      return MG_ERR_ARGS;
+  }
+  return MG_OK;
+}
 
 static int run(int argc, char **argv, int verify) {
   mg_scan_config cfg;
@@ -332,6 +349,10 @@ static int run(int argc, char **argv, int verify) {
     goto out;
   }
   cfg.package = argv[optind];
+  if (check_stylesheets(&out, &err) || mg_scan_config_check(&cfg, &err)) {
+    mg_cli_error(err.msg);
+    goto out;
+  }
 
   mg_scan s;
   mg_scan_run(&s, &cfg, verify ? "verify" : "scan");

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_config.h"
 #include "base/paths.h"
 #include "base/suggest.h"
 #include "report/report.h"
@@ -51,6 +52,8 @@ enum {
   OPT_MEAN,
   OPT_STD,
   OPT_LAYER,
+  OPT_CONFIG,
+  OPT_NO_CONFIG,
 };
 
 static const struct option scan_options[] = {
@@ -87,6 +90,8 @@ static const struct option scan_options[] = {
     {"mean", required_argument, NULL, OPT_MEAN},
     {"std", required_argument, NULL, OPT_STD},
     {"feature-layer", required_argument, NULL, OPT_LAYER},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"no-config", no_argument, NULL, OPT_NO_CONFIG},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -134,7 +139,10 @@ static void usage(FILE *out, int verify) {
           "  --seed N                 random seed (default 0)\n"
           "  --timeout S  --cpu-limit S  --mem-limit MIB   per-plugin limits\n",
           out);
-  fputs("  -q, --quiet  -v, --verbose  -h, --help\n\n"
+  fputs("Configuration:\n"
+        "  --config FILE            options from FILE (JSON; default ./.modelgate.json)\n"
+        "  --no-config              do not read ./.modelgate.json\n"
+        "  -q, --quiet  -v, --verbose  -h, --help\n\n"
         "Exit status: 0 passed, 1 gate failed, 2 scan could not be completed.\n",
         out);
 }
@@ -183,7 +191,7 @@ static int check_stylesheets(const report_paths *out, mg_err *err) {
   return MG_OK;
 }
 
-static int run(int argc, char **argv, int verify) {
+static int run_args(int argc, char **argv, int verify) {
   mg_scan_config cfg;
   mg_scan_config_default(&cfg);
   cfg.run_plugins = !verify;
@@ -324,6 +332,9 @@ static int run(int argc, char **argv, int verify) {
     case OPT_LAYER:
       cfg.overrides.feature_layer = optarg;
       break;
+    case OPT_CONFIG: /* read before parsing, by run() */
+    case OPT_NO_CONFIG:
+      break;
     case 'q':
       verbosity = 0;
       break;
@@ -371,6 +382,23 @@ static int run(int argc, char **argv, int verify) {
   mg_scan_free(&s);
 out:
   free(sets);
+  return status;
+}
+
+/* The configuration file's options go before the command line's, which
+ * therefore win. */
+static int run(int argc, char **argv, int verify) {
+  mg_cli_args args;
+  mg_err err;
+  mg_err_clear(&err);
+  if (mg_cli_config_load(argc, argv, scan_options, &args, &err)) {
+    mg_cli_args_free(&args);
+    return mg_cli_error(err.msg);
+  }
+  if (args.path)
+    mg_log_debug("options from %s", args.path);
+  int status = run_args(args.argc, args.argv, verify);
+  mg_cli_args_free(&args);
   return status;
 }
 

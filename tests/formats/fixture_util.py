@@ -1,0 +1,36 @@
+"""What the format fixture generators share: where files go and the
+manifest the checker reads (tests/formats/check_format.py).
+
+Every generator writes OUT/{benign,malicious,malformed}/NAME and records,
+for malicious and malformed files, the rules a scan must report."""
+import json
+import os
+
+
+class Manifest:
+    def __init__(self, out, plugin):
+        self.out = out
+        self.plugin = plugin
+        self.items = []
+        for sub in ("benign", "malicious", "malformed"):
+            os.makedirs(os.path.join(out, sub), exist_ok=True)
+
+    def add(self, cls, name, data, rules=(), why=""):
+        """Writes data (bytes) as OUT/cls/name; rules are the plugin's rule
+        ids without the plugin prefix, any one of which must be reported
+        (malformed files may instead be refused with exit 2)."""
+        path = os.path.join(self.out, cls, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        self.items.append({"path": os.path.join(cls, name), "class": cls,
+                           "rules": [self.plugin + "." + r for r in rules], "why": why})
+        return path
+
+    def add_file(self, cls, name, rules=(), why=""):
+        """Records a file a library already wrote at OUT/cls/name."""
+        self.items.append({"path": os.path.join(cls, name), "class": cls,
+                           "rules": [self.plugin + "." + r for r in rules], "why": why})
+
+    def write(self):
+        with open(os.path.join(self.out, "manifest.json"), "w") as f:
+            json.dump({"plugin": self.plugin, "items": self.items}, f, indent=1)

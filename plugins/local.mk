@@ -19,3 +19,4 @@ include $(srcdir)/plugins/annotator-audit/local.mk
 include $(srcdir)/plugins/text-label-consistency/local.mk
 include $(srcdir)/plugins/safetensors/local.mk
 include $(srcdir)/plugins/gguf/local.mk
+include $(srcdir)/plugins/keras/local.mk

@@ -116,7 +116,7 @@ static int on_member(void *user, const char *member, const uint8_t *data, uint64
   (void)note;
   if (!w->r->fmt->wants(w->r->container, member, data, size))
     return 0;
-  w->seen++;
+  w->seen += !w->r->fmt->primary || w->r->fmt->primary(member);
   w->r->members++;
   w->list->member = member;
   w->r->fmt->scan(member, data, size, w->r->rules, w->list);

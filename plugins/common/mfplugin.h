@@ -27,6 +27,9 @@ typedef struct mf_format {
    * zip, a .nemo tar) after its members went through scan: it records what
    * the archive as a whole lacks (seen = members scanned). */
   void (*archive_done)(const char *path, uint64_t seen, mf_list *out);
+  /* When not NULL, only members it accepts count as `seen` (config.json of
+   * a .keras, model_config.yaml of a .nemo). */
+  int (*primary)(const char *member);
 } mf_format;
 
 /* ATLAS, mitigations and controls every format plugin declares. */

@@ -17,7 +17,7 @@ static void scan(const char *path, const uint8_t *data, uint64_t size, const mf_
   gguf_check(data, size, rules, out);
 }
 
-static const mf_format format = {"gguf", "GGUF", "gguf-template.xml", wants, scan, NULL};
+static const mf_format format = {"gguf", "GGUF", "gguf-template.xml", wants, scan, NULL, NULL};
 
 static int gguf_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;

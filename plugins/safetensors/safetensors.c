@@ -19,7 +19,7 @@ static void scan(const char *path, const uint8_t *data, uint64_t size, const mf_
   st_check(data, size, out, &tensors);
 }
 
-static const mf_format format = {"safetensors", "safetensors", NULL, wants, scan, NULL};
+static const mf_format format = {"safetensors", "safetensors", NULL, wants, scan, NULL, NULL};
 
 static int st_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;

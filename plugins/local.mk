@@ -20,3 +20,4 @@ include $(srcdir)/plugins/text-label-consistency/local.mk
 include $(srcdir)/plugins/safetensors/local.mk
 include $(srcdir)/plugins/gguf/local.mk
 include $(srcdir)/plugins/keras/local.mk
+include $(srcdir)/plugins/tf-savedmodel/local.mk

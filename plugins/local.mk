@@ -21,3 +21,4 @@ include $(srcdir)/plugins/safetensors/local.mk
 include $(srcdir)/plugins/gguf/local.mk
 include $(srcdir)/plugins/keras/local.mk
 include $(srcdir)/plugins/tf-savedmodel/local.mk
+include $(srcdir)/plugins/nemo/local.mk

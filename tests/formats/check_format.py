@@ -23,14 +23,15 @@ def main():
     for n, item in enumerate(manifest["items"]):
         path = os.path.join(fixtures, item["path"])
         report = os.path.join(work, "r%d.json" % n)
-        p = subprocess.run([mg, "scan", path, "--only", plugin, "--rules", rules, "--json",
+        only = plugin + ("," + item["also"] if item.get("also") else "")
+        p = subprocess.run([mg, "scan", path, "--only", only, "--rules", rules, "--json",
                             report, "-q"], capture_output=True, text=True)
         cls = item["class"]
         what = "%s (%s)" % (item["path"], item["why"] or cls)
         mine = []
         if os.path.exists(report):
             d = json.load(open(report))
-            mine = [f for f in d["findings"] if f["plugin"] == plugin]
+            mine = [f for f in d["findings"] if f["plugin"] in only.split(",")]
             status = {pl["name"]: pl["status"] for pl in d["plugins"]}
             if p.returncode != 2 and status.get(plugin) != "ok":
                 failures.append("%s: plugin status %s" % (what, status.get(plugin)))

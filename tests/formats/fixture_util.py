@@ -15,15 +15,20 @@ class Manifest:
         for sub in ("benign", "malicious", "malformed"):
             os.makedirs(os.path.join(out, sub), exist_ok=True)
 
-    def add(self, cls, name, data, rules=(), why=""):
+    def add(self, cls, name, data, rules=(), why="", also=None):
         """Writes data (bytes) as OUT/cls/name; rules are the plugin's rule
         ids without the plugin prefix, any one of which must be reported
-        (malformed files may instead be refused with exit 2)."""
+        (malformed files may instead be refused with exit 2). also: another
+        plugin that runs too, whose rules are given with their prefix."""
         path = os.path.join(self.out, cls, name)
         with open(path, "wb") as f:
             f.write(data)
-        self.items.append({"path": os.path.join(cls, name), "class": cls,
-                           "rules": [self.plugin + "." + r for r in rules], "why": why})
+        item = {"path": os.path.join(cls, name), "class": cls,
+                "rules": [r if also and r.startswith(also + ".") else self.plugin + "." + r
+                          for r in rules], "why": why}
+        if also:
+            item["also"] = also
+        self.items.append(item)
         return path
 
     def add_file(self, cls, name, rules=(), why=""):

@@ -42,11 +42,13 @@ typedef struct run {
   int rc;
 } run;
 
-static int emit_list(run *r, const char *artifact, const mf_list *l) {
-  for (size_t i = 0; i < l->count && !r->rc; i++) {
+int mf_emit_list(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin, const char *format,
+                 const char *artifact, const mf_list *l) {
+  int rc = MG_OK;
+  for (size_t i = 0; i < l->count && !rc; i++) {
     const mf_issue *it = &l->items[i];
     char title[700], msg[2600], loc[1200];
-    snprintf(title, sizeof title, "%s: %s", r->fmt->format, it->construct);
+    snprintf(title, sizeof title, "%s: %s", format, it->construct);
     snprintf(msg, sizeof msg, "%s%s%s%s", it->message, it->cve ? " (the class of " : "",
              it->cve ? it->cve : "", it->cve ? ")" : "");
     loc[0] = '\0';
@@ -58,10 +60,9 @@ static int emit_list(run *r, const char *artifact, const mf_list *l) {
       snprintf(loc, sizeof loc, "offset %lld", (long long)it->offset);
     /* The host prefixes the plugin's name: "gguf.tensor-range" is sent as
      * "tensor-range" and reported as the parser names it. */
-    size_t pl = strlen(r->fmt->plugin);
-    const char *rule = !strncmp(it->rule, r->fmt->plugin, pl) && it->rule[pl] == '.'
-                           ? it->rule + pl + 1
-                           : it->rule;
+    size_t pl = strlen(plugin);
+    const char *rule =
+        !strncmp(it->rule, plugin, pl) && it->rule[pl] == '.' ? it->rule + pl + 1 : it->rule;
     mg_finding f = mgp_finding(it->severity, rule, title, msg);
     f.artifact = artifact;
     f.location = loc[0] ? loc : NULL;
@@ -70,37 +71,41 @@ static int emit_list(run *r, const char *artifact, const mf_list *l) {
                                          : atlas_suspicious;
     f.mitigations = it->kind == MF_CODE ? mitig_code : mitig_verify;
     f.controls = mf_controls_all;
-    json_t *ev =
-        json_pack("{s:s, s:s, s:s}", "format", r->fmt->format, "construct", it->construct, "kind",
-                  it->kind == MF_CODE        ? "code"
-                  : it->kind == MF_MALFORMED ? "malformed"
-                                             : "suspicious");
+    json_t *ev = json_pack("{s:s, s:s, s:s}", "format", format, "construct", it->construct, "kind",
+                           it->kind == MF_CODE        ? "code"
+                           : it->kind == MF_MALFORMED ? "malformed"
+                                                      : "suspicious");
     if (ev && it->cve)
       json_object_set_new(ev, "cve", json_string(it->cve));
     if (ev && it->offset >= 0)
       json_object_set_new(ev, "offset", json_integer((json_int_t)it->offset));
     if (ev && it->member)
       json_object_set_new(ev, "member", json_string(it->member));
-    r->issues++;
-    if ((unsigned)it->severity <= MG_SEV_CRITICAL)
-      r->by_sev[it->severity]++;
-    if ((r->rc = mgp_emit(r->svc, r->ctx, &f, ev, JSON_COMPACT | JSON_SORT_KEYS)))
-      break;
+    rc = mgp_emit(svc, ctx, &f, ev, JSON_COMPACT | JSON_SORT_KEYS);
   }
-  if (!r->rc && l->dropped) {
-    r->dropped += l->dropped;
+  if (!rc && l->dropped) {
     char msg[600];
     snprintf(msg, sizeof msg,
              "%llu more problems of the %s parser in this file were counted but not listed.",
-             (unsigned long long)l->dropped, r->fmt->format);
+             (unsigned long long)l->dropped, format);
     mg_finding f =
         mgp_finding(MG_SEV_INFO, "format.more-problems", "More problems not listed", msg);
     f.artifact = artifact;
     f.controls = mf_controls_all;
-    r->rc = mgp_emit(r->svc, r->ctx, &f, NULL, 0);
+    rc = mgp_emit(svc, ctx, &f, NULL, 0);
   }
-  if (!r->rc && l->nomem)
-    r->rc = MG_ERR_NOMEM;
+  if (!rc && l->nomem)
+    rc = MG_ERR_NOMEM;
+  return rc;
+}
+
+static int emit_list(run *r, const char *artifact, const mf_list *l) {
+  for (size_t i = 0; i < l->count; i++)
+    if ((unsigned)l->items[i].severity <= MG_SEV_CRITICAL)
+      r->by_sev[l->items[i].severity]++;
+  r->issues += l->count;
+  r->dropped += l->dropped;
+  r->rc = mf_emit_list(r->svc, r->ctx, r->fmt->plugin, r->fmt->format, artifact, l);
   return r->rc;
 }
 
@@ -124,24 +129,29 @@ static int on_member(void *user, const char *member, const uint8_t *data, uint64
   return w->list->nomem;
 }
 
-static int load_rules(run *r, mf_rules **rules) {
-  *rules = NULL;
-  if (!r->fmt->list_file)
-    return MG_OK;
-  const char *dir = r->svc->option(r->ctx, "rules-dir");
-  const char *over = r->svc->option(r->ctx, "rules");
+int mf_load_list(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin, const char *file,
+                 const char *option, mf_rules **out) {
+  const char *dir = svc->option(ctx, "rules-dir");
+  const char *over = svc->option(ctx, option);
   char path[4096], schema[4096], msg[1024];
   if (!dir)
     dir = ".";
   if (over)
     snprintf(path, sizeof path, "%s", over);
   else
-    snprintf(path, sizeof path, "%s/%s", dir, r->fmt->list_file);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
   snprintf(schema, sizeof schema, "%s/format-list.rng", dir);
-  int rc = mf_rules_load(path, schema, rules, msg, sizeof msg);
+  int rc = mf_rules_load(path, schema, out, msg, sizeof msg);
   if (rc)
-    r->svc->log(r->ctx, MG_LOG_ERROR, "%s: %s", r->fmt->plugin, msg);
+    svc->log(ctx, MG_LOG_ERROR, "%s: %s", plugin, msg);
   return rc;
+}
+
+static int load_rules(run *r, mf_rules **rules) {
+  *rules = NULL;
+  if (!r->fmt->list_file)
+    return MG_OK;
+  return mf_load_list(r->svc, r->ctx, r->fmt->plugin, r->fmt->list_file, "rules", rules);
 }
 
 int mf_plugin_run(const mf_format *fmt, const mg_services *svc, mg_plugin_ctx *ctx) {

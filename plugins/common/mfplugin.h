@@ -37,6 +37,16 @@ extern const char *const mf_atlas_all[];
 extern const char *const mf_mitigations_all[];
 extern const char *const mf_controls_all[];
 
+/* Emits the records of l as findings of plugin about artifact (a plugin
+ * outside mf_plugin_run uses it too: pickle-code's TorchScript check). */
+int mf_emit_list(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin, const char *format,
+                 const char *artifact, const mf_list *l);
+/* Loads the rules list file (in the rules directory, or the plugin's
+ * --set PLUGIN.<option>=FILE) with format-list.rng; errors are logged as
+ * "<plugin>: FILE:LINE: ...". */
+int mf_load_list(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin, const char *file,
+                 const char *option, mf_rules **out);
+
 /* The whole run of a format plugin. */
 int mf_plugin_run(const mf_format *fmt, const mg_services *svc, mg_plugin_ctx *ctx);
 

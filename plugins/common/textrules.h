@@ -13,6 +13,10 @@
 
 #define TR_MAX_ATTRS 8
 
+/* libcheck exports a tr_free of its own: the tests that link both (the
+ * TorchScript check in pickle-code's tests) need another symbol name. */
+#define tr_free mg_textrules_free
+
 typedef struct tr_entry {
   char *element;
   char *names[TR_MAX_ATTRS];

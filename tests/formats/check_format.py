@@ -31,16 +31,21 @@ def main():
         mine = []
         if os.path.exists(report):
             d = json.load(open(report))
-            mine = [f for f in d["findings"] if f["plugin"] in only.split(",")]
+            # A scope narrows what counts to one part of a plugin (pickle-code's
+            # TorchScript rules): its other findings are another test's.
+            scope = item.get("scope") or manifest.get("scope")
+            mine = [f for f in d["findings"] if f["plugin"] in only.split(",")
+                    and (not scope or f["rule"].startswith(scope))]
             status = {pl["name"]: pl["status"] for pl in d["plugins"]}
             if p.returncode != 2 and status.get(plugin) != "ok":
                 failures.append("%s: plugin status %s" % (what, status.get(plugin)))
                 continue
+        scope = item.get("scope") or manifest.get("scope")
         rules_seen = sorted({f["rule"] for f in mine})
         ok = True
         if cls == "benign":
             loud = [f["rule"] + "/" + f["severity"] for f in mine if RANK[f["severity"]] >= 1]
-            if p.returncode != 0 or loud:
+            if (p.returncode != 0 and not scope) or loud:
                 failures.append("%s: benign but exit %d, findings %s, stderr %s"
                                 % (what, p.returncode, loud, p.stderr.strip()))
                 ok = False

@@ -8,14 +8,17 @@ import os
 
 
 class Manifest:
-    def __init__(self, out, plugin):
+    def __init__(self, out, plugin, scope=None):
+        """scope: a rule prefix; only the plugin's findings under it count
+        (pickle-code's TorchScript rules)."""
         self.out = out
         self.plugin = plugin
+        self.scope = scope
         self.items = []
         for sub in ("benign", "malicious", "malformed"):
             os.makedirs(os.path.join(out, sub), exist_ok=True)
 
-    def add(self, cls, name, data, rules=(), why="", also=None):
+    def add(self, cls, name, data, rules=(), why="", also=None, scope=None):
         """Writes data (bytes) as OUT/cls/name; rules are the plugin's rule
         ids without the plugin prefix, any one of which must be reported
         (malformed files may instead be refused with exit 2). also: another
@@ -24,10 +27,12 @@ class Manifest:
         with open(path, "wb") as f:
             f.write(data)
         item = {"path": os.path.join(cls, name), "class": cls,
-                "rules": [r if also and r.startswith(also + ".") else self.plugin + "." + r
-                          for r in rules], "why": why}
+                "rules": [r if r.startswith(((also or self.plugin) + ".", self.plugin + "."))
+                          else self.plugin + "." + r for r in rules], "why": why}
         if also:
             item["also"] = also
+        if scope:
+            item["scope"] = scope
         self.items.append(item)
         return path
 
@@ -38,4 +43,5 @@ class Manifest:
 
     def write(self):
         with open(os.path.join(self.out, "manifest.json"), "w") as f:
-            json.dump({"plugin": self.plugin, "items": self.items}, f, indent=1)
+            json.dump({"plugin": self.plugin, "scope": self.scope, "items": self.items}, f,
+                      indent=1)

@@ -16,6 +16,7 @@
 #include "mgp.h"
 #include "printable.h"
 #include "pc_scan.h"
+#include "pc_torchscript.h"
 #include "pickle_rules.h"
 
 #ifndef MG_RULES_DIR
@@ -500,6 +501,7 @@ static int pc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
 
   size_t n = svc->file_count(ctx);
   uint64_t files = 0, unreadable = 0;
+  mf_rules *ts_rules = NULL; /* TorchScript list, loaded at the first archive */
   for (size_t i = 0; i < n && !rc; i++) {
     mg_file_info fi;
     memset(&fi, 0, sizeof fi);
@@ -528,6 +530,9 @@ static int pc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
     } else {
       rc = mg_pc_scan_blob(&o, &sink, &st, &w, fi.path, data, (size_t)size, 0);
     }
+    if (!rc) /* TorchScript code/ sources (pc_torchscript.c) */
+      rc =
+          mg_pc_torchscript_report(svc, ctx, fi.path, data, (size_t)size, o.max_inflate, &ts_rules);
     svc->file_unmap(ctx, i);
     if (!rc && fi.is_archive && st.zips == zips_before) {
       o.use_libarchive = 1;
@@ -566,6 +571,7 @@ static int pc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
            (unsigned long long)rs.allowed, (unsigned long long)rs.denied,
            (unsigned long long)rs.unknown, (unsigned long long)rs.unresolved);
   mg_pk_rules_free(rs.rules);
+  mf_rules_free(ts_rules);
   return rc;
 }
 

@@ -314,7 +314,7 @@ static int scan_archive(ctx *c, const uint8_t *d, size_t len, int *was_archive) 
     return -1;
   struct archive_entry *e;
   if (archive_read_open_memory(a, d, len) != ARCHIVE_OK ||
-      archive_read_next_header(a, &e) < ARCHIVE_WARN) {
+      mg_archive_header_failed(archive_read_next_header(a, &e))) {
     archive_read_free(a);
     return 0;
   }
@@ -327,7 +327,7 @@ static int scan_archive(ctx *c, const uint8_t *d, size_t len, int *was_archive) 
       int r = archive_read_next_header(a, &e);
       if (r == ARCHIVE_EOF)
         break;
-      if (r < ARCHIVE_WARN) {
+      if (mg_archive_header_failed(r)) {
         rc =
             note(c, MG_SEV_LOW, "archive.damaged", "nested archive is damaged: later members lost");
         break;

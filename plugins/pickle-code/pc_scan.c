@@ -404,10 +404,13 @@ int mg_pc_scan_blob(const mg_pc_opts *o, const mg_pc_sink *sink, mg_pc_stats *st
     return scan_pickles(&c, data, len, strong);
   }
   if (depth > o->max_depth) {
-    /* Too deep to open containers; still read it as a pickle. */
+    /* Too deep to open containers; still read it as a pickle. What the
+     * container holds may be a pickle no one looked at: high, so the
+     * default gate fails (CTL-17) rather than passing unseen content. */
     if (mg_pc_zip_magic(data, len) || looks_compressed(data, len))
-      if ((rc = note(&c, MG_SEV_MEDIUM, "pickle.not-inspected",
-                     "container nested deeper than the depth limit: not opened")))
+      if ((rc = note(&c, MG_SEV_HIGH, "pickle.not-inspected",
+                     "container nested deeper than the depth limit (--set pickle-code.depth=N): "
+                     "not opened, its content is unexamined")))
         return rc;
     return scan_pickles(&c, data, len, strong);
   }

@@ -35,8 +35,8 @@ typedef enum mg_limit_id {
   MG_LIMIT_PLUGIN_EVIDENCE_BYTES, /* evidence JSON per plugin */
   MG_LIMIT_PLUGIN_INDICES,        /* row indices one finding names */
   MG_LIMIT_IMAGE_SIDE,            /* height or width of an attached image */
-  MG_LIMIT_TEXT_ROW_BYTES, /* one row of a text dataset (line, CSV record, array element) */
-  MG_LIMIT_TEXT_ROWS,      /* rows of one text dataset */
+  MG_LIMIT_TEXT_ROW_BYTES,        /* one row of a text dataset (line, CSV record, array element) */
+  MG_LIMIT_TEXT_ROWS,             /* rows of one text dataset */
   /* Read by plugins through option("limit.NAME"): */
   MG_LIMIT_ZIP_ENTRIES,    /* central-directory entries of a zip inside an artifact */
   MG_LIMIT_PICKLE_STACK,   /* items on a disassembled pickle's stack */

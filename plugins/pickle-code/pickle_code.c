@@ -156,6 +156,9 @@ static int report_import(run_state *rs, const mg_pc_where *w, uint64_t base, int
   const char *consequence =
       v.cls == MG_PK_DENY || !im->name
           ? "loading this file runs it: treat the file as executable code"
+      : v.cls == MG_PK_UNKNOWN
+          ? "loading this file imports it; it is not in the allowlist of what model checkpoints "
+            "import (rules/pickle-imports.xml): review it before allowing it"
           : "loading this file imports it; it is not in the allowlist of tensor/array types";
   char resolved[600] = "", because[900] = "";
   if (v.aliased)
@@ -256,8 +259,12 @@ static const zgroup zgroups[] = {
     {MG_ZIP_DUPLICATE, "zip.duplicate-name", MG_SEV_HIGH, "Zip holds two members of one name"},
     {MG_ZIP_SIZE_WRONG | MG_ZIP_BAD_ZIP64, "zip.size-mismatch", MG_SEV_MEDIUM,
      "Zip member size disagrees with the central directory"},
-    {MG_ZIP_NO_LOCAL | MG_ZIP_UNSUPPORTED | MG_ZIP_INFLATE_ERROR | MG_ZIP_TOO_LARGE,
-     "zip.not-inspected", MG_SEV_MEDIUM, "Zip member could not be fully inspected"},
+    {MG_ZIP_NO_LOCAL | MG_ZIP_INFLATE_ERROR | MG_ZIP_TOO_LARGE, "zip.not-inspected", MG_SEV_MEDIUM,
+     "Zip member could not be fully inspected"},
+    /* Python's zipfile reads bzip2 and lzma members this scanner does not:
+     * a member never examined may be the pickle a loader runs. */
+    {MG_ZIP_UNSUPPORTED, "zip.unsupported-method", MG_SEV_HIGH,
+     "Zip member compressed with a method the scanner does not read: not inspected"},
 };
 
 static int sink_zip(void *user, const mg_pc_where *w, const mg_zip_member *m,

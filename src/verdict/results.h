@@ -113,8 +113,9 @@ typedef struct mg_result_atlas {
 
 typedef struct mg_results {
   mg_verdict verdict;
-  char *error;    /* why the scan could not complete, or NULL */
-  int error_code; /* mg_error of that */
+  char *error;          /* why the scan could not complete, or NULL */
+  int error_code;       /* mg_error of that */
+  int error_is_verdict; /* error only explains an incomplete scan (decide wrote it) */
   char *tool_version;
   char *atlas_version;
   char *started; /* ISO 8601 UTC */

@@ -114,6 +114,26 @@ static int run_checklist(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
   return mg_checklist_evaluate(&s->rules, &s->pkg, run, &s->results, err);
 }
 
+int mg_scan_config_check(const mg_scan_config *cfg, mg_err *err) {
+  const struct {
+    const char *opt, *path;
+    int dir;
+  } inputs[] = {{"PACKAGE", cfg->package, -1},
+                {"--registry", cfg->registry, 0},
+                {"--registry-key", cfg->registry_key, 0},
+                {"--rules", cfg->rules_dir, 1},
+                {"--plugins", cfg->run_plugins ? cfg->host.plugin_dir : NULL, 1},
+                {"--inputs", cfg->run_plugins ? cfg->host.inputs : NULL, 0}};
+  for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
+    int rc = inputs[i].path
+                 ? mg_paths_check_input(inputs[i].opt, inputs[i].path, inputs[i].dir, err)
+                 : MG_OK;
+    if (rc)
+      return rc;
+  }
+  return cfg->run_plugins ? mg_host_check(&cfg->host, err) : MG_OK;
+}
+
 void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command) {
   memset(s, 0, sizeof *s);
   s->started = mg_now();

@@ -469,6 +469,15 @@ static int load_rules(run_state *rs) {
   return rc;
 }
 
+/* The options; docs/unsafe-artifacts.md. */
+static const mg_plugin_option option_table[] = {
+    {"rules", MG_OPTION_STRING, 0, 0, 0, "import rules file (unset: RULES-DIR/pickle-imports.xml)"},
+    {"max-inflate", MG_OPTION_SIZE, 2147483648.0, 1, 18446744073709551615.0,
+     "bytes a deflated zip member may inflate to"},
+    {"depth", MG_OPTION_INTEGER, 4, 1, 1000, "containers opened inside each other"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static int pc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   run_state rs;
@@ -494,14 +503,14 @@ static int pc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   o.pk.max_stack = (size_t)stack;
   o.pk.max_memo = (size_t)memo;
   o.pk.max_imports = (size_t)imports;
-  double depth = 4;
-  if ((rc = mgp_opt_size(svc, ctx, "pickle-code", "max-inflate", (uint64_t)2 << 30,
-                         &o.max_inflate)) ||
-      (rc = mgp_opt_num(svc, ctx, "pickle-code", "depth", 4, 1, 1000, 1, &depth))) {
+  double depth = 4, inflate = 0;
+  if ((rc = mgp_opt(svc, ctx, "pickle-code", option_table, "max-inflate", &inflate)) ||
+      (rc = mgp_opt(svc, ctx, "pickle-code", option_table, "depth", &depth))) {
     mg_pk_rules_free(rs.rules);
     return rc;
   }
   o.max_depth = (unsigned)depth;
+  o.max_inflate = inflate >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)inflate;
   mg_pc_sink sink = {&rs, sink_pickle, sink_zip, sink_note};
   mg_pc_stats st;
   memset(&st, 0, sizeof st);
@@ -595,6 +604,10 @@ static const mg_plugin descriptor = {
     pc_run,
     NULL,
 };
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &descriptor;

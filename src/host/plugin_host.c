@@ -20,6 +20,7 @@
 #include "plugin_collect.h"
 #include "plugin_env.h"
 #include "plugin_load.h"
+#include "plugin_options.h"
 #include "plugin_wire.h"
 #include "base/progress.h"
 #include "base/signals.h"
@@ -37,36 +38,6 @@ static int listed(const char *list, const char *name) {
     p += len + (comma ? 1 : 0);
   }
   return 0;
-}
-
-/* A refused plugin has no trustworthy descriptor: name it by its file. */
-static void refused_name(const char *path, char *name, size_t len) {
-  const char *base = strrchr(path, '/');
-  snprintf(name, len, "%s", base ? base + 1 : path);
-  char *dot = strrchr(name, '.');
-  if (dot)
-    *dot = '\0';
-}
-
-/* Every name in --only/--skip must be a plugin (or "all"). */
-static int check_names(const char *list, const char *flag, const mg_plugin_set *set, mg_err *err) {
-  for (const char *p = list; p && *p;) {
-    const char *comma = strchr(p, ',');
-    size_t len = comma ? (size_t)(comma - p) : strlen(p);
-    int known = len == 3 && !strncmp(p, "all", 3);
-    for (size_t i = 0; !known && i < set->count; i++)
-      known = strlen(set->items[i].desc->name) == len && !strncmp(set->items[i].desc->name, p, len);
-    for (size_t i = 0; !known && i < set->n_refused; i++) {
-      char name[256];
-      refused_name(set->refused[i].path, name, sizeof name);
-      known = strlen(name) == len && !strncmp(name, p, len);
-    }
-    if (!known)
-      return mg_fail(err, MG_ERR_ARGS, "%s: no plugin named '%.*s' in %s (see modelgate plugins)",
-                     flag, (int)len, p, set->dir);
-    p += len + (comma ? 1 : 0);
-  }
-  return MG_OK;
 }
 
 /* Why the package cannot satisfy the plugin's needs, or NULL. */
@@ -336,7 +307,7 @@ static mg_result_plugin *add_entry(mg_results *r, const mg_plugin *d) {
 static int record_refused(mg_results *r, const mg_plugin_set *set, const mg_host_config *cfg) {
   for (size_t i = 0; i < set->n_refused; i++) {
     char name[256];
-    refused_name(set->refused[i].path, name, sizeof name);
+    mg_plugin_refused_name(set->refused[i].path, name, sizeof name);
     if ((cfg->only && !listed(cfg->only, name)) || listed(cfg->skip, name))
       continue;
     mg_result_plugin *rp = mg_results_add_plugin(r, name, "", "");
@@ -358,6 +329,29 @@ void mg_host_config_default(mg_host_config *cfg) {
   cfg->mem_limit = 16 * MG_GIB;
 }
 
+/* --only, --skip and --set against the plugins found. */
+static int check_selection(const mg_host_config *cfg, const mg_plugin_set *set, mg_err *err) {
+  int rc = mg_plugins_check_names(set, cfg->only, "--only", err);
+  if (!rc)
+    rc = mg_plugins_check_names(set, cfg->skip, "--skip", err);
+  if (!rc)
+    rc = mg_plugins_check_sets(set, cfg->sets, err);
+  return rc;
+}
+
+int mg_host_check(const mg_host_config *cfg, mg_err *err) {
+  /* The scan loads the plugins again and warns about refused ones then. */
+  int verbosity = mg_verbosity;
+  mg_verbosity = 0;
+  mg_plugin_set set;
+  int rc = mg_plugins_load(mg_paths_plugins(cfg->plugin_dir), &set, err);
+  mg_verbosity = verbosity;
+  if (!rc)
+    rc = check_selection(cfg, &set, err);
+  mg_plugins_unload(&set);
+  return rc;
+}
+
 int mg_host_run(const mg_host_config *cfg, const mg_package *pkg, const mg_workspace *ws,
                 mg_results *out, mg_err *err) {
   if (listed(cfg->skip, "all"))
@@ -365,9 +359,7 @@ int mg_host_run(const mg_host_config *cfg, const mg_package *pkg, const mg_works
   mg_plugin_set set;
   int rc = mg_plugins_load(mg_paths_plugins(cfg->plugin_dir), &set, err);
   if (!rc)
-    rc = check_names(cfg->only, "--only", &set, err);
-  if (!rc)
-    rc = check_names(cfg->skip, "--skip", &set, err);
+    rc = check_selection(cfg, &set, err);
   if (!rc)
     rc = record_refused(out, &set, cfg);
   if (rc) {

@@ -14,6 +14,7 @@
 #include "base/progress.h"
 #include "intake/unpack.h"
 #include "registry/registry_check.h"
+#include "report/thumbnails.h"
 #include "verdict/checklist.h"
 #include "verdict/evidence.h"
 
@@ -183,6 +184,8 @@ void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command) {
     mg_err_clear(&err);
   }
   rc = run_checklist(s, cfg, &err);
+  /* Pictures of the flagged rows, while the workspace still has the data. */
+  mg_thumbnails_add(r, &s->pkg, &s->ws, &cfg->limits);
 done:
   mirror_files(r, &s->pkg.inv);
   if (s->have_rules && !r->n_controls)

@@ -96,6 +96,9 @@ static void free_finding(mg_result_finding *f) {
   mg_strlist_free(&f->controls);
   free(f->dataset);
   free(f->indices);
+  for (size_t i = 0; i < f->n_thumbs; i++)
+    free(f->thumbs[i].png);
+  free(f->thumbs);
   json_decref(f->evidence);
   free(f->correlation);
 }
@@ -127,6 +130,7 @@ void mg_results_free(mg_results *r) {
     free(c->title);
     free(c->text);
     free(c->note);
+    free(c->remediation);
     mg_strlist_free(&c->findings);
     mg_strlist_free(&c->evidence);
     mg_strlist_free(&c->atlas);

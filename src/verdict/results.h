@@ -36,6 +36,14 @@ typedef struct mg_strlist {
   size_t count;
 } mg_strlist;
 
+/* A picture of one dataset row a finding names (src/report/thumbnails.c). */
+typedef struct mg_result_thumb {
+  uint64_t row;
+  int32_t label; /* -1 when the dataset has no labels */
+  unsigned char *png;
+  size_t png_len;
+} mg_result_thumb;
+
 typedef struct mg_result_finding {
   char id[16];          /* "F0001", stable within one results document */
   char *plugin;         /* plugin name, or "core" */
@@ -48,9 +56,12 @@ typedef struct mg_result_finding {
   char *dataset; /* the dataset indices refer to, or NULL */
   uint64_t *indices;
   size_t n_indices;
-  double score;      /* NaN when none */
-  json_t *evidence;  /* object or NULL */
-  char *correlation; /* why the severity was raised, or NULL */
+  double score;            /* NaN when none */
+  json_t *evidence;        /* object or NULL */
+  char *correlation;       /* why the severity was raised, or NULL */
+  mg_result_thumb *thumbs; /* pictures of the first rows it names, for the HTML */
+  size_t n_thumbs;
+  int thumbs_ranked; /* 1: in the order the plugin ranked them, 0: by row index */
 } mg_result_finding;
 
 typedef struct mg_result_image {
@@ -75,6 +86,7 @@ typedef struct mg_result_control {
   char *id, *section, *title, *text;
   mg_control_status status;
   char *note;          /* how it was evaluated, or what would evidence it */
+  char *remediation;   /* the checklist's advice when it fails, or NULL */
   mg_strlist findings; /* finding ids */
   mg_strlist evidence; /* plugins / "registry" / "attestation" that spoke */
   mg_strlist atlas, mitigations;

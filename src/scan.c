@@ -114,6 +114,17 @@ static int run_checklist(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
   return mg_checklist_evaluate(&s->rules, &s->pkg, run, &s->results, err);
 }
 
+/* The reviewer's decisions: waivers before the checklist (a waived finding
+ * does not fail its control), the baseline comparison once all findings
+ * are in. Both start over when called again. */
+static int apply_waivers(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
+  char today[11];
+  mg_waivers_today(today);
+  if (mg_waivers_apply(cfg->waivers, today, &s->results))
+    return mg_fail(err, MG_ERR_NOMEM, "waivers: out of memory");
+  return MG_OK;
+}
+
 void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command) {
   memset(s, 0, sizeof *s);
   s->started = mg_now();
@@ -162,11 +173,20 @@ void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command) {
       goto done;
     mg_err_clear(&err);
   }
-  rc = run_checklist(s, cfg, &err);
+  rc = apply_waivers(s, cfg, &err);
+  if (!rc)
+    rc = run_checklist(s, cfg, &err);
 done:
   mirror_files(r, &s->pkg.inv);
-  if (s->have_rules && !r->n_controls)
+  if (s->have_rules && !r->n_controls) {
+    apply_waivers(s, cfg, NULL);
     run_checklist(s, cfg, NULL); /* the checklist still shows what was not evaluated */
+  }
+  /* Again, for the findings the checklist itself added. */
+  int late = apply_waivers(s, cfg, &err);
+  if (!late && mg_baseline_compare(cfg->baseline, r))
+    late = mg_fail(&err, MG_ERR_NOMEM, "baseline: out of memory");
+  rc = rc ? rc : late;
   if (rc)
     mg_results_set_error(r, &err);
   r->seconds = mg_now() - s->started;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_review.h"
 #include "report/report.h"
 #include "report/report_text.h"
 #include "scan.h"
@@ -48,6 +49,8 @@ enum {
   OPT_MEAN,
   OPT_STD,
   OPT_LAYER,
+  OPT_WAIVERS,
+  OPT_BASELINE,
 };
 
 static const struct option scan_options[] = {
@@ -84,6 +87,8 @@ static const struct option scan_options[] = {
     {"mean", required_argument, NULL, OPT_MEAN},
     {"std", required_argument, NULL, OPT_STD},
     {"feature-layer", required_argument, NULL, OPT_LAYER},
+    {"waivers", required_argument, NULL, OPT_WAIVERS},
+    {"baseline", required_argument, NULL, OPT_BASELINE},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -111,6 +116,8 @@ static void usage(FILE *out, int verify) {
         "  --json FILE  --xml FILE  --junit FILE  --html FILE  --sarif FILE\n"
         "  --stylesheet NAME=FILE   XSLT used for junit or html instead of the shipped one\n"
         "  --rules DIR              rules directory (checklist, ATLAS catalog, policy)\n"
+        "  --waivers FILE           the reviewer's waivers (docs/waivers.md)\n"
+        "  --baseline OLD.json      mark findings new or unchanged since that JSON report\n"
         "Package:\n"
         "  --keep-workspace DIR     unpack into DIR (new or empty) and leave it there\n"
         "  --limit NAME=VALUE       raise or lower a limit (see modelgate(1), "
@@ -171,6 +178,7 @@ static int run(int argc, char **argv, int verify) {
   cfg.run_plugins = !verify;
   report_paths out;
   memset(&out, 0, sizeof out);
+  mg_cli_review review = {0};
   const char **sets = calloc((size_t)argc + 1, sizeof *sets);
   size_t n_sets = 0;
   int verbosity = 1, status = MG_EXIT_ERROR;
@@ -305,6 +313,12 @@ static int run(int argc, char **argv, int verify) {
     case OPT_LAYER:
       cfg.overrides.feature_layer = optarg;
       break;
+    case OPT_WAIVERS:
+      review.waivers_path = optarg;
+      break;
+    case OPT_BASELINE:
+      review.baseline_path = optarg;
+      break;
     case 'q':
       verbosity = 0;
       break;
@@ -332,12 +346,15 @@ static int run(int argc, char **argv, int verify) {
     goto out;
   }
   cfg.package = argv[optind];
+  if (mg_cli_review_load(&review, &cfg))
+    goto out;
 
   mg_scan s;
   mg_scan_run(&s, &cfg, verify ? "verify" : "scan");
   status = mg_results_exit_code(&s.results);
   if (s.results.error)
     mg_log_error("%s", s.results.error);
+  mg_cli_review_warn(&s.results);
   if (verbosity > 0)
     mg_report_text(&s.results, stdout, verbosity > 1);
   int report_failed = 0;
@@ -355,6 +372,7 @@ static int run(int argc, char **argv, int verify) {
   if (report_failed)
     status = MG_EXIT_ERROR;
 out:
+  mg_cli_review_free(&review);
   free(sets);
   return status;
 }

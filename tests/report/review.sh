@@ -137,6 +137,17 @@ expect_eq "$(hp changed.html "count(//p[contains(@class, 'baseline')][contains(.
 rm -rf "$SANDBOX/in/bad"
 mv "$SANDBOX/in/bad.keep" "$SANDBOX/in/bad"
 
+# Fingerprints of findings naming rows and classes (the rich test plugin),
+# scanned twice: the same, and distinct within one report.
+make_pkg "$SANDBOX/in/rich"
+scan_all rich1 "$SANDBOX/in/rich" --plugins "$PLUGINS" --only mgtest-rich,mgtest-rich-b
+scan_all rich2 "$SANDBOX/in/rich" --plugins "$PLUGINS" --only mgtest-rich,mgtest-rich-b
+expect_eq "$(json_get rich1.json "[f['fingerprint'] for f in d['findings']]")" \
+  "$(json_get rich2.json "[f['fingerprint'] for f in d['findings']]")" \
+  "fingerprints of findings with rows and labels are stable across scans"
+expect_eq "$(json_get rich1.json "len({f['fingerprint'] for f in d['findings']}) == len(d['findings']) > 2")" True \
+  "distinct findings have distinct fingerprints"
+
 out=$("$PY" - "$SARIF_SCHEMA" "$RESULTS_SCHEMA" "$fp" <<'PYEOF'
 import json, sys
 import jsonschema

@@ -3,6 +3,7 @@
 
 #include "cli_review.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,16 @@ int mg_cli_review_load(mg_cli_review *rv, mg_scan_config *cfg) {
   return 0;
 }
 
+/* Printed even under -q, like errors: a waiver that did nothing may be why
+ * the gate failed when the reviewer expected it to pass. */
+static void review_warn(const char *fmt, ...) MG_FMT(1, 2);
+static void review_warn(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  mg_log_v(0, "warning: ", fmt, ap);
+  va_end(ap);
+}
+
 void mg_cli_review_warn(const mg_results *r) {
   for (size_t i = 0; i < r->n_waivers; i++) {
     const mg_result_waiver *rw = &r->waivers[i];
@@ -37,14 +48,14 @@ void mg_cli_review_warn(const mg_results *r) {
       snprintf(why, sizeof why, "%s",
                rw->state == MG_WAIVER_OTHER_PACKAGE ? "is for another package digest"
                                                     : "matches no finding");
-    mg_log_warn("%s: waiver %s %s; it waives nothing", r->waivers_path, id ? id : "?", why);
+    review_warn("%s: waiver %s %s; it waives nothing", r->waivers_path, id ? id : "?", why);
     free(id);
   }
   if (r->baseline_path && r->baseline_package_name && r->package_name &&
       strcmp(r->baseline_package_name, r->package_name)) {
     char *old = printable_ascii_n(r->baseline_package_name, 200),
          *now = printable_ascii_n(r->package_name, 200);
-    mg_log_warn("%s: the baseline is a scan of '%s', not of '%s'", r->baseline_path,
+    review_warn("%s: the baseline is a scan of '%s', not of '%s'", r->baseline_path,
                 old ? old : "?", now ? now : "?");
     free(old);
     free(now);

@@ -43,6 +43,8 @@ typedef enum mg_limit_id {
   MG_LIMIT_PICKLE_MEMO,    /* a pickle's memo entries */
   MG_LIMIT_PICKLE_IMPORTS, /* distinct imports kept per pickle */
   MG_LIMIT_DETECTOR_NODES, /* model nodes beyond which model-based detectors are not run */
+  MG_LIMIT_WAIVERS_BYTES,  /* the reviewer's --waivers file */
+  MG_LIMIT_BASELINE_BYTES, /* the --baseline results JSON */
   MG_LIMIT_COUNT
 } mg_limit_id;
 
@@ -88,6 +90,8 @@ typedef struct mg_limits {
 #define MG_DEFAULT_PICKLE_STACK (UINT64_C(1) << 22)
 #define MG_DEFAULT_PICKLE_MEMO (UINT64_C(1) << 22)
 #define MG_DEFAULT_PICKLE_IMPORTS UINT64_C(65536)
+#define MG_DEFAULT_WAIVERS_BYTES (16 * MG_MIB)
+#define MG_DEFAULT_BASELINE_BYTES (1 * MG_GIB)
 
 void mg_limits_default(mg_limits *lim);
 /* Parses "NAME=VALUE" (VALUE may end in K, M or G). */

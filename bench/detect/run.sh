@@ -29,7 +29,7 @@ now() { date +%s.%N; }
 
 # The five detectors, those that are built.
 DETECTORS=""
-for p in spectral-signatures activation-clustering neural-cleanse strip loss-outliers; do
+for p in spectral-signatures activation-clustering spectre label-consistency neural-cleanse strip loss-outliers; do
   [ -f "$PLUGINS/$p.so" ] && DETECTORS="${DETECTORS:+$DETECTORS,}$p"
 done
 [ -n "$DETECTORS" ] || { echo "no detector plugin in $PLUGINS" >&2; exit 2; }

@@ -22,3 +22,5 @@ include $(srcdir)/plugins/gguf/local.mk
 include $(srcdir)/plugins/keras/local.mk
 include $(srcdir)/plugins/tf-savedmodel/local.mk
 include $(srcdir)/plugins/nemo/local.mk
+include $(srcdir)/plugins/spectre/local.mk
+include $(srcdir)/plugins/label-consistency/local.mk

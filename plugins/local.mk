@@ -17,3 +17,4 @@ include $(srcdir)/plugins/source-provenance/local.mk
 include $(srcdir)/tests/plugins/text-plugins/local.mk
 include $(srcdir)/plugins/annotator-audit/local.mk
 include $(srcdir)/plugins/text-label-consistency/local.mk
+include $(srcdir)/plugins/mm-bd/local.mk

@@ -66,6 +66,12 @@ static int read_options(const mg_services *svc, mg_plugin_ctx *ctx, options *o) 
     rc = opt_u64(svc, ctx, "early-patience", 1, 10000, &early);
   if (!rc)
     rc = opt(svc, ctx, "success", 0.5, 1.0, 0, &o->prm.success);
+  if (!rc)
+    rc = opt(svc, ctx, "mask-init", 0.0, 0.5, 0, &o->prm.mask_init);
+  double gate = o->prm.early_gate;
+  if (!rc)
+    rc = opt(svc, ctx, "early-gate", 0, 1, 1, &gate);
+  o->prm.early_gate = (int)gate;
   o->prm.patience = (unsigned)patience;
   o->prm.early_patience = (unsigned)early;
   o->prm.max_steps = (unsigned)steps;

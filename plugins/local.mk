@@ -24,3 +24,4 @@ include $(srcdir)/plugins/tf-savedmodel/local.mk
 include $(srcdir)/plugins/nemo/local.mk
 include $(srcdir)/plugins/spectre/local.mk
 include $(srcdir)/plugins/label-consistency/local.mk
+include $(srcdir)/plugins/mm-bd/local.mk

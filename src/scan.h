@@ -14,7 +14,9 @@
 #include "intake/workspace.h"
 #include "package/package.h"
 #include "verdict/results.h"
+#include "verdict/baseline.h"
 #include "verdict/rules.h"
+#include "verdict/waivers.h"
 
 typedef struct mg_scan_config {
   const char *package;        /* archive or directory */
@@ -31,6 +33,8 @@ typedef struct mg_scan_config {
   const char *rules_dir;        /* --rules DIR, or NULL for the default */
   mg_host_config host;          /* the plugin stage's options (its rules_dir and limits are
                                    filled in by the scan) */
+  const mg_waivers *waivers;    /* --waivers, loaded by the caller, or NULL */
+  const mg_baseline *baseline;  /* --baseline, loaded by the caller, or NULL */
 } mg_scan_config;
 
 typedef struct mg_scan {

@@ -37,6 +37,8 @@ static const mg_plugin_option option_table[] = {
     {"patience", MG_OPTION_INTEGER, 5, 1, 1000, "epochs before the cost weight is adjusted"},
     {"early-patience", MG_OPTION_INTEGER, 5, 1, 10000, "epochs without progress before stopping"},
     {"success", MG_OPTION_NUMBER, 0.99, 0.5, 1.0, "attack success rate a trigger must reach"},
+    {"mask-init", MG_OPTION_NUMBER, 0, 0, 0.5, "initial mask value (0: uniform random)"},
+    {"early-gate", MG_OPTION_INTEGER, 1, 0, 1, "stop classes early that cannot beat the best norm"},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -77,6 +79,12 @@ static int read_options(const mg_services *svc, mg_plugin_ctx *ctx, options *o) 
     rc = opt_u64(svc, ctx, "early-patience", &early);
   if (!rc)
     rc = opt(svc, ctx, "success", &o->prm.success);
+  if (!rc)
+    rc = opt(svc, ctx, "mask-init", &o->prm.mask_init);
+  double gate = o->prm.early_gate;
+  if (!rc)
+    rc = opt(svc, ctx, "early-gate", &gate);
+  o->prm.early_gate = (int)gate;
   o->prm.patience = (unsigned)patience;
   o->prm.early_patience = (unsigned)early;
   o->prm.max_steps = (unsigned)steps;

@@ -43,6 +43,9 @@ static const struct {
     [MG_LIMIT_PICKLE_IMPORTS] = {"pickle-imports", MG_DEFAULT_PICKLE_IMPORTS},
     [MG_LIMIT_TEXT_ROW_BYTES] = {"text-row-bytes", MG_DEFAULT_TEXT_ROW_BYTES},
     [MG_LIMIT_TEXT_ROWS] = {"text-rows", MG_DEFAULT_TEXT_ROWS},
+    [MG_LIMIT_DETECTOR_NODES] = {"detector-nodes", MG_DEFAULT_DETECTOR_NODES},
+    [MG_LIMIT_WAIVERS_BYTES] = {"waivers-bytes", MG_DEFAULT_WAIVERS_BYTES},
+    [MG_LIMIT_BASELINE_BYTES] = {"baseline-bytes", MG_DEFAULT_BASELINE_BYTES},
 };
 
 void mg_limits_default(mg_limits *lim) {

@@ -13,6 +13,7 @@
 #include "cli_config.h"
 #include "base/paths.h"
 #include "base/suggest.h"
+#include "cli_review.h"
 #include "report/report.h"
 #include "report/report_set.h"
 #include "report/report_text.h"
@@ -54,6 +55,8 @@ enum {
   OPT_LAYER,
   OPT_CONFIG,
   OPT_NO_CONFIG,
+  OPT_WAIVERS,
+  OPT_BASELINE,
 };
 
 static const struct option scan_options[] = {
@@ -92,6 +95,8 @@ static const struct option scan_options[] = {
     {"feature-layer", required_argument, NULL, OPT_LAYER},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"no-config", no_argument, NULL, OPT_NO_CONFIG},
+    {"waivers", required_argument, NULL, OPT_WAIVERS},
+    {"baseline", required_argument, NULL, OPT_BASELINE},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -120,6 +125,8 @@ static void usage(FILE *out, int verify) {
         "                           reports; FILE - is standard output (one report)\n"
         "  --stylesheet NAME=FILE   XSLT used for junit or html instead of the shipped one\n"
         "  --rules DIR              rules directory (checklist, ATLAS catalog, policy)\n"
+        "  --waivers FILE           the reviewer's waivers (docs/waivers.md)\n"
+        "  --baseline OLD.json      mark findings new or unchanged since that JSON report\n"
         "Package:\n"
         "  --keep-workspace DIR     unpack into DIR (new or empty) and leave it there\n"
         "  --limit NAME=VALUE       raise or lower a limit (see modelgate(1), "
@@ -198,6 +205,7 @@ static int run_args(int argc, char **argv, int verify) {
   report_paths out;
   memset(&out, 0, sizeof out);
   out.set.stylesheets = out.stylesheets;
+  mg_cli_review review = {0};
   const char **sets = calloc((size_t)argc + 1, sizeof *sets);
   size_t n_sets = 0;
   int verbosity = 1, status = MG_EXIT_ERROR;
@@ -335,6 +343,12 @@ static int run_args(int argc, char **argv, int verify) {
     case OPT_CONFIG: /* read before parsing, by run() */
     case OPT_NO_CONFIG:
       break;
+    case OPT_WAIVERS:
+      review.waivers_path = optarg;
+      break;
+    case OPT_BASELINE:
+      review.baseline_path = optarg;
+      break;
     case 'q':
       verbosity = 0;
       break;
@@ -367,6 +381,8 @@ static int run_args(int argc, char **argv, int verify) {
     mg_cli_error(err.msg);
     goto out;
   }
+  if (mg_cli_review_load(&review, &cfg))
+    goto out;
 
   mg_scan s;
   mg_scan_run(&s, &cfg, verify ? "verify" : "scan");
@@ -379,8 +395,10 @@ static int run_args(int argc, char **argv, int verify) {
                    verbosity > 1);
   if (s.results.error)
     mg_log_error("%s", s.results.error);
+  mg_cli_review_warn(&s.results);
   mg_scan_free(&s);
 out:
+  mg_cli_review_free(&review);
   free(sets);
   return status;
 }

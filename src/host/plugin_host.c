@@ -78,6 +78,37 @@ static const char *unmet_needs(const mg_plugin *d, mg_host_env *env, char *why, 
   return d->needs & MG_NEED_TEXT ? mg_text_env_unmet(env->text, why, len) : NULL;
 }
 
+/* A model-based detector on a model past the detector-nodes limit would
+ * outlast any CI job (a chain of 10,000 Relu kept neural-cleanse busy for
+ * minutes): it is not run, and a high finding in its name says so, so the
+ * missing evidence fails the gate instead of passing silently. */
+static int too_costly(const mg_plugin *d, const mg_host_env *env, const mg_host_config *cfg,
+                      mg_results *out, mg_result_plugin *rp) {
+  if (!(d->needs & MG_NEED_MODEL) || !env->model)
+    return 0;
+  uint64_t nodes = mg_model_node_count(env->model);
+  uint64_t max = cfg->limits->value[MG_LIMIT_DETECTOR_NODES];
+  if (nodes <= max)
+    return 0;
+  char title[300], msg[1200];
+  snprintf(title, sizeof title, "Model too costly for %s: not run", d->name);
+  snprintf(msg, sizeof msg,
+           "%s: the model has %llu nodes, more than the %s limit of %llu; %s was not run, so the "
+           "evidence it gives is missing. Raise it with --limit %s=N (and --timeout) to run it.",
+           env->model_info.path ? env->model_info.path : "model", (unsigned long long)nodes,
+           mg_limit_name(MG_LIMIT_DETECTOR_NODES), (unsigned long long)max, d->name,
+           mg_limit_name(MG_LIMIT_DETECTOR_NODES));
+  mg_finding f = MG_FINDING_INIT;
+  f.severity = MG_SEV_HIGH;
+  f.rule = "host.model-too-costly";
+  f.title = title;
+  f.message = msg;
+  f.artifact = env->model_info.path;
+  rp->status = MG_PLUGIN_SKIPPED;
+  rp->message = strdup(msg);
+  return mg_results_add_finding(out, d->name, &f, d->atlas, d->mitigations, d->controls) ? 1 : -1;
+}
+
 static const char *signal_name(int sig) {
   switch (sig) {
   case SIGSEGV:
@@ -292,8 +323,9 @@ static int record_refused(mg_results *r, const mg_plugin_set *set, const mg_host
 
 void mg_host_config_default(mg_host_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
-  cfg->timeout = 600;
-  cfg->cpu_limit = 1200;
+  /* Five minutes a detector: a CI job runs them all; --timeout for more. */
+  cfg->timeout = 300;
+  cfg->cpu_limit = 600;
   cfg->mem_limit = 16 * MG_GIB;
 }
 
@@ -375,6 +407,13 @@ int mg_host_run(const mg_host_config *cfg, const mg_package *pkg, const mg_works
       mg_log_debug("plugin %s skipped: %s", d->name, unmet);
       continue;
     }
+    int costly = too_costly(d, &env, cfg, out, rp);
+    if (costly < 0) {
+      rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+      break;
+    }
+    if (costly)
+      continue;
     mg_log_debug("running plugin %s (%s)", d->name, lp->path);
     if (run_plugin(lp, &env, out, rp) == MG_ERR_INTERRUPTED)
       rc = mg_fail(err, MG_ERR_INTERRUPTED, "interrupted while running plugin %s", d->name);

@@ -173,13 +173,16 @@ int mg_cli_config_parse(const char *text, size_t len, const char *path, const ch
   return rc;
 }
 
-/* --config FILE / --config=FILE / --no-config among the arguments. */
+/* --config FILE / --config=FILE / --no-config among the arguments; *none
+ * is 1 for --no-config, 2 for --help (no file is read). */
 static const char *config_arg(int argc, char **argv, int *none) {
   const char *file = NULL;
   *none = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--"))
       break;
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+      return *none = 2, NULL; /* --help works whatever a file says */
     if (!strcmp(argv[i], "--no-config"))
       *none = 1;
     else if (!strcmp(argv[i], "--config") && i + 1 < argc)

@@ -183,6 +183,32 @@ typedef struct report_paths {
   const char *stylesheets[8];
 } report_paths;
 
+/* An option getopt_long refused (opterr off): one line, with the nearest
+ * option for a misspelt one. */
+static void bad_option(char *const *argv, int verify) {
+  const char *cmd = verify ? "verify" : "scan";
+  if (optopt) { /* a known option without its value, or an unknown letter */
+    for (const struct option *o = scan_options; o->name; o++)
+      if (o->val == optopt) {
+        fprintf(stderr, "modelgate: error: --%s: expects a value (see modelgate %s --help)\n",
+                o->name, cmd);
+        return;
+      }
+    fprintf(stderr, "modelgate: error: unknown option '-%c' (see modelgate %s --help)\n",
+            optopt > 32 && optopt < 127 ? optopt : '?', cmd);
+    return;
+  }
+  const char *arg = argv[optind - 1], *name = arg + strspn(arg, "-");
+  size_t len = strcspn(name, "=");
+  const char *names[sizeof scan_options / sizeof *scan_options] = {NULL};
+  for (size_t i = 0; scan_options[i].name; i++)
+    names[i] = scan_options[i].name;
+  const char *near = mg_suggest(name, len, names, sizeof names / sizeof *names);
+  fprintf(stderr, "modelgate: error: unknown option '%.*s'%s%s%s (see modelgate %s --help)\n",
+          (int)(name - arg + len), arg, near ? " (did you mean '--" : "", near ? near : "",
+          near ? "'?)" : "", cmd);
+}
+
 /* --stylesheet NAME=FILE: a view that takes one, and a file that exists. */
 static int check_stylesheets(const report_paths *out, mg_err *err) {
   static const char *const views[] = {"junit", "html"};
@@ -214,6 +240,7 @@ static int run_args(int argc, char **argv, int verify) {
   mg_err err;
   mg_err_clear(&err);
   optind = 1;
+  opterr = 0; /* bad_option says it in one line */
   int c;
   while ((c = getopt_long(argc, argv, "qvh", scan_options, NULL)) != -1) {
     uint64_t mib;
@@ -360,7 +387,7 @@ static int run_args(int argc, char **argv, int verify) {
       status = MG_EXIT_PASS;
       goto out;
     default:
-      usage(stderr, verify);
+      bad_option(argv, verify);
       goto out;
     }
   }

@@ -50,6 +50,10 @@ refused "missing --plugins directory" "--plugins $SANDBOX/in/p: No such file" \
   scan "$pkg" --plugins "$SANDBOX/in/p"
 refused "missing --inputs" "--inputs $SANDBOX/in/x.npy: No such file" \
   scan "$pkg" --inputs "$SANDBOX/in/x.npy"
+refused "misspelt option" "unknown option '--jsn' \(did you mean '--json'\?\) \(see modelgate scan --help\)$" \
+  scan "$pkg" --jsn r.json
+refused "option without its value" "--registry: expects a value \(see modelgate verify --help\)$" \
+  verify "$pkg" --registry
 refused "missing package" "PACKAGE $SANDBOX/in/nope.tar: No such file" \
   scan "$SANDBOX/in/nope.tar"
 

@@ -339,21 +339,65 @@ static int check_selection(const mg_host_config *cfg, const mg_plugin_set *set, 
   return rc;
 }
 
-int mg_host_check(const mg_host_config *cfg, mg_err *err) {
+static int check_loaded(const mg_host_config *cfg, mg_err *err) {
   /* The scan loads the plugins again and warns about refused ones then. */
-  int verbosity = mg_verbosity;
   mg_verbosity = 0;
   mg_plugin_set set;
   int rc = mg_plugins_load(mg_paths_plugins(cfg->plugin_dir), &set, err);
-  mg_verbosity = verbosity;
   if (rc && listed(cfg->skip, "all") && !cfg->plugin_dir) {
     mg_err_clear(err); /* no plugin will run: an absent default directory is fine */
     rc = MG_OK;
   } else if (!rc) {
     rc = check_selection(cfg, &set, err);
   }
-  mg_plugins_unload(&set);
+  mg_plugins_forget(&set);
   return rc;
+}
+
+/* In a child: the host process loads plugins only when the scan runs them
+ * (a usage error then exits before any library was loaded; LeakSanitizer
+ * was seen to crash on exits right after loading 21 plugins). */
+int mg_host_check(const mg_host_config *cfg, mg_err *err) {
+  int fds[2];
+  if (pipe(fds) != 0)
+    return mg_fail(err, MG_ERR_IO, "checking the plugins: %s", strerror(errno));
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return mg_fail(err, MG_ERR_IO, "checking the plugins: %s", strerror(errno));
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    mg_err e;
+    mg_err_clear(&e);
+    e.code = check_loaded(cfg, &e);
+    ssize_t w = write(fds[1], &e, sizeof e);
+    _exit(w == (ssize_t)sizeof e ? 0 : 1);
+  }
+  close(fds[1]);
+  mg_err got;
+  size_t have = 0;
+  while (have < sizeof got) {
+    ssize_t n = read(fds[0], (char *)&got + have, sizeof got - have);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    have += (size_t)n;
+  }
+  close(fds[0]);
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (have != sizeof got)
+    return mg_fail(err, MG_ERR_PLUGIN,
+                   "checking the plugins in %s failed (a plugin crashed while "
+                   "loading?)",
+                   mg_paths_plugins(cfg->plugin_dir));
+  got.msg[sizeof got.msg - 1] = '\0';
+  return got.code ? mg_fail(err, got.code, "%s", got.msg) : MG_OK;
 }
 
 int mg_host_run(const mg_host_config *cfg, const mg_package *pkg, const mg_workspace *ws,

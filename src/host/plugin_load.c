@@ -209,9 +209,10 @@ int mg_plugins_load(const char *dir, mg_plugin_set *set, mg_err *err) {
   return rc;
 }
 
-void mg_plugins_unload(mg_plugin_set *set) {
+static void release(mg_plugin_set *set, int close) {
   for (size_t i = 0; i < set->count; i++) {
-    dlclose(set->items[i].handle);
+    if (close)
+      dlclose(set->items[i].handle);
     free(set->items[i].path);
   }
   for (size_t i = 0; i < set->n_refused; i++) {
@@ -222,6 +223,14 @@ void mg_plugins_unload(mg_plugin_set *set) {
   free(set->refused);
   free(set->dir);
   memset(set, 0, sizeof *set);
+}
+
+void mg_plugins_unload(mg_plugin_set *set) {
+  release(set, 1);
+}
+
+void mg_plugins_forget(mg_plugin_set *set) {
+  release(set, 0);
 }
 
 const mg_loaded_plugin *mg_plugins_find(const mg_plugin_set *set, const char *name) {

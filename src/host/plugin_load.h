@@ -35,6 +35,10 @@ typedef struct mg_plugin_set {
 /* Loads every plugin in dir (a missing directory is an error). */
 int mg_plugins_load(const char *dir, mg_plugin_set *set, mg_err *err);
 void mg_plugins_unload(mg_plugin_set *set);
+/* Frees the set but leaves the libraries loaded (no dlclose): for a check
+ * before the scan loads them again (the same handles, by reference count),
+ * so no library is unloaded and mapped again in between. */
+void mg_plugins_forget(mg_plugin_set *set);
 const mg_loaded_plugin *mg_plugins_find(const mg_plugin_set *set, const char *name);
 /* A refused plugin has no trustworthy descriptor: it goes by its file's
  * name without directory and extension. */

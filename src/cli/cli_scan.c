@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "report/report.h"
+#include "report/report_cyclonedx.h"
 #include "report/report_text.h"
 #include "scan.h"
 
@@ -48,6 +49,7 @@ enum {
   OPT_MEAN,
   OPT_STD,
   OPT_LAYER,
+  OPT_CYCLONEDX,
 };
 
 static const struct option scan_options[] = {
@@ -61,6 +63,7 @@ static const struct option scan_options[] = {
     {"junit", required_argument, NULL, OPT_JUNIT},
     {"html", required_argument, NULL, OPT_HTML},
     {"sarif", required_argument, NULL, OPT_SARIF},
+    {"cyclonedx", required_argument, NULL, OPT_CYCLONEDX},
     {"stylesheet", required_argument, NULL, OPT_STYLESHEET},
     {"keep-workspace", required_argument, NULL, OPT_KEEP},
     {"limit", required_argument, NULL, OPT_LIMIT},
@@ -109,6 +112,7 @@ static void usage(FILE *out, int verify) {
         "Gate and reports:\n"
         "  --fail-on SEV            lowest severity that fails the gate (high)\n"
         "  --json FILE  --xml FILE  --junit FILE  --html FILE  --sarif FILE\n"
+        "  --cyclonedx FILE         CycloneDX 1.6 ML-BOM of the package and the verdict\n"
         "  --stylesheet NAME=FILE   XSLT used for junit or html instead of the shipped one\n"
         "  --rules DIR              rules directory (checklist, ATLAS catalog, policy)\n"
         "Package:\n"
@@ -160,7 +164,7 @@ static int parse_u64(const char *s, const char *opt, uint64_t *out) {
 }
 
 typedef struct report_paths {
-  const char *json, *xml, *junit, *html, *sarif;
+  const char *json, *xml, *junit, *html, *sarif, *cyclonedx;
   const char *stylesheets[8];
   size_t n_stylesheets;
 } report_paths;
@@ -215,6 +219,9 @@ static int run(int argc, char **argv, int verify) {
       break;
     case OPT_SARIF:
       out.sarif = optarg;
+      break;
+    case OPT_CYCLONEDX:
+      out.cyclonedx = optarg;
       break;
     case OPT_STYLESHEET:
       if (out.n_stylesheets == sizeof out.stylesheets / sizeof *out.stylesheets) {
@@ -342,6 +349,13 @@ static int run(int argc, char **argv, int verify) {
     mg_report_text(&s.results, stdout, verbosity > 1);
   int report_failed = 0;
   if (out.json && mg_report_json_write(&s.results, out.json, &err)) {
+    mg_log_error("%s", err.msg);
+    report_failed = 1;
+  }
+  mg_err_clear(&err);
+  if (out.cyclonedx &&
+      mg_report_cyclonedx_write(&s.results, s.pkg.desc.present ? &s.pkg.desc : NULL, out.cyclonedx,
+                                &err)) {
     mg_log_error("%s", err.msg);
     report_failed = 1;
   }

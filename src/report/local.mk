@@ -7,3 +7,5 @@ libmgcore_la_SOURCES += \
 	src/report/report_text.c src/report/report_text.h \
 	src/report/report_xml.c src/report/report_xml.h \
 	src/report/report_xslt.c
+# CycloneDX 1.6 ML-BOM (issue 16).
+libmgcore_la_SOURCES += src/report/report_cyclonedx.c src/report/report_cyclonedx.h

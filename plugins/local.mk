@@ -22,3 +22,6 @@ include $(srcdir)/plugins/gguf/local.mk
 include $(srcdir)/plugins/keras/local.mk
 include $(srcdir)/plugins/tf-savedmodel/local.mk
 include $(srcdir)/plugins/nemo/local.mk
+include $(srcdir)/plugins/spectre/local.mk
+include $(srcdir)/plugins/label-consistency/local.mk
+include $(srcdir)/plugins/mm-bd/local.mk

@@ -6,6 +6,8 @@ libmgcore_la_SOURCES += \
 	src/report/report_sarif.c \
 	src/report/report_text.c src/report/report_text.h \
 	src/report/report_xml.c src/report/report_xml.h \
-	src/report/report_xslt.c
+	src/report/report_xslt.c \
+	src/report/report_set.c src/report/report_set.h \
+	src/report/thumbnails.c src/report/thumbnails.h
 # CycloneDX 1.6 ML-BOM (issue 16).
 libmgcore_la_SOURCES += src/report/report_cyclonedx.c src/report/report_cyclonedx.h

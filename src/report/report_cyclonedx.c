@@ -208,7 +208,3 @@ json_t *mg_report_cyclonedx_build(const mg_results *r, const mg_descriptor *d) {
   return doc;
 }
 
-int mg_report_cyclonedx_write(const mg_results *r, const mg_descriptor *d, const char *path,
-                              mg_err *err) {
-  return mg_report_json_dump(mg_report_cyclonedx_build(r, d), "CycloneDX", path, err);
-}

@@ -8,9 +8,8 @@
 #include "package/descriptor.h"
 #include "verdict/results.h"
 
-/* d may be NULL (no descriptor): the model card then has what the files say. */
+/* d may be NULL (no descriptor): the model card then has what the files
+ * say. Written through the report set (report_set.c, --cyclonedx). */
 json_t *mg_report_cyclonedx_build(const mg_results *r, const mg_descriptor *d);
-int mg_report_cyclonedx_write(const mg_results *r, const mg_descriptor *d, const char *path,
-                              mg_err *err);
 
 #endif

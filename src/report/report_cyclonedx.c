@@ -207,4 +207,3 @@ json_t *mg_report_cyclonedx_build(const mg_results *r, const mg_descriptor *d) {
       vulnerabilities(r), "properties", props);
   return doc;
 }
-

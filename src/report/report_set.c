@@ -16,12 +16,8 @@
 
 static const struct {
   const char *option, *name;
-} kinds[MG_REPORT_KINDS] = {{"--json", "JSON"},
-                            {"--xml", "XML"},
-                            {"--junit", "JUnit"},
-                            {"--html", "HTML"},
-                            {"--sarif", "SARIF"},
-                            {"--cyclonedx", "CycloneDX"}};
+} kinds[MG_REPORT_KINDS] = {{"--json", "JSON"}, {"--xml", "XML"},     {"--junit", "JUnit"},
+                            {"--html", "HTML"}, {"--sarif", "SARIF"}, {"--cyclonedx", "CycloneDX"}};
 
 const char *mg_report_option(mg_report_kind k) {
   return (unsigned)k < MG_REPORT_KINDS ? kinds[k].option : "?";

@@ -5,3 +5,4 @@ FORMAT_TESTS = tests/formats/safetensors.sh tests/formats/gguf.sh tests/formats/
 TESTS += $(FORMAT_TESTS)
 EXTRA_DIST += $(FORMAT_TESTS) tests/formats/run_format.sh tests/formats/check_format.py \
 	tests/formats/fixture_util.py tests/formats/gen_safetensors.py tests/formats/gen_gguf.py tests/formats/gen_keras.py tests/formats/gen_tf.py tests/formats/gen_nemo.py tests/formats/gen_torchscript.py tests/formats/check_cyclonedx.py tests/formats/cyclonedx
+EXTRA_DIST += tests/fuzz/fuzz_format.h

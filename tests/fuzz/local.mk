@@ -26,3 +26,11 @@ tests_fuzz_fuzz_baseline_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_baseline_LDADD = $(FUZZ_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/corpus
+# The configuration file's parser lives in the CLI: the harness builds it in.
+if FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz_config
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c src/cli/cli_config.c
+tests_fuzz_fuzz_config_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_config_LDADD = $(FUZZ_LIBS)
+endif

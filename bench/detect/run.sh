@@ -40,7 +40,7 @@ DETECTORS=${MG_BENCH_DETECTORS:-}
 if [ -z "$DETECTORS" ]; then
   for so in "$PLUGINS"/*.so; do
     p=$(basename "$so" .so)
-    case "$p" in pickle-code | onnx-integrity | package-anomaly | source-provenance) continue ;; esac
+    case "$p" in pickle-code | onnx-integrity | package-anomaly | source-provenance | safetensors | gguf | keras | tf-savedmodel | nemo) continue ;; esac
     DETECTORS="${DETECTORS:+$DETECTORS,}$p"
   done
 fi

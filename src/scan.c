@@ -14,6 +14,7 @@
 #include "base/progress.h"
 #include "intake/unpack.h"
 #include "registry/registry_check.h"
+#include "report/thumbnails.h"
 #include "verdict/checklist.h"
 #include "verdict/evidence.h"
 
@@ -114,6 +115,26 @@ static int run_checklist(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
   return mg_checklist_evaluate(&s->rules, &s->pkg, run, &s->results, err);
 }
 
+int mg_scan_config_check(const mg_scan_config *cfg, mg_err *err) {
+  const struct {
+    const char *opt, *path;
+    int dir;
+  } inputs[] = {{"PACKAGE", cfg->package, -1},
+                {"--registry", cfg->registry, 0},
+                {"--registry-key", cfg->registry_key, 0},
+                {"--rules", cfg->rules_dir, 1},
+                {"--plugins", cfg->run_plugins ? cfg->host.plugin_dir : NULL, 1},
+                {"--inputs", cfg->run_plugins ? cfg->host.inputs : NULL, 0}};
+  for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
+    int rc = inputs[i].path
+                 ? mg_paths_check_input(inputs[i].opt, inputs[i].path, inputs[i].dir, err)
+                 : MG_OK;
+    if (rc)
+      return rc;
+  }
+  return cfg->run_plugins ? mg_host_check(&cfg->host, err) : MG_OK;
+}
+
 /* The reviewer's decisions: waivers before the checklist (a waived finding
  * does not fail its control), the baseline comparison once all findings
  * are in. Both start over when called again. */
@@ -176,6 +197,8 @@ void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command) {
   rc = apply_waivers(s, cfg, &err);
   if (!rc)
     rc = run_checklist(s, cfg, &err);
+  /* Pictures of the flagged rows, while the workspace still has the data. */
+  mg_thumbnails_add(r, &s->pkg, &s->ws, &cfg->limits);
 done:
   mirror_files(r, &s->pkg.inv);
   if (s->have_rules && !r->n_controls) {

@@ -48,6 +48,11 @@ typedef struct mg_scan {
 } mg_scan;
 
 void mg_scan_config_default(mg_scan_config *cfg);
+/* The mistakes a scan would meet only after unpacking, checked first: input
+ * files and directories that are missing, and --only/--skip/--set that name
+ * no plugin, no declared option or a value the option refuses. MG_ERR_ARGS
+ * with one line. */
+int mg_scan_config_check(const mg_scan_config *cfg, mg_err *err);
 /* Runs the scan; never fails as a function: problems land in s->results
  * (verdict "error" when the scan could not complete). */
 void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command);

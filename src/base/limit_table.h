@@ -42,6 +42,7 @@ typedef enum mg_limit_id {
   MG_LIMIT_PICKLE_STACK,   /* items on a disassembled pickle's stack */
   MG_LIMIT_PICKLE_MEMO,    /* a pickle's memo entries */
   MG_LIMIT_PICKLE_IMPORTS, /* distinct imports kept per pickle */
+  MG_LIMIT_DETECTOR_NODES, /* model nodes beyond which model-based detectors are not run */
   MG_LIMIT_WAIVERS_BYTES,  /* the reviewer's --waivers file */
   MG_LIMIT_BASELINE_BYTES, /* the --baseline results JSON */
   MG_LIMIT_COUNT
@@ -60,6 +61,10 @@ typedef struct mg_limits {
 #define MG_DEFAULT_ENTRY_BYTES (16 * MG_GIB)
 #define MG_DEFAULT_ENTRIES UINT64_C(100000)
 #define MG_DEFAULT_RATIO UINT64_C(200)
+/* Image classifiers run to a few hundred nodes (ResNet-152: ~500); a model
+ * past this makes the model-based detectors (thousands of forward and
+ * backward passes each) outlast any CI job (issue 14). */
+#define MG_DEFAULT_DETECTOR_NODES UINT64_C(2000)
 #define MG_DEFAULT_RATIO_GRACE (8 * MG_MIB)
 #define MG_DEFAULT_DEPTH UINT64_C(2)
 #define MG_DEFAULT_NAME_BYTES UINT64_C(1024)

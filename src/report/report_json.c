@@ -197,21 +197,30 @@ json_t *mg_report_json_build(const mg_results *r) {
   return doc;
 }
 
-int mg_report_json_dump(json_t *doc, const char *kind, const char *path, mg_err *err) {
-  if (!doc)
-    return mg_fail(err, MG_ERR_NOMEM, "%s: cannot build the %s report", path, kind);
-  mg_atomic a;
-  int rc = mg_atomic_open(&a, path, err);
-  if (!rc) {
-    if (json_dumpf(doc, a.fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
-        fputc('\n', a.fp) == EOF) {
-      mg_atomic_abort(&a);
-      rc = mg_fail(err, MG_ERR_IO, "%s: write failed", path);
-    } else {
-      rc = mg_atomic_commit(&a, err);
-    }
-  }
+int mg_report_json_render(json_t *doc, const char *kind, char **buf, size_t *len, mg_err *err) {
+  *buf = NULL;
+  char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
   json_decref(doc);
+  size_t n = text ? strlen(text) : 0;
+  char *grown = text ? realloc(text, n + 2) : NULL;
+  if (!grown) {
+    free(text);
+    return mg_fail(err, MG_ERR_NOMEM, "cannot build the %s report: out of memory", kind);
+  }
+  grown[n] = '\n';
+  grown[n + 1] = '\0';
+  *buf = grown;
+  *len = n + 1;
+  return MG_OK;
+}
+
+int mg_report_json_dump(json_t *doc, const char *kind, const char *path, mg_err *err) {
+  char *buf;
+  size_t len;
+  int rc = mg_report_json_render(doc, kind, &buf, &len, err);
+  if (!rc)
+    rc = mg_atomic_write(path, buf, len, err);
+  free(buf);
   return rc;
 }
 

@@ -343,7 +343,7 @@ static json_t *control_statuses(const mg_results *r) {
   return o;
 }
 
-static json_t *sarif_build(const mg_results *r) {
+json_t *mg_report_sarif_build(const mg_results *r) {
   json_t *rules = json_array(), *results = json_array();
   size_t cap = r->n_findings + r->n_controls + r->n_gone + 1;
   const char **rule_ids = calloc(cap, sizeof *rule_ids);
@@ -414,5 +414,5 @@ static json_t *sarif_build(const mg_results *r) {
 }
 
 int mg_report_sarif_write(const mg_results *r, const char *path, mg_err *err) {
-  return mg_report_json_dump(sarif_build(r), "SARIF", path, err);
+  return mg_report_json_dump(mg_report_sarif_build(r), "SARIF", path, err);
 }

@@ -127,28 +127,52 @@ static void add_evidence(xmlNodePtr parent, json_t *ev) {
   add_json(xmlNewChild(parent, NULL, BAD_CAST "evidence", NULL), ev, 0);
 }
 
-static void add_image(xmlNodePtr parent, const mg_result_image *img) {
-  if (img->png_len > INT_MAX / 2)
-    return; /* EVP_EncodeBlock takes an int; such a picture never fits a report */
-  size_t b64len = 4 * ((img->png_len + 2) / 3) + 1;
+/* A PNG as an element of base64 text with its mime type and size; the
+ * size lets a stylesheet zoom tiny pictures (28x28 masks) by a whole
+ * factor. NULL when it cannot be made. */
+static xmlNodePtr add_png(xmlNodePtr parent, const char *element, const char *name,
+                          const char *caption, const unsigned char *png, size_t len) {
+  if (len > INT_MAX / 2)
+    return NULL; /* EVP_EncodeBlock takes an int; such a picture never fits a report */
+  size_t b64len = 4 * ((len + 2) / 3) + 1;
   unsigned char *b64 = malloc(b64len);
   if (!b64)
-    return;
-  EVP_EncodeBlock(b64, img->png, (int)img->png_len);
-  xmlNodePtr n = xmlNewChild(parent, NULL, BAD_CAST "image", NULL);
-  set_attr(n, "name", img->name);
-  set_attr(n, "caption", img->caption);
+    return NULL;
+  EVP_EncodeBlock(b64, png, (int)len);
+  xmlNodePtr n = xmlNewChild(parent, NULL, BAD_CAST element, NULL);
+  set_attr(n, "name", name);
+  set_attr(n, "caption", caption);
   set_attr(n, "mime", "image/png");
-  /* The size lets a stylesheet zoom tiny pictures (28x28 masks) by a
-   * whole factor. */
   uint32_t w, h;
-  mg_report_png_size(img->png, img->png_len, &w, &h);
+  mg_report_png_size(png, len, &w, &h);
   if (w && h) {
     set_attr_fmt(n, "width", "%" PRIu32, w);
     set_attr_fmt(n, "height", "%" PRIu32, h);
   }
   xmlNodeAddContent(n, b64);
   free(b64);
+  return n;
+}
+
+static void add_image(xmlNodePtr parent, const mg_result_image *img) {
+  add_png(parent, "image", img->name, img->caption, img->png, img->png_len);
+}
+
+/* Pictures of the rows a finding names (src/report/thumbnails.c). */
+static void add_thumbnails(xmlNodePtr parent, const mg_result_finding *f) {
+  if (!f->n_thumbs)
+    return;
+  xmlNodePtr t = xmlNewChild(parent, NULL, BAD_CAST "thumbnails", NULL);
+  set_attr(t, "dataset", f->dataset);
+  set_attr(t, "order", f->thumbs_ranked ? "ranked" : "index");
+  for (size_t i = 0; i < f->n_thumbs; i++) {
+    xmlNodePtr n = add_png(t, "thumbnail", NULL, NULL, f->thumbs[i].png, f->thumbs[i].png_len);
+    if (!n)
+      continue;
+    set_attr_fmt(n, "row", "%llu", (unsigned long long)f->thumbs[i].row);
+    if (f->thumbs[i].label >= 0)
+      set_attr_fmt(n, "label", "%d", (int)f->thumbs[i].label);
+  }
 }
 
 static void add_samples(xmlNodePtr n, const mg_result_finding *f) {
@@ -192,6 +216,7 @@ static void add_finding(xmlNodePtr parent, const mg_results *r, const mg_result_
   add_refs(n, "control", &f->controls);
   if (f->dataset)
     add_samples(n, f);
+  add_thumbnails(n, f);
   add_evidence(n, f->evidence);
   add_text(n, "correlation", f->correlation);
   if (f->waived) {
@@ -261,6 +286,7 @@ static void add_control(xmlNodePtr section, const mg_results *r, const mg_result
   add_text(n, "title", c->title);
   add_text(n, "text", c->text);
   add_text(n, "note", c->note);
+  add_text(n, "remediation", c->remediation);
   add_refs(n, "finding", &c->findings);
   for (size_t i = 0; i < c->evidence.count; i++)
     add_text(n, "evidence-source", c->evidence.items[i]);

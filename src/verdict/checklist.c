@@ -309,6 +309,7 @@ int mg_checklist_evaluate(const mg_rules *rules, const mg_package *pkg, unsigned
     c->section = strdup(d->section_title);
     c->title = strdup(d->title);
     c->text = strdup(d->text ? d->text : "");
+    c->remediation = d->remediation ? strdup(d->remediation) : NULL;
     for (size_t k = 0; k < d->atlas.count; k++)
       mg_strlist_add(&c->atlas, d->atlas.items[k]);
     for (size_t k = 0; k < d->mitigations.count; k++)

@@ -111,6 +111,9 @@ static void free_finding(mg_result_finding *f) {
   mg_strlist_free(&f->controls);
   free(f->dataset);
   free(f->indices);
+  for (size_t i = 0; i < f->n_thumbs; i++)
+    free(f->thumbs[i].png);
+  free(f->thumbs);
   json_decref(f->evidence);
   free(f->correlation);
 }
@@ -164,6 +167,7 @@ void mg_results_free(mg_results *r) {
     free(c->title);
     free(c->text);
     free(c->note);
+    free(c->remediation);
     mg_strlist_free(&c->findings);
     mg_strlist_free(&c->evidence);
     mg_strlist_free(&c->atlas);
@@ -393,6 +397,11 @@ int mg_results_add_fact(mg_results *r, const char *control, const char *source, 
 }
 
 void mg_results_set_error(mg_results *r, const mg_err *err) {
+  if (r->error && r->error_is_verdict) { /* a real error replaces the summary */
+    free(r->error);
+    r->error = NULL;
+    r->error_is_verdict = 0;
+  }
   if (r->error)
     return;
   r->error = strdup(err->msg[0] ? err->msg : mg_strerror(err->code));
@@ -417,7 +426,47 @@ int mg_results_control_fails_gate(const mg_result_control *c) {
   return c->status == MG_CONTROL_FAIL || (unmet && c->status != MG_CONTROL_ERROR);
 }
 
+/* Every exit 2 says why (issue 14): an incomplete scan names the first
+ * plugin that could not finish, or the required control left unevaluated,
+ * as the scan's error (stderr line and the JSON "error"). */
+static void explain_incomplete(mg_results *r) {
+  char why[1200] = "";
+  size_t bad = 0;
+  for (size_t i = 0; i < r->n_plugins; i++) {
+    const mg_result_plugin *p = &r->plugins[i];
+    if (p->status != MG_PLUGIN_ERROR && p->status != MG_PLUGIN_TIMEOUT)
+      continue;
+    if (!bad++)
+      snprintf(why, sizeof why, "plugin %s %s: %.900s", p->name,
+               p->status == MG_PLUGIN_TIMEOUT ? "timed out" : "could not finish",
+               p->message ? p->message : "no reason given");
+  }
+  if (bad > 1) {
+    size_t n = strlen(why);
+    snprintf(why + n, sizeof why - n, " (and %zu more plugins)", bad - 1);
+  }
+  for (size_t i = 0; !bad && i < r->n_controls; i++)
+    if (r->controls[i].required && r->controls[i].status == MG_CONTROL_ERROR) {
+      snprintf(why, sizeof why, "required control %s could not be evaluated", r->controls[i].id);
+      bad = 1;
+    }
+  if (!bad)
+    return;
+  mg_err e;
+  mg_err_clear(&e);
+  e.code = MG_ERR_PLUGIN;
+  snprintf(e.msg, sizeof e.msg, "scan incomplete: %s", why);
+  mg_results_set_error(r, &e);
+  r->error_is_verdict = 1;
+}
+
 void mg_results_decide(mg_results *r) {
+  if (r->error && r->error_is_verdict) { /* decided again: explain afresh */
+    free(r->error);
+    r->error = NULL;
+    r->error_is_verdict = 0;
+    r->error_code = 0;
+  }
   if (r->error) {
     r->verdict = MG_VERDICT_ERROR;
     return;
@@ -437,6 +486,8 @@ void mg_results_decide(mg_results *r) {
     incomplete |=
         r->plugins[i].status == MG_PLUGIN_ERROR || r->plugins[i].status == MG_PLUGIN_TIMEOUT;
   r->verdict = failed ? MG_VERDICT_FAIL : incomplete ? MG_VERDICT_ERROR : MG_VERDICT_PASS;
+  if (r->verdict == MG_VERDICT_ERROR)
+    explain_incomplete(r);
 }
 
 int mg_results_exit_code(const mg_results *r) {

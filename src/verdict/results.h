@@ -36,6 +36,13 @@ typedef struct mg_strlist {
   size_t count;
 } mg_strlist;
 
+/* A picture of one dataset row a finding names (src/report/thumbnails.c). */
+typedef struct mg_result_thumb {
+  uint64_t row;
+  int32_t label; /* -1 when the dataset has no labels */
+  unsigned char *png;
+  size_t png_len;
+} mg_result_thumb;
 /* A reviewer's waiver from the --waivers file (docs/waivers.md). It names
  * exactly one of fingerprint, rule or plugin. */
 typedef struct mg_waiver {
@@ -80,9 +87,12 @@ typedef struct mg_result_finding {
   char *dataset; /* the dataset indices refer to, or NULL */
   uint64_t *indices;
   size_t n_indices;
-  double score;      /* NaN when none */
-  json_t *evidence;  /* object or NULL */
-  char *correlation; /* why the severity was raised, or NULL */
+  double score;            /* NaN when none */
+  json_t *evidence;        /* object or NULL */
+  char *correlation;       /* why the severity was raised, or NULL */
+  mg_result_thumb *thumbs; /* pictures of the first rows it names, for the HTML */
+  size_t n_thumbs;
+  int thumbs_ranked; /* 1: in the order the plugin ranked them, 0: by row index */
   /* sha256 over what identifies the finding across scans (docs/results.md
    * "Fingerprints"), set when the finding is added */
   char fingerprint[65];
@@ -112,6 +122,7 @@ typedef struct mg_result_control {
   char *id, *section, *title, *text;
   mg_control_status status;
   char *note;          /* how it was evaluated, or what would evidence it */
+  char *remediation;   /* the checklist's advice when it fails, or NULL */
   mg_strlist findings; /* finding ids */
   mg_strlist evidence; /* plugins / "registry" / "attestation" that spoke */
   mg_strlist atlas, mitigations;
@@ -165,8 +176,9 @@ typedef struct mg_result_atlas {
 
 typedef struct mg_results {
   mg_verdict verdict;
-  char *error;    /* why the scan could not complete, or NULL */
-  int error_code; /* mg_error of that */
+  char *error;          /* why the scan could not complete, or NULL */
+  int error_code;       /* mg_error of that */
+  int error_is_verdict; /* error only explains an incomplete scan (decide wrote it) */
   char *tool_version;
   char *atlas_version;
   char *started; /* ISO 8601 UTC */

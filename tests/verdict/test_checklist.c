@@ -138,9 +138,13 @@ START_TEST(verdict_rules) {
   p->status = MG_PLUGIN_TIMEOUT;
   mg_results_decide(&r);
   ck_assert_int_eq(r.verdict, MG_VERDICT_ERROR); /* incomplete evidence */
+  /* Issue 14 item 9: every exit 2 says why, naming the plugin. */
+  ck_assert_ptr_nonnull(r.error);
+  ck_assert_ptr_nonnull(strstr(r.error, "plugin broken timed out"));
   add("y", MG_SEV_HIGH, -1, 0, 0);
   mg_results_decide(&r);
   ck_assert_int_eq(r.verdict, MG_VERDICT_FAIL); /* a failing gate wins */
+  ck_assert_ptr_null(r.error);
   mg_err e = {MG_ERR_UNSAFE, "pkg: refused"};
   mg_results_set_error(&r, &e);
   mg_results_decide(&r);

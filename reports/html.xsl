@@ -474,6 +474,13 @@
                   <xsl:call-template name="status-badge"/>
                   <xsl:if test="@required = 'true'"><div class="sub">required</div></xsl:if>
                   <xsl:if test="@fails-gate = 'true'"><div class="sub gate">fails the gate</div></xsl:if>
+                  <xsl:if test="@decided-by">
+                    <div class="sub decided-{@decided-by}">
+                      <xsl:value-of select="concat('decided by the ', @decided-by)"/>
+                      <xsl:if test="@decided-by = 'vendor'"> (vendor attestation)</xsl:if>
+                      <xsl:if test="@decided-by = 'reviewer'"> (waiver)</xsl:if>
+                    </div>
+                  </xsl:if>
                 </td>
                 <td>
                   <div><xsl:value-of select="note"/></div>
@@ -484,6 +491,7 @@
                   </xsl:for-each>
                   <xsl:if test="attestation">
                     <blockquote class="attestation">
+                      <strong>Vendor attestation: </strong>
                       <xsl:value-of select="attestation"/>
                       <div class="sub">
                         <xsl:value-of select="concat('— ', attestation/@by, ', ', attestation/@date)"/>
@@ -532,9 +540,42 @@
     </section>
   </xsl:template>
 
+  <!-- The reviewer's decisions: a waived finding says who waived it and
+       why; the baseline and waivers get one summary line each. -->
+  <xsl:template match="waived">
+    <p class="waived">
+      <strong>Waived by the reviewer: </strong>
+      <xsl:value-of select="concat(., ' (', @by, ', approved ', @on, ', expires ', @expires,
+                                   ', waiver ', @waiver, ')')"/>
+    </p>
+  </xsl:template>
+
+  <xsl:template match="baseline">
+    <p class="summary baseline">
+      <xsl:value-of select="concat('Since the baseline (', @path, ', ', @started, '): ', @new,
+                                   ' new, ', @unchanged, ' unchanged, ', @gone, ' gone')"/>
+      <xsl:for-each select="gone">
+        <xsl:value-of select="concat(substring('; gone: ', 1 + 8 * (position() &gt; 1)),
+                                     substring(', ', 1, 2 * (position() &gt; 1)),
+                                     @id, ' [', @severity, '] ', .)"/>
+      </xsl:for-each>
+    </p>
+  </xsl:template>
+
+  <xsl:template match="waivers">
+    <p class="summary waivers">
+      <xsl:value-of select="concat('Waivers (', @path, '): ', count(waiver[@state = 'applied']),
+                                   ' applied')"/>
+      <xsl:for-each select="waiver[@state != 'applied']">
+        <xsl:value-of select="concat('; ', @id, ' ', @state, ' (waives nothing)')"/>
+      </xsl:for-each>
+    </p>
+  </xsl:template>
+
   <xsl:template name="findings">
     <section id="findings">
       <h2>Findings</h2>
+      <xsl:apply-templates select="baseline | waivers"/>
       <xsl:if test="not(findings/finding)">
         <p class="empty">No findings.</p>
       </xsl:if>
@@ -555,7 +596,10 @@
         <xsl:text> </xsl:text>
         <xsl:value-of select="title"/>
         <xsl:if test="@fails-gate = 'true'"><span class="gate"> fails the gate</span></xsl:if>
+        <xsl:if test="waived"> <span class="badge waived">waived</span></xsl:if>
+        <xsl:if test="@baseline = 'new'"> <span class="badge new">new</span></xsl:if>
       </h3>
+      <xsl:apply-templates select="waived"/>
       <xsl:if test="message">
         <p class="message"><xsl:value-of select="message"/></p>
       </xsl:if>
@@ -1568,6 +1612,7 @@ ul.atlas-index{columns:2;column-gap:28px;margin:0;padding-left:18px}
 ul.atlas-index li{break-inside:avoid}
 ul.atlas-list li{display:inline}
 ul.atlas-list li+li::before{content:"; "}
+.badge.waived{color:#555;border-style:dashed}.badge.new{color:var(--high)}p.waived{margin:4px 0;padding:2px 8px;border-left:3px dashed #777}
 blockquote.attestation{margin:6px 0;padding:4px 10px;border-left:3px solid var(--att);background:#f1f8ff}
 .images{display:flex;flex-wrap:wrap;align-items:flex-start;gap:16px;margin-top:8px}
 figure{margin:0;max-width:100%;display:table}

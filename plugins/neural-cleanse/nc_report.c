@@ -119,12 +119,12 @@ static json_t *class_json(const mg_services *svc, mg_plugin_ctx *ctx, const nc_r
                           const nc_decision *d, size_t i, size_t rank) {
   char cname[256];
   mgd_class_name(svc, ctx, r->target, cname, sizeof cname);
-  return json_pack("{s:i, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:i, s:o}", "label",
-                   (int)r->target, "name", cname, "rank", (int)rank, "norm", real(r->norm),
-                   "log_norm", real(d->log_norm[i]), "anomaly_index", real(d->index[i]), "z",
-                   real(d->z[i]), "naturalness", real(d->natural[i]), "attack_success",
-                   real(r->success), "reached", r->reached, "steps", (int)r->steps, "final_cost",
-                   real(r->cost));
+  return json_pack("{s:o, s:i, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:i, s:o}",
+                   "trigger_margin", real(r->margin), "label", (int)r->target, "name", cname,
+                   "rank", (int)rank, "norm", real(r->norm), "log_norm", real(d->log_norm[i]),
+                   "anomaly_index", real(d->index[i]), "z", real(d->z[i]), "naturalness",
+                   real(d->natural[i]), "attack_success", real(r->success), "reached", r->reached,
+                   "steps", (int)r->steps, "final_cost", real(r->cost));
 }
 
 static int emit_flagged(const mg_services *svc, mg_plugin_ctx *ctx, const nc_result *res,

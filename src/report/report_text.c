@@ -29,6 +29,10 @@ void mg_report_text(const mg_results *r, FILE *out, int verbose) {
       fprintf(out, "  %-8s %s  %s", mg_severity_name(f->severity), f->id, f->title);
       if (f->atlas.count)
         fprintf(out, " [%s]", f->atlas.items[0]);
+      if (f->waived)
+        fprintf(out, " (waived: %s)", f->waived->id);
+      if (f->baseline == MG_BASELINE_NEW)
+        fputs(" (new)", out);
       fputc('\n', out);
     }
   for (size_t i = 0; i < r->n_plugins; i++) {

@@ -372,7 +372,7 @@
                                   ' s, fail-on ', @fail-on, ', exit status ', @exit-code)"/>
           </td></tr>
         </table>
-        <table class="summary">
+        <table class="summary screen-only">
           <tr>
             <th>Findings</th>
             <td>
@@ -451,6 +451,7 @@
       <xsl:for-each select="checklist/section">
         <h3><xsl:value-of select="@title"/></h3>
         <table class="grid controls">
+          <colgroup><col class="c-id"/><col class="c-st"/><col/></colgroup>
           <thead>
             <tr><th class="c-id">Control</th><th class="c-st">Status</th><th>Evidence and ATLAS</th></tr>
           </thead>
@@ -483,7 +484,7 @@
                   </xsl:if>
                 </td>
                 <td>
-                  <div><xsl:value-of select="note"/></div>
+                  <div class="note"><xsl:value-of select="note"/></div>
                   <xsl:for-each select="fact">
                     <div class="sub">
                       <xsl:value-of select="concat(@source, ' ', @result, ': ', .)"/>
@@ -698,7 +699,7 @@
           </tr>
         </xsl:if>
         <xsl:if test="control">
-          <tr>
+          <tr class="ctl-row">
             <th>Controls</th>
             <td>
               <xsl:for-each select="control">
@@ -1108,6 +1109,31 @@
         <xsl:when test="plugins/plugin">
           <!-- Those with something to say first: failures, then those with
                findings or pictures, then the rest, skipped ones last. -->
+          <!-- On paper, plugins with nothing to show beyond their status are
+               one line here (skipped ones are in the banner with their
+               reasons); on screen each has its article. -->
+          <xsl:variable name="plain" select="plugins/plugin[@status = 'ok'][not(image)]
+                                             [not(@name = 'neural-cleanse' and not($root/findings/finding[@label]))]"/>
+          <xsl:if test="$plain or plugins/plugin[@status = 'skipped']">
+            <p class="print-only">
+              <xsl:if test="$plain">
+                <xsl:value-of select="concat('Completed, without pictures (', count($plain), '): ')"/>
+                <xsl:for-each select="$plain">
+                  <xsl:variable name="pn" select="@name"/>
+                  <xsl:if test="position() &gt; 1">, </xsl:if>
+                  <xsl:value-of select="concat(@name, ' ', format-number(@seconds, '0.0'), ' s')"/>
+                  <xsl:for-each select="$root/findings/finding[@plugin = $pn]">
+                    <xsl:value-of select="concat(substring(' (', 1, 2 * (position() = 1)), substring(' ', 1, position() &gt; 1), @id,
+                                          substring(')', 1, position() = last()))"/>
+                  </xsl:for-each>
+                </xsl:for-each>
+                <xsl:text>. </xsl:text>
+              </xsl:if>
+              <xsl:if test="plugins/plugin[@status = 'skipped']">
+                <xsl:value-of select="concat('Skipped (', count(plugins/plugin[@status = 'skipped']), '): see the banner for why.')"/>
+              </xsl:if>
+            </p>
+          </xsl:if>
           <div class="plugin-grid">
             <xsl:for-each select="plugins/plugin">
               <xsl:sort select="(@status = 'error' or @status = 'timeout') * 4 + (boolean(image)) * 2
@@ -1128,10 +1154,15 @@
   <xsl:template match="plugin">
     <xsl:variable name="name" select="@name"/>
     <article class="plugin row-{@status}" id="plugin-{@name}">
-      <!-- Plugins with pictures take the whole width, the others share it. -->
-      <xsl:if test="image or (@name = 'neural-cleanse' and not($root/findings/finding[@label]))">
-        <xsl:attribute name="class"><xsl:value-of select="concat('plugin wide row-', @status)"/></xsl:attribute>
-      </xsl:if>
+      <!-- Plugins with pictures take the whole width, the others share it;
+           those with nothing beyond their status are left off paper. -->
+      <xsl:variable name="wide" select="boolean(image) or (@name = 'neural-cleanse' and not($root/findings/finding[@label]))"/>
+      <xsl:variable name="plain" select="@status = 'skipped' or (@status = 'ok' and not($wide))"/>
+      <xsl:attribute name="class">
+        <xsl:value-of select="concat('plugin row-', @status)"/>
+        <xsl:if test="$wide"> wide</xsl:if>
+        <xsl:if test="$plain"> plain</xsl:if>
+      </xsl:attribute>
       <h3>
         <xsl:value-of select="concat(@name, ' ', @version, ' ')"/>
         <xsl:call-template name="status-badge"/>
@@ -1314,7 +1345,7 @@
           <xsl:if test="not($short)">
             <xsl:variable name="entry" select="key('atlas', @ref)"/>
             <xsl:if test="$entry">
-              <xsl:value-of select="concat(' ', $entry/@name)"/>
+              <span class="atlas-name"><xsl:value-of select="concat(' ', $entry/@name)"/></span>
             </xsl:if>
           </xsl:if>
         </li>
@@ -1656,15 +1687,21 @@ footer{color:#57606a;font-size:12px;border-top:1px solid var(--line);margin-top:
  main,footer{max-width:none;padding:0}
  .banner{padding:12px 14px}
  nav.toc{display:none}
- details:not([open]){display:none}
+ details:not([open]),article.plugin.plain{display:none}
  /* On paper: what the reviewer signs off on. The row lists (the
     thumbnails name rows), where evidence came from, the ATLAS ids of
     controls that did not fail and the plugins' descriptions are on
     screen only. */
  article.finding:has(.thumbs) code.first-rows,.ev-from,article.plugin .desc,
- tr.row-pass .atlas-line,tr.row-not-evaluated .atlas-line,tr.row-attested .atlas-line{display:none}
+ tr.row-pass .atlas-line,tr.row-not-evaluated .atlas-line,tr.row-attested .atlas-line,
+ tr.row-not-evaluated .note,tr.ctl-row,section#checklist table.controls thead{display:none}
+ section#checklist h3{margin:6px 0 2px}
+ .screen-only,article.finding .atlas-name{display:none}
+ code.digest{font-size:7.5px;word-break:normal;white-space:nowrap}
+ table.files td{padding:2px 5px}
  .print-only{display:block}
- table.controls,table.ev,.sub,figcaption,span.run{font-size:9.5px}
+ table.controls,table.ev,.sub,table.controls .sub,figcaption,span.run{font-size:9.5px}
+ table.controls{table-layout:fixed}
  code{font-size:9.5px}
  h3{font-size:12.5px;margin:10px 0 4px}
  article.finding h3{font-size:12px}

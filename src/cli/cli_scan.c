@@ -57,6 +57,7 @@ enum {
   OPT_NO_CONFIG,
   OPT_WAIVERS,
   OPT_BASELINE,
+  OPT_CYCLONEDX,
 };
 
 static const struct option scan_options[] = {
@@ -70,6 +71,7 @@ static const struct option scan_options[] = {
     {"junit", required_argument, NULL, OPT_JUNIT},
     {"html", required_argument, NULL, OPT_HTML},
     {"sarif", required_argument, NULL, OPT_SARIF},
+    {"cyclonedx", required_argument, NULL, OPT_CYCLONEDX},
     {"stylesheet", required_argument, NULL, OPT_STYLESHEET},
     {"keep-workspace", required_argument, NULL, OPT_KEEP},
     {"limit", required_argument, NULL, OPT_LIMIT},
@@ -122,6 +124,7 @@ static void usage(FILE *out, int verify) {
         "Gate and reports:\n"
         "  --fail-on SEV            lowest severity that fails the gate (high)\n"
         "  --json FILE  --xml FILE  --junit FILE  --html FILE  --sarif FILE\n"
+        "  --cyclonedx FILE         CycloneDX 1.6 ML-BOM of the package and the verdict\n"
         "                           reports; FILE - is standard output (one report)\n"
         "  --stylesheet NAME=FILE   XSLT used for junit or html instead of the shipped one\n"
         "  --rules DIR              rules directory (checklist, ATLAS catalog, policy)\n"
@@ -278,6 +281,9 @@ static int run_args(int argc, char **argv, int verify) {
     case OPT_SARIF:
       out.set.path[MG_REPORT_SARIF] = optarg;
       break;
+    case OPT_CYCLONEDX:
+      out.set.path[MG_REPORT_CYCLONEDX] = optarg;
+      break;
     case OPT_STYLESHEET:
       if (out.set.n_stylesheets == sizeof out.stylesheets / sizeof *out.stylesheets) {
         mg_cli_error("--stylesheet: too many");
@@ -415,6 +421,7 @@ static int run_args(int argc, char **argv, int verify) {
   mg_scan_run(&s, &cfg, verify ? "verify" : "scan");
   /* Reports first: a report that cannot be written changes the verdict,
    * and the summary and the exit status must say the same as the reports. */
+  out.set.descriptor = s.pkg.desc.present ? &s.pkg.desc : NULL; /* the BOM's model card */
   mg_report_set_write(&s.results, &out.set, stdout);
   status = mg_results_exit_code(&s.results);
   if (verbosity > 0) /* stdout may be a report's: the summary then goes to stderr */

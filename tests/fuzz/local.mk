@@ -1,6 +1,7 @@
 # tests/fuzz: libFuzzer harnesses for the core's parsers (the runtime, data
 # and plugin fragments add theirs). Built with --enable-fuzzers (CC=clang);
-# scripts/fuzz-smoke replays the corpora and fuzzes each briefly.
+# scripts/fuzz-smoke replays the corpora and fuzzes each briefly;
+# scripts/fuzz-long fuzzes each for a given time and grows the corpora.
 if FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz_archive tests/fuzz/fuzz_descriptor tests/fuzz/fuzz_registry
 tests_fuzz_fuzz_archive_SOURCES = tests/fuzz/fuzz_archive.c

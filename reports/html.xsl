@@ -33,6 +33,8 @@
   <!-- Pictures beside a finding (reversed triggers, row thumbnails) are
        zoomed to about this height. -->
   <xsl:param name="figure-size" select="56"/>
+  <!-- Neural Cleanse's reversed trigger of a class findings name. -->
+  <xsl:param name="trigger-size" select="84"/>
   <xsl:param name="thumb-size" select="44"/>
 
   <xsl:key name="finding" match="/modelgate-results/findings/finding" use="@id"/>
@@ -97,6 +99,9 @@
           <xsl:call-template name="signoff"/>
         </main>
         <footer>
+          <p class="print-only">
+            <xsl:text>Printed without the collapsed sections (raw statistics, complete lists of rows): the HTML report and the JSON report have them.</xsl:text>
+          </p>
           <xsl:value-of select="concat('modelgate ', @tool-version, ', ', @command, ' started ',
                                 @started, ', ', @seconds, ' s; MITRE ATLAS ', @atlas-version,
                                 '; exit status ', @exit-code, '.')"/>
@@ -129,7 +134,7 @@
           <xsl:choose>
             <xsl:when test="$v = 'pass'">
               <xsl:value-of select="concat('The gate passed: no finding at or above ', @fail-on,
-                                    ', no failed control, every required control passed and every plugin completed.')"/>
+                                    ', no failed control, every required control passed and no plugin failed.')"/>
             </xsl:when>
             <xsl:when test="$v = 'fail'">
               <xsl:variable name="nf" select="count(findings/finding[@fails-gate = 'true'])"/>
@@ -367,7 +372,7 @@
                                   ' s, fail-on ', @fail-on, ', exit status ', @exit-code)"/>
           </td></tr>
         </table>
-        <table class="summary">
+        <table class="summary screen-only">
           <tr>
             <th>Findings</th>
             <td>
@@ -446,6 +451,7 @@
       <xsl:for-each select="checklist/section">
         <h3><xsl:value-of select="@title"/></h3>
         <table class="grid controls">
+          <colgroup><col class="c-id"/><col class="c-st"/><col/></colgroup>
           <thead>
             <tr><th class="c-id">Control</th><th class="c-st">Status</th><th>Evidence and ATLAS</th></tr>
           </thead>
@@ -478,7 +484,7 @@
                   </xsl:if>
                 </td>
                 <td>
-                  <div><xsl:value-of select="note"/></div>
+                  <div class="note"><xsl:value-of select="note"/></div>
                   <xsl:for-each select="fact">
                     <div class="sub">
                       <xsl:value-of select="concat(@source, ' ', @result, ': ', .)"/>
@@ -494,7 +500,7 @@
                     </blockquote>
                   </xsl:if>
                   <xsl:if test="evidence-source">
-                    <div class="sub">
+                    <div class="sub ev-from">
                       <xsl:text>evidence from: </xsl:text>
                       <xsl:for-each select="evidence-source">
                         <xsl:if test="position() &gt; 1">, </xsl:if>
@@ -519,7 +525,7 @@
                       </xsl:for-each>
                     </div>
                   </xsl:if>
-                  <div class="sub">
+                  <div class="sub atlas-line">
                     <xsl:text>ATLAS: </xsl:text>
                     <xsl:call-template name="atlas-links">
                       <xsl:with-param name="refs" select="technique | mitigation"/>
@@ -653,7 +659,7 @@
             <td>
               <xsl:value-of select="concat(samples/@count, ' row(s) of the ', samples/@dataset,
                                     ' set (0-based): ')"/>
-              <code class="rows">
+              <code class="rows first-rows">
                 <xsl:call-template name="first-rows">
                   <xsl:with-param name="rows" select="samples"/>
                 </xsl:call-template>
@@ -693,7 +699,7 @@
           </tr>
         </xsl:if>
         <xsl:if test="control">
-          <tr>
+          <tr class="ctl-row">
             <th>Controls</th>
             <td>
               <xsl:for-each select="control">
@@ -782,13 +788,14 @@
   <xsl:template name="class-figure">
     <xsl:param name="images"/>
     <xsl:param name="prefix"/>
+    <xsl:param name="size" select="$figure-size"/>
     <figure class="fig">
       <div class="trio">
         <xsl:for-each select="$images">
           <div class="thumb">
             <xsl:call-template name="png">
               <xsl:with-param name="alt" select="@name"/>
-              <xsl:with-param name="size" select="$figure-size"/>
+              <xsl:with-param name="size" select="$size"/>
             </xsl:call-template>
             <span><xsl:value-of select="substring-after(@name, $prefix)"/></span>
           </div>
@@ -796,7 +803,7 @@
       </div>
       <figcaption>
         <strong><xsl:value-of select="concat($images[1]/../@name, ': ')"/></strong>
-        <xsl:value-of select="$images[1]/@caption"/>
+        <xsl:value-of select="$images[last()]/@caption"/>
       </figcaption>
     </figure>
   </xsl:template>
@@ -812,7 +819,13 @@
       <xsl:variable name="of" select="key('finding-label', @label)"/>
       <div class="class-summary" id="class-{$label}">
         <div>
-          <strong><xsl:value-of select="concat('Class ', $label, ': ')"/></strong>
+          <xsl:variable name="cname" select="$nc-plugin/evidence/map/entry[@key = 'neural_cleanse']/map/entry[@key = 'classes']/list/map[string(entry[@key = 'label']/number) = $label]/entry[@key = 'name']/string"/>
+          <strong>
+            <xsl:choose>
+              <xsl:when test="string($cname) != ''"><xsl:value-of select="concat(translate(substring($cname, 1, 1), 'c', 'C'), substring($cname, 2), ': ')"/></xsl:when>
+              <xsl:otherwise><xsl:value-of select="concat('Class ', $label, ': ')"/></xsl:otherwise>
+            </xsl:choose>
+          </strong>
           <xsl:value-of select="concat(count($of), ' finding', substring('s', 1, count($of) != 1), ' from ',
                                 count($of[not(@plugin = preceding-sibling::finding[@label = $label]/@plugin)]),
                                 ' plugin', substring('s', 1, count($of[not(@plugin = preceding-sibling::finding[@label = $label]/@plugin)]) != 1), ': ')"/>
@@ -832,6 +845,7 @@
                 <xsl:call-template name="class-figure">
                   <xsl:with-param name="images" select="$nc-plugin/image[starts-with(@name, $prefix)]"/>
                   <xsl:with-param name="prefix" select="$prefix"/>
+                  <xsl:with-param name="size" select="$trigger-size"/>
                 </xsl:call-template>
               </xsl:if>
               <xsl:apply-templates select="$nc-plugin" mode="plot">
@@ -971,7 +985,7 @@
         </xsl:choose>
       </xsl:variable>
       <figure class="plot">
-        <svg class="chart" width="{$bw * $n + 40}" height="112" viewBox="0 0 {$bw * $n + 40} 112" role="img">
+        <svg class="chart" width="{$bw * $n + 76}" height="112" viewBox="0 0 {$bw * $n + 76} 112" role="img">
           <title>Neural Cleanse: reversed-trigger L1 norm per class</title>
           <text x="2" y="12"><xsl:value-of select="format-number($max, '0')"/></text>
           <line class="axis" x1="34" y1="92" x2="{$bw * $n + 36}" y2="92"/>
@@ -1002,7 +1016,7 @@
           <xsl:if test="$median = $median and $max &gt; 0">
             <xsl:variable name="my" select="92 - round($median div $max * 70)"/>
             <line class="cut" x1="34" y1="{$my}" x2="{$bw * $n + 36}" y2="{$my}"/>
-            <text x="2" y="{$my + 4}">median</text>
+            <text x="{$bw * $n + 38}" y="{$my + 4}">median</text>
           </xsl:if>
         </svg>
         <figcaption>
@@ -1095,12 +1109,39 @@
         <xsl:when test="plugins/plugin">
           <!-- Those with something to say first: failures, then those with
                findings or pictures, then the rest, skipped ones last. -->
-          <xsl:for-each select="plugins/plugin">
-            <xsl:sort select="(@status = 'error' or @status = 'timeout') * 4 + (@status = 'ok') * 2
-                              + (boolean(image) or boolean($root/findings/finding[@plugin = current()/@name]))"
-                      data-type="number" order="descending"/>
-            <xsl:apply-templates select="."/>
-          </xsl:for-each>
+          <!-- On paper, plugins with nothing to show beyond their status are
+               one line here (skipped ones are in the banner with their
+               reasons); on screen each has its article. -->
+          <xsl:variable name="plain" select="plugins/plugin[@status = 'ok'][not(image)]
+                                             [not(@name = 'neural-cleanse' and not($root/findings/finding[@label]))]"/>
+          <xsl:if test="$plain or plugins/plugin[@status = 'skipped']">
+            <p class="print-only">
+              <xsl:if test="$plain">
+                <xsl:value-of select="concat('Completed, without pictures (', count($plain), '): ')"/>
+                <xsl:for-each select="$plain">
+                  <xsl:variable name="pn" select="@name"/>
+                  <xsl:if test="position() &gt; 1">, </xsl:if>
+                  <xsl:value-of select="concat(@name, ' ', format-number(@seconds, '0.0'), ' s')"/>
+                  <xsl:for-each select="$root/findings/finding[@plugin = $pn]">
+                    <xsl:value-of select="concat(substring(' (', 1, 2 * (position() = 1)), substring(' ', 1, position() &gt; 1), @id,
+                                          substring(')', 1, position() = last()))"/>
+                  </xsl:for-each>
+                </xsl:for-each>
+                <xsl:text>. </xsl:text>
+              </xsl:if>
+              <xsl:if test="plugins/plugin[@status = 'skipped']">
+                <xsl:value-of select="concat('Skipped (', count(plugins/plugin[@status = 'skipped']), '): see the banner for why.')"/>
+              </xsl:if>
+            </p>
+          </xsl:if>
+          <div class="plugin-grid">
+            <xsl:for-each select="plugins/plugin">
+              <xsl:sort select="(@status = 'error' or @status = 'timeout') * 4 + (boolean(image)) * 2
+                                + (@status = 'ok')"
+                        data-type="number" order="descending"/>
+              <xsl:apply-templates select="."/>
+            </xsl:for-each>
+          </div>
         </xsl:when>
         <xsl:otherwise><p class="empty">No plugins ran.</p></xsl:otherwise>
       </xsl:choose>
@@ -1113,6 +1154,15 @@
   <xsl:template match="plugin">
     <xsl:variable name="name" select="@name"/>
     <article class="plugin row-{@status}" id="plugin-{@name}">
+      <!-- Plugins with pictures take the whole width, the others share it;
+           those with nothing beyond their status are left off paper. -->
+      <xsl:variable name="wide" select="boolean(image) or (@name = 'neural-cleanse' and not($root/findings/finding[@label]))"/>
+      <xsl:variable name="plain" select="@status = 'skipped' or (@status = 'ok' and not($wide))"/>
+      <xsl:attribute name="class">
+        <xsl:value-of select="concat('plugin row-', @status)"/>
+        <xsl:if test="$wide"> wide</xsl:if>
+        <xsl:if test="$plain"> plain</xsl:if>
+      </xsl:attribute>
       <h3>
         <xsl:value-of select="concat(@name, ' ', @version, ' ')"/>
         <xsl:call-template name="status-badge"/>
@@ -1136,7 +1186,7 @@
           </xsl:if>
         </span>
       </h3>
-      <xsl:if test="description"><div class="sub"><xsl:value-of select="description"/></div></xsl:if>
+      <xsl:if test="description"><div class="sub desc"><xsl:value-of select="description"/></div></xsl:if>
       <xsl:if test="message"><div class="plugin-message"><xsl:value-of select="message"/></div></xsl:if>
       <!-- The per-class plot is beside the plugin's findings (Neural
            Cleanse's in the class blocks above them); here only when it is
@@ -1295,7 +1345,7 @@
           <xsl:if test="not($short)">
             <xsl:variable name="entry" select="key('atlas', @ref)"/>
             <xsl:if test="$entry">
-              <xsl:value-of select="concat(' ', $entry/@name)"/>
+              <span class="atlas-name"><xsl:value-of select="concat(' ', $entry/@name)"/></span>
             </xsl:if>
           </xsl:if>
         </li>
@@ -1569,6 +1619,8 @@ article.sev-critical{border-left-color:var(--crit)}article.sev-high{border-left-
 article.sev-medium{border-left-color:var(--med)}article.sev-low{border-left-color:var(--low)}article.sev-info{border-left-color:var(--info)}
 article.plugin{border-left-color:var(--line);padding:2px 12px 6px;margin:6px 0}
 article.plugin h3{font-size:14px;margin:6px 0 2px}
+.plugin-grid{display:grid;grid-template-columns:1fr 1fr;gap:0 12px;align-items:start}
+.plugin-grid article.plugin.wide{grid-column:1/-1}
 article.plugin.row-ok{border-left-color:var(--pass)}article.plugin.row-skipped{border-left-color:var(--ne)}
 article.plugin.row-error,article.plugin.row-timeout{border-left-color:var(--error)}
 span.run{font-weight:400;font-size:12.5px;color:#57606a}
@@ -1598,6 +1650,7 @@ figure{margin:0;max-width:100%;display:table}
 img.px{image-rendering:pixelated;image-rendering:crisp-edges;border:1px solid var(--line);background:#fff;max-width:100%;height:auto;display:block}
 figcaption{font-size:12.5px;padding-top:4px;display:table-caption;caption-side:bottom;min-width:140px}
 p.empty{color:#57606a;font-style:italic}
+.print-only{display:none}
 .coverage{margin-top:8px;padding-top:6px;border-top:1px solid rgba(255,255,255,.4)}
 .coverage ul{margin:2px 0;padding-left:20px}
 .banner-pass .skipped{background:rgba(0,0,0,.18);border-radius:4px;padding:4px 8px;margin-top:4px}
@@ -1634,8 +1687,21 @@ footer{color:#57606a;font-size:12px;border-top:1px solid var(--line);margin-top:
  main,footer{max-width:none;padding:0}
  .banner{padding:12px 14px}
  nav.toc{display:none}
- details:not([open])>summary::after{content:" (collapsed; open it in a browser, or see the JSON report)";color:#57606a}
- table.controls,table.ev,.sub,figcaption,span.run{font-size:9.5px}
+ details:not([open]),article.plugin.plain{display:none}
+ /* On paper: what the reviewer signs off on. The row lists (the
+    thumbnails name rows), where evidence came from, the ATLAS ids of
+    controls that did not fail and the plugins' descriptions are on
+    screen only. */
+ article.finding:has(.thumbs) code.first-rows,.ev-from,article.plugin .desc,
+ tr.row-pass .atlas-line,tr.row-not-evaluated .atlas-line,tr.row-attested .atlas-line,
+ tr.row-not-evaluated .note,tr.ctl-row,section#checklist table.controls thead{display:none}
+ section#checklist h3{margin:6px 0 2px}
+ .screen-only,article.finding .atlas-name{display:none}
+ code.digest{font-size:7.5px;word-break:normal;white-space:nowrap}
+ table.files td{padding:2px 5px}
+ .print-only{display:block}
+ table.controls,table.ev,.sub,table.controls .sub,figcaption,span.run{font-size:9.5px}
+ table.controls{table-layout:fixed}
  code{font-size:9.5px}
  h3{font-size:12.5px;margin:10px 0 4px}
  article.finding h3{font-size:12px}

@@ -122,6 +122,8 @@ int mg_scan_config_check(const mg_scan_config *cfg, mg_err *err) {
   } inputs[] = {{"PACKAGE", cfg->package, -1},
                 {"--registry", cfg->registry, 0},
                 {"--registry-key", cfg->registry_key, 0},
+                /* an explicit one; a missing REGISTRY.sig is a finding */
+                {"--registry-sig", cfg->registry_key ? cfg->registry_sig : NULL, 0},
                 {"--rules", cfg->rules_dir, 1},
                 {"--plugins", cfg->run_plugins ? cfg->host.plugin_dir : NULL, 1},
                 {"--inputs", cfg->run_plugins ? cfg->host.inputs : NULL, 0}};

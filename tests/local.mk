@@ -6,3 +6,4 @@ E2E_TESTS = tests/e2e/unsafe_packages.sh tests/e2e/registry.sh tests/e2e/nested.
 E2E_TESTS += tests/e2e/crafted_names.sh tests/e2e/sigterm_stress.sh tests/e2e/model_cost.sh
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += tests/lib.sh tests/plugins/common/verdict.py $(E2E_TESTS) tests/e2e/make_unsafe.py tests/e2e/make_nested.py
+E2E_TESTS += tests/e2e/review_demo.sh

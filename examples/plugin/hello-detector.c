@@ -8,6 +8,13 @@
 static const char *const atlas[] = {"AML.T0018.000", NULL};
 static const char *const mitigations[] = {"AML.M0008", NULL};
 
+/* The options it reads (plugin ABI 1.2): the host refuses any other key
+ * or a value outside [0, 1] before the scan; `modelgate plugins` lists it. */
+static const mg_plugin_option option_table[] = {
+    {"min_accuracy", MG_OPTION_NUMBER, 0.5, 0, 1, "accuracy below which the finding is medium"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   mg_model_info mi = {.struct_size = sizeof mi};
@@ -46,8 +53,11 @@ static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   if (rc || !seen)
     return rc ? rc : MG_ERR_NEEDS;
   double accuracy = (double)correct / (double)seen;
+  /* The host has checked the value against the table before the scan. */
+  double min = option_table[0].def;
   const char *min_text = svc->option(ctx, "min_accuracy");
-  double min = min_text ? atof(min_text) : 0.5;
+  if (min_text && mg_option_parse(&option_table[0], min_text, &min))
+    return MG_ERR_ARGS;
   char evidence[128], title[128];
   snprintf(evidence, sizeof evidence, "{\"accuracy\": %.4f, \"rows\": %llu}", accuracy,
            (unsigned long long)seen);
@@ -76,6 +86,10 @@ static const mg_plugin plugin = {
     run,
     NULL,
 };
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &plugin;

@@ -109,6 +109,16 @@ static int emit_list(run *r, const char *artifact, const mf_list *l) {
   return r->rc;
 }
 
+/* PyTorch checkpoints are zips of pickles and raw storages (pickle-code's):
+ * walking their gigabytes once per format plugin would find nothing. */
+static int torch_zip(const char *path) {
+  static const char *const names[] = {".pt", ".pth", ".bin", ".ckpt", ".mar", NULL};
+  for (const char *const *n = names; *n; n++)
+    if (mf_name_ends(path, *n))
+      return 1;
+  return 0;
+}
+
 typedef struct walk {
   run *r;
   mf_list *list;
@@ -192,7 +202,7 @@ int mf_plugin_run(const mf_format *fmt, const mg_services *svc, mg_plugin_ctx *c
     }
     if (data)
       svc->file_unmap(ctx, i);
-    if (fi.is_archive) {
+    if (fi.is_archive && (wanted || !torch_zip(fi.path))) {
       /* Members of every depth-0 archive: a model file inside a .nemo, a
        * .tar.gz package's nested archive, the config.json of a .keras. */
       walk w = {&r, &l, 0};

@@ -38,6 +38,16 @@ static const mg_plugin descriptor = {
     NULL,
 };
 
+/* The options (ABI 1.2): the rules list can be replaced. */
+static const mg_plugin_option option_table[] = {
+    {"rules", MG_OPTION_STRING, 0, 0, 0, "rules list (unset: RULES-DIR/gguf-template.xml)"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
+
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &descriptor;
 }

@@ -1,6 +1,7 @@
 /* The keras plugin: .keras v3 zips (their config.json, through the host's
  * archive walk) and HDF5 .h5 models (model_config), checked by
- * keras_config.c against rules/keras-modules.xml. Uses only the public
+ * keras_config.c against rules/keras-modules.xml, and the keras_metadata.pb
+ * of Keras 2 SavedModels (keras_metadata.proto, protobuf-c). Uses only the public
  * plugin ABI. */
 #include "config.h"
 
@@ -8,6 +9,7 @@
 
 #include "keras_config.h"
 #include "keras_h5.h"
+#include "keras_metadata.pb-c.h"
 #include "mfplugin.h"
 
 static int wants(const char *container, const char *path, const uint8_t *data, uint64_t size) {
@@ -15,13 +17,34 @@ static int wants(const char *container, const char *path, const uint8_t *data, u
     return (mf_name_ends(container, ".keras") && !strcmp(path, "config.json")) ||
            keras_h5_magic(data, size);
   return keras_h5_magic(data, size) || mf_name_ends(path, ".keras") || mf_name_ends(path, ".h5") ||
-         mf_name_ends(path, ".hdf5");
+         mf_name_ends(path, ".hdf5") || !strcmp(mf_base(path), "keras_metadata.pb");
+}
+
+/* A Keras 2 SavedModel's keras_metadata.pb: every node's JSON metadata is a
+ * layer configuration like an .h5's model_config. */
+static void keras_metadata_check(const uint8_t *data, uint64_t size, const mf_rules *rules,
+                                 mf_list *out) {
+  Mgkeras__SavedMetadata *m =
+      size <= KERAS_MAX_CONFIG ? mgkeras__saved_metadata__unpack(NULL, (size_t)size, data) : NULL;
+  if (!m) {
+    mf_add(out, MG_SEV_HIGH, MF_MALFORMED, "keras.metadata", NULL, -1, "keras_metadata.pb",
+           "keras_metadata.pb is not a SavedMetadata protobuf that decodes (or is above %u "
+           "bytes): Keras would refuse it or read something else.",
+           KERAS_MAX_CONFIG);
+    return;
+  }
+  for (size_t i = 0; i < m->n_nodes && !out->nomem; i++)
+    if (m->nodes[i]->metadata && m->nodes[i]->metadata[0])
+      keras_config_check(m->nodes[i]->metadata, strlen(m->nodes[i]->metadata), rules, out);
+  mgkeras__saved_metadata__free_unpacked(m, NULL);
 }
 
 static void scan(const char *path, const uint8_t *data, uint64_t size, const mf_rules *rules,
                  mf_list *out) {
   if (!strcmp(mf_base(path), "config.json"))
     keras_config_check((const char *)data, (size_t)size, rules, out);
+  else if (!strcmp(mf_base(path), "keras_metadata.pb"))
+    keras_metadata_check(data, size, rules, out);
   else if (keras_h5_magic(data, size) || !mf_name_ends(path, ".keras"))
     keras_h5_check(data, size, rules, out);
   else
@@ -64,6 +87,16 @@ static const mg_plugin descriptor = {
     keras_run,
     NULL,
 };
+
+/* The options (ABI 1.2): the rules list can be replaced. */
+static const mg_plugin_option option_table[] = {
+    {"rules", MG_OPTION_STRING, 0, 0, 0, "rules list (unset: RULES-DIR/keras-modules.xml)"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &descriptor;

@@ -475,6 +475,8 @@ static const mg_plugin_option option_table[] = {
     {"max-inflate", MG_OPTION_SIZE, 2147483648.0, 1, 18446744073709551615.0,
      "bytes a deflated zip member may inflate to"},
     {"depth", MG_OPTION_INTEGER, 4, 1, 1000, "containers opened inside each other"},
+    {"torchscript-rules", MG_OPTION_STRING, 0, 0, 0,
+     "TorchScript source rules (unset: RULES-DIR/torchscript-calls.xml)"},
     {NULL, 0, 0, 0, 0, NULL},
 };
 

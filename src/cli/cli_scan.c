@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_config.h"
 #include "base/paths.h"
 #include "base/suggest.h"
 #include "cli_review.h"
@@ -52,8 +53,11 @@ enum {
   OPT_MEAN,
   OPT_STD,
   OPT_LAYER,
+  OPT_CONFIG,
+  OPT_NO_CONFIG,
   OPT_WAIVERS,
   OPT_BASELINE,
+  OPT_CYCLONEDX,
 };
 
 static const struct option scan_options[] = {
@@ -67,6 +71,7 @@ static const struct option scan_options[] = {
     {"junit", required_argument, NULL, OPT_JUNIT},
     {"html", required_argument, NULL, OPT_HTML},
     {"sarif", required_argument, NULL, OPT_SARIF},
+    {"cyclonedx", required_argument, NULL, OPT_CYCLONEDX},
     {"stylesheet", required_argument, NULL, OPT_STYLESHEET},
     {"keep-workspace", required_argument, NULL, OPT_KEEP},
     {"limit", required_argument, NULL, OPT_LIMIT},
@@ -90,6 +95,8 @@ static const struct option scan_options[] = {
     {"mean", required_argument, NULL, OPT_MEAN},
     {"std", required_argument, NULL, OPT_STD},
     {"feature-layer", required_argument, NULL, OPT_LAYER},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"no-config", no_argument, NULL, OPT_NO_CONFIG},
     {"waivers", required_argument, NULL, OPT_WAIVERS},
     {"baseline", required_argument, NULL, OPT_BASELINE},
     {"quiet", no_argument, NULL, 'q'},
@@ -117,6 +124,7 @@ static void usage(FILE *out, int verify) {
         "Gate and reports:\n"
         "  --fail-on SEV            lowest severity that fails the gate (high)\n"
         "  --json FILE  --xml FILE  --junit FILE  --html FILE  --sarif FILE\n"
+        "  --cyclonedx FILE         CycloneDX 1.6 ML-BOM of the package and the verdict\n"
         "                           reports; FILE - is standard output (one report)\n"
         "  --stylesheet NAME=FILE   XSLT used for junit or html instead of the shipped one\n"
         "  --rules DIR              rules directory (checklist, ATLAS catalog, policy)\n"
@@ -141,7 +149,10 @@ static void usage(FILE *out, int verify) {
           "  --seed N                 random seed (default 0)\n"
           "  --timeout S  --cpu-limit S  --mem-limit MIB   per-plugin limits\n",
           out);
-  fputs("  -q, --quiet  -v, --verbose  -h, --help\n\n"
+  fputs("Configuration:\n"
+        "  --config FILE            options from FILE (JSON; default ./.modelgate.json)\n"
+        "  --no-config              do not read ./.modelgate.json\n"
+        "  -q, --quiet  -v, --verbose  -h, --help\n\n"
         "Exit status: 0 passed, 1 gate failed, 2 scan could not be completed.\n",
         out);
 }
@@ -175,6 +186,32 @@ typedef struct report_paths {
   const char *stylesheets[8];
 } report_paths;
 
+/* An option getopt_long refused (opterr off): one line, with the nearest
+ * option for a misspelt one. */
+static void bad_option(char *const *argv, int verify) {
+  const char *cmd = verify ? "verify" : "scan";
+  if (optopt) { /* a known option without its value, or an unknown letter */
+    for (const struct option *o = scan_options; o->name; o++)
+      if (o->val == optopt) {
+        fprintf(stderr, "modelgate: error: --%s: expects a value (see modelgate %s --help)\n",
+                o->name, cmd);
+        return;
+      }
+    fprintf(stderr, "modelgate: error: unknown option '-%c' (see modelgate %s --help)\n",
+            optopt > 32 && optopt < 127 ? optopt : '?', cmd);
+    return;
+  }
+  const char *arg = argv[optind - 1], *name = arg + strspn(arg, "-");
+  size_t len = strcspn(name, "=");
+  const char *names[sizeof scan_options / sizeof *scan_options] = {NULL};
+  for (size_t i = 0; scan_options[i].name; i++)
+    names[i] = scan_options[i].name;
+  const char *near = mg_suggest(name, len, names, sizeof names / sizeof *names);
+  fprintf(stderr, "modelgate: error: unknown option '%.*s'%s%s%s (see modelgate %s --help)\n",
+          (int)(name - arg + len), arg, near ? " (did you mean '--" : "", near ? near : "",
+          near ? "'?)" : "", cmd);
+}
+
 /* --stylesheet NAME=FILE: a view that takes one, and a file that exists. */
 static int check_stylesheets(const report_paths *out, mg_err *err) {
   static const char *const views[] = {"junit", "html"};
@@ -190,7 +227,7 @@ static int check_stylesheets(const report_paths *out, mg_err *err) {
   return MG_OK;
 }
 
-static int run(int argc, char **argv, int verify) {
+static int run_args(int argc, char **argv, int verify) {
   mg_scan_config cfg;
   mg_scan_config_default(&cfg);
   cfg.run_plugins = !verify;
@@ -206,6 +243,7 @@ static int run(int argc, char **argv, int verify) {
   mg_err err;
   mg_err_clear(&err);
   optind = 1;
+  opterr = 0; /* bad_option says it in one line */
   int c;
   while ((c = getopt_long(argc, argv, "qvh", scan_options, NULL)) != -1) {
     uint64_t mib;
@@ -242,6 +280,9 @@ static int run(int argc, char **argv, int verify) {
       break;
     case OPT_SARIF:
       out.set.path[MG_REPORT_SARIF] = optarg;
+      break;
+    case OPT_CYCLONEDX:
+      out.set.path[MG_REPORT_CYCLONEDX] = optarg;
       break;
     case OPT_STYLESHEET:
       if (out.set.n_stylesheets == sizeof out.stylesheets / sizeof *out.stylesheets) {
@@ -332,6 +373,9 @@ static int run(int argc, char **argv, int verify) {
     case OPT_LAYER:
       cfg.overrides.feature_layer = optarg;
       break;
+    case OPT_CONFIG: /* read before parsing, by run() */
+    case OPT_NO_CONFIG:
+      break;
     case OPT_WAIVERS:
       review.waivers_path = optarg;
       break;
@@ -349,7 +393,7 @@ static int run(int argc, char **argv, int verify) {
       status = MG_EXIT_PASS;
       goto out;
     default:
-      usage(stderr, verify);
+      bad_option(argv, verify);
       goto out;
     }
   }
@@ -377,6 +421,7 @@ static int run(int argc, char **argv, int verify) {
   mg_scan_run(&s, &cfg, verify ? "verify" : "scan");
   /* Reports first: a report that cannot be written changes the verdict,
    * and the summary and the exit status must say the same as the reports. */
+  out.set.descriptor = s.pkg.desc.present ? &s.pkg.desc : NULL; /* the BOM's model card */
   mg_report_set_write(&s.results, &out.set, stdout);
   status = mg_results_exit_code(&s.results);
   if (verbosity > 0) /* stdout may be a report's: the summary then goes to stderr */
@@ -389,6 +434,23 @@ static int run(int argc, char **argv, int verify) {
 out:
   mg_cli_review_free(&review);
   free(sets);
+  return status;
+}
+
+/* The configuration file's options go before the command line's, which
+ * therefore win. */
+static int run(int argc, char **argv, int verify) {
+  mg_cli_args args;
+  mg_err err;
+  mg_err_clear(&err);
+  if (mg_cli_config_load(argc, argv, scan_options, &args, &err)) {
+    mg_cli_args_free(&args);
+    return mg_cli_error(err.msg);
+  }
+  if (args.path)
+    mg_log_debug("options from %s", args.path);
+  int status = run_args(args.argc, args.argv, verify);
+  mg_cli_args_free(&args);
   return status;
 }
 

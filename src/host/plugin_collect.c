@@ -40,13 +40,20 @@ static const char **string_list(json_t *v, int *bad) {
   return out;
 }
 
+/* The first field found wrong, for the message ("sent a malformed finding
+ * (title ...)"): a plugin author needs to know which. */
+static const char *bad_field;
+
 static const char *opt_string(json_t *o, const char *key, size_t max, int *bad) {
   json_t *v = json_object_get(o, key);
   if (!v || json_is_null(v))
     return NULL;
   const char *s = json_string_value(v);
-  if (!s || strlen(s) > max)
+  if (!s || strlen(s) > max) {
+    if (!*bad)
+      bad_field = key;
     *bad = 1;
+  }
   return s;
 }
 
@@ -84,6 +91,7 @@ static const char *collect_finding(mg_collector *c, const uint8_t *payload, uint
     return "sent a finding that is not a JSON object";
   }
   int bad = 0;
+  bad_field = NULL;
   mg_finding f = MG_FINDING_INIT;
   json_t *sev = json_object_get(o, "severity");
   if (!json_is_integer(sev) || json_integer_value(sev) < 0 ||
@@ -150,7 +158,12 @@ static const char *collect_finding(mg_collector *c, const uint8_t *payload, uint
     problem = "sent a finding with a row index outside its dataset";
   else if (bad == 4)
     problem = "sent a finding whose rule id is not [a-z0-9._-]";
-  else if (bad)
+  else if (bad && bad_field) {
+    snprintf(c->problem, sizeof c->problem,
+             "sent a malformed finding (its %s is not a string of at most the allowed length)",
+             bad_field);
+    problem = c->problem;
+  } else if (bad)
     problem = "sent a malformed finding";
   else if (!mg_results_add_finding(c->results, c->desc->name, &f, c->desc->atlas,
                                    c->desc->mitigations, c->desc->controls))

@@ -9,3 +9,5 @@ libmgcore_la_SOURCES += \
 	src/report/report_xslt.c \
 	src/report/report_set.c src/report/report_set.h \
 	src/report/thumbnails.c src/report/thumbnails.h
+# CycloneDX 1.6 ML-BOM (issue 16).
+libmgcore_la_SOURCES += src/report/report_cyclonedx.c src/report/report_cyclonedx.h

@@ -11,15 +11,13 @@
 
 #include "base/atomic_file.h"
 #include "report.h"
+#include "report_cyclonedx.h"
 #include "report_xml.h"
 
 static const struct {
   const char *option, *name;
-} kinds[MG_REPORT_KINDS] = {{"--json", "JSON"},
-                            {"--xml", "XML"},
-                            {"--junit", "JUnit"},
-                            {"--html", "HTML"},
-                            {"--sarif", "SARIF"}};
+} kinds[MG_REPORT_KINDS] = {{"--json", "JSON"}, {"--xml", "XML"},     {"--junit", "JUnit"},
+                            {"--html", "HTML"}, {"--sarif", "SARIF"}, {"--cyclonedx", "CycloneDX"}};
 
 const char *mg_report_option(mg_report_kind k) {
   return (unsigned)k < MG_REPORT_KINDS ? kinds[k].option : "?";
@@ -99,6 +97,10 @@ static void render_all(const mg_results *r, const mg_report_set *s, char **buf, 
       break;
     case MG_REPORT_SARIF:
       mg_report_json_render(mg_report_sarif_build(r), "SARIF", &buf[k], &len[k], &why[k]);
+      break;
+    case MG_REPORT_CYCLONEDX:
+      mg_report_json_render(mg_report_cyclonedx_build(r, s->descriptor), "CycloneDX", &buf[k],
+                            &len[k], &why[k]);
       break;
     case MG_REPORT_XML:
       mg_report_xml_render(doc, &buf[k], &len[k], &why[k]);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "base/diag.h"
+#include "package/descriptor.h"
 #include "verdict/results.h"
 
 typedef enum mg_report_kind {
@@ -18,6 +19,7 @@ typedef enum mg_report_kind {
   MG_REPORT_JUNIT,
   MG_REPORT_HTML,
   MG_REPORT_SARIF,
+  MG_REPORT_CYCLONEDX, /* CycloneDX 1.6 ML-BOM (report_cyclonedx.c) */
   MG_REPORT_KINDS
 } mg_report_kind;
 
@@ -25,6 +27,7 @@ typedef struct mg_report_set {
   const char *path[MG_REPORT_KINDS]; /* NULL: not wanted; "-": standard output */
   const char *const *stylesheets;    /* "junit=FILE", "html=FILE" */
   size_t n_stylesheets;
+  const mg_descriptor *descriptor; /* the BOM's model card source, or NULL */
 } mg_report_set;
 
 /* "--json", "--xml", ... */

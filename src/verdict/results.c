@@ -220,22 +220,38 @@ static int compare_u64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* Hashed in chunks: a finding may name millions of rows. */
 static int samples_digest(const mg_result_finding *f, char hex[MG_SHA256_HEX]) {
   uint64_t *sorted = malloc(f->n_indices * sizeof *sorted);
-  char *text = malloc(f->n_indices * 21 + 1);
-  int rc = MG_ERR_NOMEM;
-  if (sorted && text) {
-    memcpy(sorted, f->indices, f->n_indices * sizeof *sorted);
-    qsort(sorted, f->n_indices, sizeof *sorted, compare_u64);
-    size_t len = 0;
-    for (size_t i = 0; i < f->n_indices; i++)
-      if (!i || sorted[i] != sorted[i - 1])
-        len += (size_t)sprintf(text + len, "%s%llu", len ? "," : "", (unsigned long long)sorted[i]);
-    rc = mg_sha256_buffer(text, len, hex, NULL);
+  mg_sha256 h;
+  if (!sorted || mg_sha256_init(&h, NULL)) {
+    free(sorted);
+    return MG_ERR_NOMEM;
   }
+  memcpy(sorted, f->indices, f->n_indices * sizeof *sorted);
+  qsort(sorted, f->n_indices, sizeof *sorted, compare_u64);
+  char chunk[4096];
+  size_t len = 0;
+  int rc = MG_OK, first = 1;
+  for (size_t i = 0; !rc && i < f->n_indices; i++) {
+    if (i && sorted[i] == sorted[i - 1])
+      continue;
+    len += (size_t)snprintf(chunk + len, sizeof chunk - len, "%s%llu", first ? "" : ",",
+                            (unsigned long long)sorted[i]);
+    first = 0;
+    if (len > sizeof chunk - 32) { /* room for one more ",<20 digits>" */
+      rc = mg_sha256_update(&h, chunk, len, NULL);
+      len = 0;
+    }
+  }
+  if (!rc)
+    rc = mg_sha256_update(&h, chunk, len, NULL);
   free(sorted);
-  free(text);
-  return rc;
+  if (rc) {
+    mg_sha256_free(&h);
+    return rc;
+  }
+  return mg_sha256_final(&h, hex, NULL);
 }
 
 static int fingerprint(mg_result_finding *f) {

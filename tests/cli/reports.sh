@@ -3,11 +3,8 @@
 # that agree with the exit status when one of them cannot be written
 # (including a full disk: "No space left on device").
 . "$TOP_SRCDIR/tests/lib.sh"
-
-pkg="$SANDBOX/in/pkg"
-mkdir -p "$pkg"
-echo '{"name": "cli-reports"}' >"$pkg/modelgate.json"
-head -c 1000 /dev/zero >"$pkg/weights.bin"
+. "$TOP_SRCDIR/tests/cli/lib.sh"
+cli_package cli-reports
 use_test_policy
 SCAN="scan $pkg --skip all"
 
@@ -38,19 +35,6 @@ for k in sarif xml junit html; do
   fi
 done
 
-# refused DESCRIPTION REGEX ARGS...: a usage error before the scan.
-refused() {
-  what=$1 re=$2
-  shift 2
-  before=$(snapshot)
-  run_mg "$@"
-  if [ "$status" -eq 2 ] && [ "$(wc -l <"$SANDBOX/stderr")" -eq 1 ] &&
-    printf '%s\n' "$err" | grep -Eq -- "^modelgate: error: $re" && [ "$(snapshot)" = "$before" ]; then
-    pass "$what: $err"
-  else
-    fail "$what: exit $status, stderr $err"
-  fi
-}
 refused "two reports on stdout" "--json - and --sarif -: two reports cannot share standard output$" \
   $SCAN --json - --sarif -
 refused "two reports on one file" "--json r.out and --html r.out: two reports cannot share one file$" \

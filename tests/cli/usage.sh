@@ -3,32 +3,8 @@
 # line on stderr, exit 2, a "did you mean" for a near name, and no
 # workspace created (nothing unpacked).
 . "$TOP_SRCDIR/tests/lib.sh"
-
-pkg="$SANDBOX/in/pkg"
-mkdir -p "$pkg"
-echo '{"name": "cli-test"}' >"$pkg/modelgate.json"
-head -c 1000 /dev/zero >"$pkg/weights.bin"
-before=$(snapshot)
-
-# refused DESCRIPTION REGEX ARGS...: exit 2, one stderr line matching REGEX,
-# the sandbox (TMPDIR, the current directory) untouched.
-refused() {
-  what=$1 re=$2
-  shift 2
-  run_mg "$@"
-  lines=$(wc -l <"$SANDBOX/stderr")
-  if [ "$status" -ne 2 ]; then
-    fail "$what: exit $status, expected 2; stderr: $err"
-  elif [ "$lines" -ne 1 ]; then
-    fail "$what: $lines lines on stderr, expected one: $err"
-  elif ! expect_err "^modelgate: error: $re" "$what"; then
-    :
-  elif [ "$(snapshot)" != "$before" ]; then
-    fail "$what: something was written: $(snapshot)"
-  else
-    pass "$what: $err"
-  fi
-}
+. "$TOP_SRCDIR/tests/cli/lib.sh"
+cli_package cli-test
 
 refused "unknown key of a known plugin" \
   "--set strip.nn=5: plugin strip has no option 'nn' \(did you mean 'n'\?\)$" \
@@ -74,6 +50,10 @@ refused "missing --plugins directory" "--plugins $SANDBOX/in/p: No such file" \
   scan "$pkg" --plugins "$SANDBOX/in/p"
 refused "missing --inputs" "--inputs $SANDBOX/in/x.npy: No such file" \
   scan "$pkg" --inputs "$SANDBOX/in/x.npy"
+refused "misspelt option" "unknown option '--jsn' \(did you mean '--json'\?\) \(see modelgate scan --help\)$" \
+  scan "$pkg" --jsn r.json
+refused "option without its value" "--registry: expects a value \(see modelgate verify --help\)$" \
+  verify "$pkg" --registry
 refused "missing package" "PACKAGE $SANDBOX/in/nope.tar: No such file" \
   scan "$SANDBOX/in/nope.tar"
 

@@ -38,6 +38,8 @@ MODELGATE="$root/bin/modelgate"
 run_mg plugins --plugins "$SANDBOX/plugin"
 expect_status 0 "listing" && expect_out "hello-detector +1.0 +ABI 1\.[0-9]+ +needs model,reference" "listing" &&
   pass "the installed modelgate loads the out-of-tree plugin"
+expect_out "options +min_accuracy=0.5 +\(a number in \[0, 1\]\)" "option table" &&
+  pass "its option table is listed"
 
 # Run it on a real fixture package.
 "$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$SANDBOX/in" --fixture clean-cnn >/dev/null

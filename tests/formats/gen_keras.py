@@ -19,6 +19,7 @@ import h5py
 import numpy as np
 
 from fixture_util import Manifest
+from gen_tf import ld, vi
 
 
 def obj(module, cls, config, registered=None):
@@ -117,6 +118,18 @@ def write_h5(path, config, fixed=False, attr=None):
         g.create_dataset("dense/kernel:0", data=np.zeros((4, 2), np.float32))
 
 
+def keras_metadata(layers):
+    """A Keras 2 SavedModel's keras_metadata.pb (SavedMetadata: nodes with
+    node_id 2, node_path 3, identifier 4, metadata JSON 5)."""
+    nodes = b""
+    for i, layer in enumerate(layers):
+        meta = {"name": layer["config"]["name"], "class_name": layer["class_name"],
+                "config": layer["config"]}
+        nodes += ld(1, vi(2, i) + ld(3, "root.layer-%d" % i) + ld(4, "_tf_keras_layer")
+                    + ld(5, json.dumps(meta)))
+    return nodes
+
+
 def main():
     out = sys.argv[1]
     m = Manifest(out, "keras")
@@ -128,6 +141,9 @@ def main():
     write_h5(os.path.join(out, "benign", "fixed-string.h5"), keras2_config([dense2("dense")]),
              fixed=True)
     m.add_file("benign", "fixed-string.h5", why="model_config as a fixed-length string")
+    os.makedirs(os.path.join(out, "benign", "savedmodel"), exist_ok=True)
+    m.add("benign", "savedmodel/keras_metadata.pb", keras_metadata([dense2("dense")]),
+          why="Keras 2 SavedModel metadata")
     write_h5(os.path.join(out, "benign", "weights-only.h5"), None)
     m.add_file("benign", "weights-only.h5", why="weights without a model_config")
 
@@ -157,6 +173,10 @@ def main():
     write_h5(os.path.join(out, "malicious", "lambda-fixed.h5"),
              keras2_config([lambda2("lambda")]), fixed=True)
     m.add_file("malicious", "lambda-fixed.h5", ["lambda-layer"], "same, fixed-length string")
+    os.makedirs(os.path.join(out, "malicious", "savedmodel"), exist_ok=True)
+    m.add("malicious", "savedmodel/keras_metadata.pb",
+          keras_metadata([dense2("dense"), lambda2("lambda")]), ["lambda-layer"],
+          "Lambda bytecode in a SavedModel's keras_metadata.pb")
     inner = keras_zip(sequential([lambda3("lambda")]))
     b = io.BytesIO()
     with zipfile.ZipFile(b, "w") as z:
@@ -179,6 +199,9 @@ def main():
     m.add_file("malformed", "int-config.h5", ["hdf5"], "model_config is an integer")
     good = open(os.path.join(out, "benign", "dense.h5"), "rb").read()
     m.add("malformed", "truncated.h5", good[:600], ["hdf5"], "HDF5 cut at 600 bytes")
+    os.makedirs(os.path.join(out, "malformed", "savedmodel"), exist_ok=True)
+    m.add("malformed", "savedmodel/keras_metadata.pb", b"\xff" * 40, ["metadata"],
+          "keras_metadata.pb that is not protobuf")
     m.write()
 
 

@@ -1,6 +1,7 @@
 # tests/fuzz: libFuzzer harnesses for the core's parsers (the runtime, data
 # and plugin fragments add theirs). Built with --enable-fuzzers (CC=clang);
-# scripts/fuzz-smoke replays the corpora and fuzzes each briefly.
+# scripts/fuzz-smoke replays the corpora and fuzzes each briefly;
+# scripts/fuzz-long fuzzes each for a given time and grows the corpora.
 if FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz_archive tests/fuzz/fuzz_descriptor tests/fuzz/fuzz_registry
 tests_fuzz_fuzz_archive_SOURCES = tests/fuzz/fuzz_archive.c
@@ -26,3 +27,11 @@ tests_fuzz_fuzz_baseline_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_baseline_LDADD = $(FUZZ_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/corpus
+# The configuration file's parser lives in the CLI: the harness builds it in.
+if FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz_config
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c src/cli/cli_config.c
+tests_fuzz_fuzz_config_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_config_LDADD = $(FUZZ_LIBS)
+endif

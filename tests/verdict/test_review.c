@@ -59,6 +59,29 @@ START_TEST(fingerprint_follows_the_documented_formula) {
 }
 END_TEST
 
+/* Many rows: hashed in chunks, the same digest as the whole text. */
+START_TEST(fingerprint_of_many_rows) {
+  enum { N = 20000 };
+  uint64_t *rows = malloc(N * sizeof *rows);
+  char *text = malloc(N * 8), samples[MG_SHA256_HEX], expected[MG_SHA256_HEX], key[400];
+  ck_assert_ptr_nonnull(rows);
+  ck_assert_ptr_nonnull(text);
+  size_t len = 0;
+  for (size_t i = 0; i < N; i++) {
+    rows[i] = N - 1 - i;
+    len += (size_t)sprintf(text + len, "%s%zu", i ? "," : "", i);
+  }
+  mg_result_finding *f = add("p", "r", MG_SEV_HIGH, -1, NULL, rows, N);
+  ck_assert_int_eq(mg_sha256_buffer(text, len, samples, NULL), MG_OK);
+  snprintf(key, sizeof key,
+           "[\"modelgate-finding/1\",\"p\",\"p.r\",null,null,null,\"train\",\"%s\"]", samples);
+  ck_assert_int_eq(mg_sha256_buffer(key, strlen(key), expected, NULL), MG_OK);
+  ck_assert_str_eq(f->fingerprint, expected);
+  free(rows);
+  free(text);
+}
+END_TEST
+
 START_TEST(fingerprint_stable_under_order_and_wording) {
   const uint64_t a[] = {9, 2, 7}, b[] = {2, 7, 9, 7};
   mg_finding f = MG_FINDING_INIT;
@@ -334,7 +357,7 @@ END_TEST
 int main(void) {
   return mg_check_case(
       "review", setup, teardown,
-      MG_CHECK_TESTS(fingerprint_follows_the_documented_formula,
+      MG_CHECK_TESTS(fingerprint_follows_the_documented_formula, fingerprint_of_many_rows,
                      fingerprint_stable_under_order_and_wording, parses_a_valid_file,
                      refuses_mistakes, applies_valid_waivers_only, waived_findings_pass_the_gate,
                      baseline_marks_new_unchanged_and_gone, baseline_refuses_other_documents));

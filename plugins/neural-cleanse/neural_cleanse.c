@@ -72,6 +72,10 @@ static int read_options(const mg_services *svc, mg_plugin_ctx *ctx, options *o) 
   if (!rc)
     rc = opt(svc, ctx, "early-gate", 0, 1, 1, &gate);
   o->prm.early_gate = (int)gate;
+  uint64_t screen = o->prm.screen_steps;
+  if (!rc)
+    rc = opt_u64(svc, ctx, "screen", 0, 100000, &screen);
+  o->prm.screen_steps = (unsigned)screen;
   o->prm.patience = (unsigned)patience;
   o->prm.early_patience = (unsigned)early;
   o->prm.max_steps = (unsigned)steps;

@@ -95,6 +95,23 @@ else
   fail "two runs with --seed 7 differ: $a / $b"
 fi
 
+# Progress moves during the search (issue 15): on a terminal the meter
+# shows the trigger search at several points strictly between 0% and 100%,
+# not a class count stuck at 0 until every class finishes together (the
+# small CNN: long enough for the throttled meter to draw). script(1)
+# gives the scan a terminal; its transcript goes to the sandbox.
+# shellcheck disable=SC2086
+script -qec "'$MODELGATE' scan '$FX/clean-cnn' --only neural-cleanse $SMALL --json '$SANDBOX/tty.json'" \
+  "$SANDBOX/typescript" >/dev/null 2>&1
+moving=$(tr '\r' '\n' <"$SANDBOX/typescript" |
+  sed -n 's/.*neural-cleanse: reversing triggers: [0-9]*\/[0-9]* (\([0-9]*\)%).*/\1/p' |
+  awk '$1 > 0 && $1 < 100' | sort -un | wc -l)
+if [ "$moving" -ge 3 ]; then
+  pass "progress moves during the search ($moving distinct values between 0% and 100%)"
+else
+  fail "progress of the search did not move: $(tr '\r' '\n' <"$SANDBOX/typescript" | grep -a 'reversing' | head -5)"
+fi
+
 # A bad option stops the plugin with an error naming it.
 run_mg scan "$FX/clean-mlp" --only neural-cleanse --set neural-cleanse.steps=lots \
   --json "$SANDBOX/bad.json"

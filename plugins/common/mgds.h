@@ -63,6 +63,13 @@ typedef struct mgds_set {
 /* Monotonic wall-clock seconds, for the evidence's timings. */
 double mgds_now(void);
 
+/* The options mgds_load reads, for the option table of each plugin that
+ * calls it (ABI 1.2): MGDS_OPTIONS, then the plugin's own entries. */
+#define MGDS_OPTIONS                                                                               \
+  {"layer", MG_OPTION_STRING, 0, 0, 0, "tensor analysed (unset: the model's feature layer)"}, {    \
+    "reference", MG_OPTION_BOOL, 1, 0, 1, "1: also use the clean reference set when present"       \
+  }
+
 /* Loads the features of the training set (and of the reference set unless
  * the plugin's option reference=0), grouped by label. The layer is the
  * plugin's `layer` option or the model's feature layer. */
@@ -156,6 +163,14 @@ typedef struct mgds_policy {
   mg_severity cross_weak;   /* ... and of p <= MGDS_FW_WEAK */
 } mgds_policy;
 
+/* Which test carried a finding, from the reference test's severity rs and
+ * the cross-class test's cs: "reference", "cross-class" or both. */
+const char *mgds_basis(mg_severity rs, mg_severity cs);
+/* The first half of mgds_decide: each analysed class's cross-class z and
+ * family-wise p, and its reference p Bonferroni-adjusted over the analysed
+ * classes and sides; severities reset to info (for plugins with their own
+ * ladder). */
+int mgds_cross_class(mgds_result *r, size_t n_labels, uint64_t seed, const char *stream);
 /* Cross-class z and p over the analysed classes, then each class's
  * severity (see the docs). */
 int mgds_decide(mgds_result *r, size_t n_labels, const mgds_policy *pol, uint64_t seed,

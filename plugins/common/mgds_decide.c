@@ -14,8 +14,13 @@
 
 #include "mgds.h"
 
-int mgds_decide(mgds_result *r, size_t n_labels, const mgds_policy *pol, uint64_t seed,
-                const char *stream) {
+const char *mgds_basis(mg_severity rs, mg_severity cs) {
+  return rs >= MG_SEV_LOW && cs >= MG_SEV_LOW ? "reference+cross-class"
+         : rs >= MG_SEV_LOW                   ? "reference"
+                                              : "cross-class";
+}
+
+int mgds_cross_class(mgds_result *r, size_t n_labels, uint64_t seed, const char *stream) {
   double *v = calloc(n_labels ? n_labels : 1, sizeof(double));
   double *z = calloc(n_labels ? n_labels : 1, sizeof(double));
   double *p = calloc(n_labels ? n_labels : 1, sizeof(double));
@@ -40,11 +45,28 @@ int mgds_decide(mgds_result *r, size_t n_labels, const mgds_policy *pol, uint64_
       continue;
     x->z_cross = z[c];
     x->p_cross = p[c];
-    const mgds_side *s = &x->side;
-    if (isfinite(s->p_ref)) {
-      double adj = s->p_ref * (double)analysed * (double)(x->n_sides > 0 ? x->n_sides : 1);
+    if (isfinite(x->side.p_ref)) {
+      double adj = x->side.p_ref * (double)analysed * (double)(x->n_sides > 0 ? x->n_sides : 1);
       x->p_ref_adj = adj > 1 ? 1 : adj;
     }
+  }
+done:
+  free(v);
+  free(z);
+  free(p);
+  return rc;
+}
+
+int mgds_decide(mgds_result *r, size_t n_labels, const mgds_policy *pol, uint64_t seed,
+                const char *stream) {
+  int rc = mgds_cross_class(r, n_labels, seed, stream);
+  if (rc)
+    return rc;
+  for (size_t c = 0; c < n_labels; c++) {
+    mgds_result *x = &r[c];
+    if (!x->analysed)
+      continue;
+    const mgds_side *s = &x->side;
     if (s->n_flag < MGDS_MIN_FLAGGED || !x->sep_ok)
       continue;
     mg_severity rs = mgd_severity_of_p(x->p_ref_adj), cs = MG_SEV_INFO;
@@ -60,16 +82,9 @@ int mgds_decide(mgds_result *r, size_t n_labels, const mgds_policy *pol, uint64_
     x->severity = rs > cs ? rs : cs;
     x->finding = x->severity >= MG_SEV_LOW;
     if (x->finding)
-      x->basis = rs >= MG_SEV_LOW && cs >= MG_SEV_LOW ? "reference+cross-class"
-                 : rs >= MG_SEV_LOW                   ? "reference"
-                                                      : "cross-class";
+      x->basis = mgds_basis(rs, cs);
   }
-  rc = MG_OK;
-done:
-  free(v);
-  free(z);
-  free(p);
-  return rc;
+  return MG_OK;
 }
 
 /* JSON has no NaN or infinity: they become null. */

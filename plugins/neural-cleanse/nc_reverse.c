@@ -34,7 +34,7 @@ void nc_params_default(nc_params *p) {
   p->early_patience = 5;
   p->early_tolerance = 0.99;
   p->mask_init = 0;
-  p->early_gate = 0;
+  p->early_gate = 1;
   p->screen_steps = 150;
 }
 

@@ -48,7 +48,6 @@ typedef struct nc_result {
   int32_t target;
   double norm;      /* L1 norm of the reversed mask */
   double success;   /* attack success of the reversed trigger on the rows */
-  double margin;    /* mean logit margin of the target on the triggered rows */
   int reached;      /* the search met the success threshold */
   unsigned steps;   /* optimisation steps spent */
   int screened_out; /* stopped by the screening, above the median */

@@ -1,9 +1,9 @@
 #!/bin/sh
 # neural-cleanse end to end on the assembled fixtures: on BadNets models the
 # smallest reversed trigger is the attack's target class, which is flagged
-# with its mask and pattern attached; a clean model raises nothing above
-# low; the evidence ranks every class; the run is deterministic given
-# --seed; a bad option is refused.
+# with its mask and pattern attached; a clean model raises no finding at
+# all; the evidence ranks every class; progress moves during the search;
+# the run is deterministic given --seed; a bad option is refused.
 . "$TOP_SRCDIR/tests/lib.sh"
 use_test_policy
 
@@ -57,8 +57,8 @@ if v.truth["poisoned"]:
             if "class-%d-%s" % (target, kind) not in names:
                 v.fail("no %s image for the flagged class: %s" % (kind, sorted(names)))
     v.only_target_implicated(target)
-else:
-    v.quiet()
+elif v.ours:
+    v.fail("clean model, classes flagged: %s" % [(f["label"], f["reported_severity"]) for f in v.ours])
 v.done()
 EOF
 }
@@ -112,14 +112,13 @@ else
   fail "progress of the search did not move: $(tr '\r' '\n' <"$SANDBOX/typescript" | grep -a 'reversing' | head -5)"
 fi
 
-# A bad option stops the plugin with an error naming it.
+# A bad option is a usage error before the scan (the option table).
 run_mg scan "$FX/clean-mlp" --only neural-cleanse --set neural-cleanse.steps=lots \
   --json "$SANDBOX/bad.json"
-st=$(json_get "$SANDBOX/bad.json" '[p["status"] for p in d["plugins"] if p["name"] == "neural-cleanse"][0]')
-if [ "$st" = "error" ] && printf '%s\n' "$err" | grep -q "steps=lots"; then
+if [ "$status" -eq 2 ] && [ ! -e "$SANDBOX/bad.json" ] && printf '%s\n' "$err" | grep -q "steps=lots: expected"; then
   pass "bad option refused"
 else
-  fail "bad option: plugin status $st, stderr: $err"
+  fail "bad option: exit $status, stderr: $err"
 fi
 
 finish

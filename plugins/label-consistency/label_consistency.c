@@ -1,0 +1,267 @@
+/* The label-consistency plugin (CTL-05): each training row's label against
+ * the labels of its k nearest clean reference rows in the model's feature
+ * space (deep k-NN, Peri et al. 2020). A training row labelled a whose
+ * clean neighbours overwhelmingly carry another label s is a candidate
+ * flip s -> a; the count of such rows per pair (a, s) is tested against
+ * the same count among the clean reference rows themselves (leave-one-out
+ * neighbours), one-sided Fisher exact tests with Holm's correction after
+ * Tarone's screen. The witness is the clean data's labels, not the model's
+ * output, so it is independent of loss-outliers' reading of the logits. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <modelgate/plugin.h>
+
+#include "hyptest.h"
+#include "lc_knn.h"
+#include "lc_pairs.h"
+#include "mgds.h"
+
+#define PLUGIN "label-consistency"
+
+static const char *const atlas[] = {"AML.T0020", "AML.T0059", "AML.T0018.000", NULL};
+static const char *const mitigations[] = {"AML.M0007", "AML.M0008", NULL};
+static const char *const controls[] = {"CTL-05", "CTL-02", NULL};
+
+/* Pairs listed in the evidence. */
+#define EVIDENCE_PAIRS 10
+
+typedef struct lc_run {
+  const mg_services *svc;
+  mg_plugin_ctx *ctx;
+  mgds_set set;
+  size_t k;     /* neighbours (option k) */
+  double share; /* the other label's share of them that marks a row (option share) */
+  int32_t *ytr, *yref;
+  unsigned char *away_tr; /* per training row: voted to another label */
+  lc_vote *vt, *vr;
+  lc_counts cnt;
+  lc_pair *pairs;
+  size_t n_pairs;
+} lc_run;
+
+static int32_t *labels_of(const mgds_set *s, int reference) {
+  uint64_t n = reference ? s->n_ref : s->n_train;
+  int32_t *y = malloc((n ? n : 1) * sizeof *y);
+  if (!y)
+    return NULL;
+  for (uint64_t i = 0; i < n; i++)
+    y[i] = -1;
+  for (uint32_t c = 0; c < s->n_labels; c++) {
+    const mgds_class *cl = &s->classes[c];
+    size_t m = reference ? cl->n_ref : cl->n;
+    const uint64_t *rows = reference ? cl->refrow : cl->rows;
+    for (size_t i = 0; i < m; i++)
+      y[rows[i]] = (int32_t)c;
+  }
+  return y;
+}
+
+/* The vote marks a row when another label holds at least share of the k
+ * neighbours. */
+static int32_t marked_as(const lc_run *r, const lc_vote *v, int32_t label) {
+  if (label < 0 || v->top == label)
+    return -1;
+  return (double)v->top_votes >= r->share * (double)r->k - 1e-9 ? v->top : -1;
+}
+
+static int vote(lc_run *r) {
+  mgds_set *s = &r->set;
+  size_t d = (size_t)s->dim;
+  float *mean = malloc(d * sizeof *mean);
+  r->vt = malloc((s->n_train ? s->n_train : 1) * sizeof *r->vt);
+  r->vr = malloc((s->n_ref ? s->n_ref : 1) * sizeof *r->vr);
+  r->away_tr = calloc(s->n_train ? s->n_train : 1, 1);
+  if (!mean || !r->vt || !r->vr || !r->away_tr) {
+    free(mean);
+    return MG_ERR_NOMEM;
+  }
+  mgds_mean(s->ref, s->n_ref, d, 0, mean);
+  lc_normalise(s->ref, s->n_ref, d, mean);
+  lc_normalise(s->train, s->n_train, d, mean);
+  free(mean);
+  if (lc_knn_vote(s->train, s->n_train, s->ref, r->yref, s->n_ref, d, r->k, s->n_labels, 0,
+                  r->vt) ||
+      lc_knn_vote(s->ref, s->n_ref, s->ref, r->yref, s->n_ref, d, r->k, s->n_labels, 1, r->vr))
+    return MG_ERR_NOMEM;
+  int32_t *mt = malloc((s->n_train ? s->n_train : 1) * sizeof *mt);
+  int32_t *mr = malloc((s->n_ref ? s->n_ref : 1) * sizeof *mr);
+  int rc = MG_ERR_NOMEM;
+  if (!mt || !mr)
+    goto done;
+  for (uint64_t i = 0; i < s->n_train; i++) {
+    mt[i] = marked_as(r, &r->vt[i], r->ytr[i]);
+    r->away_tr[i] = mt[i] >= 0;
+  }
+  for (uint64_t i = 0; i < s->n_ref; i++)
+    mr[i] = marked_as(r, &r->vr[i], r->yref[i]);
+  rc = lc_count(&r->cnt, s->n_labels, r->ytr, mt, s->n_train, r->yref, mr, s->n_ref);
+done:
+  free(mt);
+  free(mr);
+  return rc;
+}
+
+/* Training rows labelled a that the neighbours mark as s (s < 0: any). */
+static uint64_t *rows_of(const lc_run *r, int32_t a, int32_t s, size_t *n) {
+  uint64_t *v = malloc((r->set.n_train ? r->set.n_train : 1) * sizeof *v);
+  *n = 0;
+  if (!v)
+    return NULL;
+  for (uint64_t i = 0; i < r->set.n_train; i++)
+    if (r->ytr[i] == a && r->away_tr[i] && (s < 0 || r->vt[i].top == s))
+      v[(*n)++] = i;
+  return v;
+}
+
+static int emit_pair(lc_run *r, const lc_pair *p) {
+  mg_severity sev = mgd_severity_of_p(p->adj);
+  if (sev == MG_SEV_INFO || p->count < MGDS_MIN_FLAGGED)
+    return MG_OK;
+  char tgt[128], src[128], title[600], msg[2400];
+  mgd_class_name(r->svc, r->ctx, p->label, tgt, sizeof tgt);
+  mgd_class_name(r->svc, r->ctx, p->source, src, sizeof src);
+  size_t n = 0;
+  uint64_t *rows = rows_of(r, p->label, p->source, &n);
+  if (!rows)
+    return MG_ERR_NOMEM;
+  snprintf(title, sizeof title,
+           "Training rows labelled %s sit among clean %s rows (label flip %s -> %s?)", tgt, src,
+           src, tgt);
+  snprintf(msg, sizeof msg,
+           "%llu of %llu training rows labelled %s (%.1f%%) have at least %.0f%% of their %zu "
+           "nearest clean reference rows (cosine, %s features) labelled %s, while only %llu of "
+           "%llu clean reference rows of %s do among their own neighbours (%.1f%%). One-sided "
+           "Fisher exact test p = %.3g, %.3g after Holm's correction over %ld label pairs. The "
+           "clean data says these rows are %s: the pattern of a label-flipping attack (source %s "
+           "-> target %s) or of mislabelled data. Relabel or drop the listed rows.",
+           (unsigned long long)p->count, (unsigned long long)p->n, tgt,
+           100.0 * (double)p->count / (double)p->n, 100 * r->share, r->k, r->set.layer, src,
+           (unsigned long long)p->ref_count, (unsigned long long)p->ref_n, tgt,
+           p->ref_n ? 100.0 * (double)p->ref_count / (double)p->ref_n : 0.0, p->p, p->adj,
+           r->cnt.family, src, src, tgt);
+  json_t *ev =
+      json_pack("{s:i,s:s,s:i,s:s,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:f}", "source", (int)p->source,
+                "source_name", src, "target", (int)p->label, "target_name", tgt, "rows",
+                (json_int_t)p->count, "class_rows", (json_int_t)p->n, "reference_rows",
+                (json_int_t)p->ref_count, "reference_class_rows", (json_int_t)p->ref_n, "p_value",
+                p->p, "p_holm", p->adj, "k", (json_int_t)r->k, "share", r->share);
+  mg_finding f = mgp_finding(sev, "knn-label-flip", title, msg);
+  f.label = p->label;
+  f.dataset = MG_DATASET_TRAIN;
+  f.indices = rows;
+  f.n_indices = n;
+  f.score = ht_score(p->adj);
+  int rc = mgp_emit(r->svc, r->ctx, &f, ev, JSON_COMPACT | JSON_REAL_PRECISION(6));
+  free(rows);
+  return rc;
+}
+
+static int evidence(lc_run *r, double seconds) {
+  json_t *classes = json_array(), *pairs = json_array();
+  for (uint32_t c = 0; c < r->set.n_labels; c++)
+    json_array_append_new(classes,
+                          json_pack("{s:i,s:I,s:I,s:I,s:I}", "label", (int)c, "rows",
+                                    (json_int_t)r->set.classes[c].n, "voted_away",
+                                    (json_int_t)r->cnt.away[c], "reference_rows",
+                                    (json_int_t)(r->set.have_ref ? r->set.classes[c].n_ref : 0),
+                                    "reference_voted_away", (json_int_t)r->cnt.ref_away[c]));
+  for (size_t i = 0; i < r->n_pairs && i < EVIDENCE_PAIRS; i++) {
+    const lc_pair *p = &r->pairs[i];
+    json_array_append_new(pairs,
+                          json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:f,s:f}", "label", (int)p->label,
+                                    "neighbours_say", (int)p->source, "rows", (json_int_t)p->count,
+                                    "class_rows", (json_int_t)p->n, "reference_rows",
+                                    (json_int_t)p->ref_count, "reference_class_rows",
+                                    (json_int_t)p->ref_n, "p", p->p, "p_holm", p->adj));
+  }
+  json_t *o =
+      json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:I,s:o,s:o,s:f,s:f}", "method",
+                "deep k-NN label consistency against the clean reference set (Peri et al. 2020); "
+                "Fisher exact per label pair, Holm after Tarone",
+                "layer", r->set.layer, "train_rows", (json_int_t)r->set.n_train, "reference_rows",
+                (json_int_t)r->set.n_ref, "k", (json_int_t)r->k, "share", r->share, "tests",
+                (json_int_t)r->cnt.family, "classes", classes, "top_pairs", pairs,
+                "seconds_features", r->set.seconds_features, "seconds_analysis", seconds);
+  char *text = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+  json_decref(o);
+  int rc = text ? r->svc->evidence(r->ctx, text) : MG_ERR_NOMEM;
+  free(text);
+  return rc;
+}
+
+static int analyse(lc_run *r) {
+  double t0 = mgds_now();
+  int rc = MG_OK;
+  if (!(r->ytr = labels_of(&r->set, 0)) || !(r->yref = labels_of(&r->set, 1)))
+    return MG_ERR_NOMEM;
+  if (!r->set.have_ref || r->set.n_ref < r->k + 1) {
+    /* Skipped (MG_ERR_NEEDS), so CTL-05 does not count an unchecked run. */
+    r->svc->log(r->ctx, MG_LOG_INFO,
+                PLUGIN ": needs a labelled reference set of more than %zu rows (%s)", r->k,
+                r->set.ref_note ? r->set.ref_note : "too few rows");
+    return MG_ERR_NEEDS;
+  }
+  if ((rc = vote(r)))
+    return rc;
+  if ((rc = lc_pairs(&r->cnt, &r->pairs, &r->n_pairs)))
+    return rc;
+  for (size_t i = 0; i < r->n_pairs && !rc; i++)
+    rc = emit_pair(r, &r->pairs[i]);
+  return rc ? rc : evidence(r, mgds_now() - t0);
+}
+
+static int lc_run_fn(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
+  (void)state;
+  lc_run r;
+  memset(&r, 0, sizeof r);
+  r.svc = svc;
+  r.ctx = ctx;
+  double k = 20, share = 0.8;
+  int rc = mgp_opt_num(svc, ctx, PLUGIN, "k", 20, 1, 200, 1, &k);
+  if (!rc)
+    rc = mgp_opt_num(svc, ctx, PLUGIN, "share", 0.8, 0.5, 1, 0, &share);
+  if (rc)
+    return rc;
+  r.k = (size_t)k;
+  r.share = share;
+  if ((rc = mgds_load(&r.set, svc, ctx, PLUGIN)))
+    return rc;
+  rc = analyse(&r);
+  if (rc)
+    svc->log(ctx, MG_LOG_ERROR, PLUGIN ": analysis failed (error %d)", rc);
+  lc_counts_free(&r.cnt);
+  free(r.pairs);
+  free(r.ytr);
+  free(r.yref);
+  free(r.away_tr);
+  free(r.vt);
+  free(r.vr);
+  mgds_free(&r.set);
+  return rc;
+}
+
+static const mg_plugin plugin = {
+    MG_PLUGIN_HEADER,
+    PLUGIN,
+    "1.0",
+    "Training labels against their nearest clean reference rows in the model's feature space: "
+    "flipped blocks (source -> target) and all-to-all relabelling",
+    MG_NEED_MODEL | MG_NEED_TRAIN | MG_NEED_REFERENCE,
+    atlas,
+    mitigations,
+    controls,
+    NULL,
+    lc_run_fn,
+    NULL,
+};
+
+MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
+  return &plugin;
+}

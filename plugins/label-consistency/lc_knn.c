@@ -1,0 +1,90 @@
+/* k nearest clean neighbours of each row in the model's feature space, and
+ * their label vote. Cosine similarity of features centred by the clean
+ * reference mean (ReLU features are all positive: uncentred, every pair
+ * would look alike), computed block by block with cblas_sgemm so only a
+ * block x pool slab of similarities is ever held. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "lc_knn.h"
+
+/* Query rows per sgemm block: 256 x 2,000 reference rows is 2 MB. */
+#define LC_BLOCK 256
+
+void lc_normalise(float *x, size_t n, size_t d, const float *mean) {
+  for (size_t i = 0; i < n; i++) {
+    float *r = x + i * d;
+    double s = 0;
+    for (size_t j = 0; j < d; j++) {
+      r[j] -= mean[j];
+      s += (double)r[j] * r[j];
+    }
+    float inv = s > 0 ? (float)(1 / sqrt(s)) : 0;
+    for (size_t j = 0; j < d; j++)
+      r[j] *= inv;
+  }
+}
+
+/* The k largest of sim[0..m) (skipping index skip), by insertion into a
+ * small sorted list: k is tens, m thousands. */
+static void top_k(const float *sim, size_t m, size_t skip, size_t k, float *bv, uint32_t *bi) {
+  size_t have = 0;
+  for (size_t j = 0; j < m; j++) {
+    if (j == skip)
+      continue;
+    float s = sim[j];
+    if (have == k && !(s > bv[k - 1]))
+      continue;
+    size_t p = have < k ? have++ : k - 1;
+    while (p > 0 && bv[p - 1] < s) {
+      bv[p] = bv[p - 1];
+      bi[p] = bi[p - 1];
+      p--;
+    }
+    bv[p] = s;
+    bi[p] = (uint32_t)j;
+  }
+}
+
+int lc_knn_vote(const float *q, size_t nq, const float *pool, const int32_t *pool_labels, size_t m,
+                size_t d, size_t k, uint32_t n_labels, int self, lc_vote *out) {
+  if (k == 0 || m < k + (self ? 1 : 0))
+    return -1;
+  float *sim = malloc((size_t)LC_BLOCK * m * sizeof *sim), *bv = malloc(k * sizeof *bv);
+  uint32_t *bi = malloc(k * sizeof *bi), *count = malloc(n_labels * sizeof *count);
+  int rc = -1;
+  if (!sim || !bv || !bi || !count)
+    goto done;
+  for (size_t b0 = 0; b0 < nq; b0 += LC_BLOCK) {
+    size_t nb = nq - b0 < LC_BLOCK ? nq - b0 : LC_BLOCK;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)m, (int)d, 1.0f, q + b0 * d,
+                (int)d, pool, (int)d, 0.0f, sim, (int)m);
+    for (size_t i = 0; i < nb; i++) {
+      top_k(sim + i * m, m, self ? b0 + i : (size_t)-1, k, bv, bi);
+      memset(count, 0, n_labels * sizeof *count);
+      for (size_t j = 0; j < k; j++) {
+        int32_t l = pool_labels[bi[j]];
+        if (l >= 0 && (uint32_t)l < n_labels)
+          count[l]++;
+      }
+      uint32_t best = 0;
+      for (uint32_t l = 1; l < n_labels; l++)
+        if (count[l] > count[best])
+          best = l;
+      out[b0 + i].top = (int32_t)best;
+      out[b0 + i].top_votes = count[best];
+    }
+  }
+  rc = 0;
+done:
+  free(sim);
+  free(bv);
+  free(bi);
+  free(count);
+  return rc;
+}

@@ -1,0 +1,97 @@
+#!/bin/sh
+# label-consistency end to end: the 20% label flip (Ankle boot -> Sandal) is
+# named as that pair with the flipped rows, and with loss-outliers (another
+# evidence family) the correlation rule fails the gate on it; clean models
+# and a backdoor the model learned raise nothing above low; the run is
+# deterministic; a package without a reference set skips the plugin, and
+# bad options are refused.
+. "$TOP_SRCDIR/tests/lib.sh"
+PLUG=label-consistency
+FX="$SANDBOX/fx"
+"$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q --fixture labelflip-20 \
+  --fixture clean-cnn --fixture clean-mlp --fixture badnets-p3
+rc=$?
+[ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
+[ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
+cp -r "$TOP_SRCDIR/rules" "$SANDBOX/rules"
+sed -i '/<require /d' "$SANDBOX/rules/policy.xml"
+
+scan() { # fixture json plugins [options...]
+  fx=$1 js=$2 only=$3
+  shift 3
+  run_mg scan "$FX/$fx" --only "$only" --rules "$SANDBOX/rules" --json "$SANDBOX/$js" -q "$@"
+  if [ "$status" -gt 1 ]; then
+    fail "$fx: scan exited $status: $err"
+    return 1
+  fi
+}
+
+if scan labelflip-20 flip.json $PLUG,loss-outliers; then
+  gate=$status
+  detector_py - "$SANDBOX/flip.json" "$FX/labelflip-20.truth.json" <<'PYEOF' &&
+import sys
+from verdict import Verdict, at_least
+v = Verdict(sys.argv[1], sys.argv[2], "label-consistency")
+v.ran_ok()
+t = v.truth
+target, source = t["target_class"], t["source_classes"][0]
+hits = v.findings(rule="label-consistency.knn-label-flip", label=target)
+if not hits:
+    v.fail("no flip finding on class %d: %s" % (target, [(f["label"], f["reported_severity"]) for f in v.ours]))
+else:
+    f = hits[0]
+    if f["evidence"]["source"] != source:
+        v.fail("source named %s, not %d" % (f["evidence"]["source"], source))
+    if not at_least(f, "low"):
+        v.fail("reported at %s" % f["reported_severity"])
+    v.rows_match(f, 0.8, 0.8)
+    if f["severity"] not in ("high", "critical"):
+        v.fail("not raised by the correlation with loss-outliers: %s" % f["severity"])
+v.only_target_implicated(target)
+v.done()
+PYEOF
+    pass "labelflip-20: flip $(json_get "$SANDBOX/flip.json" \
+      '[f["title"] for f in d["findings"] if f["plugin"] == "label-consistency"][0]' |
+      sed 's/.*(label flip //; s/?)$//') named, rows found, raised by correlation" || fail "labelflip-20 verdict"
+  [ "$gate" -eq 1 ] && pass "labelflip-20 fails the gate" || fail "labelflip-20 gate exit $gate"
+fi
+
+for fx in clean-cnn clean-mlp badnets-p3; do
+  if scan $fx $fx.json $PLUG; then
+    detector_py -c 'import sys; from verdict import Verdict
+v = Verdict(sys.argv[1], sys.argv[2], "label-consistency"); v.ran_ok(); v.quiet(); v.done()' \
+      "$SANDBOX/$fx.json" "$FX/$fx.truth.json" && pass "$fx: nothing above low" ||
+      fail "$fx: flagged"
+  fi
+done
+
+if scan labelflip-20 again.json $PLUG,loss-outliers; then
+  same=$(detector_py -c 'import sys; from verdict import same_run; print(same_run(*sys.argv[1:]))' \
+    "$SANDBOX/flip.json" "$SANDBOX/again.json" $PLUG)
+  [ "$same" = True ] && pass "deterministic" || fail "two runs differ"
+fi
+
+# Without a reference set there are no clean neighbours: skipped, not run.
+mkdir -p "$SANDBOX/noref"
+cp -r "$FX/clean-cnn" "$SANDBOX/noref/pkg"
+"$PY" - "$SANDBOX/noref/pkg/modelgate.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1])); d.pop("reference", None)
+d["provenance"] = [p for p in d.get("provenance", []) if "reference" not in p["path"]]
+json.dump(d, open(sys.argv[1], "w"))
+PYEOF
+rm -f "$SANDBOX/noref/pkg/reference-"*
+run_mg scan "$SANDBOX/noref/pkg" --only $PLUG --rules "$SANDBOX/rules" --json "$SANDBOX/noref.json" -q
+st=$(json_get "$SANDBOX/noref.json" '[p["status"] for p in d["plugins"] if p["name"] == "label-consistency"][0]')
+[ "$st" = skipped ] && pass "no reference set: skipped" || fail "no reference set: status $st"
+
+for opt in "k=0:k=0" "share=0.3:share=0.3"; do
+  run_mg scan "$FX/clean-cnn" --only $PLUG --set "$PLUG.${opt%%:*}" --json "$SANDBOX/o.json" -q
+  got=$(json_get "$SANDBOX/o.json" \
+    '[p["status"] + " " + str(p["message"]) for p in d["plugins"] if p["name"] == "label-consistency"][0]')
+  case "$got" in
+  error*"${opt#*:}"*) pass "option ${opt%%:*} refused" ;;
+  *) fail "option ${opt%%:*}: got $got" ;;
+  esac
+done
+finish

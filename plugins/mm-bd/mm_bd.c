@@ -18,23 +18,31 @@ static const char *const atlas[] = {"AML.T0018.000", "AML.T0043.004", NULL};
 static const char *const mitigations[] = {"AML.M0008", NULL};
 static const char *const controls[] = {"CTL-10", NULL};
 
-static int opt_uint(const mg_services *svc, mg_plugin_ctx *ctx, const char *key, double hi,
-                    unsigned *v) {
-  double x = *v;
-  int rc = mgp_opt_num(svc, ctx, "mm-bd", key, x, 1, hi, 1, &x);
+/* The options; defaults as mm_params_default(). */
+static const mg_plugin_option option_table[] = {
+    {"starts", MG_OPTION_INTEGER, 8, 1, 1024, "random starting images per class"},
+    {"steps", MG_OPTION_INTEGER, 150, 1, 100000, "ascent steps at most"},
+    {"patience", MG_OPTION_INTEGER, 20, 1, 100000, "steps without a 0.1% gain before stopping"},
+    {"lr", MG_OPTION_NUMBER, 0.02, 1e-4, 1.0, "Adam step as a fraction of the pixel range"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+static int opt_uint(const mg_services *svc, mg_plugin_ctx *ctx, const char *key, unsigned *v) {
+  double x = 0;
+  int rc = mgp_opt(svc, ctx, "mm-bd", option_table, key, &x);
   *v = (unsigned)x;
   return rc;
 }
 
 static int read_options(const mg_services *svc, mg_plugin_ctx *ctx, mm_params *p) {
   mm_params_default(p);
-  int rc = opt_uint(svc, ctx, "starts", 1024, &p->starts);
+  int rc = opt_uint(svc, ctx, "starts", &p->starts);
   if (!rc)
-    rc = opt_uint(svc, ctx, "steps", 100000, &p->steps);
+    rc = opt_uint(svc, ctx, "steps", &p->steps);
   if (!rc)
-    rc = opt_uint(svc, ctx, "patience", 100000, &p->patience);
+    rc = opt_uint(svc, ctx, "patience", &p->patience);
   if (!rc)
-    rc = mgp_opt_num(svc, ctx, "mm-bd", "lr", p->lr, 1e-4, 1.0, 0, &p->lr);
+    rc = mgp_opt(svc, ctx, "mm-bd", option_table, "lr", &p->lr);
   return rc;
 }
 
@@ -111,6 +119,10 @@ static const mg_plugin descriptor = {
     mm_run,
     NULL,
 };
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &descriptor;

@@ -23,3 +23,4 @@ tests_plugins_neural_cleanse_test_nc_decide_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)
 # End to end on the assembled fixtures.
 TESTS += tests/plugins/neural-cleanse/neural-cleanse.sh
 EXTRA_DIST += tests/plugins/neural-cleanse/neural-cleanse.sh docs/detectors/neural-cleanse.md
+EXTRA_DIST += bench/detect/nc_statistics.py bench/detect/nc_screening_null.py

@@ -119,9 +119,9 @@ static json_t *class_json(const mg_services *svc, mg_plugin_ctx *ctx, const nc_r
                           const nc_decision *d, size_t i, size_t rank) {
   char cname[256];
   mgd_class_name(svc, ctx, r->target, cname, sizeof cname);
-  return json_pack("{s:o, s:i, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:i, s:o}",
-                   "trigger_margin", real(r->margin), "label", (int)r->target, "name", cname,
-                   "rank", (int)rank, "norm", real(r->norm), "log_norm", real(d->log_norm[i]),
+  return json_pack("{s:b, s:i, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:i, s:o}",
+                   "screened_out", r->screened_out, "label", (int)r->target, "name", cname, "rank",
+                   (int)rank, "norm", real(r->norm), "log_norm", real(d->log_norm[i]),
                    "anomaly_index", real(d->index[i]), "z", real(d->z[i]), "naturalness",
                    real(d->natural[i]), "attack_success", real(r->success), "reached", r->reached,
                    "steps", (int)r->steps, "final_cost", real(r->cost));
@@ -217,13 +217,15 @@ static json_t *evidence(const mg_services *svc, mg_plugin_ctx *ctx, const nc_pro
                 "p_value", real(d->p[0]), "ratio_to_next", real(d->ratio_second), "ratio_to_median",
                 real(d->ratio_median), "attack_success", real(c->success), "naturalness",
                 real(d->natural[c0]), "paper_rule", d->paper_flag);
-  json_t *setup = json_pack("{s:I, s:I, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:i}",
-                            "samples", (json_int_t)pb->n, "batch", (json_int_t)prm->batch,
-                            "max_steps", (int)prm->max_steps, "epoch_steps", (int)prm->epoch_steps,
-                            "group", (int)prm->group, "lr", prm->lr, "beta1", prm->beta1, "beta2",
-                            prm->beta2, "init_cost", prm->init_cost, "success_threshold",
-                            prm->success, "early_tolerance", prm->early_tolerance, "patience",
-                            (int)prm->patience, "early_patience", (int)prm->early_patience);
+  json_t *setup = json_pack(
+      "{s:i, s:f, s:b, s:I, s:I, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, "
+      "s:i, s:i}",
+      "screen_steps", (int)prm->screen_steps, "mask_init", prm->mask_init, "early_gate",
+      prm->early_gate, "samples", (json_int_t)pb->n, "batch", (json_int_t)prm->batch, "max_steps",
+      (int)prm->max_steps, "epoch_steps", (int)prm->epoch_steps, "group", (int)prm->group, "lr",
+      prm->lr, "beta1", prm->beta1, "beta2", prm->beta2, "init_cost", prm->init_cost,
+      "success_threshold", prm->success, "early_tolerance", prm->early_tolerance, "patience",
+      (int)prm->patience, "early_patience", (int)prm->early_patience);
   json_t *test = json_pack(
       "{s:s, s:s, s:f, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "statistic",
       "step-down z of the log-norm against the larger classes (mean, sd)", "null",

@@ -35,6 +35,7 @@ void nc_params_default(nc_params *p) {
   p->early_tolerance = 0.99;
   p->mask_init = 0;
   p->early_gate = 1;
+  p->screen_steps = 150;
 }
 
 typedef struct slot {
@@ -48,7 +49,7 @@ typedef struct slot {
   float *best_m, *best_p;
   double cost, reg_best, early_best;
   unsigned up, down, early, steps, adam_t, epoch_n;
-  int up_flag, down_flag, stop;
+  int up_flag, down_flag, stop, screened_out;
   double epoch_acc, epoch_reg;
   size_t *order, n_order, cursor; /* rows of other classes, shuffled */
   size_t *rows;                   /* the rows of the current step */
@@ -60,6 +61,7 @@ typedef struct engine {
   const nc_params *prm;
   size_t hw, chw;
   slot *slots;
+  size_t n_slots;
   float *x, *grad, *logits, *loss;
   int32_t *tgt;
 } engine;
@@ -139,7 +141,7 @@ static void slot_start(engine *e, slot *s, size_t out, int32_t target) {
   s->reg_best = INFINITY;
   s->early_best = INFINITY;
   s->up = s->down = s->early = s->steps = s->adam_t = s->epoch_n = 0;
-  s->up_flag = s->down_flag = s->stop = 0;
+  s->up_flag = s->down_flag = s->stop = s->screened_out = 0;
   s->epoch_acc = s->epoch_reg = 0;
   s->n_order = 0;
   for (size_t i = 0; i < pb->n; i++)
@@ -298,6 +300,36 @@ static int slot_update(engine *e, slot *s, size_t k) {
   return 0;
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* K-Arm style scheduling (Shen et al. 2021): once a class has had
+ * `screen` steps, it goes on only if its best norm so far is at or below
+ * the median of every class screened so far; the others stop with the
+ * trigger they have. Natural classes' norms have nearly settled by then
+ * while a backdoor target's keeps falling (docs/detectors/neural-cleanse.md).
+ * A class that has not reached the success threshold goes on. */
+static void screen_out(engine *e, const double *screen, size_t n, unsigned at) {
+  if (!n || !at)
+    return;
+  double *v = malloc(n * sizeof *v);
+  if (!v)
+    return; /* no screening: every class runs its full budget */
+  memcpy(v, screen, n * sizeof *v);
+  qsort(v, n, sizeof *v, cmp_double);
+  double med = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  free(v);
+  for (size_t i = 0; i < e->n_slots; i++) {
+    slot *s = &e->slots[i];
+    if (s->active && !s->stop && s->steps == at && isfinite(s->reg_best) && s->reg_best > med) {
+      s->stop = 1;
+      s->screened_out = 1;
+    }
+  }
+}
+
 /* Hands the slot's best trigger (or its last one if none reached the
  * threshold) to the result. */
 static int slot_finish(engine *e, slot *s, nc_result *r) {
@@ -308,6 +340,7 @@ static int slot_finish(engine *e, slot *s, nc_result *r) {
   r->target = s->target;
   r->reached = reached;
   r->steps = s->steps;
+  r->screened_out = s->screened_out;
   r->cost = s->cost;
   r->mask = malloc(e->hw * sizeof(float));
   r->pattern = malloc(e->chw * sizeof(float));
@@ -340,12 +373,15 @@ int nc_reverse(const nc_problem *pb, const nc_params *prm, const int32_t *target
   memset(out, 0, n_targets * sizeof *out);
   int rc = MG_OK;
   e.slots = calloc(G, sizeof *e.slots);
+  e.n_slots = G;
   e.x = malloc(G * B * e.chw * sizeof(float));
   e.grad = malloc(G * B * e.chw * sizeof(float));
   e.logits = malloc(G * B * pb->classes * sizeof(float));
   e.loss = malloc(G * B * sizeof(float));
   e.tgt = malloc(G * B * sizeof(int32_t));
-  if (!e.slots || !e.x || !e.grad || !e.logits || !e.loss || !e.tgt)
+  double *screen = malloc(n_targets * sizeof *screen);
+  size_t n_screen = 0;
+  if (!e.slots || !e.x || !e.grad || !e.logits || !e.loss || !e.tgt || !screen)
     rc = MG_ERR_NOMEM;
   for (size_t i = 0; !rc && i < G; i++)
     rc = slot_alloc(&e.slots[i], e.hw, e.chw, pb->n, B);
@@ -373,7 +409,13 @@ int nc_reverse(const nc_problem *pb, const nc_params *prm, const int32_t *target
         rc = MG_ERR_NUMERIC;
         break;
       }
-      if (!s->stop)
+      if (local.screen_steps && s->steps == local.screen_steps && !s->stop)
+        screen[n_screen++] = s->reg_best;
+    }
+    screen_out(&e, screen, n_screen, local.screen_steps);
+    for (size_t i = 0; !rc && i < G; i++) {
+      slot *s = &e.slots[i];
+      if (!s->active || !s->stop)
         continue;
       rc = slot_finish(&e, s, &out[s->out]);
       done++;
@@ -398,6 +440,7 @@ int nc_reverse(const nc_problem *pb, const nc_params *prm, const int32_t *target
   free(e.logits);
   free(e.loss);
   free(e.tgt);
+  free(screen);
   if (rc)
     for (size_t i = 0; i < n_targets; i++)
       nc_result_free(&out[i]);

@@ -23,6 +23,7 @@ typedef struct nc_params {
   double early_tolerance;  /* a best norm above tolerance * previous best is no progress */
   double mask_init;        /* initial mask value everywhere; 0 = uniform random */
   int early_gate;          /* stop only after lambda moved both ways (reference code) */
+  unsigned screen_steps;   /* steps after which classes above the median stop; 0 = never */
 } nc_params;
 
 /* The paper's optimiser and schedule (lr 0.1, betas 0.5/0.9, lambda 1e-3,
@@ -45,14 +46,14 @@ typedef struct nc_problem {
 
 typedef struct nc_result {
   int32_t target;
-  double norm;    /* L1 norm of the reversed mask */
-  double success; /* attack success of the reversed trigger on the rows */
-  double margin;  /* mean logit margin of the target on the triggered rows */
-  int reached;    /* the search met the success threshold */
-  unsigned steps; /* optimisation steps spent */
-  double cost;    /* lambda when the search ended */
-  float *mask;    /* height*width in [0,1] (malloc'd) */
-  float *pattern; /* channels*height*width in [lo,hi] (malloc'd) */
+  double norm;      /* L1 norm of the reversed mask */
+  double success;   /* attack success of the reversed trigger on the rows */
+  int reached;      /* the search met the success threshold */
+  unsigned steps;   /* optimisation steps spent */
+  int screened_out; /* stopped by the screening, above the median */
+  double cost;      /* lambda when the search ended */
+  float *mask;      /* height*width in [0,1] (malloc'd) */
+  float *pattern;   /* channels*height*width in [lo,hi] (malloc'd) */
 } nc_result;
 
 /* Reverses a trigger for each of n_targets classes; out has n_targets

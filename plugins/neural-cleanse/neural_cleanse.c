@@ -38,7 +38,10 @@ static const mg_plugin_option option_table[] = {
     {"early-patience", MG_OPTION_INTEGER, 5, 1, 10000, "epochs without progress before stopping"},
     {"success", MG_OPTION_NUMBER, 0.99, 0.5, 1.0, "attack success rate a trigger must reach"},
     {"mask-init", MG_OPTION_NUMBER, 0, 0, 0.5, "initial mask value (0: uniform random)"},
-    {"early-gate", MG_OPTION_INTEGER, 1, 0, 1, "stop classes early that cannot beat the best norm"},
+    {"early-gate", MG_OPTION_INTEGER, 1, 0, 1,
+     "1: stop early only after the cost weight moved both ways (reference code)"},
+    {"screen", MG_OPTION_INTEGER, 150, 0, 100000,
+     "steps after which classes above the median norm stop (0: never)"},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -85,6 +88,10 @@ static int read_options(const mg_services *svc, mg_plugin_ctx *ctx, options *o) 
   if (!rc)
     rc = opt(svc, ctx, "early-gate", &gate);
   o->prm.early_gate = (int)gate;
+  uint64_t screen = o->prm.screen_steps;
+  if (!rc)
+    rc = opt_u64(svc, ctx, "screen", &screen);
+  o->prm.screen_steps = (unsigned)screen;
   o->prm.patience = (unsigned)patience;
   o->prm.early_patience = (unsigned)early;
   o->prm.max_steps = (unsigned)steps;

@@ -12,8 +12,8 @@ import json
 import sys
 
 SEV = ["info", "low", "medium", "high", "critical"]
-DETECTORS = ["spectral-signatures", "activation-clustering", "neural-cleanse", "strip",
-             "loss-outliers"]
+DETECTORS = ["spectral-signatures", "activation-clustering", "spectre", "label-consistency",
+             "neural-cleanse", "strip", "loss-outliers"]
 
 
 def at_least(sev, floor):

@@ -44,6 +44,8 @@ typedef struct lc_run {
   lc_counts cnt;
   lc_pair *pairs;
   size_t n_pairs;
+  double map_p;            /* the all-to-all test's p */
+  size_t map_contributing; /* and its contributing labels */
 } lc_run;
 
 static int32_t *labels_of(const mgds_set *s, int reference) {
@@ -163,6 +165,70 @@ static int emit_pair(lc_run *r, const lc_pair *p) {
   return rc;
 }
 
+/* The all-to-all finding: several labels each relabelled from one other
+ * label. It states the pattern (the mapping), which the pair findings do
+ * not, so it is reported whenever the combined test is significant and at
+ * least three labels contribute. */
+static int emit_mapping(lc_run *r, const lc_map *m) {
+  double adj = fmin(1, 2 * m->p); /* the pair family and this test */
+  mg_severity sev = mgd_severity_of_p(adj);
+  uint32_t k = r->set.n_labels;
+  if (m->contributing < 3 || sev == MG_SEV_INFO)
+    return MG_OK;
+  uint64_t *rows = malloc((r->set.n_train ? r->set.n_train : 1) * sizeof *rows);
+  json_t *map = json_array();
+  if (!rows || !map) {
+    free(rows);
+    json_decref(map);
+    return MG_ERR_NOMEM;
+  }
+  char mapping[1200] = "", one[160];
+  for (uint32_t a = 0; a < k; a++) {
+    if (m->p_label[a] > LC_MAP_LABEL_P || m->rows[a] < MGDS_MIN_FLAGGED)
+      continue;
+    json_array_append_new(map, json_pack("{s:i,s:i,s:I,s:f}", "label", (int)a, "source",
+                                         (int)m->source[a], "rows", (json_int_t)m->rows[a],
+                                         "p_label", m->p_label[a]));
+    snprintf(one, sizeof one, "%s%d -> %d (%llu rows)", *mapping ? ", " : "", (int)m->source[a],
+             (int)a, (unsigned long long)m->rows[a]);
+    strncat(mapping, one, sizeof mapping - strlen(mapping) - 1);
+  }
+  size_t n = 0;
+  for (uint64_t i = 0; i < r->set.n_train; i++) {
+    int32_t a = r->ytr[i];
+    if (a >= 0 && r->away_tr[i] && m->p_label[a] <= LC_MAP_LABEL_P &&
+        m->rows[a] >= MGDS_MIN_FLAGGED && r->vt[i].top == m->source[a])
+      rows[n++] = i;
+  }
+  char title[300], msg[2600];
+  snprintf(title, sizeof title,
+           "Training rows of %zu labels sit among clean rows of one other label each "
+           "(all-to-all relabelling?)",
+           m->contributing);
+  snprintf(msg, sizeof msg,
+           "For each label, the source label whose clean neighbours most exceed the reference "
+           "rows' rate (one-sided Fisher, Bonferroni over the %u possible sources): %zu labels "
+           "have such a source at p <= %.2f, and Fisher's combination over all %zu labels gives "
+           "chi2 = %.1f on %zu degrees of freedom, p = %.3g (%.3g with the pair family). The "
+           "mapping source -> label is %s%s. Rows of many labels that the clean data assigns to "
+           "one other label each is the signature of an all-to-all backdoor (y -> pi(y)) or of a "
+           "systematic relabelling: inspect the listed rows.",
+           k - 1, m->contributing, LC_MAP_LABEL_P, m->labels, m->chi2, 2 * m->labels, m->p, adj,
+           mapping, m->permutation ? " (distinct sources: a permutation)" : "");
+  json_t *ev =
+      json_pack("{s:f,s:f,s:f,s:I,s:I,s:b,s:o}", "chi2", m->chi2, "p_value", m->p, "p_adjusted",
+                adj, "labels", (json_int_t)m->labels, "contributing", (json_int_t)m->contributing,
+                "permutation", m->permutation, "mapping", map);
+  mg_finding f = mgp_finding(sev, "knn-all-to-all", title, msg);
+  f.dataset = MG_DATASET_TRAIN;
+  f.indices = rows;
+  f.n_indices = n;
+  f.score = ht_score(adj);
+  int rc = mgp_emit(r->svc, r->ctx, &f, ev, JSON_COMPACT | JSON_REAL_PRECISION(6));
+  free(rows);
+  return rc;
+}
+
 static int evidence(lc_run *r, double seconds) {
   json_t *classes = json_array(), *pairs = json_array();
   for (uint32_t c = 0; c < r->set.n_labels; c++)
@@ -189,6 +255,10 @@ static int evidence(lc_run *r, double seconds) {
                 (json_int_t)r->set.n_ref, "k", (json_int_t)r->k, "share", r->share, "tests",
                 (json_int_t)r->cnt.family, "classes", classes, "top_pairs", pairs,
                 "seconds_features", r->set.seconds_features, "seconds_analysis", seconds);
+  if (o)
+    json_object_set_new(o, "all_to_all",
+                        json_pack("{s:f,s:I}", "p", r->map_p, "contributing_labels",
+                                  (json_int_t)r->map_contributing));
   char *text = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
   json_decref(o);
   int rc = text ? r->svc->evidence(r->ctx, text) : MG_ERR_NOMEM;
@@ -214,6 +284,15 @@ static int analyse(lc_run *r) {
     return rc;
   for (size_t i = 0; i < r->n_pairs && !rc; i++)
     rc = emit_pair(r, &r->pairs[i]);
+  lc_map m;
+  memset(&m, 0, sizeof m);
+  if (!rc)
+    rc = lc_mapping(&r->cnt, r->pairs, r->n_pairs, &m);
+  if (!rc)
+    rc = emit_mapping(r, &m);
+  if (!rc)
+    r->map_p = m.p, r->map_contributing = m.contributing;
+  lc_map_free(&m);
   return rc ? rc : evidence(r, mgds_now() - t0);
 }
 
@@ -231,6 +310,7 @@ static int lc_run_fn(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
     return rc;
   r.k = (size_t)k;
   r.share = share;
+  r.map_p = 1;
   if ((rc = mgds_load(&r.set, svc, ctx, PLUGIN)))
     return rc;
   rc = analyse(&r);

@@ -275,8 +275,9 @@ static int emit_pooled(sp_run *r, const mgds_result *res, const sp_pool *pool, d
            pool->contributing);
   snprintf(msg, sizeof msg,
            "Pooled over the %zu classes with a reference cut, %llu of %llu training rows lie "
-           "beyond their class's clean reference tail, where the reference sets allow about "
-           "%llu of %llu; exact p of the pooled count %.2g (%.2g after Bonferroni over the "
+           "beyond their class's clean reference tail (cut so that at most about 1%% of clean "
+           "rows lie beyond it; %llu of the %llu reference rows do); exact p of the pooled "
+           "count %.2g (%.2g after Bonferroni over the "
            "classes and this test). %zu classes contribute; the flagged rows of each look most "
            "like one other clean class (nearest reference centroid), a mapping source -> label: "
            "%s. A few rows in every class that the model represents apart from their label, each "

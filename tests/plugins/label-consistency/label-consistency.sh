@@ -48,6 +48,8 @@ else:
     if f["severity"] not in ("high", "critical"):
         v.fail("not raised by the correlation with loss-outliers: %s" % f["severity"])
 v.only_target_implicated(target)
+if v.findings(rule="label-consistency.knn-all-to-all"):
+    v.fail("one flipped pair reported as an all-to-all mapping")
 v.done()
 PYEOF
     pass "labelflip-20: flip $(json_get "$SANDBOX/flip.json" \

@@ -19,7 +19,7 @@
 #include <modelgate/plugin.h>
 
 #include "hyptest.h"
-#include "lc_knn.h"
+#include "knn.h"
 #include "lc_pairs.h"
 #include "mgds.h"
 
@@ -40,7 +40,7 @@ typedef struct lc_run {
   double share; /* the other label's share of them that marks a row (option share) */
   int32_t *ytr, *yref;
   unsigned char *away_tr; /* per training row: voted to another label */
-  lc_vote *vt, *vr;
+  knn_vote_t *vt, *vr;
   lc_counts cnt;
   lc_pair *pairs;
   size_t n_pairs;
@@ -67,7 +67,7 @@ static int32_t *labels_of(const mgds_set *s, int reference) {
 
 /* The vote marks a row when another label holds at least share of the k
  * neighbours. */
-static int32_t marked_as(const lc_run *r, const lc_vote *v, int32_t label) {
+static int32_t marked_as(const lc_run *r, const knn_vote_t *v, int32_t label) {
   if (label < 0 || v->top == label)
     return -1;
   return (double)v->top_votes >= r->share * (double)r->k - 1e-9 ? v->top : -1;
@@ -85,12 +85,12 @@ static int vote(lc_run *r) {
     return MG_ERR_NOMEM;
   }
   mgds_mean(s->ref, s->n_ref, d, 0, mean);
-  lc_normalise(s->ref, s->n_ref, d, mean);
-  lc_normalise(s->train, s->n_train, d, mean);
+  knn_normalise(s->ref, s->n_ref, d, mean);
+  knn_normalise(s->train, s->n_train, d, mean);
   free(mean);
-  if (lc_knn_vote(s->train, s->n_train, s->ref, r->yref, s->n_ref, d, r->k, s->n_labels, 0,
-                  r->vt) ||
-      lc_knn_vote(s->ref, s->n_ref, s->ref, r->yref, s->n_ref, d, r->k, s->n_labels, 1, r->vr))
+  if (knn_vote(s->train, s->n_train, s->ref, r->yref, s->n_ref, d, r->k, s->n_labels, 0, -1,
+               r->vt) ||
+      knn_vote(s->ref, s->n_ref, s->ref, r->yref, s->n_ref, d, r->k, s->n_labels, 1, -1, r->vr))
     return MG_ERR_NOMEM;
   int32_t *mt = malloc((s->n_train ? s->n_train : 1) * sizeof *mt);
   int32_t *mr = malloc((s->n_ref ? s->n_ref : 1) * sizeof *mr);

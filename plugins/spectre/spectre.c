@@ -278,8 +278,9 @@ static int emit_pooled(sp_run *r, const mgds_result *res, const sp_pool *pool, d
            "beyond their class's clean reference tail (cut so that at most about 1%% of clean "
            "rows lie beyond it; %llu of the %llu reference rows do); exact p of the pooled "
            "count %.2g (%.2g after Bonferroni over the "
-           "classes and this test). %zu classes contribute; the flagged rows of each look most "
-           "like one other clean class (nearest reference centroid), a mapping source -> label: "
+           "classes and this test). %zu classes contribute; the flagged rows of each sit nearest "
+           "to the clean rows of one other class (10 nearest reference rows of other labels), a "
+           "mapping source -> label: "
            "%s. A few rows in every class that the model represents apart from their label, each "
            "resembling another class, is the signature of an all-to-all backdoor or of a "
            "systematic relabelling: inspect the listed rows.",

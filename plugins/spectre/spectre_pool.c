@@ -4,7 +4,8 @@
  * single out. Pooled over the classes, the rows beyond each class's
  * reference cut are many more than the reference sets allow (an exact test
  * on the sum of the per-class beta-binomial laws); and the flagged rows of
- * each class look most like one other clean class, the source of the
+ * each class sit nearest to the clean rows of one other class (cosine
+ * k-NN among the reference rows of the other labels), the source of the
  * mapping. */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "hyptest.h"
+#include "knn.h"
 #include "spectre_pool.h"
 
 int sp_pooled(const mgds_result *res, const size_t *rank, size_t k, sp_pool *out) {
@@ -55,74 +57,77 @@ int sp_contributes(const mgds_result *x) {
   return x->analysed && x->side.n_flag >= MGDS_MIN_FLAGGED && x->side.p_ref <= SP_POOL_CLASS_P;
 }
 
-/* Clean centroids: the reference rows' mean per label (NaN-free: a label
- * without reference rows gets no centroid). */
-static int centroids(const mgds_set *s, double *cen, unsigned char *have) {
-  size_t d = (size_t)s->dim;
-  for (uint32_t c = 0; c < s->n_labels; c++) {
-    const mgds_class *cl = &s->classes[c];
-    have[c] = cl->n_ref > 0;
-    for (size_t j = 0; j < d; j++) {
-      double t = 0;
-      for (size_t i = 0; i < cl->n_ref; i++)
-        t += s->ref[cl->refrow[i] * d + j];
-      cen[c * d + j] = cl->n_ref ? t / (double)cl->n_ref : 0;
-    }
-  }
+/* Neighbours per flagged row for the mapping. */
+#define SP_MAP_K 10
+
+/* The reference rows normalised for cosine k-NN (knn.c) and their labels. */
+static int clean_pool(const mgds_set *s, float **pool, int32_t **labels, float *mean) {
+  size_t d = (size_t)s->dim, m = (size_t)s->n_ref;
+  *pool = malloc((m ? m : 1) * d * sizeof **pool);
+  *labels = malloc((m ? m : 1) * sizeof **labels);
+  if (!*pool || !*labels)
+    return MG_ERR_NOMEM;
+  memcpy(*pool, s->ref, m * d * sizeof **pool);
+  for (size_t i = 0; i < m; i++)
+    (*labels)[i] = -1;
+  for (uint32_t c = 0; c < s->n_labels; c++)
+    for (size_t i = 0; i < s->classes[c].n_ref; i++)
+      (*labels)[s->classes[c].refrow[i]] = (int32_t)c;
+  mgds_mean(*pool, m, d, 0, mean);
+  knn_normalise(*pool, m, d, mean);
   return MG_OK;
 }
 
-int sp_mapping(const mgds_set *s, const mgds_result *res, int32_t *source, double *share) {
-  size_t k = s->n_labels, d = (size_t)s->dim;
-  double *cen = malloc(k * d * sizeof *cen);
-  unsigned char *have = malloc(k);
-  uint64_t *votes = malloc(k * sizeof *votes);
-  if (!cen || !have || !votes) {
-    free(cen);
-    free(have);
-    free(votes);
-    return MG_ERR_NOMEM;
+/* The most common label among the nearest foreign clean rows of class c's
+ * flagged rows. */
+static int source_of(const mgds_set *s, const mgds_result *x, int32_t c, const float *pool,
+                     const int32_t *labels, const float *mean, int32_t *source, double *share) {
+  size_t d = (size_t)s->dim, n = x->side.n_flag, k = s->n_labels;
+  const mgds_class *cl = &s->classes[c];
+  float *q = malloc((n ? n : 1) * d * sizeof *q);
+  knn_vote_t *v = malloc((n ? n : 1) * sizeof *v);
+  uint64_t *tally = calloc(k, sizeof *tally);
+  int rc = MG_ERR_NOMEM;
+  if (!q || !v || !tally)
+    goto done;
+  size_t j = 0;
+  for (size_t i = 0; i < cl->n; i++)
+    if (x->side.flag[i])
+      memcpy(q + d * j++, s->train + cl->rows[i] * d, d * sizeof *q);
+  knn_normalise(q, n, d, mean);
+  if (knn_vote(q, n, pool, labels, (size_t)s->n_ref, d, SP_MAP_K, (uint32_t)k, 0, c, v)) {
+    rc = MG_OK; /* too few foreign reference rows: no source named */
+    goto done;
   }
-  centroids(s, cen, have);
+  for (size_t i = 0; i < n; i++)
+    tally[v[i].top]++;
+  size_t top = 0;
+  for (size_t o = 1; o < k; o++)
+    if (tally[o] > tally[top])
+      top = o;
+  *source = (int32_t)top;
+  *share = (double)tally[top] / (double)n;
+  rc = MG_OK;
+done:
+  free(q);
+  free(v);
+  free(tally);
+  return rc;
+}
+
+int sp_mapping(const mgds_set *s, const mgds_result *res, int32_t *source, double *share) {
+  size_t k = s->n_labels;
+  float *pool = NULL, *mean = malloc((size_t)s->dim * sizeof *mean);
+  int32_t *labels = NULL;
+  int rc = mean ? clean_pool(s, &pool, &labels, mean) : MG_ERR_NOMEM;
   for (size_t c = 0; c < k; c++) {
     source[c] = -1;
     share[c] = 0;
-    const mgds_result *x = &res[c];
-    if (!sp_contributes(x))
-      continue;
-    memset(votes, 0, k * sizeof *votes);
-    const mgds_class *cl = &s->classes[c];
-    for (size_t i = 0; i < cl->n; i++) {
-      if (!x->side.flag[i])
-        continue;
-      const float *row = s->train + cl->rows[i] * d;
-      double best = INFINITY;
-      size_t arg = k;
-      for (size_t o = 0; o < k; o++) {
-        if (o == c || !have[o])
-          continue;
-        double dist = 0;
-        for (size_t j = 0; j < d; j++) {
-          double t = row[j] - cen[o * d + j];
-          dist += t * t;
-        }
-        if (dist < best)
-          best = dist, arg = o;
-      }
-      if (arg < k)
-        votes[arg]++;
-    }
-    size_t top = 0;
-    for (size_t o = 1; o < k; o++)
-      if (votes[o] > votes[top])
-        top = o;
-    if (votes[top]) {
-      source[c] = (int32_t)top;
-      share[c] = (double)votes[top] / (double)x->side.n_flag;
-    }
+    if (!rc && sp_contributes(&res[c]))
+      rc = source_of(s, &res[c], (int32_t)c, pool, labels, mean, &source[c], &share[c]);
   }
-  free(cen);
-  free(have);
-  free(votes);
-  return MG_OK;
+  free(pool);
+  free(labels);
+  free(mean);
+  return rc;
 }

@@ -28,9 +28,10 @@ typedef struct sp_pool {
 int sp_pooled(const mgds_result *res, const size_t *rank, size_t k, sp_pool *out);
 int sp_contributes(const mgds_result *x);
 
-/* For each contributing class c: the clean class (nearest reference
- * centroid other than c, raw features) most of its flagged rows resemble,
- * and that share of them; -1 and 0 for the others. */
+/* For each contributing class c: the label most of its flagged rows'
+ * 10 nearest reference rows of other labels carry (cosine on features
+ * centred by the reference mean), and that share of the flagged rows; -1
+ * and 0 for the others. */
 int sp_mapping(const mgds_set *s, const mgds_result *res, int32_t *source, double *share);
 
 #endif

@@ -17,5 +17,11 @@ include $(srcdir)/plugins/source-provenance/local.mk
 include $(srcdir)/tests/plugins/text-plugins/local.mk
 include $(srcdir)/plugins/annotator-audit/local.mk
 include $(srcdir)/plugins/text-label-consistency/local.mk
+include $(srcdir)/plugins/safetensors/local.mk
+include $(srcdir)/plugins/gguf/local.mk
+include $(srcdir)/plugins/keras/local.mk
+include $(srcdir)/plugins/tf-savedmodel/local.mk
+include $(srcdir)/plugins/nemo/local.mk
 include $(srcdir)/plugins/spectre/local.mk
 include $(srcdir)/plugins/label-consistency/local.mk
+include $(srcdir)/plugins/mm-bd/local.mk

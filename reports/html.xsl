@@ -2,13 +2,21 @@
 <!-- modelgate: the reviewer's HTML report, a view of the results document
      (docs/results.md).
 
-     One self-contained HTML5 file: inline CSS, a few lines of inline script
-     that only open collapsed parts for printing, pictures embedded as
-     data: URIs, and no other resource (no <link>, no remote fonts, images
-     or scripts), so it can be mailed, archived and opened offline. Links
-     point to atlas.mitre.org only as anchors. Everything from the results
-     is text: the XSLT processor escapes it (and, for method="html", writes
-     the charset meta element itself).
+     One self-contained HTML5 file: inline CSS, no script, pictures
+     embedded as data: URIs and plots as inline SVG, and no other resource
+     (no <link>, no remote fonts, images or scripts), so it can be mailed,
+     archived and opened offline. Links point to atlas.mitre.org only as
+     anchors. Everything from the results is text: the XSLT processor
+     escapes it (and, for method="html", writes the charset meta element
+     itself).
+
+     Order: the verdict and what was and was not checked, what to do next
+     for each failed control, the findings with their evidence beside them
+     (pictures of the flagged rows, the plugin's per-class plot, a reversed
+     trigger of the same class), the checklist, the package, the plugins,
+     ATLAS, and a sign-off block. Raw statistics are in collapsed
+     <details>, which stay collapsed when printed (the JSON report has
+     them all), so the demo report prints on a few A4 pages.
 
      Replace it with: modelgate scan ... -\-stylesheet html=FILE -->
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
@@ -22,12 +30,19 @@
        wider than the second value. -->
   <xsl:param name="image-size" select="168"/>
   <xsl:param name="image-max-width" select="1000"/>
+  <!-- Pictures beside a finding (reversed triggers, row thumbnails) are
+       zoomed to about this height. -->
+  <xsl:param name="figure-size" select="56"/>
+  <xsl:param name="thumb-size" select="44"/>
 
   <xsl:key name="finding" match="/modelgate-results/findings/finding" use="@id"/>
   <xsl:key name="atlas" match="/modelgate-results/atlas/*" use="@id"/>
   <xsl:key name="artifact" match="/modelgate-results/artifacts/artifact" use="@path"/>
   <xsl:key name="control" match="/modelgate-results/checklist/section/control" use="@id"/>
   <xsl:key name="plugin" match="/modelgate-results/plugins/plugin" use="@name"/>
+  <xsl:key name="finding-label" match="/modelgate-results/findings/finding[@label]" use="@label"/>
+  <!-- Skipped plugins grouped by their reason, for the banner. -->
+  <xsl:key name="skip-reason" match="/modelgate-results/plugins/plugin[@status = 'skipped']" use="string(message)"/>
 
   <xsl:variable name="root" select="/modelgate-results"/>
   <!-- The package's name, else the path it was given as. -->
@@ -61,28 +76,31 @@
       <body>
         <xsl:call-template name="banner"/>
         <nav class="toc" aria-label="contents">
+          <xsl:if test="checklist/section/control[@fails-gate = 'true' or (@required = 'true' and @status = 'error')]">
+            <a href="#next">What to do next</a>
+          </xsl:if>
+          <a href="#findings">Findings (<xsl:value-of select="count(findings/finding)"/>)</a>
+          <a href="#checklist">Checklist</a>
           <a href="#package">Package</a>
           <a href="#artifacts">Files (<xsl:value-of select="count(artifacts/artifact)"/>)</a>
-          <a href="#checklist">Checklist</a>
-          <a href="#findings">Findings (<xsl:value-of select="count(findings/finding)"/>)</a>
           <a href="#plugins">Plugins (<xsl:value-of select="count(plugins/plugin)"/>)</a>
           <a href="#atlas">ATLAS</a>
+          <a href="#signoff">Sign-off</a>
         </nav>
         <main>
-          <xsl:call-template name="package"/>
-          <xsl:call-template name="checklist"/>
+          <xsl:call-template name="next-steps"/>
           <xsl:call-template name="findings"/>
+          <xsl:call-template name="checklist"/>
+          <xsl:call-template name="package"/>
           <xsl:call-template name="plugins"/>
           <xsl:call-template name="atlas"/>
+          <xsl:call-template name="signoff"/>
         </main>
         <footer>
           <xsl:value-of select="concat('modelgate ', @tool-version, ', ', @command, ' started ',
                                 @started, ', ', @seconds, ' s; MITRE ATLAS ', @atlas-version,
                                 '; exit status ', @exit-code, '.')"/>
         </footer>
-        <script>
-          <xsl:text>window.addEventListener('beforeprint',function(){document.querySelectorAll('details').forEach(function(d){d.setAttribute('data-was',d.open?'1':'0');d.open=true;});});window.addEventListener('afterprint',function(){document.querySelectorAll('details[data-was]').forEach(function(d){d.open=d.getAttribute('data-was')==='1';});});</xsl:text>
-        </script>
       </body>
     </html>
   </xsl:template>
@@ -114,7 +132,27 @@
                                     ', no failed control, every required control passed and every plugin completed.')"/>
             </xsl:when>
             <xsl:when test="$v = 'fail'">
-              <xsl:value-of select="concat('The gate failed (fail-on ', @fail-on, '):')"/>
+              <xsl:variable name="nf" select="count(findings/finding[@fails-gate = 'true'])"/>
+              <xsl:variable name="nc" select="count(checklist/section/control[@fails-gate = 'true'][@status = 'fail'])"/>
+              <xsl:variable name="nr" select="count(checklist/section/control[@fails-gate = 'true'][@status != 'fail'])"/>
+              <xsl:value-of select="concat('The gate failed (fail-on ', @fail-on, '): ')"/>
+              <xsl:if test="$nf &gt; 0">
+                <xsl:value-of select="concat($nf, ' finding', substring('s', 1, $nf != 1), ' at or above ', @fail-on)"/>
+              </xsl:if>
+              <xsl:if test="$nc &gt; 0">
+                <xsl:if test="$nf &gt; 0">; </xsl:if>
+                <xsl:value-of select="concat($nc, ' control', substring('s', 1, $nc != 1), ' failed')"/>
+              </xsl:if>
+              <xsl:if test="$nr &gt; 0">
+                <xsl:if test="$nf + $nc &gt; 0">; </xsl:if>
+                <strong>
+                  <xsl:value-of select="concat($nr, ' control', substring('s', 1, $nr != 1),
+                                        ' required by the policy ', substring('was', 1, 3 * ($nr = 1)),
+                                        substring('were', 1, 4 * ($nr != 1)), ' not evaluated (no evidence for ',
+                                        substring('it', 1, 2 * ($nr = 1)), substring('them', 1, 4 * ($nr != 1)), ')')"/>
+                </strong>
+              </xsl:if>
+              <xsl:text>:</xsl:text>
             </xsl:when>
             <xsl:otherwise>The scan could not be completed, so the gate cannot pass:</xsl:otherwise>
           </xsl:choose>
@@ -173,12 +211,136 @@
             </xsl:for-each>
           </ul>
         </xsl:if>
+        <xsl:call-template name="coverage"/>
         <div class="verdict-digest">
           <xsl:text>sha256 </xsl:text>
           <code><xsl:value-of select="package/@sha256"/></code>
         </div>
       </div>
     </header>
+  </xsl:template>
+
+  <!-- What was and was not checked: a pass is only as good as what ran. -->
+  <xsl:template name="coverage">
+    <xsl:variable name="controls" select="checklist/section/control"/>
+    <xsl:variable name="evaluated" select="$controls[@status != 'not-evaluated']"/>
+    <xsl:variable name="ne" select="$controls[@status = 'not-evaluated']"/>
+    <xsl:variable name="skipped" select="plugins/plugin[@status = 'skipped']"/>
+    <div class="coverage" id="coverage">
+      <div>
+        <strong>Checked: </strong>
+        <xsl:choose>
+          <xsl:when test="$controls">
+            <xsl:value-of select="concat(count($evaluated), ' of ', count($controls), ' controls evaluated')"/>
+            <xsl:if test="$evaluated">
+              <xsl:text> (</xsl:text>
+              <xsl:for-each select="$evaluated[not(@status = preceding::control[@status != 'not-evaluated']/@status)]">
+                <xsl:variable name="st" select="@status"/>
+                <xsl:if test="position() &gt; 1">, </xsl:if>
+                <xsl:value-of select="concat(count($evaluated[@status = $st]), ' ', $st)"/>
+              </xsl:for-each>
+              <xsl:text>)</xsl:text>
+            </xsl:if>
+            <xsl:if test="$ne">
+              <xsl:text>; not evaluated: </xsl:text>
+              <xsl:for-each select="$ne">
+                <xsl:if test="position() &gt; 1">, </xsl:if>
+                <a href="#{@id}"><xsl:value-of select="@id"/></a>
+              </xsl:for-each>
+            </xsl:if>
+            <xsl:text>. </xsl:text>
+          </xsl:when>
+          <xsl:otherwise>no control was evaluated. </xsl:otherwise>
+        </xsl:choose>
+        <xsl:value-of select="concat(count(plugins/plugin[@status = 'ok']), ' of ', count(plugins/plugin),
+                              ' plugins completed')"/>
+        <xsl:if test="$skipped">
+          <xsl:value-of select="concat(', ', count($skipped), ' skipped')"/>
+        </xsl:if>
+        <xsl:if test="plugins/plugin[@status = 'error' or @status = 'timeout']">
+          <xsl:value-of select="concat(', ', count(plugins/plugin[@status = 'error' or @status = 'timeout']), ' failed')"/>
+        </xsl:if>
+        <xsl:text>.</xsl:text>
+      </div>
+      <xsl:if test="$skipped">
+        <div class="skipped">
+          <strong>
+            <xsl:choose>
+              <xsl:when test="@verdict = 'pass'">Not checked, although the gate passed: </xsl:when>
+              <xsl:otherwise>Not checked: </xsl:otherwise>
+            </xsl:choose>
+          </strong>
+          <ul>
+            <xsl:for-each select="$skipped[generate-id() = generate-id(key('skip-reason', string(message))[1])]">
+              <li>
+                <xsl:for-each select="key('skip-reason', string(current()/message))">
+                  <xsl:if test="position() &gt; 1">, </xsl:if>
+                  <a href="#plugin-{@name}"><xsl:value-of select="@name"/></a>
+                </xsl:for-each>
+                <xsl:text> skipped: </xsl:text>
+                <xsl:value-of select="message"/>
+                <xsl:variable name="gave" select="key('skip-reason', string(message))/control/@ref"/>
+                <xsl:if test="$gave">
+                  <xsl:text> (evidence for </xsl:text>
+                  <xsl:for-each select="$controls[@id = $gave]">
+                    <xsl:if test="position() &gt; 1">, </xsl:if>
+                    <xsl:value-of select="@id"/>
+                  </xsl:for-each>
+                  <xsl:text>)</xsl:text>
+                </xsl:if>
+              </li>
+            </xsl:for-each>
+          </ul>
+        </div>
+      </xsl:if>
+    </div>
+  </xsl:template>
+
+  <!-- What to do next: each control that fails the gate (or whose missing
+       evidence leaves the scan incomplete), with the checklist's
+       remediation and the findings behind it. -->
+  <xsl:template name="next-steps">
+    <xsl:variable name="todo" select="checklist/section/control[@fails-gate = 'true' or (@required = 'true' and @status = 'error')]"/>
+    <xsl:if test="$todo">
+      <section id="next">
+        <h2>What to do next</h2>
+        <ol class="next">
+          <xsl:for-each select="$todo">
+            <li>
+              <a href="#{@id}"><strong><xsl:value-of select="@id"/></strong></a>
+              <xsl:text> </xsl:text>
+              <xsl:call-template name="status-badge"/>
+              <xsl:text> </xsl:text>
+              <strong><xsl:value-of select="title"/></strong>
+              <xsl:if test="@status != 'fail'">
+                <xsl:value-of select="concat(' (required by the policy, ', @status, ')')"/>
+              </xsl:if>
+              <xsl:if test="finding">
+                <xsl:text> — </xsl:text>
+                <xsl:for-each select="finding">
+                  <xsl:if test="position() &gt; 1">, </xsl:if>
+                  <a href="#{@ref}"><xsl:value-of select="@ref"/></a>
+                </xsl:for-each>
+              </xsl:if>
+              <div class="remedy">
+                <xsl:choose>
+                  <xsl:when test="@status = 'fail' and string(remediation) != ''">
+                    <xsl:value-of select="remediation"/>
+                  </xsl:when>
+                  <xsl:when test="@status = 'fail'">
+                    <xsl:value-of select="note"/>
+                  </xsl:when>
+                  <xsl:otherwise>
+                    <!-- not evaluated or its evidence failed: the note says what would evidence it -->
+                    <xsl:value-of select="note"/>
+                  </xsl:otherwise>
+                </xsl:choose>
+              </div>
+            </li>
+          </xsl:for-each>
+        </ol>
+      </section>
+    </xsl:if>
   </xsl:template>
 
   <xsl:template name="package">
@@ -285,21 +447,35 @@
         <h3><xsl:value-of select="@title"/></h3>
         <table class="grid controls">
           <thead>
-            <tr><th class="c-id">Control</th><th class="c-st">Status</th><th>Evidence</th><th class="c-atlas">ATLAS</th></tr>
+            <tr><th class="c-id">Control</th><th class="c-st">Status</th><th>Evidence and ATLAS</th></tr>
           </thead>
           <tbody>
             <xsl:for-each select="control">
               <tr id="{@id}" class="row-{@status}">
                 <td>
+                  <!-- The checklist's wording where the reviewer must act on it;
+                       a tooltip elsewhere, to keep the page short. -->
+                  <xsl:if test="not(@status = 'fail' or @status = 'error' or @fails-gate = 'true')">
+                    <xsl:attribute name="title"><xsl:value-of select="text"/></xsl:attribute>
+                  </xsl:if>
                   <strong><xsl:value-of select="@id"/></strong>
                   <xsl:text> </xsl:text>
                   <xsl:value-of select="title"/>
-                  <div class="sub"><xsl:value-of select="text"/></div>
+                  <xsl:if test="@status = 'fail' or @status = 'error' or @fails-gate = 'true'">
+                    <div class="sub"><xsl:value-of select="text"/></div>
+                  </xsl:if>
                 </td>
                 <td>
                   <xsl:call-template name="status-badge"/>
                   <xsl:if test="@required = 'true'"><div class="sub">required</div></xsl:if>
                   <xsl:if test="@fails-gate = 'true'"><div class="sub gate">fails the gate</div></xsl:if>
+                  <xsl:if test="@decided-by">
+                    <div class="sub decided-{@decided-by}">
+                      <xsl:value-of select="concat('decided by the ', @decided-by)"/>
+                      <xsl:if test="@decided-by = 'vendor'"> (vendor attestation)</xsl:if>
+                      <xsl:if test="@decided-by = 'reviewer'"> (waiver)</xsl:if>
+                    </div>
+                  </xsl:if>
                 </td>
                 <td>
                   <div><xsl:value-of select="note"/></div>
@@ -310,6 +486,7 @@
                   </xsl:for-each>
                   <xsl:if test="attestation">
                     <blockquote class="attestation">
+                      <strong>Vendor attestation: </strong>
                       <xsl:value-of select="attestation"/>
                       <div class="sub">
                         <xsl:value-of select="concat('— ', attestation/@by, ', ', attestation/@date)"/>
@@ -342,12 +519,13 @@
                       </xsl:for-each>
                     </div>
                   </xsl:if>
-                </td>
-                <td>
-                  <xsl:call-template name="atlas-links">
-                    <xsl:with-param name="refs" select="technique | mitigation"/>
-                    <xsl:with-param name="short" select="true()"/>
-                  </xsl:call-template>
+                  <div class="sub">
+                    <xsl:text>ATLAS: </xsl:text>
+                    <xsl:call-template name="atlas-links">
+                      <xsl:with-param name="refs" select="technique | mitigation"/>
+                      <xsl:with-param name="short" select="true()"/>
+                    </xsl:call-template>
+                  </div>
                 </td>
               </tr>
             </xsl:for-each>
@@ -357,12 +535,46 @@
     </section>
   </xsl:template>
 
+  <!-- The reviewer's decisions: a waived finding says who waived it and
+       why; the baseline and waivers get one summary line each. -->
+  <xsl:template match="waived">
+    <p class="waived">
+      <strong>Waived by the reviewer: </strong>
+      <xsl:value-of select="concat(., ' (', @by, ', approved ', @on, ', expires ', @expires,
+                                   ', waiver ', @waiver, ')')"/>
+    </p>
+  </xsl:template>
+
+  <xsl:template match="baseline">
+    <p class="summary baseline">
+      <xsl:value-of select="concat('Since the baseline (', @path, ', ', @started, '): ', @new,
+                                   ' new, ', @unchanged, ' unchanged, ', @gone, ' gone')"/>
+      <xsl:for-each select="gone">
+        <xsl:value-of select="concat(substring('; gone: ', 1 + 8 * (position() &gt; 1)),
+                                     substring(', ', 1, 2 * (position() &gt; 1)),
+                                     @id, ' [', @severity, '] ', .)"/>
+      </xsl:for-each>
+    </p>
+  </xsl:template>
+
+  <xsl:template match="waivers">
+    <p class="summary waivers">
+      <xsl:value-of select="concat('Waivers (', @path, '): ', count(waiver[@state = 'applied']),
+                                   ' applied')"/>
+      <xsl:for-each select="waiver[@state != 'applied']">
+        <xsl:value-of select="concat('; ', @id, ' ', @state, ' (waives nothing)')"/>
+      </xsl:for-each>
+    </p>
+  </xsl:template>
+
   <xsl:template name="findings">
     <section id="findings">
       <h2>Findings</h2>
+      <xsl:apply-templates select="baseline | waivers"/>
       <xsl:if test="not(findings/finding)">
         <p class="empty">No findings.</p>
       </xsl:if>
+      <xsl:call-template name="class-summaries"/>
       <xsl:for-each select="findings/finding">
         <xsl:sort select="string-length(substring-before($severities, @severity))" data-type="number"/>
         <xsl:apply-templates select="."/>
@@ -379,7 +591,10 @@
         <xsl:text> </xsl:text>
         <xsl:value-of select="title"/>
         <xsl:if test="@fails-gate = 'true'"><span class="gate"> fails the gate</span></xsl:if>
+        <xsl:if test="waived"> <span class="badge waived">waived</span></xsl:if>
+        <xsl:if test="@baseline = 'new'"> <span class="badge new">new</span></xsl:if>
       </h3>
+      <xsl:apply-templates select="waived"/>
       <xsl:if test="message">
         <p class="message"><xsl:value-of select="message"/></p>
       </xsl:if>
@@ -420,11 +635,17 @@
         <xsl:if test="location">
           <tr><th>Location</th><td><xsl:value-of select="location"/></td></tr>
         </xsl:if>
-        <xsl:if test="@label">
-          <tr><th>Class</th><td>label <strong><xsl:value-of select="@label"/></strong></td></tr>
-        </xsl:if>
-        <xsl:if test="@score">
-          <tr><th>Score</th><td><xsl:value-of select="@score"/></td></tr>
+        <xsl:if test="@label or @score">
+          <tr>
+            <th>Class, score</th>
+            <td>
+              <xsl:if test="@label">
+                <a href="#class-{@label}">label <strong><xsl:value-of select="@label"/></strong></a>
+              </xsl:if>
+              <xsl:if test="@label and @score">; </xsl:if>
+              <xsl:if test="@score"><xsl:value-of select="concat('score ', @score)"/></xsl:if>
+            </td>
+          </tr>
         </xsl:if>
         <xsl:if test="samples">
           <tr>
@@ -453,23 +674,21 @@
             </td>
           </tr>
         </xsl:if>
-        <xsl:if test="technique">
+        <xsl:if test="technique or mitigation">
           <tr>
-            <th>ATLAS techniques</th>
+            <th>ATLAS</th>
             <td>
               <xsl:call-template name="atlas-links">
                 <xsl:with-param name="refs" select="technique"/>
               </xsl:call-template>
-            </td>
-          </tr>
-        </xsl:if>
-        <xsl:if test="mitigation">
-          <tr>
-            <th>Mitigations</th>
-            <td>
-              <xsl:call-template name="atlas-links">
-                <xsl:with-param name="refs" select="mitigation"/>
-              </xsl:call-template>
+              <xsl:if test="mitigation">
+                <div>
+                  <xsl:text>mitigations: </xsl:text>
+                  <xsl:call-template name="atlas-links">
+                    <xsl:with-param name="refs" select="mitigation"/>
+                  </xsl:call-template>
+                </div>
+              </xsl:if>
             </td>
           </tr>
         </xsl:if>
@@ -490,14 +709,383 @@
             </td>
           </tr>
         </xsl:if>
-        <xsl:if test="evidence">
-          <tr>
-            <th>Evidence</th>
-            <td><div class="ev-wrap"><xsl:apply-templates select="evidence/*"/></div></td>
-          </tr>
-        </xsl:if>
       </table>
+      <xsl:call-template name="finding-figures"/>
+      <xsl:if test="evidence">
+        <details class="raw">
+          <summary>Evidence: the plugin's statistics for this finding</summary>
+          <div class="ev-wrap"><xsl:apply-templates select="evidence/*"/></div>
+        </details>
+      </xsl:if>
     </article>
+  </xsl:template>
+
+  <!-- The evidence a reviewer looks at, beside the finding: pictures of the
+       flagged rows, the reversed trigger of the same class (any plugin's
+       "class-N-..." pictures), and the plugin's per-class plot. -->
+  <xsl:template name="finding-figures">
+    <xsl:variable name="label" select="string(@label)"/>
+    <xsl:variable name="prefix" select="concat('class-', $label, '-')"/>
+    <xsl:variable name="own" select="key('plugin', @plugin)"/>
+    <xsl:variable name="class-images" select="$own/image[$label != ''][starts-with(@name, $prefix)]"/>
+    <xsl:variable name="plot">
+      <xsl:apply-templates select="$own" mode="plot">
+        <xsl:with-param name="label" select="$label"/>
+      </xsl:apply-templates>
+    </xsl:variable>
+    <xsl:if test="thumbnails or $class-images or string($plot) != ''">
+      <div class="figures">
+        <xsl:if test="thumbnails">
+          <figure class="thumbs">
+            <div class="thumb-grid">
+              <xsl:for-each select="thumbnails/thumbnail">
+                <div class="thumb">
+                  <!-- Photographs, not masks: smoothly scaled to $thumb-size. -->
+                  <img class="row" alt="row {@row}" src="data:image/png;base64,{translate(., ' &#9;&#10;&#13;', '')}">
+                    <xsl:if test="@width &gt; 0 and @height &gt; 0">
+                      <xsl:attribute name="width"><xsl:value-of select="round(@width * $thumb-size div @height)"/></xsl:attribute>
+                      <xsl:attribute name="height"><xsl:value-of select="$thumb-size"/></xsl:attribute>
+                    </xsl:if>
+                  </img>
+                  <span>
+                    <xsl:value-of select="concat('#', @row)"/>
+                    <xsl:if test="@label"><xsl:value-of select="concat(' ', '&#8594;', @label)"/></xsl:if>
+                  </span>
+                </div>
+              </xsl:for-each>
+            </div>
+            <figcaption>
+              <xsl:value-of select="concat(count(thumbnails/thumbnail), ' of the ', samples/@count,
+                                    ' ', thumbnails/@dataset, ' rows it names (#row ', '&#8594;', ' label), ')"/>
+              <xsl:choose>
+                <xsl:when test="thumbnails/@order = 'ranked'">in the order the plugin ranks them in its evidence</xsl:when>
+                <xsl:otherwise>the first by row index</xsl:otherwise>
+              </xsl:choose>
+            </figcaption>
+          </figure>
+        </xsl:if>
+        <xsl:if test="$class-images">
+          <xsl:call-template name="class-figure">
+            <xsl:with-param name="images" select="$class-images"/>
+            <xsl:with-param name="prefix" select="$prefix"/>
+          </xsl:call-template>
+        </xsl:if>
+        <xsl:apply-templates select="$own" mode="plot">
+          <xsl:with-param name="label" select="$label"/>
+        </xsl:apply-templates>
+      </div>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- One plugin's pictures of one class (a reversed mask, pattern and
+       trigger) side by side, with the caption of the first. -->
+  <xsl:template name="class-figure">
+    <xsl:param name="images"/>
+    <xsl:param name="prefix"/>
+    <figure class="fig">
+      <div class="trio">
+        <xsl:for-each select="$images">
+          <div class="thumb">
+            <xsl:call-template name="png">
+              <xsl:with-param name="alt" select="@name"/>
+              <xsl:with-param name="size" select="$figure-size"/>
+            </xsl:call-template>
+            <span><xsl:value-of select="substring-after(@name, $prefix)"/></span>
+          </div>
+        </xsl:for-each>
+      </div>
+      <figcaption>
+        <strong><xsl:value-of select="concat($images[1]/../@name, ': ')"/></strong>
+        <xsl:value-of select="$images[1]/@caption"/>
+      </figcaption>
+    </figure>
+  </xsl:template>
+
+  <!-- Per class that findings name: which findings, and what the
+       model-side detectors (Neural Cleanse's reversed trigger and ranking)
+       say about it, once rather than in every finding. -->
+  <xsl:template name="class-summaries">
+    <xsl:variable name="nc-plugin" select="key('plugin', 'neural-cleanse')"/>
+    <xsl:for-each select="findings/finding[@label][generate-id() = generate-id(key('finding-label', @label)[1])]">
+      <xsl:variable name="label" select="string(@label)"/>
+      <xsl:variable name="prefix" select="concat('class-', $label, '-')"/>
+      <xsl:variable name="of" select="key('finding-label', @label)"/>
+      <div class="class-summary" id="class-{$label}">
+        <div>
+          <strong><xsl:value-of select="concat('Class ', $label, ': ')"/></strong>
+          <xsl:value-of select="concat(count($of), ' finding', substring('s', 1, count($of) != 1), ' from ',
+                                count($of[not(@plugin = preceding-sibling::finding[@label = $label]/@plugin)]),
+                                ' plugin', substring('s', 1, count($of[not(@plugin = preceding-sibling::finding[@label = $label]/@plugin)]) != 1), ': ')"/>
+          <xsl:for-each select="$of">
+            <xsl:if test="position() &gt; 1">, </xsl:if>
+            <a href="#{@id}"><xsl:value-of select="@id"/></a>
+            <xsl:value-of select="concat(' ', @plugin, ' (', @severity, ')')"/>
+          </xsl:for-each>
+        </div>
+        <xsl:if test="$nc-plugin">
+          <xsl:apply-templates select="$nc-plugin" mode="class-note">
+            <xsl:with-param name="label" select="$label"/>
+          </xsl:apply-templates>
+          <xsl:if test="$nc-plugin/image[starts-with(@name, $prefix)] or $nc-plugin/evidence">
+            <div class="figures">
+              <xsl:if test="$nc-plugin/image[starts-with(@name, $prefix)]">
+                <xsl:call-template name="class-figure">
+                  <xsl:with-param name="images" select="$nc-plugin/image[starts-with(@name, $prefix)]"/>
+                  <xsl:with-param name="prefix" select="$prefix"/>
+                </xsl:call-template>
+              </xsl:if>
+              <xsl:apply-templates select="$nc-plugin" mode="plot">
+                <xsl:with-param name="label" select="$label"/>
+                <xsl:with-param name="notes" select="false()"/>
+              </xsl:apply-templates>
+            </div>
+          </xsl:if>
+        </xsl:if>
+      </div>
+    </xsl:for-each>
+  </xsl:template>
+
+  <!-- A PNG from the results, zoomed by a whole factor to about $size
+       pixels high with square pixels. -->
+  <xsl:template name="png">
+    <xsl:param name="alt"/>
+    <xsl:param name="size"/>
+    <xsl:variable name="zoom">
+      <xsl:choose>
+        <xsl:when test="not(@width &gt; 0 and @height &gt; 0)">0</xsl:when>
+        <xsl:when test="floor($size div @height) &lt; 1">1</xsl:when>
+        <xsl:otherwise><xsl:value-of select="floor($size div @height)"/></xsl:otherwise>
+      </xsl:choose>
+    </xsl:variable>
+    <img class="px" alt="{$alt}" src="data:image/png;base64,{translate(., ' &#9;&#10;&#13;', '')}">
+      <xsl:if test="$zoom &gt; 0">
+        <xsl:attribute name="width"><xsl:value-of select="@width * $zoom"/></xsl:attribute>
+        <xsl:attribute name="height"><xsl:value-of select="@height * $zoom"/></xsl:attribute>
+      </xsl:if>
+    </img>
+  </xsl:template>
+
+  <!-- Per-class plots (inline SVG), one per plugin kind; plugins without
+       per-class statistics have none. -->
+  <xsl:template match="plugin" mode="plot">
+    <xsl:param name="label"/>
+    <xsl:variable name="classes" select="(evidence//entry[@key = 'classes']/list[map/entry[@key = 'rows']])[1]"/>
+    <xsl:if test="count($classes/map) &gt; 1">
+      <xsl:call-template name="class-bars">
+        <xsl:with-param name="classes" select="$classes/map"/>
+        <xsl:with-param name="label" select="$label"/>
+        <xsl:with-param name="caption" select="concat(@name, ': flagged rows (dark) of each class', '&#8217;', 's training rows (light)')"/>
+      </xsl:call-template>
+    </xsl:if>
+  </xsl:template>
+
+  <xsl:template match="plugin[@name = 'strip']" mode="plot">
+    <xsl:param name="label"/>
+    <xsl:variable name="strip" select="evidence/map/entry[@key = 'strip']/map"/>
+    <xsl:variable name="classes" select="$strip/entry[@key = 'train']/map/entry[@key = 'classes']/list/map"/>
+    <xsl:if test="count($classes) &gt; 1">
+      <xsl:call-template name="class-bars">
+        <xsl:with-param name="classes" select="$classes"/>
+        <xsl:with-param name="label" select="$label"/>
+        <xsl:with-param name="caption" select="'strip: flagged rows (dark) of each class&#8217;s training rows (light)'"/>
+      </xsl:call-template>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- Bars per class: its rows (light) and flagged rows (dark; red for the
+       finding's class). -->
+  <xsl:template name="class-bars">
+    <xsl:param name="classes"/>
+    <xsl:param name="label"/>
+    <xsl:param name="caption"/>
+    <xsl:variable name="max">
+      <xsl:for-each select="$classes/entry[@key = 'rows']/number">
+        <xsl:sort select="." data-type="number" order="descending"/>
+        <xsl:if test="position() = 1"><xsl:value-of select="."/></xsl:if>
+      </xsl:for-each>
+    </xsl:variable>
+    <xsl:variable name="n" select="count($classes)"/>
+    <xsl:variable name="bw">
+      <xsl:choose>
+        <xsl:when test="$n &gt; 20"><xsl:value-of select="floor(480 div $n)"/></xsl:when>
+        <xsl:otherwise>20</xsl:otherwise>
+      </xsl:choose>
+    </xsl:variable>
+    <figure class="plot">
+      <svg class="chart" width="{$bw * $n + 36}" height="104" viewBox="0 0 {$bw * $n + 36} 104" role="img">
+        <title><xsl:value-of select="$caption"/></title>
+        <text x="2" y="12"><xsl:value-of select="$max"/></text>
+        <line class="axis" x1="30" y1="84" x2="{$bw * $n + 32}" y2="84"/>
+        <xsl:for-each select="$classes">
+          <xsl:variable name="c" select="string(entry[@key = 'label' or @key = 'class']/number)"/>
+          <xsl:variable name="rows" select="number(entry[@key = 'rows']/number)"/>
+          <xsl:variable name="fl" select="sum(entry[@key = 'flagged']/number | entry[@key = 'low_tail']/map/entry[@key = 'rows']/number)"/>
+          <xsl:variable name="x" select="32 + (position() - 1) * $bw"/>
+          <xsl:variable name="hr" select="round($rows div ($max + 0.000001) * 68)"/>
+          <xsl:variable name="hf" select="round($fl div ($max + 0.000001) * 68)"/>
+          <rect class="b-bulk" x="{$x}" y="{84 - $hr}" width="{$bw - 4}" height="{$hr}"/>
+          <rect x="{$x}" y="{84 - $hf}" width="{$bw - 4}" height="{$hf}">
+            <xsl:attribute name="class">
+              <xsl:choose>
+                <xsl:when test="$c = $label">b-flag</xsl:when>
+                <xsl:otherwise>b-other</xsl:otherwise>
+              </xsl:choose>
+            </xsl:attribute>
+          </rect>
+          <xsl:if test="$fl &gt; 0">
+            <text x="{$x + ($bw - 4) div 2}" y="{80 - $hr}" text-anchor="middle"><xsl:value-of select="$fl"/></text>
+          </xsl:if>
+          <text x="{$x + ($bw - 4) div 2}" y="97" text-anchor="middle">
+            <xsl:if test="$c = $label"><xsl:attribute name="class">hl</xsl:attribute></xsl:if>
+            <xsl:value-of select="$c"/>
+          </text>
+        </xsl:for-each>
+      </svg>
+      <figcaption><xsl:value-of select="$caption"/> by class</figcaption>
+    </figure>
+  </xsl:template>
+
+  <!-- Neural Cleanse: every class's reversed-trigger norm with the paper's
+       anomaly index above it. A class the calibrated test flags is red; a
+       class whose index exceeds 2 below the median (the paper's rule) but
+       that the test does not flag is amber and says so. -->
+  <xsl:template match="plugin[@name = 'neural-cleanse']" mode="plot">
+    <xsl:param name="label"/>
+    <xsl:param name="notes" select="true()"/>
+    <xsl:variable name="nc" select="evidence/map/entry[@key = 'neural_cleanse']/map"/>
+    <xsl:variable name="classes" select="$nc/entry[@key = 'classes']/list/map"/>
+    <xsl:variable name="median" select="number($nc/entry[@key = 'test']/map/entry[@key = 'norm_median']/number)"/>
+    <xsl:variable name="flagged" select="$nc/entry[@key = 'flagged']/list/number"/>
+    <xsl:if test="count($classes) &gt; 1">
+      <xsl:variable name="max">
+        <xsl:for-each select="$classes/entry[@key = 'norm']/number">
+          <xsl:sort select="." data-type="number" order="descending"/>
+          <xsl:if test="position() = 1"><xsl:value-of select="."/></xsl:if>
+        </xsl:for-each>
+      </xsl:variable>
+      <xsl:variable name="n" select="count($classes)"/>
+      <xsl:variable name="bw">
+        <xsl:choose>
+          <xsl:when test="$n &gt; 20"><xsl:value-of select="floor(480 div $n)"/></xsl:when>
+          <xsl:otherwise>28</xsl:otherwise>
+        </xsl:choose>
+      </xsl:variable>
+      <figure class="plot">
+        <svg class="chart" width="{$bw * $n + 40}" height="112" viewBox="0 0 {$bw * $n + 40} 112" role="img">
+          <title>Neural Cleanse: reversed-trigger L1 norm per class</title>
+          <text x="2" y="12"><xsl:value-of select="format-number($max, '0')"/></text>
+          <line class="axis" x1="34" y1="92" x2="{$bw * $n + 36}" y2="92"/>
+          <xsl:for-each select="$classes">
+            <xsl:variable name="c" select="string(entry[@key = 'label']/number)"/>
+            <xsl:variable name="norm" select="number(entry[@key = 'norm']/number)"/>
+            <xsl:variable name="ai" select="number(entry[@key = 'anomaly_index']/number)"/>
+            <xsl:variable name="x" select="36 + (position() - 1) * $bw"/>
+            <xsl:variable name="h" select="round($norm div ($max + 0.000001) * 70)"/>
+            <rect x="{$x}" y="{92 - $h}" width="{$bw - 6}" height="{$h}">
+              <xsl:attribute name="class">
+                <xsl:choose>
+                  <xsl:when test="$flagged[. = $c]">b-flag</xsl:when>
+                  <xsl:when test="$ai &gt; 2 and $norm &lt; $median">b-paper</xsl:when>
+                  <xsl:otherwise>b-other</xsl:otherwise>
+                </xsl:choose>
+              </xsl:attribute>
+            </rect>
+            <text x="{$x + ($bw - 6) div 2}" y="{88 - $h}" text-anchor="middle">
+              <xsl:if test="$ai &gt; 2 and $norm &lt; $median"><xsl:attribute name="class">hl</xsl:attribute></xsl:if>
+              <xsl:value-of select="format-number($ai, '0.0')"/>
+            </text>
+            <text x="{$x + ($bw - 6) div 2}" y="105" text-anchor="middle">
+              <xsl:if test="$c = $label"><xsl:attribute name="class">hl</xsl:attribute></xsl:if>
+              <xsl:value-of select="$c"/>
+            </text>
+          </xsl:for-each>
+          <xsl:if test="$median = $median and $max &gt; 0">
+            <xsl:variable name="my" select="92 - round($median div $max * 70)"/>
+            <line class="cut" x1="34" y1="{$my}" x2="{$bw * $n + 36}" y2="{$my}"/>
+            <text x="2" y="{$my + 4}">median</text>
+          </xsl:if>
+        </svg>
+        <figcaption>
+          <xsl:text>neural-cleanse: L1 norm of each class&#8217;s reversed trigger, the paper&#8217;s anomaly index above; </xsl:text>
+          <span class="key b-flag-key">&#9632;</span> flagged by the calibrated test,
+          <span class="key b-paper-key">&#9632;</span> index &gt; 2 below the median (the paper&#8217;s rule) but not flagged
+        </figcaption>
+      </figure>
+      <xsl:if test="$notes">
+        <xsl:call-template name="nc-paper-notes">
+          <xsl:with-param name="nc" select="$nc"/>
+        </xsl:call-template>
+      </xsl:if>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- Classes the paper's rule would flag and the calibrated test did not,
+       said in words (docs/detectors/neural-cleanse.md, "Decision"). -->
+  <xsl:template name="nc-paper-notes">
+    <xsl:param name="nc"/>
+    <xsl:variable name="median" select="number($nc/entry[@key = 'test']/map/entry[@key = 'norm_median']/number)"/>
+    <xsl:variable name="flagged" select="$nc/entry[@key = 'flagged']/list/number"/>
+    <xsl:for-each select="$nc/entry[@key = 'classes']/list/map[entry[@key = 'anomaly_index']/number &gt; 2]
+                          [entry[@key = 'norm']/number &lt; $median]">
+      <xsl:variable name="c" select="string(entry[@key = 'label']/number)"/>
+      <xsl:if test="not($flagged[. = $c])">
+        <p class="paper-rule">
+          <xsl:call-template name="nc-class-words">
+            <xsl:with-param name="nc" select="$nc"/>
+            <xsl:with-param name="cls" select="."/>
+          </xsl:call-template>
+        </p>
+      </xsl:if>
+    </xsl:for-each>
+  </xsl:template>
+
+  <xsl:template name="nc-class-words">
+    <xsl:param name="nc"/>
+    <xsl:param name="cls"/>
+    <xsl:variable name="c" select="string($cls/entry[@key = 'label']/number)"/>
+    <xsl:variable name="rank" select="number($cls/entry[@key = 'rank']/number)"/>
+    <xsl:variable name="ai" select="number($cls/entry[@key = 'anomaly_index']/number)"/>
+    <xsl:variable name="test" select="$nc/entry[@key = 'test']/map"/>
+    <xsl:variable name="median" select="number($test/entry[@key = 'norm_median']/number)"/>
+    <xsl:variable name="p" select="$test/entry[@key = 'p_values']/list/*[position() = $rank]"/>
+    <xsl:variable name="flagged" select="$nc/entry[@key = 'flagged']/list/number[. = $c]"/>
+    <strong>Neural Cleanse, <xsl:value-of select="$cls/entry[@key = 'name']/string"/>: </strong>
+    <xsl:value-of select="concat('reversed trigger of L1 norm ', format-number($cls/entry[@key = 'norm']/number, '0.0'),
+                          ' (rank ', $rank, ' of ', count($nc/entry[@key = 'classes']/list/map),
+                          ', median ', format-number($median, '0.0'), '); the paper', '&#8217;', 's anomaly index is ',
+                          format-number($ai, '0.00'))"/>
+    <xsl:choose>
+      <xsl:when test="$ai &gt; 2 and number($cls/entry[@key = 'norm']/number) &lt; $median">
+        <strong><xsl:text> &gt; 2: the paper&#8217;s rule flags it</xsl:text></strong>
+      </xsl:when>
+      <xsl:otherwise><xsl:text>, within the paper&#8217;s range</xsl:text></xsl:otherwise>
+    </xsl:choose>
+    <xsl:choose>
+      <xsl:when test="$flagged">; the calibrated test flags it too.</xsl:when>
+      <xsl:when test="$p/self::number">
+        <xsl:value-of select="concat('; the calibrated test (Student-t null, family-wise ', '&#945;',
+                              ' = ', $test/entry[@key = 'alpha']/number, ') does not flag it (adjusted p = ',
+                              format-number($p, '0.###'), '), so it is no finding of its own.')"/>
+      </xsl:when>
+      <xsl:otherwise>; the calibrated test does not flag it (only the smallest classes are tested), so it is no finding of its own.</xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- Beside a finding about class N from another plugin: what Neural
+       Cleanse says about N, when its ranking singles N out. -->
+  <xsl:template match="plugin" mode="class-note">
+    <xsl:param name="label"/>
+    <xsl:variable name="nc" select="evidence/map/entry[@key = 'neural_cleanse']/map"/>
+    <xsl:variable name="cls" select="$nc/entry[@key = 'classes']/list/map[string(entry[@key = 'label']/number) = $label]"/>
+    <xsl:if test="$cls and ($cls/entry[@key = 'rank']/number = 1 or $cls/entry[@key = 'anomaly_index']/number &gt; 2
+                  or $nc/entry[@key = 'flagged']/list/number = $label)">
+      <p class="class-note">
+        <xsl:call-template name="nc-class-words">
+          <xsl:with-param name="nc" select="$nc"/>
+          <xsl:with-param name="cls" select="$cls"/>
+        </xsl:call-template>
+      </p>
+    </xsl:if>
   </xsl:template>
 
   <xsl:template name="plugins">
@@ -505,71 +1093,90 @@
       <h2>Plugins</h2>
       <xsl:choose>
         <xsl:when test="plugins/plugin">
-          <table class="grid plugins">
-            <thead>
-              <tr><th>Plugin</th><th>Status</th><th class="num">Time</th><th class="num">Peak RSS</th><th>Message</th><th class="num">Findings</th></tr>
-            </thead>
-            <tbody>
-              <xsl:for-each select="plugins/plugin">
-                <xsl:variable name="name" select="@name"/>
-                <tr class="row-{@status}">
-                  <td><a href="#plugin-{@name}"><xsl:value-of select="@name"/></a>
-                    <xsl:value-of select="concat(' ', @version)"/></td>
-                  <td><xsl:call-template name="status-badge"/></td>
-                  <td class="num"><xsl:value-of select="concat(format-number(@seconds, '0.00'), ' s')"/></td>
-                  <td class="num"><xsl:value-of select="concat(format-number(@peak-rss-kib div 1024, '0.0'), ' MiB')"/></td>
-                  <td><xsl:value-of select="message"/></td>
-                  <td class="num"><xsl:value-of select="count($root/findings/finding[@plugin = $name])"/></td>
-                </tr>
-              </xsl:for-each>
-            </tbody>
-          </table>
-          <xsl:apply-templates select="plugins/plugin"/>
+          <!-- Those with something to say first: failures, then those with
+               findings or pictures, then the rest, skipped ones last. -->
+          <xsl:for-each select="plugins/plugin">
+            <xsl:sort select="(@status = 'error' or @status = 'timeout') * 4 + (@status = 'ok') * 2
+                              + (boolean(image) or boolean($root/findings/finding[@plugin = current()/@name]))"
+                      data-type="number" order="descending"/>
+            <xsl:apply-templates select="."/>
+          </xsl:for-each>
         </xsl:when>
         <xsl:otherwise><p class="empty">No plugins ran.</p></xsl:otherwise>
       </xsl:choose>
     </section>
   </xsl:template>
 
+  <!-- One plugin: a header line (status, time, memory, findings,
+       controls), its message, its pictures and plot, its raw statistics
+       collapsed. -->
   <xsl:template match="plugin">
     <xsl:variable name="name" select="@name"/>
-    <article class="plugin" id="plugin-{@name}">
+    <article class="plugin row-{@status}" id="plugin-{@name}">
       <h3>
         <xsl:value-of select="concat(@name, ' ', @version, ' ')"/>
         <xsl:call-template name="status-badge"/>
-      </h3>
-      <xsl:if test="description"><p class="sub"><xsl:value-of select="description"/></p></xsl:if>
-      <table class="kv">
-        <tr><th>Run</th><td>
-          <xsl:value-of select="concat(@status, ' after ', @seconds, ' s; peak RSS ',
-                                @peak-rss-kib, ' KiB')"/>
-        </td></tr>
-        <xsl:if test="message"><tr><th>Message</th><td><xsl:value-of select="message"/></td></tr></xsl:if>
-        <xsl:if test="control">
-          <tr><th>Controls</th><td>
-            <xsl:for-each select="control">
-              <xsl:if test="position() &gt; 1">, </xsl:if>
-              <a href="#{@ref}"><xsl:value-of select="@ref"/></a>
-            </xsl:for-each>
-          </td></tr>
-        </xsl:if>
-        <xsl:if test="$root/findings/finding[@plugin = $name]">
-          <tr><th>Findings</th><td>
+        <span class="run">
+          <xsl:value-of select="concat(' after ', @seconds, ' s, peak RSS ',
+                                format-number(@peak-rss-kib div 1024, '0.0'), ' MiB')"/>
+          <xsl:if test="$root/findings/finding[@plugin = $name]">
+            <xsl:text>; findings </xsl:text>
             <xsl:for-each select="$root/findings/finding[@plugin = $name]">
               <xsl:if test="position() &gt; 1">, </xsl:if>
               <a href="#{@id}"><xsl:value-of select="@id"/></a>
               <xsl:value-of select="concat(' (', @severity, ')')"/>
             </xsl:for-each>
-          </td></tr>
+          </xsl:if>
+          <xsl:if test="control">
+            <xsl:text>; evidence for </xsl:text>
+            <xsl:for-each select="control">
+              <xsl:if test="position() &gt; 1">, </xsl:if>
+              <a href="#{@ref}"><xsl:value-of select="@ref"/></a>
+            </xsl:for-each>
+          </xsl:if>
+        </span>
+      </h3>
+      <xsl:if test="description"><div class="sub"><xsl:value-of select="description"/></div></xsl:if>
+      <xsl:if test="message"><div class="plugin-message"><xsl:value-of select="message"/></div></xsl:if>
+      <!-- The per-class plot is beside the plugin's findings (Neural
+           Cleanse's in the class blocks above them); here only when it is
+           nowhere else (a clean ranking is evidence too). Pictures of a
+           class that findings name are in that class's block. -->
+      <xsl:variable name="plot-elsewhere"
+                    select="boolean($root/findings/finding[@plugin = $name])
+                            or ($name = 'neural-cleanse' and boolean($root/findings/finding[@label]))"/>
+      <xsl:variable name="plot">
+        <xsl:if test="not($plot-elsewhere)">
+          <xsl:apply-templates select="." mode="plot"/>
         </xsl:if>
-        <xsl:if test="evidence">
-          <tr><th>Evidence</th><td><div class="ev-wrap"><xsl:apply-templates select="evidence/*"/></div></td></tr>
-        </xsl:if>
-      </table>
-      <xsl:if test="image">
+      </xsl:variable>
+      <xsl:variable name="pictures"
+                    select="image[not(starts-with(@name, 'class-'))
+                            or not(key('finding-label', substring-before(substring-after(@name, 'class-'), '-'))
+                                   [$name = 'neural-cleanse' or @plugin = $name])]"/>
+      <xsl:if test="$pictures or string($plot) != ''">
         <div class="images">
-          <xsl:apply-templates select="image"/>
+          <xsl:if test="not($plot-elsewhere)">
+            <xsl:apply-templates select="." mode="plot"/>
+          </xsl:if>
+          <xsl:apply-templates select="$pictures"/>
         </div>
+      </xsl:if>
+      <xsl:if test="count($pictures) &lt; count(image)">
+        <div class="sub">
+          <xsl:text>Pictures of </xsl:text>
+          <xsl:for-each select="image[not(count(. | $pictures) = count($pictures))]">
+            <xsl:if test="position() &gt; 1">, </xsl:if>
+            <a href="#class-{substring-before(substring-after(@name, 'class-'), '-')}"><xsl:value-of select="@name"/></a>
+          </xsl:for-each>
+          <xsl:text> are beside the findings about their class.</xsl:text>
+        </div>
+      </xsl:if>
+      <xsl:if test="evidence">
+        <details class="raw">
+          <summary>Evidence: the plugin&#8217;s statistics</summary>
+          <div class="ev-wrap"><xsl:apply-templates select="evidence/*"/></div>
+        </details>
       </xsl:if>
     </article>
   </xsl:template>
@@ -614,28 +1221,48 @@
     </figure>
   </xsl:template>
 
+  <!-- The reviewer's decision, filled in on screen or by hand on paper. -->
+  <xsl:template name="signoff">
+    <section id="signoff" class="signoff">
+      <h2>Review and sign-off</h2>
+      <p class="sub">
+        <xsl:value-of select="concat('Package ', $pkg-label, ', sha256 ', package/@sha256, '; modelgate verdict ',
+                              translate(@verdict, 'pasfilerro', 'PASFILERRO'), ' (exit status ', @exit-code,
+                              '), scan started ', @started, '.')"/>
+      </p>
+      <table class="signoff">
+        <tr><th>Reviewer</th><td class="blank"><input type="text" name="reviewer" aria-label="reviewer"/></td></tr>
+        <tr><th>Date</th><td class="blank"><input type="text" name="date" aria-label="date"/></td></tr>
+        <tr>
+          <th>Decision</th>
+          <td class="decision">
+            <label><input type="radio" name="decision" value="approve"/> Approve for deployment</label>
+            <label><input type="radio" name="decision" value="conditions"/> Approve with conditions</label>
+            <label><input type="radio" name="decision" value="reject"/> Reject</label>
+          </td>
+        </tr>
+        <tr><th>Conditions and reasons</th><td class="blank tall"><textarea name="reasons" rows="3" aria-label="conditions and reasons"></textarea></td></tr>
+        <tr><th>Signature</th><td class="blank"></td></tr>
+      </table>
+    </section>
+  </xsl:template>
+
   <xsl:template name="atlas">
     <section id="atlas">
       <h2>MITRE ATLAS <xsl:value-of select="@atlas-version"/></h2>
       <xsl:choose>
         <xsl:when test="atlas/*">
-          <table class="grid">
-            <thead><tr><th>ID</th><th>Kind</th><th>Name</th></tr></thead>
-            <tbody>
-              <xsl:for-each select="atlas/technique | atlas/mitigation">
-                <tr>
-                  <td>
-                    <xsl:call-template name="atlas-link">
-                      <xsl:with-param name="id" select="@id"/>
-                      <xsl:with-param name="text" select="@id"/>
-                    </xsl:call-template>
-                  </td>
-                  <td><xsl:value-of select="local-name()"/></td>
-                  <td><xsl:value-of select="@name"/></td>
-                </tr>
-              </xsl:for-each>
-            </tbody>
-          </table>
+          <ul class="atlas-index">
+            <xsl:for-each select="atlas/technique | atlas/mitigation">
+              <li>
+                <xsl:call-template name="atlas-link">
+                  <xsl:with-param name="id" select="@id"/>
+                  <xsl:with-param name="text" select="@id"/>
+                </xsl:call-template>
+                <xsl:value-of select="concat(' ', @name, ' (', local-name(), ')')"/>
+              </li>
+            </xsl:for-each>
+          </ul>
         </xsl:when>
         <xsl:otherwise><p class="empty">No ATLAS entries are referred to.</p></xsl:otherwise>
       </xsl:choose>
@@ -911,7 +1538,9 @@ span.count{margin-right:12px;white-space:nowrap}
 table.grid{width:100%;border:1px solid var(--line)}
 table.grid th,table.grid td{border:1px solid var(--line);padding:6px 8px;vertical-align:top;text-align:left}
 table.grid thead th{background:var(--bg2)}
-.c-id{width:38%}.c-st{width:9em}.c-atlas{width:11em}
+.c-id{width:30%}.c-st{width:7.5em}.c-atlas{width:9.5em}
+table.controls{font-size:13px}
+table.controls .sub{font-size:12px}
 table.plugins td:first-child{white-space:nowrap}
 tr.reg-row-mismatch td:first-child,tr.reg-row-revoked td:first-child{border-left:4px solid var(--fail)}
 tr.reg-row-unknown td:first-child{border-left:4px solid var(--low)}
@@ -938,7 +1567,12 @@ tr.row-not-evaluated td:first-child,tr.row-skipped td:first-child{border-left:4p
 article.finding,article.plugin{border:1px solid var(--line);border-left-width:6px;border-radius:6px;padding:4px 14px 10px;margin:12px 0;break-inside:avoid}
 article.sev-critical{border-left-color:var(--crit)}article.sev-high{border-left-color:var(--high)}
 article.sev-medium{border-left-color:var(--med)}article.sev-low{border-left-color:var(--low)}article.sev-info{border-left-color:var(--info)}
-article.plugin{border-left-color:var(--line)}
+article.plugin{border-left-color:var(--line);padding:2px 12px 6px;margin:6px 0}
+article.plugin h3{font-size:14px;margin:6px 0 2px}
+article.plugin.row-ok{border-left-color:var(--pass)}article.plugin.row-skipped{border-left-color:var(--ne)}
+article.plugin.row-error,article.plugin.row-timeout{border-left-color:var(--error)}
+span.run{font-weight:400;font-size:12.5px;color:#57606a}
+.plugin-message{margin:2px 0}
 .fid{color:#57606a;font-weight:600}
 p.message{margin:6px 0}
 p.correlation{background:#fff8c5;border:1px solid #d4a72c;border-radius:4px;padding:4px 8px}
@@ -952,17 +1586,65 @@ table.ev th{background:var(--bg2);text-align:left;font-weight:600;padding:2px 6p
 table.ev td{padding:2px 6px;border:1px solid var(--line);vertical-align:top}
 ol.ev{margin:0;padding-left:22px}
 .str{white-space:pre-wrap;overflow-wrap:break-word}.null{color:#8c959f;font-style:italic}.bool{font-style:italic}
-ul.atlas-list{margin:0;padding-left:16px}
+ul.atlas-list{display:inline;margin:0;padding:0}
+ul.atlas-index{columns:2;column-gap:28px;margin:0;padding-left:18px}
+ul.atlas-index li{break-inside:avoid}
+ul.atlas-list li{display:inline}
+ul.atlas-list li+li::before{content:"; "}
+.badge.waived{color:#555;border-style:dashed}.badge.new{color:var(--high)}p.waived{margin:4px 0;padding:2px 8px;border-left:3px dashed #777}
 blockquote.attestation{margin:6px 0;padding:4px 10px;border-left:3px solid var(--att);background:#f1f8ff}
 .images{display:flex;flex-wrap:wrap;align-items:flex-start;gap:16px;margin-top:8px}
 figure{margin:0;max-width:100%;display:table}
 img.px{image-rendering:pixelated;image-rendering:crisp-edges;border:1px solid var(--line);background:#fff;max-width:100%;height:auto;display:block}
 figcaption{font-size:12.5px;padding-top:4px;display:table-caption;caption-side:bottom;min-width:140px}
 p.empty{color:#57606a;font-style:italic}
+.coverage{margin-top:8px;padding-top:6px;border-top:1px solid rgba(255,255,255,.4)}
+.coverage ul{margin:2px 0;padding-left:20px}
+.banner-pass .skipped{background:rgba(0,0,0,.18);border-radius:4px;padding:4px 8px;margin-top:4px}
+ol.next{padding-left:22px}
+ol.next li{margin:6px 0}
+.remedy{margin:2px 0 0;padding:4px 8px;border-left:3px solid var(--att);background:#f1f8ff}
+.figures{display:flex;flex-wrap:wrap;align-items:flex-start;gap:14px;margin:8px 0 4px}
+.figures figcaption,.images figcaption{min-width:120px}
+img.row{border:1px solid var(--line);display:block}
+.thumb-grid{display:grid;grid-template-columns:repeat(8,auto);gap:2px 4px;justify-content:start}
+.trio{display:flex;gap:6px}
+.class-summary{border:1px solid var(--line);border-radius:6px;background:var(--bg2);padding:6px 12px;margin:10px 0;break-inside:avoid}
+.class-summary p.class-note{background:#fff;margin:6px 0}
+.thumb{display:flex;flex-direction:column;align-items:center;font-size:10.5px;color:#57606a}
+figure.thumbs{max-width:none}
+svg.chart{display:block;font:10px system-ui,sans-serif;fill:#57606a;overflow:visible}
+svg.chart .b-bulk{fill:#d0d7de}svg.chart .b-other{fill:#6e7781}svg.chart .b-flag{fill:var(--fail)}svg.chart .b-paper{fill:#d4a72c}
+svg.chart .axis{stroke:#8c959f}svg.chart .cut{stroke:var(--fail);stroke-dasharray:3 2}
+svg.chart text.hl{fill:#1f2328;font-weight:700}
+.key{font-size:13px}.b-flag-key{color:var(--fail)}.b-paper-key{color:#d4a72c}
+p.paper-rule,p.class-note{margin:6px 0;padding:4px 8px;background:#fff8c5;border:1px solid #d4a72c;border-radius:4px}
+p.class-note{background:#f6f8fa;border-color:var(--line)}
+details.raw>summary{cursor:pointer;color:#0969da}
+table.signoff{width:100%;border:1px solid var(--line)}
+table.signoff th{width:11em;text-align:left;padding:8px;border:1px solid var(--line);background:var(--bg2);vertical-align:top}
+table.signoff td{padding:6px 8px;border:1px solid var(--line);height:2.4em}
+table.signoff td.tall{height:6em}
+table.signoff input[type=text],table.signoff textarea{width:100%;border:0;font:inherit;background:transparent}
+td.decision label{margin-right:18px;white-space:nowrap}
 footer{color:#57606a;font-size:12px;border-top:1px solid var(--line);margin-top:32px;padding-top:8px;padding-bottom:20px}
+@page{size:A4;margin:14mm 12mm}
 @media print{
- body{font-size:11px}
+ body{font-size:10.5px}
+ main,footer{max-width:none;padding:0}
+ .banner{padding:12px 14px}
  nav.toc{display:none}
+ details:not([open])>summary::after{content:" (collapsed; open it in a browser, or see the JSON report)";color:#57606a}
+ table.controls,table.ev,.sub,figcaption,span.run{font-size:9.5px}
+ code{font-size:9.5px}
+ h3{font-size:12.5px;margin:10px 0 4px}
+ article.finding h3{font-size:12px}
+ table.grid th,table.grid td{padding:3px 5px}
+ article.finding{break-inside:auto}
+ .figures,figure,svg{break-inside:avoid}
+ h2{margin-top:16px}
+ section#signoff{break-inside:avoid;break-before:auto}
+ table.signoff input,table.signoff textarea{border:0}
  .banner{-webkit-print-color-adjust:exact;print-color-adjust:exact}
  .badge,tr td:first-child,article{-webkit-print-color-adjust:exact;print-color-adjust:exact}
  a{color:inherit;text-decoration:none}

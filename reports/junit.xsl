@@ -324,6 +324,19 @@
       <xsl:apply-templates select="evidence/*" mode="text"/>
       <xsl:value-of select="$nl"/>
     </xsl:if>
+    <xsl:if test="@baseline">
+      <xsl:value-of select="concat($indent, 'since the baseline: ', @baseline, $nl)"/>
+    </xsl:if>
+    <xsl:apply-templates select="waived" mode="text">
+      <xsl:with-param name="indent" select="$indent"/>
+    </xsl:apply-templates>
+  </xsl:template>
+
+  <!-- A reviewer's waiver: the finding does not fail the gate, and says why. -->
+  <xsl:template match="waived" mode="text">
+    <xsl:param name="indent" select="'  '"/>
+    <xsl:value-of select="concat($indent, 'WAIVED by ', @by, ' on ', @on, ' until ', @expires,
+                                 ' (waiver ', @waiver, '): ', ., $nl)"/>
   </xsl:template>
 
   <xsl:template name="package-line">
@@ -622,6 +635,14 @@
           </xsl:call-template>
           <xsl:if test="key('artifact', artifact)">
             <property name="{@id}.sha256" value="{key('artifact', artifact)/@sha256}"/>
+          </xsl:if>
+          <property name="{@id}.fingerprint" value="{@fingerprint}"/>
+          <xsl:if test="@baseline">
+            <property name="{@id}.baseline" value="{@baseline}"/>
+          </xsl:if>
+          <xsl:if test="waived">
+            <property name="{@id}.waived"
+                      value="{concat('by ', waived/@by, ' until ', waived/@expires, ': ', waived)}"/>
           </xsl:if>
         </xsl:for-each>
       </properties>

@@ -14,6 +14,7 @@
 #include "base/progress.h"
 #include "intake/unpack.h"
 #include "registry/registry_check.h"
+#include "report/thumbnails.h"
 #include "verdict/checklist.h"
 #include "verdict/evidence.h"
 
@@ -114,6 +115,37 @@ static int run_checklist(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
   return mg_checklist_evaluate(&s->rules, &s->pkg, run, &s->results, err);
 }
 
+int mg_scan_config_check(const mg_scan_config *cfg, mg_err *err) {
+  const struct {
+    const char *opt, *path;
+    int dir;
+  } inputs[] = {{"PACKAGE", cfg->package, -1},
+                {"--registry", cfg->registry, 0},
+                {"--registry-key", cfg->registry_key, 0},
+                {"--rules", cfg->rules_dir, 1},
+                {"--plugins", cfg->run_plugins ? cfg->host.plugin_dir : NULL, 1},
+                {"--inputs", cfg->run_plugins ? cfg->host.inputs : NULL, 0}};
+  for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
+    int rc = inputs[i].path
+                 ? mg_paths_check_input(inputs[i].opt, inputs[i].path, inputs[i].dir, err)
+                 : MG_OK;
+    if (rc)
+      return rc;
+  }
+  return cfg->run_plugins ? mg_host_check(&cfg->host, err) : MG_OK;
+}
+
+/* The reviewer's decisions: waivers before the checklist (a waived finding
+ * does not fail its control), the baseline comparison once all findings
+ * are in. Both start over when called again. */
+static int apply_waivers(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
+  char today[11];
+  mg_waivers_today(today);
+  if (mg_waivers_apply(cfg->waivers, today, &s->results))
+    return mg_fail(err, MG_ERR_NOMEM, "waivers: out of memory");
+  return MG_OK;
+}
+
 void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command) {
   memset(s, 0, sizeof *s);
   s->started = mg_now();
@@ -162,11 +194,22 @@ void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command) {
       goto done;
     mg_err_clear(&err);
   }
-  rc = run_checklist(s, cfg, &err);
+  rc = apply_waivers(s, cfg, &err);
+  if (!rc)
+    rc = run_checklist(s, cfg, &err);
+  /* Pictures of the flagged rows, while the workspace still has the data. */
+  mg_thumbnails_add(r, &s->pkg, &s->ws, &cfg->limits);
 done:
   mirror_files(r, &s->pkg.inv);
-  if (s->have_rules && !r->n_controls)
+  if (s->have_rules && !r->n_controls) {
+    apply_waivers(s, cfg, NULL);
     run_checklist(s, cfg, NULL); /* the checklist still shows what was not evaluated */
+  }
+  /* Again, for the findings the checklist itself added. */
+  int late = apply_waivers(s, cfg, &err);
+  if (!late && mg_baseline_compare(cfg->baseline, r))
+    late = mg_fail(&err, MG_ERR_NOMEM, "baseline: out of memory");
+  rc = rc ? rc : late;
   if (rc)
     mg_results_set_error(r, &err);
   r->seconds = mg_now() - s->started;

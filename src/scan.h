@@ -14,7 +14,9 @@
 #include "intake/workspace.h"
 #include "package/package.h"
 #include "verdict/results.h"
+#include "verdict/baseline.h"
 #include "verdict/rules.h"
+#include "verdict/waivers.h"
 
 typedef struct mg_scan_config {
   const char *package;        /* archive or directory */
@@ -31,6 +33,8 @@ typedef struct mg_scan_config {
   const char *rules_dir;        /* --rules DIR, or NULL for the default */
   mg_host_config host;          /* the plugin stage's options (its rules_dir and limits are
                                    filled in by the scan) */
+  const mg_waivers *waivers;    /* --waivers, loaded by the caller, or NULL */
+  const mg_baseline *baseline;  /* --baseline, loaded by the caller, or NULL */
 } mg_scan_config;
 
 typedef struct mg_scan {
@@ -44,6 +48,11 @@ typedef struct mg_scan {
 } mg_scan;
 
 void mg_scan_config_default(mg_scan_config *cfg);
+/* The mistakes a scan would meet only after unpacking, checked first: input
+ * files and directories that are missing, and --only/--skip/--set that name
+ * no plugin, no declared option or a value the option refuses. MG_ERR_ARGS
+ * with one line. */
+int mg_scan_config_check(const mg_scan_config *cfg, mg_err *err);
 /* Runs the scan; never fails as a function: problems land in s->results
  * (verdict "error" when the scan could not complete). */
 void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command);

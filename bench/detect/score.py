@@ -2,7 +2,13 @@
 """Scores detector runs against the fixtures' ground truth and prints the
 bench table (see README.md). Reads a manifest written by run.sh, one line
 per fixture: NAME TRUTH.json FULL.json FAR.json|- WALL_SECONDS, and
-optionally a line "big NAME FULL.json WALL_SECONDS" for the 12,000-row scan.
+optionally lines "big NAME FULL.json WALL_SECONDS" for the timed large scans.
+
+Every plugin that ran on some fixture gets a row (the five first detectors
+and whichever the build adds); plugins skipped on every fixture (the text
+plugins on image packages) are left out. All-to-all fixtures: rows are
+scored against every poisoned row, whatever its target, and any class the
+mapping targets counts as named.
 
 Per plugin the verdict is the plugin alone: FAIL when one of its own
 findings was reported at high or above (before the correlation rule); the
@@ -12,8 +18,8 @@ import json
 import sys
 
 SEV = ["info", "low", "medium", "high", "critical"]
-DETECTORS = ["spectral-signatures", "activation-clustering", "spectre", "label-consistency",
-             "neural-cleanse", "strip", "loss-outliers"]
+FIRST = ["spectral-signatures", "activation-clustering", "neural-cleanse", "strip",
+         "loss-outliers"]
 
 
 def at_least(sev, floor):
@@ -39,13 +45,45 @@ def pr(rows, truth):
     return "%.2f" % (hit / len(rows)), "%.2f" % (hit / len(poisoned)), len(rows)
 
 
-def expected_class(truth):
-    return truth.get("target_class") if truth.get("poisoned") else None
+def expected_classes(truth):
+    """The classes a detector should name: the target, every target of an
+    all-to-all mapping, the flip target; empty for clean fixtures."""
+    if not truth.get("poisoned"):
+        return set()
+    if truth.get("all_to_all"):
+        return set(truth["targets"])
+    return {truth["target_class"]}
+
+
+def truth_cell(truth):
+    if not truth.get("poisoned"):
+        return "truth: clean"
+    if truth.get("all_to_all"):
+        return "truth: all-to-all y->y+1"
+    return "truth: class %s" % truth["target_class"]
+
+
+def model_level(findings, floor, key):
+    """Classes named by findings that cite no training rows (model-level
+    evidence: a reverse-engineered trigger, weight statistics)."""
+    return sorted({f["label"] for f in findings if f.get("label", -1) is not None
+                   and f.get("label", -1) >= 0 and at_least(f[key], floor)
+                   and (f.get("samples") or {}).get("dataset") != "train"})
+
+
+def plugin_order(docs):
+    """The first five detectors, then every other plugin that ran somewhere."""
+    seen = []
+    for doc in docs:
+        for p in doc["plugins"]:
+            if p["status"] != "skipped" and p["name"] not in seen:
+                seen.append(p["name"])
+    return [p for p in FIRST if p in seen] + sorted(p for p in seen if p not in FIRST)
 
 
 def classes(findings, floor, key):
-    return sorted({f["label"] for f in findings if f.get("label", -1) >= 0
-                   and at_least(f[key], floor)})
+    return sorted({f["label"] for f in findings if f.get("label") is not None
+                   and f["label"] >= 0 and at_least(f[key], floor)})
 
 
 def verdict_cell(fail, truth):
@@ -76,26 +114,33 @@ def extra_for(plugin, status, far_doc):
     return ""
 
 
+def mark(cls, want):
+    """'!' when a poisoned fixture's plugin named classes but none it should."""
+    return "" if not want or not cls or (want & set(cls)) else "!"
+
+
 def main():
     lines = [l.split() for l in open(sys.argv[1]) if l.strip()]
-    hdr = "%-13s %-22s %-13s %-9s %-5s %-5s %-5s %-34s %7s" % (
-        "fixture", "plugin", "verdict", "classes", "prec", "rec", "rows", "extra", "time")
-    print(hdr)
-    print("-" * len(hdr))
-    totals = {p: [0, 0] for p in DETECTORS + ["combined"]}
+    runs = []
     for parts in lines:
         if parts[0] == "big":
             continue
         name, truth_p, full_p, far_p, wall = parts
-        truth = json.load(open(truth_p))
-        doc = json.load(open(full_p))
-        far_doc = json.load(open(far_p)) if far_p != "-" else None
+        runs.append((name, json.load(open(truth_p)), json.load(open(full_p)),
+                     json.load(open(far_p)) if far_p != "-" else None, float(wall)))
+    plugins = plugin_order([r[2] for r in runs])
+    hdr = "%-13s %-22s %-13s %-9s %-7s %-5s %-5s %-5s %-34s %7s" % (
+        "fixture", "plugin", "verdict", "classes", "model", "prec", "rec", "rows", "extra", "time")
+    print(hdr)
+    print("-" * len(hdr))
+    totals = {p: [0, 0] for p in plugins + ["combined"]}
+    for name, truth, doc, far_doc, wall in runs:
         status = {p["name"]: p for p in doc["plugins"]}
-        want = expected_class(truth)
-        for plugin in DETECTORS:
+        want = expected_classes(truth)
+        for plugin in plugins:
             st = status.get(plugin)
             if not st:
-                print("%-13s %-22s %s" % (name, plugin, "(not built)"))
+                print("%-13s %-22s %s" % (name, plugin, "(not run)"))
                 continue
             own = [f for f in doc["findings"] if f["plugin"] == plugin]
             if st["status"] != "ok":
@@ -103,13 +148,14 @@ def main():
                 continue
             fail = any(at_least(f["reported_severity"], "high") for f in own)
             cls = classes(own, "low", "reported_severity")
+            mod = model_level(own, "low", "reported_severity")
             p, r, n = pr(rows_of(own, "low", "reported_severity"), truth)
             cell = verdict_cell(fail, truth)
             totals[plugin][0] += cell.endswith(" ok")
             totals[plugin][1] += 1
-            mark = "" if want is None or not cls else ("" if want in cls else "!")
-            print("%-13s %-22s %-13s %-9s %-5s %-5s %-5s %-34s %6.1fs" % (
-                name, plugin, cell, (",".join(map(str, cls)) or "-") + mark, p, r, n,
+            print("%-13s %-22s %-13s %-9s %-7s %-5s %-5s %-5s %-34s %6.1fs" % (
+                name, plugin, cell, (",".join(map(str, cls)) or "-") + mark(cls, want),
+                (",".join(map(str, mod)) or "-") + mark(mod, want), p, r, n,
                 extra_for(plugin, st, far_doc), st.get("seconds", 0)))
         fail = doc.get("verdict") == "fail"
         cls = classes(doc["findings"], "high", "severity")
@@ -117,9 +163,9 @@ def main():
         cell = verdict_cell(fail, truth)
         totals["combined"][0] += cell.endswith(" ok")
         totals["combined"][1] += 1
-        print("%-13s %-22s %-13s %-9s %-5s %-5s %-5s %-34s %6.1fs" % (
-            name, "COMBINED (gate)", cell, ",".join(map(str, cls)) or "-", p, r, n,
-            "truth: %s" % (("class %s" % want) if want is not None else "clean"), float(wall)))
+        print("%-13s %-22s %-13s %-9s %-7s %-5s %-5s %-5s %-34s %6.1fs" % (
+            name, "COMBINED (gate)", cell, (",".join(map(str, cls)) or "-") + mark(cls, want), "",
+            p, r, n, truth_cell(truth), wall))
         print()
     print("verdicts right (fail on poisoned, pass on clean):")
     for k, (ok, n) in totals.items():
@@ -130,9 +176,9 @@ def main():
             continue
         _, name, full_p, wall = parts
         doc = json.load(open(full_p))
-        per = ", ".join("%s %.1fs" % (p["name"], p.get("seconds", 0)) for p in doc["plugins"])
-        print("\n12,000-row %s, full five-plugin scan: %.1f s wall (target < 60 s); verdict %s"
-              % (name, float(wall), doc.get("verdict")))
+        per = ", ".join("%s %.1fs" % (p["name"], p.get("seconds", 0)) for p in doc["plugins"]
+                        if p["status"] != "skipped")
+        print("\n%s, full scan: %.1f s wall; verdict %s" % (name, float(wall), doc.get("verdict")))
         print("  " + per)
     return 0
 

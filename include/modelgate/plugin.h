@@ -9,9 +9,11 @@
 #ifndef MODELGATE_PLUGIN_H
 #define MODELGATE_PLUGIN_H
 
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <modelgate/error.h>
 #include <modelgate/version.h>
@@ -271,6 +273,83 @@ typedef struct mg_services {
                    mg_text_row *rows);
 } mg_services;
 
+/* The options a plugin reads with option() (ABI 1.2), declared so the host
+ * refuses a misspelt key or a bad value before the scan starts and
+ * `modelgate plugins` lists them (see mg_plugin_option_table below). The
+ * layout of an entry is fixed for major 1: needing more is a new symbol. */
+typedef enum mg_option_type {
+  MG_OPTION_NUMBER = 1,  /* a finite decimal number in [min, max] */
+  MG_OPTION_INTEGER = 2, /* a whole number in [min, max] */
+  MG_OPTION_SIZE = 3,    /* bytes, optional K, M or G suffix, in [min, max] */
+  MG_OPTION_BOOL = 4,    /* the text 0 or 1 */
+  MG_OPTION_STRING = 5   /* any text (a tensor name, a path): the plugin checks it */
+} mg_option_type;
+
+typedef struct mg_plugin_option {
+  const char *key; /* [a-z0-9_-]{1,64}, unique; NULL ends the table */
+  mg_option_type type;
+  double def;       /* the default (numeric types and bool; unused for strings) */
+  double min, max;  /* inclusive range (numeric types) */
+  const char *help; /* one printable line; for strings, say what unset means */
+} mg_plugin_option;
+
+/* A size: decimal digits and an optional K, M or G suffix (powers of
+ * 1024), as --limit and size options take it: 0 and *out set, or -1. */
+static inline int mg_size_parse(const char *text, uint64_t *out) {
+  char *end = NULL;
+  if (!text || text[0] < '0' || text[0] > '9')
+    return -1;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  unsigned shift = 0;
+  if (*end == 'K' || *end == 'k')
+    shift = 10, end++;
+  else if (*end == 'M' || *end == 'm')
+    shift = 20, end++;
+  else if (*end == 'G' || *end == 'g')
+    shift = 30, end++;
+  if (errno || *end || v > (UINT64_MAX >> shift))
+    return -1;
+  *out = (uint64_t)v << shift;
+  return 0;
+}
+
+/* Parses text as option o takes it: 0 and *out set, or -1. Inline so the
+ * host (which validates --set before a scan) and the plugin (which reads
+ * the value) accept exactly the same text. Strings always parse (*out 0). */
+static inline int mg_option_parse(const mg_plugin_option *o, const char *text, double *out) {
+  char *end = NULL;
+  double x;
+  *out = 0;
+  if (!text)
+    return -1;
+  if (o->type == MG_OPTION_STRING)
+    return 0;
+  if (o->type == MG_OPTION_BOOL) { /* exactly as plugins compare it */
+    if ((text[0] != '0' && text[0] != '1') || text[1])
+      return -1;
+    *out = text[0] - '0';
+    return 0;
+  }
+  errno = 0;
+  if (o->type == MG_OPTION_SIZE) {
+    uint64_t v;
+    if (mg_size_parse(text, &v))
+      return -1;
+    x = (double)v;
+  } else {
+    x = strtod(text, &end);
+    if (errno || end == text || *end || !isfinite(x))
+      return -1;
+    if (o->type == MG_OPTION_INTEGER && x != floor(x))
+      return -1;
+  }
+  if (x < o->min || x > o->max)
+    return -1;
+  *out = x;
+  return 0;
+}
+
 typedef struct mg_plugin {
   uint32_t abi_major; /* MG_PLUGIN_ABI_MAJOR as compiled */
   uint32_t abi_minor;
@@ -293,6 +372,15 @@ typedef const mg_plugin *(*mg_plugin_entry_fn)(void);
 
 /* Every plugin defines exactly this, returning a static descriptor. */
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void);
+
+/* ABI 1.2, optional: a plugin that defines this returns its option table
+ * (every key it reads with option(), ended by a NULL key; {NULL} when it
+ * takes none). The host then refuses --set NAME.KEY=VALUE with an unknown
+ * key or a value the entry does not accept before the scan starts. A
+ * plugin without it gets any --set passed on unchecked, as under 1.1. */
+#define MG_PLUGIN_OPTIONS_SYMBOL "mg_plugin_option_table"
+typedef const mg_plugin_option *(*mg_plugin_options_fn)(void);
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void);
 
 #define MG_PLUGIN_HEADER MG_PLUGIN_ABI_MAJOR, MG_PLUGIN_ABI_MINOR, sizeof(mg_plugin)
 

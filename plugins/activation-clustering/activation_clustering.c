@@ -271,17 +271,29 @@ static int emit(void *run, const mgds_result *res, int32_t label) {
   return mgds_emit_class(r->svc, r->ctx, &r->set, res, label, "separated-cluster", title, msg);
 }
 
+static const mg_plugin_option option_table[] = {
+    MGDS_OPTIONS,
+    {"dims", MG_OPTION_INTEGER, 10, 1, 256, "PCA dimensions the activations are reduced to"},
+    {"restarts", MG_OPTION_INTEGER, 8, 1, 100, "2-means restarts (the best by inertia is kept)"},
+    {"max-size", MG_OPTION_NUMBER, 0.35, 0.01, 0.5,
+     "largest share of a label a foreign cluster may have"},
+    {"silhouette-sample", MG_OPTION_INTEGER, 2000, 50, 100000,
+     "rows the silhouette is computed on"},
+    {"null-reps", MG_OPTION_INTEGER, 8, 2, 200, "Gaussian draws for the silhouette's null"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static int options(ac_run *r) {
   double dims = 10, restarts = 8, sample = 2000, reps = 8;
-  int rc = mgp_opt_num(r->svc, r->ctx, PLUGIN, "dims", 10, 1, 256, 0, &dims);
+  int rc = mgp_opt(r->svc, r->ctx, PLUGIN, option_table, "dims", &dims);
   if (!rc)
-    rc = mgp_opt_num(r->svc, r->ctx, PLUGIN, "restarts", 8, 1, 100, 0, &restarts);
+    rc = mgp_opt(r->svc, r->ctx, PLUGIN, option_table, "restarts", &restarts);
   if (!rc)
-    rc = mgp_opt_num(r->svc, r->ctx, PLUGIN, "max-size", 0.35, 0.01, 0.5, 0, &r->max_size);
+    rc = mgp_opt(r->svc, r->ctx, PLUGIN, option_table, "max-size", &r->max_size);
   if (!rc)
-    rc = mgp_opt_num(r->svc, r->ctx, PLUGIN, "silhouette-sample", 2000, 50, 100000, 0, &sample);
+    rc = mgp_opt(r->svc, r->ctx, PLUGIN, option_table, "silhouette-sample", &sample);
   if (!rc)
-    rc = mgp_opt_num(r->svc, r->ctx, PLUGIN, "null-reps", 8, 2, 200, 0, &reps);
+    rc = mgp_opt(r->svc, r->ctx, PLUGIN, option_table, "null-reps", &reps);
   r->dims = (size_t)dims;
   r->restarts = (int)restarts;
   r->sample = (size_t)sample;
@@ -320,6 +332,10 @@ static const mg_plugin plugin = {
     ac_run_fn,
     NULL,
 };
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &plugin;

@@ -306,12 +306,19 @@ static int audit_dataset(tu_dataset *d, double max_share, json_t *sets) {
   return rc;
 }
 
+static const mg_plugin_option option_table[] = {
+    TU_OPTIONS,
+    {"max-share", MG_OPTION_NUMBER, 0.2, 0.01, 1.0,
+     "policy maximum share of rows one annotator labels"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static int aa_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   if (tu_require_text(svc, ctx, PLUGIN))
     return MG_ERR_UNSUPPORTED;
   double max_share;
-  int rc = tu_opt_num(svc, ctx, PLUGIN, "max-share", 0.2, 0.01, 1.0, &max_share);
+  int rc = mgp_opt(svc, ctx, PLUGIN, option_table, "max-share", &max_share);
   json_t *sets = json_array();
   size_t n = svc->text_count(ctx);
   for (size_t i = 0; !rc && i < n; i++) {
@@ -337,6 +344,10 @@ static const mg_plugin descriptor = {
     aa_run,
     NULL,
 };
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &descriptor;

@@ -40,3 +40,16 @@ plugins_common_libmgtext_la_LIBADD = $(JANSSON_LIBS) $(LIBXML_LIBS)
 # A text plugin builds with $(MGT_CFLAGS) and links $(MGT_LIBS).
 MGT_CFLAGS = $(MGD_CFLAGS) $(LIBXML_CFLAGS)
 MGT_LIBS = plugins/common/libmgtext.la $(MGD_LIBS) $(LIBXML_LIBS)
+# The model-format plugins (safetensors, gguf, keras, tf-savedmodel, nemo):
+# problem records, rules lists (rules/format-list.rng, libxml2) and the run
+# loop they share.
+noinst_LTLIBRARIES += plugins/common/libmgformat.la
+plugins_common_libmgformat_la_SOURCES = plugins/common/mfissue.c plugins/common/mfissue.h \
+	plugins/common/mflist.c plugins/common/mflist.h \
+	plugins/common/textrules.c plugins/common/textrules.h \
+	plugins/common/mfplugin.c plugins/common/mfplugin.h
+plugins_common_libmgformat_la_CFLAGS = $(AM_CFLAGS) -fPIC -I$(top_srcdir)/plugins/common \
+	$(JANSSON_CFLAGS) $(LIBXML_CFLAGS)
+plugins_common_libmgformat_la_LIBADD = $(JANSSON_LIBS) $(LIBXML_LIBS)
+MF_CFLAGS = $(AM_CFLAGS) $(MGP_CFLAGS) $(LIBXML_CFLAGS)
+MF_LIBS = plugins/common/libmgformat.la $(MGP_LIBS) $(LIBXML_LIBS)

@@ -63,6 +63,13 @@ typedef struct mgds_set {
 /* Monotonic wall-clock seconds, for the evidence's timings. */
 double mgds_now(void);
 
+/* The options mgds_load reads, for the option table of each plugin that
+ * calls it (ABI 1.2): MGDS_OPTIONS, then the plugin's own entries. */
+#define MGDS_OPTIONS                                                                               \
+  {"layer", MG_OPTION_STRING, 0, 0, 0, "tensor analysed (unset: the model's feature layer)"}, {    \
+    "reference", MG_OPTION_BOOL, 1, 0, 1, "1: also use the clean reference set when present"       \
+  }
+
 /* Loads the features of the training set (and of the reference set unless
  * the plugin's option reference=0), grouped by label. The layer is the
  * plugin's `layer` option or the model's feature layer. */

@@ -114,8 +114,9 @@ static int load_reference(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ct
 }
 
 static int load(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin) {
+  static const mg_plugin_option table[] = {MGDS_OPTIONS, {NULL, 0, 0, 0, 0, NULL}};
   double use_ref = 1;
-  int rc = mgp_opt_num(svc, ctx, plugin, "reference", 1, 0, 1, 0, &use_ref);
+  int rc = mgp_opt(svc, ctx, plugin, table, "reference", &use_ref);
   if (rc)
     return rc;
   mgd_data d;

@@ -3,9 +3,8 @@
 
 #include "mgp.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 mg_finding mgp_finding(mg_severity severity, const char *rule, const char *title,
                        const char *message) {
@@ -34,47 +33,43 @@ int mgp_emit(const mg_services *svc, mg_plugin_ctx *ctx, mg_finding *f, json_t *
   return rc;
 }
 
-static int bad(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin, const char *key,
-               const char *value, const char *what, double lo, double hi) {
-  svc->log(ctx, MG_LOG_ERROR, "%s: --set %s.%s=%s: expected %s in [%g, %g]", plugin, plugin, key,
-           value, what, lo, hi);
+/* Reads option o: the --set value parsed as the table says, or o->def.
+ * The host has checked values of a declared table before the scan, so a
+ * bad value here comes from a plugin without one or a host that did not. */
+static int read_opt(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin,
+                    const mg_plugin_option *o, double *out) {
+  const char *v = svc->option(ctx, o->key);
+  *out = o->def;
+  if (!v || !mg_option_parse(o, v, out))
+    return MG_OK;
+  static const char *const what[] = {
+      "", "a number", "a whole number", "a size in bytes (K, M, G suffixes)", "0 or 1", "text"};
+  *out = o->def;
+  svc->log(ctx, MG_LOG_ERROR, "%s: --set %s.%s=%s: expected %s in [%g, %g]", plugin, plugin, o->key,
+           v, what[o->type <= MG_OPTION_STRING ? o->type : 0], o->min, o->max);
   return MG_ERR_ARGS;
+}
+
+int mgp_opt(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin,
+            const mg_plugin_option *table, const char *key, double *out) {
+  for (size_t i = 0; table && table[i].key; i++)
+    if (!strcmp(table[i].key, key))
+      return read_opt(svc, ctx, plugin, &table[i], out);
+  svc->log(ctx, MG_LOG_ERROR, "%s: option '%s' is missing from its own option table", plugin, key);
+  return MG_ERR_INTERNAL;
 }
 
 int mgp_opt_num(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin, const char *key,
                 double def, double lo, double hi, int integer, double *out) {
-  const char *v = svc->option(ctx, key);
-  *out = def;
-  if (!v)
-    return MG_OK;
-  char *end = NULL;
-  errno = 0;
-  double x = strtod(v, &end);
-  if (errno || end == v || *end || !isfinite(x) || x < lo || x > hi || (integer && x != floor(x)))
-    return bad(svc, ctx, plugin, key, v, integer ? "a whole number" : "a number", lo, hi);
-  *out = x;
-  return MG_OK;
+  mg_plugin_option o = {key, integer ? MG_OPTION_INTEGER : MG_OPTION_NUMBER, def, lo, hi, ""};
+  return read_opt(svc, ctx, plugin, &o, out);
 }
 
 int mgp_opt_size(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin, const char *key,
                  uint64_t def, uint64_t *out) {
-  const char *v = svc->option(ctx, key);
-  *out = def;
-  if (!v)
-    return MG_OK;
-  char *end = NULL;
-  errno = 0;
-  unsigned long long x = strtoull(v, &end, 10);
-  unsigned shift = 0;
-  if (end != v && (*end == 'K' || *end == 'k'))
-    shift = 10, end++;
-  else if (end != v && (*end == 'M' || *end == 'm'))
-    shift = 20, end++;
-  else if (end != v && (*end == 'G' || *end == 'g'))
-    shift = 30, end++;
-  if (errno || end == v || *end || v[0] == '-' || !x || x > (UINT64_MAX >> shift))
-    return bad(svc, ctx, plugin, key, v, "a size in bytes (K, M, G suffixes)", 1,
-               (double)UINT64_MAX);
-  *out = (uint64_t)x << shift;
-  return MG_OK;
+  mg_plugin_option o = {key, MG_OPTION_SIZE, (double)def, 1, (double)UINT64_MAX, ""};
+  double x;
+  int rc = read_opt(svc, ctx, plugin, &o, &x);
+  *out = x >= (double)UINT64_MAX ? UINT64_MAX : (uint64_t)x;
+  return rc;
 }

@@ -22,7 +22,17 @@ mg_finding mgp_finding(mg_severity severity, const char *rule, const char *title
 int mgp_emit(const mg_services *svc, mg_plugin_ctx *ctx, mg_finding *f, json_t *evidence,
              size_t dump_flags);
 
-/* A numeric option KEY of plugin in [lo, hi] (a whole number when integer
+/* Option key of table (the plugin's declared options, ABI 1.2): its --set
+ * value as the table's type and range take it, or the table's default. A
+ * bad value is logged as "<plugin>: --set <plugin>.<key>=<value>: expected
+ * ..." and is MG_ERR_ARGS; a key not in the table is MG_ERR_INTERNAL. The
+ * table is the one source of keys, ranges and defaults: the host checks
+ * --set against it before the scan and `modelgate plugins` lists it. */
+int mgp_opt(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin,
+            const mg_plugin_option *table, const char *key, double *out);
+
+/* For plugins without a table (ABI 1.1 behaviour).
+ * A numeric option KEY of plugin in [lo, hi] (a whole number when integer
  * is set), or def when absent. A bad value is logged as
  * "<plugin>: --set <plugin>.<key>=<value>: expected ..." and is MG_ERR_ARGS. */
 int mgp_opt_num(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin, const char *key,

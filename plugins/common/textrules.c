@@ -75,6 +75,11 @@ int tr_load(const mg_services *svc, mg_plugin_ctx *ctx, const char *name, tr_lis
     snprintf(msg, msg_size, "%s/%s.xml: path too long", dir, name);
     return MG_ERR_ARGS;
   }
+  return tr_load_file(path, schema, out, msg, msg_size);
+}
+
+int tr_load_file(const char *path, const char *schema, tr_list *out, char *msg, size_t msg_size) {
+  memset(out, 0, sizeof *out);
   out->path = strdup(path);
   errbuf eb = {msg, msg_size, 0, path};
   xmlSetStructuredErrorFunc(&eb, capture);

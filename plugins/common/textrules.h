@@ -13,6 +13,10 @@
 
 #define TR_MAX_ATTRS 8
 
+/* libcheck exports a tr_free of its own: the tests that link both (the
+ * TorchScript check in pickle-code's tests) need another symbol name. */
+#define tr_free mg_textrules_free
+
 typedef struct tr_entry {
   char *element;
   char *names[TR_MAX_ATTRS];
@@ -32,6 +36,8 @@ typedef struct tr_list {
  * one-line message in msg ("rules/domains.xml:12: ...") and an mg_error. */
 int tr_load(const mg_services *svc, mg_plugin_ctx *ctx, const char *name, tr_list *out, char *msg,
             size_t msg_size);
+/* The same for a given file and schema (several lists may share one). */
+int tr_load_file(const char *path, const char *schema, tr_list *out, char *msg, size_t msg_size);
 /* The value of attribute name of e, or NULL. */
 const char *tr_attr(const tr_entry *e, const char *name);
 void tr_free(tr_list *l);

@@ -175,6 +175,11 @@ int tu_for_rows(const tu_dataset *d, const char *stage, tu_rows_fn fn, void *use
  * into the host's cache. */
 int tu_read_row(const tu_dataset *d, uint64_t index, mg_text_row *row);
 
+/* The option tu_open reads, for the option table of each text plugin
+ * (ABI 1.2): TU_OPTIONS, then the plugin's own entries. */
+#define TU_OPTIONS                                                                                 \
+  { "untrusted", MG_OPTION_BOOL, 0, 0, 1, "1: the stricter ladder whatever the provenance says" }
+
 /* A numeric plugin option --set PLUGIN.KEY=V in [lo, hi]; def when unset.
  * Logs and returns MG_ERR_ARGS for a bad value. */
 int tu_opt_num(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin, const char *key,

@@ -18,6 +18,7 @@
 #include "hyptest.h"
 #include "it_scan.h"
 #include "textreport.h"
+#include "mgp.h"
 #include "textutil.h"
 
 #define PLUGIN "instruction-triggers"
@@ -275,16 +276,24 @@ static int scan_dataset(const tu_dataset *d, const it_params *p, json_t *sets) {
   return rc;
 }
 
+static const mg_plugin_option option_table[] = {
+    TU_OPTIONS,
+    {"sample", MG_OPTION_INTEGER, 400, 10, 1e6, "prompts per group read for the vetoes"},
+    {"background", MG_OPTION_INTEGER, 2000, 100, 1e6, "random prompts as the vetoes' reference"},
+    {"max-groups", MG_OPTION_INTEGER, 1e6, 1, 1e9, "response groups tested, largest first"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static int it_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   if (tu_require_text(svc, ctx, PLUGIN))
     return MG_ERR_UNSUPPORTED;
   double sample, background, max_groups;
-  int rc = tu_opt_num(svc, ctx, PLUGIN, "sample", 400, 10, 1e6, &sample);
+  int rc = mgp_opt(svc, ctx, PLUGIN, option_table, "sample", &sample);
   if (!rc)
-    rc = tu_opt_num(svc, ctx, PLUGIN, "background", 2000, 100, 1e6, &background);
+    rc = mgp_opt(svc, ctx, PLUGIN, option_table, "background", &background);
   if (!rc)
-    rc = tu_opt_num(svc, ctx, PLUGIN, "max-groups", 1e6, 1, 1e9, &max_groups);
+    rc = mgp_opt(svc, ctx, PLUGIN, option_table, "max-groups", &max_groups);
   if (rc)
     return rc;
   json_t *sets = json_array();
@@ -318,6 +327,10 @@ static const mg_plugin descriptor = {
     it_run,
     NULL,
 };
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &descriptor;

@@ -49,8 +49,16 @@ typedef struct lo_run {
   lo_result res;
 } lo_run;
 
-static int opt_num(lo_run *r, const char *key, double def, double lo, double hi, double *out) {
-  return mgp_opt_num(r->svc, r->ctx, "loss-outliers", key, def, lo, hi, 0, out);
+/* The options; docs/detectors/loss-outliers.md. */
+static const mg_plugin_option option_table[] = {
+    {"tail", MG_OPTION_NUMBER, 0.05, 0.005, 0.25,
+     "upper quantile of a class's clean losses counted as its high-loss tail"},
+    {"z", MG_OPTION_NUMBER, 3.5, 1, 50, "robust z beyond which rows are counted (evidence only)"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+static int opt_num(lo_run *r, const char *key, double *out) {
+  return mgp_opt(r->svc, r->ctx, "loss-outliers", option_table, key, out);
 }
 
 /* What a batch callback fills: the losses of one set. */
@@ -345,9 +353,9 @@ static int lo_run_plugin(void *state, const mg_services *svc, mg_plugin_ctx *ctx
   r.svc = svc;
   r.ctx = ctx;
   r.prm.mad_floor = 1e-3;
-  int rc = opt_num(&r, "tail", 0.05, 0.005, 0.25, &r.prm.tail);
+  int rc = opt_num(&r, "tail", &r.prm.tail);
   if (!rc)
-    rc = opt_num(&r, "z", 3.5, 1, 50, &r.prm.z_cut);
+    rc = opt_num(&r, "z", &r.prm.z_cut);
   if (!rc)
     rc = mgd_data_open(&r.train, svc, ctx, MG_DATASET_TRAIN);
   r.k = r.train.model.num_classes;
@@ -400,6 +408,10 @@ static const mg_plugin descriptor = {
     lo_run_plugin,
     NULL,
 };
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &descriptor;

@@ -53,9 +53,10 @@ static int clean_means(const nc_problem *pb, uint64_t dim, double *all, double *
   return rc;
 }
 
-/* Success of one trigger and the mean features of the triggered rows. */
+/* Success of one trigger, the target's mean logit margin over the strongest
+ * other class on the triggered rows, and their mean features. */
 static int triggered(const nc_problem *pb, const nc_result *r, uint64_t dim, double *mean,
-                     double *success) {
+                     double *success, double *margin) {
   const mg_services *svc = pb->svc;
   size_t hw = (size_t)pb->height * pb->width, chw = hw * pb->channels, K = pb->classes;
   float *x = malloc(NC_CHECK_CHUNK * chw * sizeof *x);
@@ -63,6 +64,7 @@ static int triggered(const nc_problem *pb, const nc_result *r, uint64_t dim, dou
   float *f = dim ? malloc(NC_CHECK_CHUNK * dim * sizeof *f) : NULL;
   int rc = x && lg && (f || !dim) ? MG_OK : MG_ERR_NOMEM;
   size_t hits = 0, total = 0, i = 0;
+  double msum = 0;
   memset(mean, 0, dim * sizeof *mean);
   while (!rc && i < pb->n) {
     size_t n = 0;
@@ -87,6 +89,11 @@ static int triggered(const nc_problem *pb, const nc_result *r, uint64_t dim, dou
         if (lg[q * K + j] > lg[q * K + best])
           best = j;
       hits += best == (size_t)r->target;
+      size_t other = r->target == 0 ? 1 : 0;
+      for (size_t j = 0; j < K; j++)
+        if (j != (size_t)r->target && lg[q * K + j] > lg[q * K + other])
+          other = j;
+      msum += (double)lg[q * K + (size_t)r->target] - lg[q * K + other];
       for (uint64_t d = 0; d < dim; d++)
         mean[d] += f[q * dim + d];
     }
@@ -95,6 +102,7 @@ static int triggered(const nc_problem *pb, const nc_result *r, uint64_t dim, dou
   for (uint64_t d = 0; total && d < dim; d++)
     mean[d] /= (double)total;
   *success = total ? (double)hits / (double)total : NAN;
+  *margin = total ? msum / (double)total : NAN;
   free(x);
   free(lg);
   free(f);
@@ -116,7 +124,7 @@ int nc_check_triggers(const nc_problem *pb, nc_result *res, size_t k, double *na
     rc = clean_means(pb, dim, all, per, count);
   for (size_t i = 0; !rc && i < k; i++) {
     const nc_result *r = &res[i];
-    rc = triggered(pb, r, dim, mt, &res[i].success);
+    rc = triggered(pb, r, dim, mt, &res[i].success, &res[i].margin);
     svc->progress(pb->ctx, "checking triggers", i + 1, k);
     natural[i] = NAN;
     if (rc || !dim || r->target < 0 || (size_t)r->target >= K || !count[r->target])

@@ -33,6 +33,8 @@ void nc_params_default(nc_params *p) {
   p->patience = 5;
   p->early_patience = 5;
   p->early_tolerance = 0.99;
+  p->mask_init = 0;
+  p->early_gate = 1;
 }
 
 typedef struct slot {
@@ -121,8 +123,12 @@ static void slot_start(engine *e, slot *s, size_t out, int32_t target) {
   s->active = 1;
   s->out = out;
   s->target = target;
-  for (size_t i = 0; i < e->hw; i++)
-    s->a[i] = (float)atanh_clamped(2.0 * mgd_rng_uniform(&s->rng) - 1.0);
+  for (size_t i = 0; i < e->hw; i++) {
+    double m0 = mgd_rng_uniform(&s->rng);
+    if (e->prm->mask_init > 0) /* small, with a little noise to break ties */
+      m0 = e->prm->mask_init * (0.5 + m0);
+    s->a[i] = (float)atanh_clamped(2.0 * m0 - 1.0);
+  }
   for (size_t i = 0; i < e->chw; i++)
     s->b[i] = (float)atanh_clamped(2.0 * mgd_rng_uniform(&s->rng) - 1.0);
   memset(s->ma, 0, e->hw * sizeof(float));
@@ -212,7 +218,7 @@ static void slot_epoch(engine *e, slot *s) {
   }
   if (s->reg_best < s->early_best)
     s->early_best = s->reg_best;
-  if (s->up_flag && s->down_flag && s->early >= prm->early_patience)
+  if ((!prm->early_gate || (s->up_flag && s->down_flag)) && s->early >= prm->early_patience)
     s->stop = 1;
   if (acc >= prm->success) {
     s->up++;
@@ -376,7 +382,13 @@ int nc_reverse(const nc_problem *pb, const nc_params *prm, const int32_t *target
         next++;
       }
     }
-    svc->progress(pb->ctx, "reversing triggers", done, n_targets);
+    /* progress in steps, not in finished classes: the classes of a group
+     * tend to finish together, at the end */
+    uint64_t spent = (uint64_t)done * local.max_steps;
+    for (size_t i = 0; i < G; i++)
+      if (e.slots[i].active)
+        spent += e.slots[i].steps;
+    svc->progress(pb->ctx, "reversing triggers", spent, (uint64_t)n_targets * local.max_steps);
   }
   for (size_t i = 0; e.slots && i < G; i++)
     slot_release(&e.slots[i]);

@@ -21,6 +21,8 @@ typedef struct nc_params {
   unsigned patience;       /* epochs before lambda moves */
   unsigned early_patience; /* epochs without progress before stopping */
   double early_tolerance;  /* a best norm above tolerance * previous best is no progress */
+  double mask_init;        /* initial mask value everywhere; 0 = uniform random */
+  int early_gate;          /* stop only after lambda moved both ways (reference code) */
 } nc_params;
 
 /* The paper's optimiser and schedule (lr 0.1, betas 0.5/0.9, lambda 1e-3,
@@ -45,6 +47,7 @@ typedef struct nc_result {
   int32_t target;
   double norm;    /* L1 norm of the reversed mask */
   double success; /* attack success of the reversed trigger on the rows */
+  double margin;  /* mean logit margin of the target on the triggered rows */
   int reached;    /* the search met the success threshold */
   unsigned steps; /* optimisation steps spent */
   double cost;    /* lambda when the search ended */

@@ -27,21 +27,34 @@ static const char *const controls[] = {"CTL-10", NULL};
 /* Floats of reference rows held at once (256 MiB). */
 #define NC_SUBSET_MAX_FLOATS (UINT64_C(64) << 20)
 
+/* The options; defaults as nc_params_default() and NC_DEFAULT_SAMPLES. */
+static const mg_plugin_option option_table[] = {
+    {"samples", MG_OPTION_INTEGER, NC_DEFAULT_SAMPLES, 2, 100000, "reference rows searched"},
+    {"steps", MG_OPTION_INTEGER, 300, 1, 100000, "optimisation steps per class"},
+    {"batch", MG_OPTION_INTEGER, 32, 1, 4096, "rows per class per step"},
+    {"epoch", MG_OPTION_INTEGER, 0, 0, 10000, "steps per epoch (0: one pass over the rows)"},
+    {"group", MG_OPTION_INTEGER, 10, 1, 1024, "classes per model call"},
+    {"patience", MG_OPTION_INTEGER, 5, 1, 1000, "epochs before the cost weight is adjusted"},
+    {"early-patience", MG_OPTION_INTEGER, 5, 1, 10000, "epochs without progress before stopping"},
+    {"success", MG_OPTION_NUMBER, 0.99, 0.5, 1.0, "attack success rate a trigger must reach"},
+    {"mask-init", MG_OPTION_NUMBER, 0, 0, 0.5, "initial mask value (0: uniform random)"},
+    {"early-gate", MG_OPTION_INTEGER, 1, 0, 1, "stop classes early that cannot beat the best norm"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 typedef struct options {
   uint64_t samples; /* reference rows the search runs on */
   nc_params prm;
 } options;
 
-/* An option within [lo, hi], kept at *v's value when absent. */
-static int opt(const mg_services *svc, mg_plugin_ctx *ctx, const char *key, double lo, double hi,
-               int integer, double *v) {
-  return mgp_opt_num(svc, ctx, "neural-cleanse", key, *v, lo, hi, integer, v);
+/* An option of the table, its default when absent. */
+static int opt(const mg_services *svc, mg_plugin_ctx *ctx, const char *key, double *v) {
+  return mgp_opt(svc, ctx, "neural-cleanse", option_table, key, v);
 }
 
-static int opt_u64(const mg_services *svc, mg_plugin_ctx *ctx, const char *key, uint64_t lo,
-                   uint64_t hi, uint64_t *v) {
-  double x = (double)*v;
-  int rc = opt(svc, ctx, key, (double)lo, (double)hi, 1, &x);
+static int opt_u64(const mg_services *svc, mg_plugin_ctx *ctx, const char *key, uint64_t *v) {
+  double x = 0;
+  int rc = opt(svc, ctx, key, &x);
   *v = (uint64_t)x;
   return rc;
 }
@@ -51,21 +64,27 @@ static int read_options(const mg_services *svc, mg_plugin_ctx *ctx, options *o) 
   nc_params_default(&o->prm);
   uint64_t steps = o->prm.max_steps, batch = o->prm.batch, epoch = o->prm.epoch_steps,
            group = o->prm.group, patience = o->prm.patience, early = o->prm.early_patience;
-  int rc = opt_u64(svc, ctx, "samples", 2, 100000, &o->samples);
+  int rc = opt_u64(svc, ctx, "samples", &o->samples);
   if (!rc)
-    rc = opt_u64(svc, ctx, "steps", 1, 100000, &steps);
+    rc = opt_u64(svc, ctx, "steps", &steps);
   if (!rc)
-    rc = opt_u64(svc, ctx, "batch", 1, 4096, &batch);
+    rc = opt_u64(svc, ctx, "batch", &batch);
   if (!rc)
-    rc = opt_u64(svc, ctx, "epoch", 0, 10000, &epoch);
+    rc = opt_u64(svc, ctx, "epoch", &epoch);
   if (!rc)
-    rc = opt_u64(svc, ctx, "group", 1, 1024, &group);
+    rc = opt_u64(svc, ctx, "group", &group);
   if (!rc)
-    rc = opt_u64(svc, ctx, "patience", 1, 1000, &patience);
+    rc = opt_u64(svc, ctx, "patience", &patience);
   if (!rc)
-    rc = opt_u64(svc, ctx, "early-patience", 1, 10000, &early);
+    rc = opt_u64(svc, ctx, "early-patience", &early);
   if (!rc)
-    rc = opt(svc, ctx, "success", 0.5, 1.0, 0, &o->prm.success);
+    rc = opt(svc, ctx, "success", &o->prm.success);
+  if (!rc)
+    rc = opt(svc, ctx, "mask-init", &o->prm.mask_init);
+  double gate = o->prm.early_gate;
+  if (!rc)
+    rc = opt(svc, ctx, "early-gate", &gate);
+  o->prm.early_gate = (int)gate;
   o->prm.patience = (unsigned)patience;
   o->prm.early_patience = (unsigned)early;
   o->prm.max_steps = (unsigned)steps;
@@ -248,6 +267,10 @@ static const mg_plugin descriptor = {
     nc_run,
     NULL,
 };
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &descriptor;

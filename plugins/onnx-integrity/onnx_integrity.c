@@ -128,6 +128,13 @@ static const mg_plugin descriptor = {
     NULL,
 };
 
+/* It takes no options: --set on it is a usage error. */
+static const mg_plugin_option option_table[] = {{NULL, 0, 0, 0, 0, NULL}};
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
+
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &descriptor;
 }

@@ -178,9 +178,14 @@ pa_note_class pa_classify_note(const char *note) {
   if (!note)
     return c;
   if (strstr(note, "beyond the depth limit")) {
+    /* Evidence that could not be examined must not pass (issue 14): what
+     * is inside may be code, so it counts against CTL-17 at high. */
+    c.severity = MG_SEV_HIGH;
     c.rule = "package.not-inspected";
     c.title = "Nested archive not inspected (depth limit)";
-    c.why = "Nothing inside it was scanned: raise --limit depth=N or unpack it for review.";
+    c.why = "Nothing inside it was scanned, and it may hold code: raise --limit depth=N or unpack "
+            "it for review.";
+    c.code = 1;
   } else if (strstr(note, "unsafe member name")) {
     c.severity = MG_SEV_HIGH;
     c.rule = "package.unsafe-member-name";

@@ -57,3 +57,26 @@ tests_fuzz_fuzz_zipwalk_CFLAGS = $(FUZZ_CFLAGS) $(MG_SHARED_CFLAGS) -I$(top_srcd
 tests_fuzz_fuzz_zipwalk_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_zipwalk_LDADD = $(MG_SHARED_LIBS) $(MG_DEP_LIBS)
 endif
+
+# TorchScript archives (issue 16): code/ sources against
+# rules/torchscript-calls.xml, in a file of its own with one call from
+# pickle_code.c; records and findings through the format plugins' helpers.
+PICKLE_CODE_TS = plugins/pickle-code/pc_torchscript.c plugins/pickle-code/pc_torchscript.h
+plugins_pickle_code_la_SOURCES += $(PICKLE_CODE_TS)
+plugins_pickle_code_la_LIBADD += plugins/common/libmgformat.la
+tests_plugins_pickle_code_test_pickle_corpus_SOURCES += $(PICKLE_CODE_TS)
+tests_plugins_pickle_code_test_pickle_corpus_LDADD += plugins/common/libmgformat.la $(LIBXML_LIBS)
+tests_plugins_pickle_code_test_pickle_units_SOURCES += $(PICKLE_CODE_TS)
+tests_plugins_pickle_code_test_pickle_units_LDADD += plugins/common/libmgformat.la $(LIBXML_LIBS)
+dist_rules_DATA += rules/torchscript-calls.xml
+
+if FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz_torchscript
+tests_fuzz_fuzz_torchscript_SOURCES = tests/fuzz/fuzz_torchscript.c $(PICKLE_CODE_TS) \
+	$(PICKLE_CODE_CORE) plugins/common/mfissue.c plugins/common/mflist.c \
+	plugins/common/textrules.c plugins/common/mfplugin.c plugins/common/mgp.c
+tests_fuzz_fuzz_torchscript_CFLAGS = $(FUZZ_CFLAGS) $(MF_CFLAGS) $(MG_SHARED_CFLAGS) \
+	-I$(top_srcdir)/plugins/pickle-code
+tests_fuzz_fuzz_torchscript_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_torchscript_LDADD = $(MG_SHARED_LIBS) $(MG_DEP_LIBS)
+endif

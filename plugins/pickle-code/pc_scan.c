@@ -314,7 +314,7 @@ static int scan_archive(ctx *c, const uint8_t *d, size_t len, int *was_archive) 
     return -1;
   struct archive_entry *e;
   if (archive_read_open_memory(a, d, len) != ARCHIVE_OK ||
-      archive_read_next_header(a, &e) < ARCHIVE_WARN) {
+      mg_archive_header_failed(archive_read_next_header(a, &e))) {
     archive_read_free(a);
     return 0;
   }
@@ -327,7 +327,7 @@ static int scan_archive(ctx *c, const uint8_t *d, size_t len, int *was_archive) 
       int r = archive_read_next_header(a, &e);
       if (r == ARCHIVE_EOF)
         break;
-      if (r < ARCHIVE_WARN) {
+      if (mg_archive_header_failed(r)) {
         rc =
             note(c, MG_SEV_LOW, "archive.damaged", "nested archive is damaged: later members lost");
         break;
@@ -404,10 +404,13 @@ int mg_pc_scan_blob(const mg_pc_opts *o, const mg_pc_sink *sink, mg_pc_stats *st
     return scan_pickles(&c, data, len, strong);
   }
   if (depth > o->max_depth) {
-    /* Too deep to open containers; still read it as a pickle. */
+    /* Too deep to open containers; still read it as a pickle. What the
+     * container holds may be a pickle no one looked at: high, so the
+     * default gate fails (CTL-17) rather than passing unseen content. */
     if (mg_pc_zip_magic(data, len) || looks_compressed(data, len))
-      if ((rc = note(&c, MG_SEV_MEDIUM, "pickle.not-inspected",
-                     "container nested deeper than the depth limit: not opened")))
+      if ((rc = note(&c, MG_SEV_HIGH, "pickle.not-inspected",
+                     "container nested deeper than the depth limit (--set pickle-code.depth=N): "
+                     "not opened, its content is unexamined")))
         return rc;
     return scan_pickles(&c, data, len, strong);
   }

@@ -16,6 +16,7 @@
 #include "mgp.h"
 #include "printable.h"
 #include "pc_scan.h"
+#include "pc_torchscript.h"
 #include "pickle_rules.h"
 
 #ifndef MG_RULES_DIR
@@ -155,6 +156,9 @@ static int report_import(run_state *rs, const mg_pc_where *w, uint64_t base, int
   const char *consequence =
       v.cls == MG_PK_DENY || !im->name
           ? "loading this file runs it: treat the file as executable code"
+      : v.cls == MG_PK_UNKNOWN
+          ? "loading this file imports it; it is not in the allowlist of what model checkpoints "
+            "import (rules/pickle-imports.xml): review it before allowing it"
           : "loading this file imports it; it is not in the allowlist of tensor/array types";
   char resolved[600] = "", because[900] = "";
   if (v.aliased)
@@ -255,8 +259,12 @@ static const zgroup zgroups[] = {
     {MG_ZIP_DUPLICATE, "zip.duplicate-name", MG_SEV_HIGH, "Zip holds two members of one name"},
     {MG_ZIP_SIZE_WRONG | MG_ZIP_BAD_ZIP64, "zip.size-mismatch", MG_SEV_MEDIUM,
      "Zip member size disagrees with the central directory"},
-    {MG_ZIP_NO_LOCAL | MG_ZIP_UNSUPPORTED | MG_ZIP_INFLATE_ERROR | MG_ZIP_TOO_LARGE,
-     "zip.not-inspected", MG_SEV_MEDIUM, "Zip member could not be fully inspected"},
+    {MG_ZIP_NO_LOCAL | MG_ZIP_INFLATE_ERROR | MG_ZIP_TOO_LARGE, "zip.not-inspected", MG_SEV_MEDIUM,
+     "Zip member could not be fully inspected"},
+    /* Python's zipfile reads bzip2 and lzma members this scanner does not:
+     * a member never examined may be the pickle a loader runs. */
+    {MG_ZIP_UNSUPPORTED, "zip.unsupported-method", MG_SEV_HIGH,
+     "Zip member compressed with a method the scanner does not read: not inspected"},
 };
 
 static int sink_zip(void *user, const mg_pc_where *w, const mg_zip_member *m,
@@ -461,6 +469,15 @@ static int load_rules(run_state *rs) {
   return rc;
 }
 
+/* The options; docs/unsafe-artifacts.md. */
+static const mg_plugin_option option_table[] = {
+    {"rules", MG_OPTION_STRING, 0, 0, 0, "import rules file (unset: RULES-DIR/pickle-imports.xml)"},
+    {"max-inflate", MG_OPTION_SIZE, 2147483648.0, 1, 18446744073709551615.0,
+     "bytes a deflated zip member may inflate to"},
+    {"depth", MG_OPTION_INTEGER, 4, 1, 1000, "containers opened inside each other"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static int pc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   run_state rs;
@@ -486,20 +503,21 @@ static int pc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   o.pk.max_stack = (size_t)stack;
   o.pk.max_memo = (size_t)memo;
   o.pk.max_imports = (size_t)imports;
-  double depth = 4;
-  if ((rc = mgp_opt_size(svc, ctx, "pickle-code", "max-inflate", (uint64_t)2 << 30,
-                         &o.max_inflate)) ||
-      (rc = mgp_opt_num(svc, ctx, "pickle-code", "depth", 4, 1, 1000, 1, &depth))) {
+  double depth = 4, inflate = 0;
+  if ((rc = mgp_opt(svc, ctx, "pickle-code", option_table, "max-inflate", &inflate)) ||
+      (rc = mgp_opt(svc, ctx, "pickle-code", option_table, "depth", &depth))) {
     mg_pk_rules_free(rs.rules);
     return rc;
   }
   o.max_depth = (unsigned)depth;
+  o.max_inflate = inflate >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)inflate;
   mg_pc_sink sink = {&rs, sink_pickle, sink_zip, sink_note};
   mg_pc_stats st;
   memset(&st, 0, sizeof st);
 
   size_t n = svc->file_count(ctx);
   uint64_t files = 0, unreadable = 0;
+  mf_rules *ts_rules = NULL; /* TorchScript list, loaded at the first archive */
   for (size_t i = 0; i < n && !rc; i++) {
     mg_file_info fi;
     memset(&fi, 0, sizeof fi);
@@ -528,6 +546,9 @@ static int pc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
     } else {
       rc = mg_pc_scan_blob(&o, &sink, &st, &w, fi.path, data, (size_t)size, 0);
     }
+    if (!rc) /* TorchScript code/ sources (pc_torchscript.c) */
+      rc =
+          mg_pc_torchscript_report(svc, ctx, fi.path, data, (size_t)size, o.max_inflate, &ts_rules);
     svc->file_unmap(ctx, i);
     if (!rc && fi.is_archive && st.zips == zips_before) {
       o.use_libarchive = 1;
@@ -566,6 +587,7 @@ static int pc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
            (unsigned long long)rs.allowed, (unsigned long long)rs.denied,
            (unsigned long long)rs.unknown, (unsigned long long)rs.unresolved);
   mg_pk_rules_free(rs.rules);
+  mf_rules_free(ts_rules);
   return rc;
 }
 
@@ -582,6 +604,10 @@ static const mg_plugin descriptor = {
     pc_run,
     NULL,
 };
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &descriptor;

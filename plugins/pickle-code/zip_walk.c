@@ -101,7 +101,8 @@ const char *mg_zip_archive_anomaly_text(uint32_t bit) {
 
 /* Finds the end record: the last signature in the final 64 KiB + 22 whose
  * directory fits before it, as miniz does. */
-static int find_end(const uint8_t *d, size_t len, mg_zip_info *info, uint64_t *end_pos) {
+static int find_end(const uint8_t *d, size_t len, mg_zip_info *info, uint64_t *end_pos,
+                    uint64_t *dir_end) {
   if (len < 22)
     return 1;
   size_t lo = len - 22 > 65535 ? len - 22 - 65535 : 0;
@@ -113,9 +114,15 @@ static int find_end(const uint8_t *d, size_t len, mg_zip_info *info, uint64_t *e
     uint64_t cd_off = rd32(d + pos + 16);
     uint16_t comment = rd16(d + pos + 20);
     int z64 = 0;
+    uint64_t before = pos; /* where the central directory should end */
     if (pos >= 20 && rd32(d + pos - 20) == SIG_LOC64) {
+      /* The zip64 end record right before its locator, as Python's zipfile
+       * looks for it, else where the locator's (unshifted) offset says. */
       uint64_t z = rd64(d + pos - 20 + 8);
+      if (pos >= 20 + 56 && rd32(d + pos - 20 - 56) == SIG_END64)
+        z = pos - 20 - 56;
       if (fits(z, 56, len) && rd32(d + z) == SIG_END64) {
+        before = z;
         z64 = 1;
         if (entries == 0xffff)
           entries = rd64(d + z + 32);
@@ -134,6 +141,7 @@ static int find_end(const uint8_t *d, size_t len, mg_zip_info *info, uint64_t *e
     if ((uint64_t)pos + 22 + comment != len)
       info->anomalies |= MG_ZIP_A_TRAILING;
     *end_pos = pos;
+    *dir_end = before;
     return 0;
   }
   return 1;
@@ -403,16 +411,18 @@ int mg_zip_walk(const uint8_t *d, size_t len, uint64_t max_out, uint64_t max_ent
   if (!info)
     info = &scratch;
   memset(info, 0, sizeof *info);
-  uint64_t end_pos;
-  if (!d || find_end(d, len, info, &end_pos))
+  uint64_t end_pos, dir_end;
+  if (!d || find_end(d, len, info, &end_pos, &dir_end))
     return 1;
-  /* A directory not where the end record says, but right before it: data
-   * was prepended (Python's zipfile shifts every offset; report it). */
+  /* A directory not where the end record says, but right before it (or
+   * before the zip64 end record): data was prepended. Python's zipfile
+   * shifts every offset by the difference and loads the members, so they
+   * are found and inspected the same way (issue 14), and it is reported. */
   uint64_t cd = info->cd_offset;
-  if (!info->zip64 && !(fits(cd, 4, len) && rd32(d + cd) == SIG_CENTRAL) && info->cd_size &&
-      end_pos >= info->cd_size && rd32(d + end_pos - info->cd_size) == SIG_CENTRAL &&
-      end_pos - info->cd_size > cd) {
-    info->shift = (int64_t)(end_pos - info->cd_size - cd);
+  if (!(fits(cd, 4, len) && rd32(d + cd) == SIG_CENTRAL) && info->cd_size &&
+      dir_end >= info->cd_size && rd32(d + dir_end - info->cd_size) == SIG_CENTRAL &&
+      dir_end - info->cd_size > cd) {
+    info->shift = (int64_t)(dir_end - info->cd_size - cd);
     info->anomalies |= MG_ZIP_A_PREPENDED;
     cd += (uint64_t)info->shift;
   }

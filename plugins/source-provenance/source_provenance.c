@@ -26,6 +26,7 @@
 
 #include "textreport.h"
 #include "textrules.h"
+#include "mgp.h"
 #include "textutil.h"
 
 #define PLUGIN "source-provenance"
@@ -249,6 +250,10 @@ static int sp_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   return rc;
 }
 
+static const mg_plugin_option option_table[] = {
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static const mg_plugin descriptor = {
     MG_PLUGIN_HEADER,
     PLUGIN,
@@ -262,6 +267,10 @@ static const mg_plugin descriptor = {
     sp_run,
     NULL,
 };
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &descriptor;

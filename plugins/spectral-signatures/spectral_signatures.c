@@ -219,13 +219,20 @@ static int emit(void *run, const mgds_result *res, int32_t label) {
   return mgds_emit_class(r->svc, r->ctx, &r->set, res, label, "spectral-outliers", title, msg);
 }
 
+static const mg_plugin_option option_table[] = {
+    MGDS_OPTIONS,
+    {"centred", MG_OPTION_BOOL, 1, 0, 1, "1: subtract the label's mean before the SVD"},
+    {"null-reps", MG_OPTION_INTEGER, 20, 2, 1000, "Gaussian draws for the null of D"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static int ss_run_fn(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   ss_run r = {.svc = svc, .ctx = ctx, .seed = svc->seed(ctx)};
   double centred = 1, reps = 20;
-  int rc = mgp_opt_num(svc, ctx, PLUGIN, "centred", 1, 0, 1, 0, &centred);
+  int rc = mgp_opt(svc, ctx, PLUGIN, option_table, "centred", &centred);
   if (!rc)
-    rc = mgp_opt_num(svc, ctx, PLUGIN, "null-reps", 20, 2, 1000, 0, &reps);
+    rc = mgp_opt(svc, ctx, PLUGIN, option_table, "null-reps", &reps);
   if (rc)
     return rc;
   r.centred = centred != 0;
@@ -259,6 +266,10 @@ static const mg_plugin plugin = {
     ss_run_fn,
     NULL,
 };
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &plugin;

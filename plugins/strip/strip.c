@@ -21,26 +21,39 @@
 #include "strip_engine.h"
 #include "strip_run.h"
 
+/* The options; `modelgate plugins -v` and docs/detectors/strip.md. */
+static const mg_plugin_option option_table[] = {
+    {"n", MG_OPTION_INTEGER, 24, 2, 1000, "blends per row: superimposed clean images N"},
+    {"frr", MG_OPTION_NUMBER, 0.01, 0.0005, 0.2,
+     "false-rejection rate the entropy cut is calibrated to on clean rows"},
+    {"sample", MG_OPTION_INTEGER, 200, 0, 1e9, "training rows screened per class (0: all)"},
+    {"pool", MG_OPTION_INTEGER, 2000, 20, 1e7, "clean reference rows used for calibration"},
+    {"screen", MG_OPTION_NUMBER, 0.01, 0, 1,
+     "screening p-value below which a class is scanned in full"},
+    {"class_q", MG_OPTION_NUMBER, 0.05, 0.005, 0.25,
+     "quantile of a class's clean reference entropies used as its cut"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 /* ---- options */
 
-static int opt_num(strip_run *r, const char *key, double def, double lo, double hi, int integer,
-                   double *out) {
-  return mgp_opt_num(r->svc, r->ctx, "strip", key, def, lo, hi, integer, out);
+static int opt_num(strip_run *r, const char *key, double *out) {
+  return mgp_opt(r->svc, r->ctx, "strip", option_table, key, out);
 }
 
 static int read_cfg(strip_run *r) {
   double n = 0, sample = 0, pool = 0;
-  int rc = opt_num(r, "n", 24, 2, 1000, 1, &n);
+  int rc = opt_num(r, "n", &n);
   if (!rc)
-    rc = opt_num(r, "frr", 0.01, 0.0005, 0.2, 0, &r->cfg.frr);
+    rc = opt_num(r, "frr", &r->cfg.frr);
   if (!rc)
-    rc = opt_num(r, "sample", 200, 0, 1e9, 1, &sample);
+    rc = opt_num(r, "sample", &sample);
   if (!rc)
-    rc = opt_num(r, "pool", 2000, 20, 1e7, 1, &pool);
+    rc = opt_num(r, "pool", &pool);
   if (!rc)
-    rc = opt_num(r, "screen", 0.01, 0, 1, 0, &r->cfg.screen);
+    rc = opt_num(r, "screen", &r->cfg.screen);
   if (!rc)
-    rc = opt_num(r, "class_q", 0.05, 0.005, 0.25, 0, &r->cfg.class_q);
+    rc = opt_num(r, "class_q", &r->cfg.class_q);
   r->cfg.n = (uint32_t)n;
   r->cfg.sample = (uint64_t)sample;
   r->cfg.pool_max = (uint64_t)pool;
@@ -137,6 +150,10 @@ static const mg_plugin descriptor = {
     strip_run_plugin,
     NULL,
 };
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &descriptor;

@@ -401,12 +401,19 @@ done:
   return rc;
 }
 
+static const mg_plugin_option option_table[] = {
+    TU_OPTIONS,
+    {"max-flip-share", MG_OPTION_NUMBER, 0.1, 0.0, 1.0,
+     "share of conflicting near-duplicate labels a dataset may have"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static int lc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   if (tu_require_text(svc, ctx, PLUGIN))
     return MG_ERR_UNSUPPORTED;
   double max_share;
-  int rc = tu_opt_num(svc, ctx, PLUGIN, "max-flip-share", 0.1, 0.0, 1.0, &max_share);
+  int rc = mgp_opt(svc, ctx, PLUGIN, option_table, "max-flip-share", &max_share);
   if (rc)
     return rc;
   json_t *sets = json_array();
@@ -435,6 +442,10 @@ static const mg_plugin descriptor = {
     lc_run,
     NULL,
 };
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &descriptor;

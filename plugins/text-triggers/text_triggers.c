@@ -63,9 +63,21 @@ static uint64_t phrase_key(const char *phrase) {
   return k;
 }
 
+static const mg_plugin_option option_table[] = {
+    TU_OPTIONS,
+    {"signatures", MG_OPTION_BOOL, 1, 0, 1, "0: do not read the published-trigger list"},
+    {"max-phrases", MG_OPTION_INTEGER, 8e6, 1e4, 1e9,
+     "distinct phrases held before singletons are pruned"},
+    {"max-tested", MG_OPTION_INTEGER, 5000, 10, 1e6,
+     "concentrated phrases given the rest-of-text test"},
+    {"baseline-rows", MG_OPTION_INTEGER, 20000, 100, 1e9,
+     "rows sampled as the baseline of every comparison"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static void load_signatures(run *r) {
-  const char *opt = r->svc->option(r->ctx, "signatures");
-  if (opt && !strcmp(opt, "0")) {
+  double on = 1;
+  if (mgp_opt(r->svc, r->ctx, PLUGIN, option_table, "signatures", &on) == MG_OK && !on) {
     snprintf(r->signatures, sizeof r->signatures, "off (--set %s.signatures=0)", PLUGIN);
     return;
   }
@@ -444,11 +456,11 @@ static int tt_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   r.ctx = ctx;
   if (tu_require_text(svc, ctx, PLUGIN))
     return MG_ERR_UNSUPPORTED;
-  int rc = tu_opt_num(svc, ctx, PLUGIN, "max-phrases", 8e6, 1e4, 1e9, &r.max_features);
+  int rc = mgp_opt(svc, ctx, PLUGIN, option_table, "max-phrases", &r.max_features);
   if (!rc)
-    rc = tu_opt_num(svc, ctx, PLUGIN, "max-tested", 5000, 10, 1e6, &r.max_stage2);
+    rc = mgp_opt(svc, ctx, PLUGIN, option_table, "max-tested", &r.max_stage2);
   if (!rc)
-    rc = tu_opt_num(svc, ctx, PLUGIN, "baseline-rows", 20000, 100, 1e9, &r.baseline_rows);
+    rc = mgp_opt(svc, ctx, PLUGIN, option_table, "baseline-rows", &r.baseline_rows);
   if (rc)
     return rc;
   load_signatures(&r);
@@ -485,6 +497,10 @@ static const mg_plugin descriptor = {
     tt_run,
     NULL,
 };
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
+}
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &descriptor;

@@ -15,8 +15,21 @@ typedef struct mg_atomic {
   FILE *fp;
 } mg_atomic;
 
+/* MG_OK when path does not exist, is a regular file, or is a symbolic link
+ * (replaced, not followed) to a regular file or nothing outside /dev, /proc
+ * and /sys; else MG_ERR_ARGS ("PATH: is a FIFO, not a regular file:
+ * refusing to replace it"). */
+int mg_atomic_target_check(const char *path, mg_err *err);
+/* Creates the temporary beside path (refused when path is not a regular
+ * file, see above). */
 int mg_atomic_open(mg_atomic *a, const char *path, mg_err *err);
-/* Flushes, fsyncs and renames; releases a in every case. */
+/* Flushes, fsyncs and closes the temporary, naming the reason of a
+ * failure ("No space left on device"); on failure removes it and releases
+ * a. On success the target is untouched until mg_atomic_publish. */
+int mg_atomic_sync(mg_atomic *a, mg_err *err);
+/* Renames a synced temporary over the target; releases a in every case. */
+int mg_atomic_publish(mg_atomic *a, mg_err *err);
+/* mg_atomic_sync then mg_atomic_publish; releases a in every case. */
 int mg_atomic_commit(mg_atomic *a, mg_err *err);
 /* Removes the temporary; releases a. */
 void mg_atomic_abort(mg_atomic *a);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <modelgate/plugin.h> /* mg_size_parse: one size syntax for --limit and --set */
+
 static const struct {
   const char *name;
   uint64_t value;
@@ -41,6 +43,9 @@ static const struct {
     [MG_LIMIT_PICKLE_IMPORTS] = {"pickle-imports", MG_DEFAULT_PICKLE_IMPORTS},
     [MG_LIMIT_TEXT_ROW_BYTES] = {"text-row-bytes", MG_DEFAULT_TEXT_ROW_BYTES},
     [MG_LIMIT_TEXT_ROWS] = {"text-rows", MG_DEFAULT_TEXT_ROWS},
+    [MG_LIMIT_DETECTOR_NODES] = {"detector-nodes", MG_DEFAULT_DETECTOR_NODES},
+    [MG_LIMIT_WAIVERS_BYTES] = {"waivers-bytes", MG_DEFAULT_WAIVERS_BYTES},
+    [MG_LIMIT_BASELINE_BYTES] = {"baseline-bytes", MG_DEFAULT_BASELINE_BYTES},
 };
 
 void mg_limits_default(mg_limits *lim) {
@@ -67,20 +72,9 @@ int mg_limits_set(mg_limits *lim, const char *assignment, mg_err *err) {
   for (int i = 0; i < MG_LIMIT_COUNT; i++) {
     if (strlen(defaults[i].name) != n || strncmp(defaults[i].name, assignment, n) != 0)
       continue;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(eq + 1, &end, 10);
-    unsigned shift = 0;
-    if (*end == 'K' || *end == 'k')
-      shift = 10, end++;
-    else if (*end == 'M' || *end == 'm')
-      shift = 20, end++;
-    else if (*end == 'G' || *end == 'g')
-      shift = 30, end++;
-    if (errno || end == eq + 1 || *end || eq[1] == '-' || (shift && v > (UINT64_MAX >> shift)))
+    if (mg_size_parse(eq + 1, &lim->value[i]))
       return mg_fail(err, MG_ERR_ARGS, "--limit %s: VALUE must be a non-negative integer",
                      assignment);
-    lim->value[i] = (uint64_t)v << shift;
     return MG_OK;
   }
   return mg_fail(err, MG_ERR_ARGS, "--limit %s: unknown limit (see modelgate(1))", assignment);

@@ -35,13 +35,16 @@ typedef enum mg_limit_id {
   MG_LIMIT_PLUGIN_EVIDENCE_BYTES, /* evidence JSON per plugin */
   MG_LIMIT_PLUGIN_INDICES,        /* row indices one finding names */
   MG_LIMIT_IMAGE_SIDE,            /* height or width of an attached image */
-  MG_LIMIT_TEXT_ROW_BYTES, /* one row of a text dataset (line, CSV record, array element) */
-  MG_LIMIT_TEXT_ROWS,      /* rows of one text dataset */
+  MG_LIMIT_TEXT_ROW_BYTES,        /* one row of a text dataset (line, CSV record, array element) */
+  MG_LIMIT_TEXT_ROWS,             /* rows of one text dataset */
   /* Read by plugins through option("limit.NAME"): */
   MG_LIMIT_ZIP_ENTRIES,    /* central-directory entries of a zip inside an artifact */
   MG_LIMIT_PICKLE_STACK,   /* items on a disassembled pickle's stack */
   MG_LIMIT_PICKLE_MEMO,    /* a pickle's memo entries */
   MG_LIMIT_PICKLE_IMPORTS, /* distinct imports kept per pickle */
+  MG_LIMIT_DETECTOR_NODES, /* model nodes beyond which model-based detectors are not run */
+  MG_LIMIT_WAIVERS_BYTES,  /* the reviewer's --waivers file */
+  MG_LIMIT_BASELINE_BYTES, /* the --baseline results JSON */
   MG_LIMIT_COUNT
 } mg_limit_id;
 
@@ -58,6 +61,10 @@ typedef struct mg_limits {
 #define MG_DEFAULT_ENTRY_BYTES (16 * MG_GIB)
 #define MG_DEFAULT_ENTRIES UINT64_C(100000)
 #define MG_DEFAULT_RATIO UINT64_C(200)
+/* Image classifiers run to a few hundred nodes (ResNet-152: ~500); a model
+ * past this makes the model-based detectors (thousands of forward and
+ * backward passes each) outlast any CI job (issue 14). */
+#define MG_DEFAULT_DETECTOR_NODES UINT64_C(2000)
 #define MG_DEFAULT_RATIO_GRACE (8 * MG_MIB)
 #define MG_DEFAULT_DEPTH UINT64_C(2)
 #define MG_DEFAULT_NAME_BYTES UINT64_C(1024)
@@ -83,6 +90,8 @@ typedef struct mg_limits {
 #define MG_DEFAULT_PICKLE_STACK (UINT64_C(1) << 22)
 #define MG_DEFAULT_PICKLE_MEMO (UINT64_C(1) << 22)
 #define MG_DEFAULT_PICKLE_IMPORTS UINT64_C(65536)
+#define MG_DEFAULT_WAIVERS_BYTES (16 * MG_MIB)
+#define MG_DEFAULT_BASELINE_BYTES (1 * MG_GIB)
 
 void mg_limits_default(mg_limits *lim);
 /* Parses "NAME=VALUE" (VALUE may end in K, M or G). */

@@ -6,4 +6,5 @@ libmgcore_la_SOURCES += \
 	src/base/atomic_file.c src/base/atomic_file.h \
 	src/base/progress.c src/base/progress.h \
 	src/base/signals.c src/base/signals.h \
-	src/base/paths.c src/base/paths.h
+	src/base/paths.c src/base/paths.h \
+	src/base/suggest.c src/base/suggest.h

@@ -3,9 +3,11 @@
 
 #include "paths.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* 1 when the running executable lives in the build tree (make, make check
@@ -45,4 +47,17 @@ const char *mg_paths_rules(const char *flag) {
 
 const char *mg_paths_reports(const char *flag) {
   return pick(flag, "MODELGATE_REPORTS_DIR", MG_SOURCE_DIR "/reports", MG_REPORTS_DIR);
+}
+
+int mg_paths_check_input(const char *opt, const char *path, int dir, mg_err *err) {
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return mg_fail(err, MG_ERR_ARGS, "%s %s: %s", opt, path, strerror(errno));
+  if (dir == 1 && !S_ISDIR(st.st_mode))
+    return mg_fail(err, MG_ERR_ARGS, "%s %s: not a directory", opt, path);
+  if (dir == 0 && S_ISDIR(st.st_mode))
+    return mg_fail(err, MG_ERR_ARGS, "%s %s: is a directory", opt, path);
+  if (access(path, R_OK) != 0)
+    return mg_fail(err, MG_ERR_ARGS, "%s %s: %s", opt, path, strerror(errno));
+  return MG_OK;
 }

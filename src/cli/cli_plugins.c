@@ -10,13 +10,16 @@
 #include "cli.h"
 #include "base/paths.h"
 #include "host/plugin_load.h"
+#include "host/plugin_options.h"
 
 static void usage(FILE *out) {
   fputs("usage: modelgate plugins [--plugins DIR] [-v]\n\n"
         "Lists the detector plugins in DIR (default: the installed plugin directory,\n"
         "or $MODELGATE_PLUGIN_DIR): name, version, plugin ABI, what each needs from a\n"
-        "package, and the checklist controls it gives evidence for. -v adds ATLAS\n"
-        "techniques and the file each was loaded from. Exit status 2 when a plugin\n"
+        "package, the checklist controls it gives evidence for, and the options it\n"
+        "takes (--set NAME.KEY=VALUE: default and accepted values). -v adds each\n"
+        "option's help, ATLAS techniques and the file each was loaded from. Exit status 2 when a "
+        "plugin\n"
         "was refused.\n",
         out);
 }
@@ -28,6 +31,26 @@ static void print_list(const char *label, const char *const *l) {
   for (size_t i = 0; l && l[i]; i++)
     printf(" %s", l[i]);
   putchar('\n');
+}
+
+/* The declared --set options: key, default, what it takes, and (-v) help. */
+static void print_options(const mg_loaded_plugin *lp, int verbose) {
+  const mg_plugin *d = lp->desc;
+  const mg_plugin_option *t = lp->options;
+  if (!t) {
+    printf("    %-12s (not declared: --set %s.KEY is passed on unchecked)\n", "options", d->name);
+    return;
+  }
+  if (!t[0].key)
+    printf("    %-12s -\n", "options");
+  for (size_t i = 0; t[i].key; i++) {
+    char def[64], exp[160];
+    mg_option_default(&t[i], def, sizeof def);
+    mg_option_expected(&t[i], exp, sizeof exp);
+    printf("    %-12s %s=%s  (%s)\n", i ? "" : "options", t[i].key, def, exp);
+    if (verbose)
+      printf("    %-12s   %s\n", "", t[i].help);
+  }
 }
 
 int mg_cmd_plugins(int argc, char **argv) {
@@ -71,6 +94,7 @@ int mg_cmd_plugins(int argc, char **argv) {
     printf("  %-22s %-8s ABI %u.%u  needs %-22s %s\n", d->name, d->version, d->abi_major,
            d->abi_minor, needs, d->description);
     print_list("controls", d->controls);
+    print_options(&set.items[i], verbose);
     if (verbose) {
       print_list("atlas", d->atlas);
       print_list("mitigations", d->mitigations);

@@ -18,14 +18,19 @@
 static void usage(FILE *out) {
   fputs("usage: modelgate registry add REGISTRY FILE... [--kind KIND] [--name NAME]\n"
         "                 [--origin TEXT] [--trained-on FILE|SHA256]... [--parent FILE|SHA256]\n"
+        "                 [--in-package NAME]\n"
         "       modelgate registry add REGISTRY --package PACKAGE [--origin TEXT]\n"
         "       modelgate registry list REGISTRY [--json]\n"
-        "       modelgate registry revoke REGISTRY SHA256|NAME [--reason TEXT]\n\n"
+        "       modelgate registry revoke REGISTRY SHA256|NAME [--in-package NAME]\n"
+        "                 [--reason TEXT]\n\n"
         "add      approves artifacts by SHA-256 (the registry is created if missing);\n"
         "         --package approves every file of a package with its role as kind, the\n"
-        "         model recorded as trained on the package's training set\n"
+        "         model recorded as trained on the package's training set, each entry\n"
+        "         recording the package's name (as the scan's reports show it);\n"
+        "         --in-package NAME records it for FILEs\n"
         "list     prints status, kind, digest, size and name of every entry\n"
-        "revoke   marks every entry with that digest or name as revoked\n"
+        "revoke   marks every entry with that digest or name as revoked; with\n"
+        "         --in-package only that package's entries\n"
         "KIND is model, dataset, source, package or other.\n",
         out);
 }
@@ -38,7 +43,8 @@ enum {
   OPT_PARENT,
   OPT_PACKAGE,
   OPT_REASON,
-  OPT_JSON
+  OPT_JSON,
+  OPT_IN_PACKAGE
 };
 
 static const struct option options[] = {
@@ -50,6 +56,7 @@ static const struct option options[] = {
     {"package", required_argument, NULL, OPT_PACKAGE},
     {"reason", required_argument, NULL, OPT_REASON},
     {"json", no_argument, NULL, OPT_JSON},
+    {"in-package", required_argument, NULL, OPT_IN_PACKAGE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -96,22 +103,25 @@ static int add_package(mg_registry *reg, const char *package, const char *origin
   if (!rc && pkg.train_labels)
     trained[nt++] = pkg.train_labels->sha256;
   size_t added = 0;
+  /* The name the scan's reports give the package: entries carry it. */
+  const char *name = pkg.name ? pkg.name : pkg.inv.name;
   for (size_t i = 0; !rc && i < pkg.inv.count; i++) {
     const mg_file *f = &pkg.inv.files[i];
     if (f->depth)
       continue;
-    mg_artifact_new a = {f->path, f->sha256, f->size, kind_of_role(f->role), origin, NULL, NULL};
+    mg_artifact_new a = {f->path, f->sha256, f->size, kind_of_role(f->role),
+                         origin,  NULL,      NULL,    name};
     if (f == pkg.model)
       a.trained_on = trained;
     rc = mg_registry_add(reg, &a, err);
     added += !rc;
   }
   if (!rc) {
-    mg_artifact_new a = {pkg.inv.name, pkg.inv.sha256, 0, MG_KIND_PACKAGE, origin, NULL, NULL};
+    mg_artifact_new a = {name, pkg.inv.sha256, 0, MG_KIND_PACKAGE, origin, NULL, NULL, name};
     rc = mg_registry_add(reg, &a, err);
     if (!rc)
-      printf("approved %zu files of %s and the package itself (%.16s...)\n", added, package,
-             pkg.inv.sha256);
+      printf("approved %zu files of %s and the package '%s' itself (%.16s...)\n", added, package,
+             name, pkg.inv.sha256);
   }
   mg_package_free(&pkg);
   mg_workspace_destroy(&ws);
@@ -120,10 +130,14 @@ static int add_package(mg_registry *reg, const char *package, const char *origin
 
 static int cmd_add(mg_registry *reg, int argc, char **argv, const char *kind_s, const char *name,
                    const char *origin, char **trained_args, size_t n_trained,
-                   const char *parent_arg, const char *package, mg_err *err) {
+                   const char *parent_arg, const char *package, const char *in_package,
+                   mg_err *err) {
   if (package) {
     if (argc)
       return mg_fail(err, MG_ERR_ARGS, "registry add: give either FILEs or --package, not both");
+    if (in_package)
+      return mg_fail(err, MG_ERR_ARGS,
+                     "registry add: --package records the package's own name; drop --in-package");
     return add_package(reg, package, origin, err);
   }
   if (!argc)
@@ -156,7 +170,8 @@ static int cmd_add(mg_registry *reg, int argc, char **argv, const char *kind_s, 
                          kind,
                          origin,
                          n_trained ? trained_ptrs : NULL,
-                         parent_arg ? parent : NULL};
+                         parent_arg ? parent : NULL,
+                         in_package};
     rc = mg_registry_add(reg, &a, err);
     if (!rc)
       printf("approved %s %s (%s)\n", a.name, digest, mg_artifact_kind_name(kind));
@@ -174,9 +189,10 @@ static void cmd_list(const mg_registry *reg, int as_json) {
   }
   for (size_t i = 0; i < reg->count; i++) {
     const mg_artifact *a = &reg->items[i];
-    printf("%-8s %-8s %.16s... %12llu  %s%s%s\n", a->revoked ? "revoked" : "approved",
+    printf("%-8s %-8s %.16s... %12llu  %s%s%s%s%s%s\n", a->revoked ? "revoked" : "approved",
            mg_artifact_kind_name(a->kind), a->sha256, (unsigned long long)a->size, a->name,
-           a->n_trained_on ? "  (lineage recorded)" : "", a->parent[0] ? "  (has parent)" : "");
+           a->n_trained_on ? "  (lineage recorded)" : "", a->parent[0] ? "  (has parent)" : "",
+           a->package ? "  [package " : "", a->package ? a->package : "", a->package ? "]" : "");
   }
   printf("%zu artifact%s\n", reg->count, reg->count == 1 ? "" : "s");
 }
@@ -193,7 +209,7 @@ int mg_cmd_registry(int argc, char **argv) {
     return MG_EXIT_ERROR;
   }
   const char *kind = NULL, *name = NULL, *origin = NULL, *parent = NULL, *package = NULL,
-             *reason = NULL;
+             *reason = NULL, *in_package = NULL;
   char **trained = calloc((size_t)argc, sizeof *trained);
   size_t n_trained = 0;
   int as_json = 0, c, status = MG_EXIT_ERROR;
@@ -226,6 +242,9 @@ int mg_cmd_registry(int argc, char **argv) {
     case OPT_JSON:
       as_json = 1;
       break;
+    case OPT_IN_PACKAGE:
+      in_package = optarg;
+      break;
     case 'h':
       usage(stdout);
       free(trained);
@@ -255,7 +274,7 @@ int mg_cmd_registry(int argc, char **argv) {
       cmd_list(&reg, as_json);
   } else if (!rc && !strcmp(action, "add")) {
     rc = cmd_add(&reg, rest - 1, args + 1, kind, name, origin, trained, n_trained, parent, package,
-                 &err);
+                 in_package, &err);
     if (!rc)
       rc = mg_registry_save(&reg, &err);
   } else if (!rc) {
@@ -263,7 +282,7 @@ int mg_cmd_registry(int argc, char **argv) {
     if (rest != 2)
       rc = mg_fail(&err, MG_ERR_ARGS, "registry revoke: expected REGISTRY and one SHA256 or NAME");
     else
-      rc = mg_registry_revoke(&reg, args[1], reason, &revoked, &err);
+      rc = mg_registry_revoke(&reg, args[1], in_package, reason, &revoked, &err);
     if (!rc)
       rc = mg_registry_save(&reg, &err);
     if (!rc)

@@ -10,7 +10,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "base/paths.h"
+#include "base/suggest.h"
+#include "cli_review.h"
 #include "report/report.h"
+#include "report/report_set.h"
 #include "report/report_text.h"
 #include "scan.h"
 
@@ -48,6 +52,8 @@ enum {
   OPT_MEAN,
   OPT_STD,
   OPT_LAYER,
+  OPT_WAIVERS,
+  OPT_BASELINE,
 };
 
 static const struct option scan_options[] = {
@@ -84,6 +90,8 @@ static const struct option scan_options[] = {
     {"mean", required_argument, NULL, OPT_MEAN},
     {"std", required_argument, NULL, OPT_STD},
     {"feature-layer", required_argument, NULL, OPT_LAYER},
+    {"waivers", required_argument, NULL, OPT_WAIVERS},
+    {"baseline", required_argument, NULL, OPT_BASELINE},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -109,8 +117,11 @@ static void usage(FILE *out, int verify) {
         "Gate and reports:\n"
         "  --fail-on SEV            lowest severity that fails the gate (high)\n"
         "  --json FILE  --xml FILE  --junit FILE  --html FILE  --sarif FILE\n"
+        "                           reports; FILE - is standard output (one report)\n"
         "  --stylesheet NAME=FILE   XSLT used for junit or html instead of the shipped one\n"
         "  --rules DIR              rules directory (checklist, ATLAS catalog, policy)\n"
+        "  --waivers FILE           the reviewer's waivers (docs/waivers.md)\n"
+        "  --baseline OLD.json      mark findings new or unchanged since that JSON report\n"
         "Package:\n"
         "  --keep-workspace DIR     unpack into DIR (new or empty) and leave it there\n"
         "  --limit NAME=VALUE       raise or lower a limit (see modelgate(1), "
@@ -160,10 +171,24 @@ static int parse_u64(const char *s, const char *opt, uint64_t *out) {
 }
 
 typedef struct report_paths {
-  const char *json, *xml, *junit, *html, *sarif;
+  mg_report_set set; /* its stylesheets point into the array below */
   const char *stylesheets[8];
-  size_t n_stylesheets;
 } report_paths;
+
+/* --stylesheet NAME=FILE: a view that takes one, and a file that exists. */
+static int check_stylesheets(const report_paths *out, mg_err *err) {
+  static const char *const views[] = {"junit", "html"};
+  for (size_t i = 0; i < out->set.n_stylesheets; i++) {
+    const char *s = out->stylesheets[i], *eq = strchr(s, '=');
+    size_t len = eq ? (size_t)(eq - s) : strlen(s);
+    if (!eq || !((len == 5 && !strncmp(s, "junit", 5)) || (len == 4 && !strncmp(s, "html", 4))))
+      return mg_fail(err, MG_ERR_ARGS, "--stylesheet %s: expected junit=FILE or html=FILE%s", s,
+                     mg_suggest_text(s, len, views, 2));
+    if (mg_paths_check_input("--stylesheet", eq + 1, 0, err))
+      return MG_ERR_ARGS;
+  }
+  return MG_OK;
+}
 
 static int run(int argc, char **argv, int verify) {
   mg_scan_config cfg;
@@ -171,6 +196,8 @@ static int run(int argc, char **argv, int verify) {
   cfg.run_plugins = !verify;
   report_paths out;
   memset(&out, 0, sizeof out);
+  out.set.stylesheets = out.stylesheets;
+  mg_cli_review review = {0};
   const char **sets = calloc((size_t)argc + 1, sizeof *sets);
   size_t n_sets = 0;
   int verbosity = 1, status = MG_EXIT_ERROR;
@@ -202,26 +229,26 @@ static int run(int argc, char **argv, int verify) {
       }
       break;
     case OPT_JSON:
-      out.json = optarg;
+      out.set.path[MG_REPORT_JSON] = optarg;
       break;
     case OPT_XML:
-      out.xml = optarg;
+      out.set.path[MG_REPORT_XML] = optarg;
       break;
     case OPT_JUNIT:
-      out.junit = optarg;
+      out.set.path[MG_REPORT_JUNIT] = optarg;
       break;
     case OPT_HTML:
-      out.html = optarg;
+      out.set.path[MG_REPORT_HTML] = optarg;
       break;
     case OPT_SARIF:
-      out.sarif = optarg;
+      out.set.path[MG_REPORT_SARIF] = optarg;
       break;
     case OPT_STYLESHEET:
-      if (out.n_stylesheets == sizeof out.stylesheets / sizeof *out.stylesheets) {
+      if (out.set.n_stylesheets == sizeof out.stylesheets / sizeof *out.stylesheets) {
         mg_cli_error("--stylesheet: too many");
         goto out;
       }
-      out.stylesheets[out.n_stylesheets++] = optarg;
+      out.stylesheets[out.set.n_stylesheets++] = optarg;
       break;
     case OPT_KEEP:
       cfg.keep_workspace = optarg;
@@ -305,6 +332,12 @@ static int run(int argc, char **argv, int verify) {
     case OPT_LAYER:
       cfg.overrides.feature_layer = optarg;
       break;
+    case OPT_WAIVERS:
+      review.waivers_path = optarg;
+      break;
+    case OPT_BASELINE:
+      review.baseline_path = optarg;
+      break;
     case 'q':
       verbosity = 0;
       break;
@@ -332,29 +365,29 @@ static int run(int argc, char **argv, int verify) {
     goto out;
   }
   cfg.package = argv[optind];
+  if (check_stylesheets(&out, &err) || mg_report_set_check(&out.set, &err) ||
+      mg_scan_config_check(&cfg, &err)) {
+    mg_cli_error(err.msg);
+    goto out;
+  }
+  if (mg_cli_review_load(&review, &cfg))
+    goto out;
 
   mg_scan s;
   mg_scan_run(&s, &cfg, verify ? "verify" : "scan");
+  /* Reports first: a report that cannot be written changes the verdict,
+   * and the summary and the exit status must say the same as the reports. */
+  mg_report_set_write(&s.results, &out.set, stdout);
   status = mg_results_exit_code(&s.results);
+  if (verbosity > 0) /* stdout may be a report's: the summary then goes to stderr */
+    mg_report_text(&s.results, mg_report_set_uses_stdout(&out.set) ? stderr : stdout,
+                   verbosity > 1);
   if (s.results.error)
     mg_log_error("%s", s.results.error);
-  if (verbosity > 0)
-    mg_report_text(&s.results, stdout, verbosity > 1);
-  int report_failed = 0;
-  if (out.json && mg_report_json_write(&s.results, out.json, &err)) {
-    mg_log_error("%s", err.msg);
-    report_failed = 1;
-  }
-  mg_err_clear(&err);
-  if (mg_reports_write_extra(&s.results, cfg.rules_dir, out.xml, out.junit, out.html, out.sarif,
-                             out.stylesheets, out.n_stylesheets, &err)) {
-    mg_log_error("%s", err.msg);
-    report_failed = 1;
-  }
+  mg_cli_review_warn(&s.results);
   mg_scan_free(&s);
-  if (report_failed)
-    status = MG_EXIT_ERROR;
 out:
+  mg_cli_review_free(&review);
   free(sets);
   return status;
 }

@@ -2,6 +2,7 @@
  * only dispatches to the subcommands in cli_*.c. */
 #include "config.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +45,11 @@ int mg_cli_error(const char *msg) {
 }
 
 int main(int argc, char **argv) {
+  /* Names inside packages are UTF-8; libarchive converts a zip's UTF-8
+   * names to the locale's character set and, in the C locale, loses every
+   * non-ASCII one. C.UTF-8 makes that conversion the identity; numbers and
+   * messages stay in the C locale. */
+  setlocale(LC_CTYPE, "C.UTF-8");
   mg_signals_install();
   mg_cli_set_verbosity(1);
   if (argc < 2) {

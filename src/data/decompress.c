@@ -95,9 +95,14 @@ static int run(int in_fd, sink *s, const char *name, const mg_limits *lim, uint6
       goto done;
     }
     *total += (uint64_t)n;
-    /* Checked before the bytes are kept: a bomb never lands on disk. */
-    rc = mg_limit_check(lim, MG_LIMIT_DATASET_BYTES, *total, name, err);
-    if (rc)
+    /* Checked before the bytes are kept: a bomb never lands on disk. The
+     * limits of an archive member apply too (issue 14): its size, and the
+     * ratio of bytes produced to compressed bytes read so far, so a gzip
+     * bomb stops after the grace window, not at the dataset cap. */
+    uint64_t in = (uint64_t)archive_filter_bytes(a, -1);
+    if ((rc = mg_limit_check(lim, MG_LIMIT_DATASET_BYTES, *total, name, err)) ||
+        (rc = mg_limit_check(lim, MG_LIMIT_ENTRY_BYTES, *total, name, err)) ||
+        (rc = mg_limit_check_ratio(lim, *total, in, name, err)))
       goto done;
     rc = sink_put(s, chunk, (size_t)n, name, err);
     if (rc)

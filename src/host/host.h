@@ -31,6 +31,11 @@ typedef struct mg_host_config {
 
 void mg_host_config_default(mg_host_config *cfg);
 
+/* Loads the plugins and checks --only, --skip and --set against them
+ * (names, declared option keys and values): the usage errors a scan would
+ * otherwise meet after unpacking. */
+int mg_host_check(const mg_host_config *cfg, mg_err *err);
+
 /* Runs the plugins. A plugin that fails is recorded in its entry and the
  * others still run; the function fails for a bad --only/--skip, a plugin
  * directory that cannot be read, an interruption, or (after every plugin

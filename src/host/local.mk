@@ -4,6 +4,7 @@
 libmgcore_la_SOURCES += \
 	src/host/host.h \
 	src/host/plugin_load.c src/host/plugin_load.h \
+	src/host/plugin_options.c src/host/plugin_options.h \
 	src/host/plugin_wire.c src/host/plugin_wire.h \
 	src/host/plugin_env.c src/host/plugin_env.h \
 	src/host/plugin_child.c src/host/plugin_child.h \

@@ -92,10 +92,10 @@ static const char *collect_finding(mg_collector *c, const uint8_t *payload, uint
   else
     f.severity = (mg_severity)json_integer_value(sev);
   f.rule = opt_string(o, "rule", 64, &bad);
-  f.title = opt_string(o, "title", 1000, &bad);
-  f.message = opt_string(o, "message", 8000, &bad);
-  f.artifact = opt_string(o, "artifact", 4096, &bad);
-  f.location = opt_string(o, "location", 1000, &bad);
+  f.title = opt_string(o, "title", MG_WIRE_TITLE_MAX, &bad);
+  f.message = opt_string(o, "message", MG_WIRE_MESSAGE_MAX, &bad);
+  f.artifact = opt_string(o, "artifact", MG_WIRE_ARTIFACT_MAX, &bad);
+  f.location = opt_string(o, "location", MG_WIRE_LOCATION_MAX, &bad);
   f.dataset = opt_string(o, "dataset", 32, &bad);
   const char **atlas = string_list(json_object_get(o, "atlas"), &bad);
   const char **mit = string_list(json_object_get(o, "mitigations"), &bad);

@@ -20,6 +20,7 @@
 #include "plugin_collect.h"
 #include "plugin_env.h"
 #include "plugin_load.h"
+#include "plugin_options.h"
 #include "plugin_wire.h"
 #include "base/progress.h"
 #include "base/signals.h"
@@ -37,36 +38,6 @@ static int listed(const char *list, const char *name) {
     p += len + (comma ? 1 : 0);
   }
   return 0;
-}
-
-/* A refused plugin has no trustworthy descriptor: name it by its file. */
-static void refused_name(const char *path, char *name, size_t len) {
-  const char *base = strrchr(path, '/');
-  snprintf(name, len, "%s", base ? base + 1 : path);
-  char *dot = strrchr(name, '.');
-  if (dot)
-    *dot = '\0';
-}
-
-/* Every name in --only/--skip must be a plugin (or "all"). */
-static int check_names(const char *list, const char *flag, const mg_plugin_set *set, mg_err *err) {
-  for (const char *p = list; p && *p;) {
-    const char *comma = strchr(p, ',');
-    size_t len = comma ? (size_t)(comma - p) : strlen(p);
-    int known = len == 3 && !strncmp(p, "all", 3);
-    for (size_t i = 0; !known && i < set->count; i++)
-      known = strlen(set->items[i].desc->name) == len && !strncmp(set->items[i].desc->name, p, len);
-    for (size_t i = 0; !known && i < set->n_refused; i++) {
-      char name[256];
-      refused_name(set->refused[i].path, name, sizeof name);
-      known = strlen(name) == len && !strncmp(name, p, len);
-    }
-    if (!known)
-      return mg_fail(err, MG_ERR_ARGS, "%s: no plugin named '%.*s' in %s (see modelgate plugins)",
-                     flag, (int)len, p, set->dir);
-    p += len + (comma ? 1 : 0);
-  }
-  return MG_OK;
 }
 
 /* Why the package cannot satisfy the plugin's needs, or NULL. */
@@ -105,6 +76,37 @@ static const char *unmet_needs(const mg_plugin *d, mg_host_env *env, char *why, 
     }
   }
   return d->needs & MG_NEED_TEXT ? mg_text_env_unmet(env->text, why, len) : NULL;
+}
+
+/* A model-based detector on a model past the detector-nodes limit would
+ * outlast any CI job (a chain of 10,000 Relu kept neural-cleanse busy for
+ * minutes): it is not run, and a high finding in its name says so, so the
+ * missing evidence fails the gate instead of passing silently. */
+static int too_costly(const mg_plugin *d, const mg_host_env *env, const mg_host_config *cfg,
+                      mg_results *out, mg_result_plugin *rp) {
+  if (!(d->needs & MG_NEED_MODEL) || !env->model)
+    return 0;
+  uint64_t nodes = mg_model_node_count(env->model);
+  uint64_t max = cfg->limits->value[MG_LIMIT_DETECTOR_NODES];
+  if (nodes <= max)
+    return 0;
+  char title[300], msg[1200];
+  snprintf(title, sizeof title, "Model too costly for %s: not run", d->name);
+  snprintf(msg, sizeof msg,
+           "%s: the model has %llu nodes, more than the %s limit of %llu; %s was not run, so the "
+           "evidence it gives is missing. Raise it with --limit %s=N (and --timeout) to run it.",
+           env->model_info.path ? env->model_info.path : "model", (unsigned long long)nodes,
+           mg_limit_name(MG_LIMIT_DETECTOR_NODES), (unsigned long long)max, d->name,
+           mg_limit_name(MG_LIMIT_DETECTOR_NODES));
+  mg_finding f = MG_FINDING_INIT;
+  f.severity = MG_SEV_HIGH;
+  f.rule = "host.model-too-costly";
+  f.title = title;
+  f.message = msg;
+  f.artifact = env->model_info.path;
+  rp->status = MG_PLUGIN_SKIPPED;
+  rp->message = strdup(msg);
+  return mg_results_add_finding(out, d->name, &f, d->atlas, d->mitigations, d->controls) ? 1 : -1;
 }
 
 static const char *signal_name(int sig) {
@@ -305,7 +307,7 @@ static mg_result_plugin *add_entry(mg_results *r, const mg_plugin *d) {
 static int record_refused(mg_results *r, const mg_plugin_set *set, const mg_host_config *cfg) {
   for (size_t i = 0; i < set->n_refused; i++) {
     char name[256];
-    refused_name(set->refused[i].path, name, sizeof name);
+    mg_plugin_refused_name(set->refused[i].path, name, sizeof name);
     if ((cfg->only && !listed(cfg->only, name)) || listed(cfg->skip, name))
       continue;
     mg_result_plugin *rp = mg_results_add_plugin(r, name, "", "");
@@ -321,9 +323,33 @@ static int record_refused(mg_results *r, const mg_plugin_set *set, const mg_host
 
 void mg_host_config_default(mg_host_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
-  cfg->timeout = 600;
-  cfg->cpu_limit = 1200;
+  /* Five minutes a detector: a CI job runs them all; --timeout for more. */
+  cfg->timeout = 300;
+  cfg->cpu_limit = 600;
   cfg->mem_limit = 16 * MG_GIB;
+}
+
+/* --only, --skip and --set against the plugins found. */
+static int check_selection(const mg_host_config *cfg, const mg_plugin_set *set, mg_err *err) {
+  int rc = mg_plugins_check_names(set, cfg->only, "--only", err);
+  if (!rc)
+    rc = mg_plugins_check_names(set, cfg->skip, "--skip", err);
+  if (!rc)
+    rc = mg_plugins_check_sets(set, cfg->sets, err);
+  return rc;
+}
+
+int mg_host_check(const mg_host_config *cfg, mg_err *err) {
+  /* The scan loads the plugins again and warns about refused ones then. */
+  int verbosity = mg_verbosity;
+  mg_verbosity = 0;
+  mg_plugin_set set;
+  int rc = mg_plugins_load(mg_paths_plugins(cfg->plugin_dir), &set, err);
+  mg_verbosity = verbosity;
+  if (!rc)
+    rc = check_selection(cfg, &set, err);
+  mg_plugins_unload(&set);
+  return rc;
 }
 
 int mg_host_run(const mg_host_config *cfg, const mg_package *pkg, const mg_workspace *ws,
@@ -333,9 +359,7 @@ int mg_host_run(const mg_host_config *cfg, const mg_package *pkg, const mg_works
   mg_plugin_set set;
   int rc = mg_plugins_load(mg_paths_plugins(cfg->plugin_dir), &set, err);
   if (!rc)
-    rc = check_names(cfg->only, "--only", &set, err);
-  if (!rc)
-    rc = check_names(cfg->skip, "--skip", &set, err);
+    rc = check_selection(cfg, &set, err);
   if (!rc)
     rc = record_refused(out, &set, cfg);
   if (rc) {
@@ -383,6 +407,13 @@ int mg_host_run(const mg_host_config *cfg, const mg_package *pkg, const mg_works
       mg_log_debug("plugin %s skipped: %s", d->name, unmet);
       continue;
     }
+    int costly = too_costly(d, &env, cfg, out, rp);
+    if (costly < 0) {
+      rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+      break;
+    }
+    if (costly)
+      continue;
     mg_log_debug("running plugin %s (%s)", d->name, lp->path);
     if (run_plugin(lp, &env, out, rp) == MG_ERR_INTERRUPTED)
       rc = mg_fail(err, MG_ERR_INTERRUPTED, "interrupted while running plugin %s", d->name);

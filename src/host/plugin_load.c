@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "plugin_load.h"
+#include "plugin_options.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -130,6 +131,16 @@ static int load_one(mg_plugin_set *set, const char *path) {
   memcpy(&entry, &sym, sizeof entry);
   const mg_plugin *d = entry();
   const char *bad = check_descriptor(d, why, sizeof why);
+  const mg_plugin_option *options = NULL;
+  if (!bad && d->abi_minor >= 2 && (sym = dlsym(h, MG_PLUGIN_OPTIONS_SYMBOL))) {
+    mg_plugin_options_fn table;
+    memcpy(&table, &sym, sizeof table);
+    options = table();
+    if (!options)
+      bad = MG_PLUGIN_OPTIONS_SYMBOL "() returned NULL";
+    else
+      bad = mg_plugin_options_invalid(options, why, sizeof why);
+  }
   if (!bad && mg_plugins_find(set, d->name)) {
     snprintf(why, sizeof why, "another plugin named '%s' is already loaded from %s", d->name,
              mg_plugins_find(set, d->name)->path);
@@ -150,6 +161,7 @@ static int load_one(mg_plugin_set *set, const char *path) {
   grown[set->count].path = strdup(path);
   grown[set->count].handle = h;
   grown[set->count].desc = d;
+  grown[set->count].options = options;
   set->count++;
   return MG_OK;
 }
@@ -217,4 +229,12 @@ const mg_loaded_plugin *mg_plugins_find(const mg_plugin_set *set, const char *na
     if (!strcmp(set->items[i].desc->name, name))
       return &set->items[i];
   return NULL;
+}
+
+void mg_plugin_refused_name(const char *path, char *name, size_t len) {
+  const char *base = strrchr(path, '/');
+  snprintf(name, len, "%s", base ? base + 1 : path);
+  char *dot = strrchr(name, '.');
+  if (dot)
+    *dot = '\0';
 }

@@ -16,6 +16,7 @@ typedef struct mg_loaded_plugin {
   char *path;
   void *handle;
   const mg_plugin *desc;
+  const mg_plugin_option *options; /* ABI 1.2 table, or NULL: none declared */
 } mg_loaded_plugin;
 
 typedef struct mg_refused_plugin {
@@ -35,6 +36,9 @@ typedef struct mg_plugin_set {
 int mg_plugins_load(const char *dir, mg_plugin_set *set, mg_err *err);
 void mg_plugins_unload(mg_plugin_set *set);
 const mg_loaded_plugin *mg_plugins_find(const mg_plugin_set *set, const char *name);
+/* A refused plugin has no trustworthy descriptor: it goes by its file's
+ * name without directory and extension. */
+void mg_plugin_refused_name(const char *path, char *name, size_t len);
 /* "model,train,reference,files" for the needs bits. */
 void mg_plugin_needs_text(uint32_t needs, char *buf, size_t len);
 

@@ -70,6 +70,27 @@ static json_t *opt_str(const char *s) {
   return s ? json_string(s) : json_null();
 }
 
+/* s cut to at most max bytes at a character boundary, "..." marking the
+ * cut: a plugin quoting a 1,000-byte crafted name still reports. */
+static json_t *clipped(const char *s, size_t max) {
+  if (!s)
+    return json_null();
+  size_t len = strlen(s);
+  if (len <= max)
+    return json_string(s);
+  size_t keep = max - 3;
+  while (keep && ((unsigned char)s[keep] & 0xc0) == 0x80)
+    keep--; /* do not split a UTF-8 sequence */
+  char *cut = malloc(keep + 4);
+  if (!cut)
+    return NULL;
+  memcpy(cut, s, keep);
+  memcpy(cut + keep, "...", 4);
+  json_t *j = json_string(cut);
+  free(cut);
+  return j;
+}
+
 static int svc_emit(mg_plugin_ctx *ctx, const mg_finding *f) {
   if (!f || f->struct_size < MG_FINDING_SIZE_1_0)
     return MG_ERR_ABI;
@@ -77,12 +98,14 @@ static int svc_emit(mg_plugin_ctx *ctx, const mg_finding *f) {
       f->n_indices > ctx->env->cfg->limits->value[MG_LIMIT_PLUGIN_INDICES] ||
       (f->n_indices && !f->indices))
     return MG_ERR_ARGS;
-  json_t *o = json_pack("{s:i, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:o}", "severity",
-                        (int)f->severity, "rule", opt_str(f->rule), "title", f->title, "message",
-                        opt_str(f->message), "artifact", opt_str(f->artifact), "location",
-                        opt_str(f->location), "atlas", str_list(f->atlas), "mitigations",
-                        str_list(f->mitigations), "controls", str_list(f->controls), "label",
-                        (int)f->label, "dataset", opt_str(f->dataset));
+  json_t *o = json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:o}", "severity",
+                        (int)f->severity, "rule", opt_str(f->rule), "title",
+                        clipped(f->title, MG_WIRE_TITLE_MAX), "message",
+                        clipped(f->message, MG_WIRE_MESSAGE_MAX), "artifact",
+                        clipped(f->artifact, MG_WIRE_ARTIFACT_MAX), "location",
+                        clipped(f->location, MG_WIRE_LOCATION_MAX), "atlas", str_list(f->atlas),
+                        "mitigations", str_list(f->mitigations), "controls", str_list(f->controls),
+                        "label", (int)f->label, "dataset", opt_str(f->dataset));
   if (!o)
     return MG_ERR_ARGS; /* a string that is not UTF-8 */
   json_t *idx = json_array();

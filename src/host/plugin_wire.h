@@ -21,6 +21,15 @@ enum mg_wire_type {
 
 #define MG_WIRE_HEADER 5
 
+/* Longest text fields of a finding, in bytes. The child's emit service
+ * shortens longer ones (with a trailing "...") before sending, so one long
+ * crafted file name cannot turn a finding into a protocol violation; the
+ * host still refuses a message that exceeds them. */
+#define MG_WIRE_TITLE_MAX 1000
+#define MG_WIRE_MESSAGE_MAX 8000
+#define MG_WIRE_ARTIFACT_MAX 4096
+#define MG_WIRE_LOCATION_MAX 1000
+
 /* Child side: writes one whole message (retrying short writes); the host
  * side enforces the size limit. */
 int mg_wire_send(int fd, uint8_t type, const void *payload, uint32_t len);

@@ -173,7 +173,7 @@ static int visit_member(nest_ctx *c, struct archive *a, size_t container, const 
   archive_read_set_read_callback(child, pull_read);
   struct archive_entry *e;
   if (archive_read_open1(child) == ARCHIVE_OK &&
-      archive_read_next_header(child, &e) >= ARCHIVE_WARN && !p.fatal) {
+      !mg_archive_header_failed(archive_read_next_header(child, &e)) && !p.fatal) {
     c->inv->files[index].is_archive = 1;
     if (depth + 1 > c->lim->value[MG_LIMIT_DEPTH])
       note_on(c, index, "nested archive beyond the depth limit: not inspected");
@@ -213,8 +213,9 @@ static int walk_entries(nest_ctx *c, struct archive *a, size_t container, uint32
       int r = archive_read_next_header(a, &e);
       if (r == ARCHIVE_EOF)
         break;
-      if (r < ARCHIVE_WARN) {
-        note_on(c, container, "archive is damaged: %.400s", mg_archive_error(a));
+      if (mg_archive_header_failed(r)) {
+        char why[700];
+        note_on(c, container, "archive is %.600s", mg_archive_damage(a, why, sizeof why));
         break;
       }
     }
@@ -273,7 +274,7 @@ int mg_nested_inspect(mg_inventory *inv, const mg_workspace *ws, const mg_limits
     int rc = MG_OK;
     uint64_t size = inv->files[i].size;
     if (archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK &&
-        archive_read_next_header(a, &e) >= ARCHIVE_WARN) {
+        !mg_archive_header_failed(archive_read_next_header(a, &e))) {
       inv->files[i].is_archive = 1;
       if (lim->value[MG_LIMIT_DEPTH] < 1)
         mg_file_set_note(&inv->files[i], "nested archive beyond the depth limit: not inspected");
@@ -306,8 +307,9 @@ int mg_archive_members(const char *path, const mg_limits *lim, mg_nested_fn fn, 
     int r = archive_read_next_header(a, &e);
     if (r == ARCHIVE_EOF)
       break;
-    if (r < ARCHIVE_WARN) {
-      rc = mg_fail(err, MG_ERR_FORMAT, "%s: %s", path, mg_archive_error(a));
+    if (mg_archive_header_failed(r)) {
+      char why[700];
+      rc = mg_fail(err, MG_ERR_FORMAT, "%s: %s", path, mg_archive_damage(a, why, sizeof why));
       break;
     }
     if ((rc = mg_limit_check(lim, MG_LIMIT_ENTRIES, ++entries, path, err)))

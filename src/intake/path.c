@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+
 /* Returns the length of a valid UTF-8 sequence at s, 0 if invalid. */
 static size_t utf8_len(const unsigned char *s) {
   if (s[0] < 0x80)
@@ -96,7 +99,53 @@ int mg_path_normalize(const char *name, const mg_limits *lim, const char *what, 
   return MG_OK;
 }
 
+/* NFKC_Casefold (Unicode's key for identifier matching) does in one step
+ * what a case-insensitive or normalising file system does to a name: NFC
+ * and NFD spellings meet, case folds fully (KELVIN SIGN to k, long s to s),
+ * compatibility forms (fullwidth letters, ligatures) meet their plain ones
+ * and default-ignorable characters (soft hyphen, zero-width joiner)
+ * vanish. ICU implements it; libxml2 already pulls ICU in on Debian. */
+static char *fold_unicode(const char *normal) {
+  UErrorCode e = U_ZERO_ERROR;
+  const UNormalizer2 *nf = unorm2_getNFKCCasefoldInstance(&e);
+  if (U_FAILURE(e))
+    return NULL;
+  int32_t n16 = 0;
+  e = U_ZERO_ERROR;
+  u_strFromUTF8(NULL, 0, &n16, normal, -1, &e); /* preflight */
+  if (e != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(e))
+    return NULL;
+  /* Folding can grow a string (U+FDFA expands to 18 code units). */
+  int32_t cap = n16 * 18 + 1;
+  UChar *in = malloc(((size_t)n16 + 1) * sizeof *in), *out = malloc((size_t)cap * sizeof *out);
+  char *utf8 = NULL;
+  int32_t n_out = 0, n8 = 0;
+  e = U_ZERO_ERROR;
+  if (in && out) {
+    u_strFromUTF8(in, n16 + 1, NULL, normal, -1, &e);
+    if (U_SUCCESS(e))
+      n_out = unorm2_normalize(nf, in, n16, out, cap, &e);
+    if (U_SUCCESS(e))
+      u_strToUTF8(NULL, 0, &n8, out, n_out, &e);
+    if (e == U_BUFFER_OVERFLOW_ERROR || U_SUCCESS(e)) {
+      e = U_ZERO_ERROR;
+      if ((utf8 = malloc((size_t)n8 + 1)))
+        u_strToUTF8(utf8, n8 + 1, NULL, out, n_out, &e);
+      if (U_FAILURE(e)) {
+        free(utf8);
+        utf8 = NULL;
+      }
+    }
+  }
+  free(in);
+  free(out);
+  return utf8;
+}
+
 char *mg_path_fold(const char *normal) {
+  for (const char *c = normal; *c; c++)
+    if ((unsigned char)*c >= 0x80)
+      return fold_unicode(normal);
   char *f = strdup(normal);
   if (f)
     for (char *c = f; *c; c++)

@@ -17,8 +17,11 @@
 int mg_path_normalize(const char *name, const mg_limits *lim, const char *what, char **out,
                       mg_err *err);
 
-/* The key two names collide under on a case-insensitive file system:
- * the normal form, ASCII case-folded. malloc'd. */
+/* The key two names collide under on a case-insensitive or normalising
+ * file system: the normal form under Unicode NFKC_Casefold (ICU), so NFC
+ * and NFD spellings, KELVIN SIGN and 'k', fullwidth and plain letters get
+ * one key. malloc'd; NULL when out of memory (or, for a valid UTF-8 normal
+ * form, never otherwise). */
 char *mg_path_fold(const char *normal);
 
 /* "a" + "b" -> "a/b" (malloc'd); either may be empty. */

@@ -108,7 +108,8 @@ static int remember(unpack_ctx *c, const char *normal, int is_dir, char *why, si
   if (!strcmp(old->normal, normal))
     snprintf(why, whylen, "duplicate name");
   else
-    snprintf(why, whylen, "collides with '%.400s' after normalisation (case or '.' components)",
+    snprintf(why, whylen,
+             "collides with '%.400s' after normalisation (case, Unicode form or '.' components)",
              old->normal);
   return 1;
 }
@@ -350,10 +351,15 @@ static int copy_entry(unpack_ctx *c, struct archive *a, sink *s) {
     int r = archive_read_data_block(a, &block, &len, &offset);
     if (r == ARCHIVE_EOF)
       return MG_OK;
-    if (r < ARCHIVE_WARN || (r == ARCHIVE_WARN && !len))
+    /* A warning here is damage (libarchive returns a zip member's bad CRC
+     * as a warning attached to its last block): the entry is refused,
+     * whatever its compression. */
+    if (r <= ARCHIVE_WARN) {
+      char why[700];
       return mg_fail(c->err, mg_interrupted() ? MG_ERR_INTERRUPTED : MG_ERR_FORMAT,
                      "%s: entry '%.400s': %s", c->label, s->name ? s->name : "?",
-                     mg_archive_error(a));
+                     mg_archive_damage(a, why, sizeof why));
+    }
     if (offset < 0 || (uint64_t)offset < s->bytes)
       return mg_fail(c->err, MG_ERR_FORMAT, "%s: entry '%.400s': overlapping data blocks", c->label,
                      s->name ? s->name : "?");
@@ -421,9 +427,11 @@ static int unpack_archive(unpack_ctx *c, const char *package) {
     int r = archive_read_next_header(a, &e);
     if (r == ARCHIVE_EOF)
       break;
-    if (r < ARCHIVE_WARN) {
-      rc = mg_fail(c->err, mg_interrupted() ? MG_ERR_INTERRUPTED : MG_ERR_FORMAT, "%s: %s", package,
-                   mg_archive_error(a));
+    if (mg_archive_header_failed(r)) {
+      char why[700];
+      rc = mg_fail(c->err, mg_interrupted() ? MG_ERR_INTERRUPTED : MG_ERR_FORMAT,
+                   "%s: entry %llu: %s", package, (unsigned long long)c->inv->entries + 1,
+                   mg_archive_damage(a, why, sizeof why));
       goto done;
     }
     c->inv->entries++;

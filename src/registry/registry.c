@@ -114,6 +114,9 @@ static int parse_entry(mg_registry *reg, size_t i, json_t *e, mg_artifact *a, mg
   a->reason = opt_string(e, "reason", &wrong);
   if (wrong)
     return bad_entry(reg, i, "reason", "expected a string", err);
+  a->package = opt_string(e, "package", &wrong);
+  if (wrong || (a->package && !*a->package))
+    return bad_entry(reg, i, "package", "expected the package's name", err);
   const char *parent = opt_string(e, "parent", &wrong);
   if (wrong || (parent && !take_digest(parent, a->parent)))
     return bad_entry(reg, i, "parent", "expected the parent model's 64-digit sha256", err);
@@ -310,13 +313,19 @@ int mg_registry_add(mg_registry *reg, const mg_artifact_new *a, mg_err *err) {
   }
   if (a->parent)
     json_object_set_new(e, "parent", json_string(a->parent));
+  if (a->package)
+    json_object_set_new(e, "package", json_string(a->package));
   if (json_array_append_new(json_object_get(reg->doc, "artifacts"), e))
     return mg_fail(err, MG_ERR_NOMEM, "out of memory");
   return index_doc(reg, err);
 }
 
-int mg_registry_revoke(mg_registry *reg, const char *key, const char *reason, size_t *revoked,
-                       mg_err *err) {
+int mg_artifact_of_package(const mg_artifact *a, const char *package) {
+  return !a->package || (package && !strcmp(a->package, package));
+}
+
+int mg_registry_revoke(mg_registry *reg, const char *key, const char *package, const char *reason,
+                       size_t *revoked, mg_err *err) {
   int rc = editable(reg, err);
   if (rc)
     return rc;
@@ -328,6 +337,8 @@ int mg_registry_revoke(mg_registry *reg, const char *key, const char *reason, si
     mg_artifact *a = &reg->items[i];
     if (by_digest ? strcmp(a->sha256, digest) : strcmp(a->name, key))
       continue;
+    if (package && (!a->package || strcmp(a->package, package)))
+      continue;
     json_t *e = json_array_get(arts, i);
     json_object_set_new(e, "status", json_string("revoked"));
     if (reason)
@@ -335,8 +346,9 @@ int mg_registry_revoke(mg_registry *reg, const char *key, const char *reason, si
     (*revoked)++;
   }
   if (!*revoked)
-    return mg_fail(err, MG_ERR_NOT_FOUND, "%s: no artifact with %s '%s'", reg->path,
-                   by_digest ? "digest" : "name", key);
+    return mg_fail(err, MG_ERR_NOT_FOUND, "%s: no artifact with %s '%s'%s%s%s", reg->path,
+                   by_digest ? "digest" : "name", key, package ? " in package '" : "",
+                   package ? package : "", package ? "'" : "");
   return index_doc(reg, err);
 }
 

@@ -33,6 +33,7 @@ typedef struct mg_artifact {
   char (*trained_on)[MG_SHA256_HEX]; /* dataset digests a model was trained on */
   size_t n_trained_on;
   char parent[MG_SHA256_HEX]; /* parent model digest (fine-tuning), or "" */
+  const char *package;        /* the package it came from (its name in reports), or NULL */
 } mg_artifact;
 
 typedef struct mg_registry {
@@ -78,13 +79,20 @@ typedef struct mg_artifact_new {
   const char *origin;
   const char *const *trained_on; /* NULL-terminated digests, or NULL */
   const char *parent;            /* digest or NULL */
+  const char *package;           /* the package it came from, or NULL */
 } mg_artifact_new;
 
 int mg_registry_add(mg_registry *reg, const mg_artifact_new *a, mg_err *err);
-/* Marks every entry whose digest or name equals key as revoked; fails with
- * MG_ERR_NOT_FOUND when nothing matched. */
-int mg_registry_revoke(mg_registry *reg, const char *key, const char *reason, size_t *revoked,
-                       mg_err *err);
+/* Marks every entry whose digest or name equals key as revoked, only those
+ * of that package when package is not NULL (another vendor's file of the
+ * same name stays approved); fails with MG_ERR_NOT_FOUND when nothing
+ * matched. */
+int mg_registry_revoke(mg_registry *reg, const char *key, const char *package, const char *reason,
+                       size_t *revoked, mg_err *err);
+/* 1 when the entry may describe a file of the package named package: it
+ * records that package, or none (registries written before entries
+ * recorded their package). */
+int mg_artifact_of_package(const mg_artifact *a, const char *package);
 /* Writes the document atomically. */
 int mg_registry_save(const mg_registry *reg, mg_err *err);
 

@@ -35,8 +35,12 @@ static int emit(mg_results *r, mg_severity sev, const char *rule, const char *ar
                              evidence);
 }
 
-/* The entry for this file: by digest (revoked wins), else by name. */
-static const mg_artifact *match_file(const mg_registry *reg, const mg_file *f, int *by_name) {
+/* The entry for this file: by digest (revoked wins: revoked content is
+ * revoked whichever package ships it), else by name among the entries of
+ * this package (or of none, as older registries recorded no package): a
+ * file named like another vendor's artifact is unknown, not altered. */
+static const mg_artifact *match_file(const mg_registry *reg, const mg_file *f, const char *package,
+                                     int *by_name) {
   const mg_artifact *hit = NULL;
   for (const mg_artifact *a = mg_registry_by_digest(reg, f->sha256, NULL); a;
        a = mg_registry_by_digest(reg, f->sha256, a))
@@ -48,6 +52,8 @@ static const mg_artifact *match_file(const mg_registry *reg, const mg_file *f, i
   const char *base = mg_path_base(f->path);
   for (size_t i = 0; i < reg->count; i++) {
     const mg_artifact *a = &reg->items[i];
+    if (!mg_artifact_of_package(a, package) || a->kind == MG_KIND_PACKAGE)
+      continue;
     if (!strcmp(a->name, f->path) || (!strchr(a->name, '/') && !strcmp(a->name, base))) {
       *by_name = 1;
       return a;
@@ -56,10 +62,10 @@ static const mg_artifact *match_file(const mg_registry *reg, const mg_file *f, i
   return NULL;
 }
 
-static int check_file(const mg_registry *reg, const mg_evidence_map *ev, mg_file *f,
-                      mg_severity unknown, mg_results *r, const mg_artifact **entry) {
+static int check_file(const mg_registry *reg, const mg_evidence_map *ev, const char *package,
+                      mg_file *f, mg_severity unknown, mg_results *r, const mg_artifact **entry) {
   int by_name;
-  const mg_artifact *a = match_file(reg, f, &by_name);
+  const mg_artifact *a = match_file(reg, f, package, &by_name);
   *entry = NULL;
   const char *ctl16[3];
   mg_evidence_cite(ev, MG_EV_DIGESTS, MG_EV_COUNT, ctl16);
@@ -85,8 +91,8 @@ static int check_file(const mg_registry *reg, const mg_evidence_map *ev, mg_file
              a->name, a->sha256, f->sha256);
     return emit(r, MG_SEV_CRITICAL, "registry.digest-mismatch", f->path,
                 technique_for(f->role, a->kind), ctl16, title, msg,
-                json_pack("{s:s, s:s, s:s}", "sha256", f->sha256, "expected", a->sha256,
-                          "registry_name", a->name));
+                json_pack("{s:s, s:s, s:s, s:s?}", "sha256", f->sha256, "expected", a->sha256,
+                          "registry_name", a->name, "registry_package", a->package));
   }
   if (a->revoked) {
     f->registry = MG_REG_REVOKED;
@@ -95,8 +101,8 @@ static int check_file(const mg_registry *reg, const mg_evidence_map *ev, mg_file
              a->name, a->reason ? ": " : "", a->reason ? a->reason : "");
     return emit(r, MG_SEV_CRITICAL, "registry.revoked", f->path, technique_for(f->role, a->kind),
                 ctl16, title, msg,
-                json_pack("{s:s, s:s, s:s?}", "sha256", f->sha256, "registry_name", a->name,
-                          "reason", a->reason));
+                json_pack("{s:s, s:s, s:s?, s:s?}", "sha256", f->sha256, "registry_name", a->name,
+                          "reason", a->reason, "registry_package", a->package));
   }
   f->registry = MG_REG_APPROVED;
   *entry = a;
@@ -214,10 +220,13 @@ static int check_package_digest(const mg_registry *reg, const mg_evidence_map *e
                   msg, json_pack("{s:s}", "sha256", inv->sha256));
     }
   }
+  /* The package's entry goes by the name the reports show (older
+   * registries: the package file's name). */
+  const char *name = pkg->name ? pkg->name : inv->name;
   for (size_t i = 0; i < reg->count; i++) {
     const mg_artifact *a = &reg->items[i];
-    if (a->kind == MG_KIND_PACKAGE && !a->revoked && !strcmp(a->name, inv->name) &&
-        strcmp(a->sha256, inv->sha256)) {
+    if (a->kind == MG_KIND_PACKAGE && !a->revoked &&
+        (!strcmp(a->name, name) || !strcmp(a->name, inv->name)) && strcmp(a->sha256, inv->sha256)) {
       char title[512], msg[1024];
       snprintf(title, sizeof title, "Package %.300s differs from the approved package", inv->name);
       snprintf(msg, sizeof msg, "The registry approves package '%.300s' as %s; this one is %s.",
@@ -241,7 +250,7 @@ int mg_registry_check(const mg_registry *reg, const mg_evidence_map *ev, mg_seve
       continue; /* members are covered by their container's digest */
     const mg_artifact *entry;
     checked++;
-    rc = check_file(reg, ev, f, unknown, r, &entry);
+    rc = check_file(reg, ev, pkg->name ? pkg->name : inv->name, f, unknown, r, &entry);
     if (entry)
       approved++;
     if (entry && f == pkg->model)

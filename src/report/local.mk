@@ -6,4 +6,6 @@ libmgcore_la_SOURCES += \
 	src/report/report_sarif.c \
 	src/report/report_text.c src/report/report_text.h \
 	src/report/report_xml.c src/report/report_xml.h \
-	src/report/report_xslt.c
+	src/report/report_xslt.c \
+	src/report/report_set.c src/report/report_set.h \
+	src/report/thumbnails.c src/report/thumbnails.h

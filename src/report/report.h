@@ -25,17 +25,11 @@ void mg_report_png_size(const unsigned char *png, size_t len, uint32_t *w, uint3
 /* The JSON document of docs/results.md (also the basis of SARIF). */
 json_t *mg_report_json_build(const mg_results *r);
 int mg_report_json_write(const mg_results *r, const char *path, mg_err *err);
-/* Writes doc (built by the caller, NULL when that ran out of memory) to
- * path atomically, indented, and releases it. kind names the report in
- * errors ("JSON", "SARIF"). */
+/* doc (built by the caller, NULL when that ran out of memory), indented
+ * with a final newline, into a malloc'd buffer; releases doc. kind names
+ * the report in errors ("JSON", "SARIF"). */
+int mg_report_json_render(json_t *doc, const char *kind, char **buf, size_t *len, mg_err *err);
+/* The same, written to path atomically. */
 int mg_report_json_dump(json_t *doc, const char *kind, const char *path, mg_err *err);
-
-/* The XML results document and its XSLT views (JUnit, HTML), and SARIF.
- * NULL paths are skipped; stylesheets are "junit=FILE"/"html=FILE"
- * overrides. Every requested report is attempted; the first error is
- * returned. */
-int mg_reports_write_extra(const mg_results *r, const char *rules_dir, const char *xml,
-                           const char *junit, const char *html, const char *sarif,
-                           const char *const *stylesheets, size_t n_stylesheets, mg_err *err);
 
 #endif

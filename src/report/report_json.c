@@ -21,7 +21,7 @@ static json_t *list(const mg_strlist *l) {
 }
 
 int mg_report_finding_fails_gate(const mg_results *r, const mg_result_finding *f) {
-  return (int)f->severity >= (int)r->fail_on;
+  return mg_results_finding_fails_gate(r, f);
 }
 
 void mg_report_png_size(const unsigned char *png, size_t len, uint32_t *w, uint32_t *h) {
@@ -57,7 +57,61 @@ static json_t *finding_json(const mg_results *r, const mg_result_finding *f) {
   json_object_set_new(o, "evidence", f->evidence ? json_incref(f->evidence) : json_object());
   json_object_set_new(o, "correlation", str_or_null(f->correlation));
   json_object_set_new(o, "fails_gate", json_boolean(mg_report_finding_fails_gate(r, f)));
+  json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
+  const mg_waiver *w = f->waived;
+  json_object_set_new(o, "waived",
+                      w ? json_pack("{s:s, s:s, s:s, s:s, s:s}", "waiver", w->id, "reason",
+                                    w->reason, "approved_by", w->approved_by, "approved_on",
+                                    w->approved_on, "expires", w->expires)
+                        : json_null());
+  json_object_set_new(o, "baseline", str_or_null(mg_baseline_state_name(f->baseline)));
   return o;
+}
+
+/* What every waiver of --waivers did, or null without the option. */
+static json_t *waivers_json(const mg_results *r) {
+  if (!r->waivers_path)
+    return json_null();
+  json_t *entries = json_array();
+  for (size_t i = 0; i < r->n_waivers; i++) {
+    const mg_result_waiver *rw = &r->waivers[i];
+    const mg_waiver *w = rw->w;
+    json_array_append_new(
+        entries, json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id",
+                           w->id, "fingerprint", str_or_null(w->fingerprint), "rule",
+                           str_or_null(w->rule), "plugin", str_or_null(w->plugin), "class",
+                           w->label >= 0 ? json_integer(w->label) : json_null(), "package_sha256",
+                           w->package_sha256, "reason", w->reason, "approved_by", w->approved_by,
+                           "approved_on", w->approved_on, "expires", w->expires, "state",
+                           mg_waiver_state_name(rw->state), "findings", list(&rw->findings)));
+  }
+  return json_pack("{s:s, s:o}", "path", r->waivers_path, "entries", entries);
+}
+
+/* The comparison with --baseline, or null without the option. */
+static json_t *baseline_json(const mg_results *r) {
+  if (!r->baseline_path)
+    return json_null();
+  size_t fresh = 0, unchanged = 0;
+  for (size_t i = 0; i < r->n_findings; i++) {
+    fresh += r->findings[i].baseline == MG_BASELINE_NEW;
+    unchanged += r->findings[i].baseline == MG_BASELINE_UNCHANGED;
+  }
+  json_t *gone = json_array();
+  for (size_t i = 0; i < r->n_gone; i++) {
+    const mg_result_gone *g = &r->gone[i];
+    json_array_append_new(gone,
+                          json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "fingerprint",
+                                    g->fingerprint, "id", g->id, "rule", g->rule, "title", g->title,
+                                    "severity", mg_severity_name(g->severity), "artifact",
+                                    str_or_null(g->artifact), "location", str_or_null(g->location),
+                                    "label", g->label >= 0 ? json_integer(g->label) : json_null()));
+  }
+  return json_pack("{s:s, s:o, s:o, s:o, s:I, s:I, s:I, s:o}", "path", r->baseline_path, "started",
+                   str_or_null(r->baseline_started), "package_name",
+                   str_or_null(r->baseline_package_name), "package_sha256",
+                   str_or_null(r->baseline_package_sha256), "new", (json_int_t)fresh, "unchanged",
+                   (json_int_t)unchanged, "gone_count", (json_int_t)r->n_gone, "gone", gone);
 }
 
 static json_t *plugin_json(const mg_result_plugin *p) {
@@ -78,13 +132,14 @@ static json_t *plugin_json(const mg_result_plugin *p) {
 }
 
 static json_t *control_json(const mg_result_control *c) {
-  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:O?}", "id",
-                   c->id, "section", c->section, "title", c->title, "text", c->text, "status",
+  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:O?, s:o}",
+                   "id", c->id, "section", c->section, "title", c->title, "text", c->text, "status",
                    mg_control_status_name(c->status), "required", c->required, "attestable",
                    c->attestable, "fails_gate", mg_results_control_fails_gate(c), "note",
                    str_or_null(c->note), "findings", list(&c->findings), "evidence",
                    list(&c->evidence), "atlas", list(&c->atlas), "mitigations",
-                   list(&c->mitigations), "attestation", c->attestation);
+                   list(&c->mitigations), "attestation", c->attestation, "decided_by",
+                   str_or_null(mg_decided_by_name(c->decided_by)));
 }
 
 static json_t *file_json(const mg_result_file *f) {
@@ -135,24 +190,37 @@ json_t *mg_report_json_build(const mg_results *r) {
                        : json_null(),
       "artifacts", files, "plugins", plugins, "findings", findings, "controls", controls, "facts",
       facts, "atlas", atlas, "exit_code", json_integer(mg_results_exit_code(r)));
+  if (doc) {
+    json_object_set_new(doc, "waivers", waivers_json(r));
+    json_object_set_new(doc, "baseline", baseline_json(r));
+  }
   return doc;
 }
 
-int mg_report_json_dump(json_t *doc, const char *kind, const char *path, mg_err *err) {
-  if (!doc)
-    return mg_fail(err, MG_ERR_NOMEM, "%s: cannot build the %s report", path, kind);
-  mg_atomic a;
-  int rc = mg_atomic_open(&a, path, err);
-  if (!rc) {
-    if (json_dumpf(doc, a.fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
-        fputc('\n', a.fp) == EOF) {
-      mg_atomic_abort(&a);
-      rc = mg_fail(err, MG_ERR_IO, "%s: write failed", path);
-    } else {
-      rc = mg_atomic_commit(&a, err);
-    }
-  }
+int mg_report_json_render(json_t *doc, const char *kind, char **buf, size_t *len, mg_err *err) {
+  *buf = NULL;
+  char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
   json_decref(doc);
+  size_t n = text ? strlen(text) : 0;
+  char *grown = text ? realloc(text, n + 2) : NULL;
+  if (!grown) {
+    free(text);
+    return mg_fail(err, MG_ERR_NOMEM, "cannot build the %s report: out of memory", kind);
+  }
+  grown[n] = '\n';
+  grown[n + 1] = '\0';
+  *buf = grown;
+  *len = n + 1;
+  return MG_OK;
+}
+
+int mg_report_json_dump(json_t *doc, const char *kind, const char *path, mg_err *err) {
+  char *buf;
+  size_t len;
+  int rc = mg_report_json_render(doc, kind, &buf, &len, err);
+  if (!rc)
+    rc = mg_atomic_write(path, buf, len, err);
+  free(buf);
   return rc;
 }
 

@@ -217,10 +217,43 @@ static json_t *result_json(const mg_results *r, const mg_result_finding *f, size
   }
   if (f->correlation)
     json_object_set_new(props, "correlation", json_string(f->correlation));
-  return json_pack("{s:s, s:I, s:s, s:{s:s}, s:[o], s:{s:s}, s:o}", "ruleId", f->rule, "ruleIndex",
-                   (json_int_t)rule_index, "level", level(f->severity), "message", "text", text,
-                   "locations", location_json(r, f->artifact, f->location), "partialFingerprints",
-                   "modelgateFinding/v1", fp, "properties", props);
+  json_t *res = json_pack(
+      "{s:s, s:I, s:s, s:{s:s}, s:[o], s:{s:s}, s:{s:s}, s:o}", "ruleId", f->rule, "ruleIndex",
+      (json_int_t)rule_index, "level", level(f->severity), "message", "text", text, "locations",
+      location_json(r, f->artifact, f->location), "partialFingerprints", "modelgateFinding/v1", fp,
+      "fingerprints", "modelgate/v1", f->fingerprint, "properties", props);
+  /* A reviewer's waiver is an external, accepted suppression: the result
+   * stays, with its level, and SARIF consumers show it as dismissed. */
+  if (res && f->waived) {
+    char why[9000];
+    snprintf(why, sizeof why, "%s (waiver %s, approved by %s on %s, expires %s)", f->waived->reason,
+             f->waived->id, f->waived->approved_by, f->waived->approved_on, f->waived->expires);
+    json_object_set_new(res, "suppressions",
+                        json_pack("[{s:s, s:s, s:s}]", "kind", "external", "status", "accepted",
+                                  "justification", why));
+  }
+  if (res && f->baseline != MG_BASELINE_NONE)
+    json_object_set_new(res, "baselineState", json_string(mg_baseline_state_name(f->baseline)));
+  return res;
+}
+
+/* A finding of the baseline this scan no longer has: baselineState absent. */
+static json_t *gone_result_json(const mg_results *r, const mg_result_gone *g, size_t rule_index) {
+  char text[2400];
+  snprintf(text, sizeof text, "Gone since the baseline (%s %s): %s",
+           r->baseline_started ? r->baseline_started : "", g->id, g->title);
+  return json_pack("{s:s, s:I, s:s, s:{s:s}, s:[o], s:{s:s}, s:s, s:{s:s, s:s}}", "ruleId", g->rule,
+                   "ruleIndex", (json_int_t)rule_index, "level", "none", "message", "text", text,
+                   "locations", location_json(r, g->artifact, g->location), "fingerprints",
+                   "modelgate/v1", g->fingerprint, "baselineState", "absent", "properties", "id",
+                   g->id, "severity", mg_severity_name(g->severity));
+}
+
+/* The descriptor of a rule only gone findings name. */
+static json_t *gone_rule_json(const mg_result_gone *g) {
+  return json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:[s]}}", "id", g->rule, "name", g->rule,
+                   "shortDescription", "text", g->rule, "properties", "security-severity",
+                   security_severity(g->severity), "tags", "security");
 }
 
 /* A control failing the gate that no failing finding already reports. */
@@ -310,9 +343,9 @@ static json_t *control_statuses(const mg_results *r) {
   return o;
 }
 
-static json_t *sarif_build(const mg_results *r) {
+json_t *mg_report_sarif_build(const mg_results *r) {
   json_t *rules = json_array(), *results = json_array();
-  size_t cap = r->n_findings + r->n_controls + 1;
+  size_t cap = r->n_findings + r->n_controls + r->n_gone + 1;
   const char **rule_ids = calloc(cap, sizeof *rule_ids);
   char **owned = calloc(r->n_controls + 1, sizeof *owned);
   if (!rules || !results || !rule_ids || !owned) {
@@ -349,6 +382,17 @@ static json_t *sarif_build(const mg_results *r) {
     json_array_append_new(results, control_result_json(r, c, id, n_rules));
     n_rules++;
   }
+  for (size_t i = 0; i < r->n_gone; i++) {
+    const mg_result_gone *g = &r->gone[i];
+    size_t k = 0;
+    while (k < n_rules && strcmp(rule_ids[k], g->rule))
+      k++;
+    if (k == n_rules) {
+      rule_ids[n_rules++] = g->rule;
+      json_array_append_new(rules, gone_rule_json(g));
+    }
+    json_array_append_new(results, gone_result_json(r, g, k));
+  }
   for (size_t i = 0; i < r->n_controls; i++)
     free(owned[i]);
   free(owned);
@@ -370,5 +414,5 @@ static json_t *sarif_build(const mg_results *r) {
 }
 
 int mg_report_sarif_write(const mg_results *r, const char *path, mg_err *err) {
-  return mg_report_json_dump(sarif_build(r), "SARIF", path, err);
+  return mg_report_json_dump(mg_report_sarif_build(r), "SARIF", path, err);
 }

@@ -29,6 +29,10 @@ void mg_report_text(const mg_results *r, FILE *out, int verbose) {
       fprintf(out, "  %-8s %s  %s", mg_severity_name(f->severity), f->id, f->title);
       if (f->atlas.count)
         fprintf(out, " [%s]", f->atlas.items[0]);
+      if (f->waived)
+        fprintf(out, " (waived: %s)", f->waived->id);
+      if (f->baseline == MG_BASELINE_NEW)
+        fputs(" (new)", out);
       fputc('\n', out);
     }
   for (size_t i = 0; i < r->n_plugins; i++) {
@@ -38,14 +42,28 @@ void mg_report_text(const mg_results *r, FILE *out, int verbose) {
     fprintf(out, "  plugin %-22s %-8s %6.1fs%s%s\n", p->name, mg_plugin_status_name(p->status),
             p->seconds, p->message ? "  " : "", p->message ? p->message : "");
   }
-  size_t failed = 0;
-  for (size_t i = 0; i < r->n_controls; i++)
-    failed += r->controls[i].status == MG_CONTROL_FAIL;
+  /* A gate failed by a required control nobody could evaluate must not
+   * read "0 controls failed". */
+  size_t failed = 0, missing = 0;
+  for (size_t i = 0; i < r->n_controls; i++) {
+    const mg_result_control *c = &r->controls[i];
+    if (c->status == MG_CONTROL_FAIL)
+      failed++;
+    else if (mg_results_control_fails_gate(c))
+      missing++;
+  }
+  char controls[96];
+  if (missing)
+    snprintf(controls, sizeof controls,
+             "%zu control%s failed, %zu required control%s not evaluated", failed,
+             failed == 1 ? "" : "s", missing, missing == 1 ? "" : "s");
+  else
+    snprintf(controls, sizeof controls, "%zu control%s failed", failed, failed == 1 ? "" : "s");
   fprintf(out,
           "%zu finding%s (%zu critical, %zu high, %zu medium, %zu low, %zu info)%s; %zu files; "
-          "%zu plugin%s; %zu control%s failed; %.1f s\n",
+          "%zu plugin%s; %s; %.1f s\n",
           r->n_findings, r->n_findings == 1 ? "" : "s", per_sev[MG_SEV_CRITICAL],
           per_sev[MG_SEV_HIGH], per_sev[MG_SEV_MEDIUM], per_sev[MG_SEV_LOW], per_sev[MG_SEV_INFO],
           hidden ? " (-v lists low and info)" : "", r->n_files, r->n_plugins,
-          r->n_plugins == 1 ? "" : "s", failed, failed == 1 ? "" : "s", r->seconds);
+          r->n_plugins == 1 ? "" : "s", controls, r->seconds);
 }

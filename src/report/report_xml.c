@@ -127,28 +127,52 @@ static void add_evidence(xmlNodePtr parent, json_t *ev) {
   add_json(xmlNewChild(parent, NULL, BAD_CAST "evidence", NULL), ev, 0);
 }
 
-static void add_image(xmlNodePtr parent, const mg_result_image *img) {
-  if (img->png_len > INT_MAX / 2)
-    return; /* EVP_EncodeBlock takes an int; such a picture never fits a report */
-  size_t b64len = 4 * ((img->png_len + 2) / 3) + 1;
+/* A PNG as an element of base64 text with its mime type and size; the
+ * size lets a stylesheet zoom tiny pictures (28x28 masks) by a whole
+ * factor. NULL when it cannot be made. */
+static xmlNodePtr add_png(xmlNodePtr parent, const char *element, const char *name,
+                          const char *caption, const unsigned char *png, size_t len) {
+  if (len > INT_MAX / 2)
+    return NULL; /* EVP_EncodeBlock takes an int; such a picture never fits a report */
+  size_t b64len = 4 * ((len + 2) / 3) + 1;
   unsigned char *b64 = malloc(b64len);
   if (!b64)
-    return;
-  EVP_EncodeBlock(b64, img->png, (int)img->png_len);
-  xmlNodePtr n = xmlNewChild(parent, NULL, BAD_CAST "image", NULL);
-  set_attr(n, "name", img->name);
-  set_attr(n, "caption", img->caption);
+    return NULL;
+  EVP_EncodeBlock(b64, png, (int)len);
+  xmlNodePtr n = xmlNewChild(parent, NULL, BAD_CAST element, NULL);
+  set_attr(n, "name", name);
+  set_attr(n, "caption", caption);
   set_attr(n, "mime", "image/png");
-  /* The size lets a stylesheet zoom tiny pictures (28x28 masks) by a
-   * whole factor. */
   uint32_t w, h;
-  mg_report_png_size(img->png, img->png_len, &w, &h);
+  mg_report_png_size(png, len, &w, &h);
   if (w && h) {
     set_attr_fmt(n, "width", "%" PRIu32, w);
     set_attr_fmt(n, "height", "%" PRIu32, h);
   }
   xmlNodeAddContent(n, b64);
   free(b64);
+  return n;
+}
+
+static void add_image(xmlNodePtr parent, const mg_result_image *img) {
+  add_png(parent, "image", img->name, img->caption, img->png, img->png_len);
+}
+
+/* Pictures of the rows a finding names (src/report/thumbnails.c). */
+static void add_thumbnails(xmlNodePtr parent, const mg_result_finding *f) {
+  if (!f->n_thumbs)
+    return;
+  xmlNodePtr t = xmlNewChild(parent, NULL, BAD_CAST "thumbnails", NULL);
+  set_attr(t, "dataset", f->dataset);
+  set_attr(t, "order", f->thumbs_ranked ? "ranked" : "index");
+  for (size_t i = 0; i < f->n_thumbs; i++) {
+    xmlNodePtr n = add_png(t, "thumbnail", NULL, NULL, f->thumbs[i].png, f->thumbs[i].png_len);
+    if (!n)
+      continue;
+    set_attr_fmt(n, "row", "%llu", (unsigned long long)f->thumbs[i].row);
+    if (f->thumbs[i].label >= 0)
+      set_attr_fmt(n, "label", "%d", (int)f->thumbs[i].label);
+  }
 }
 
 static void add_samples(xmlNodePtr n, const mg_result_finding *f) {
@@ -181,6 +205,8 @@ static void add_finding(xmlNodePtr parent, const mg_results *r, const mg_result_
     set_attr_fmt(n, "label", "%d", f->label);
   if (isfinite(f->score))
     set_attr_fmt(n, "score", "%.4g", f->score);
+  set_attr(n, "fingerprint", f->fingerprint);
+  set_attr(n, "baseline", mg_baseline_state_name(f->baseline));
   add_text(n, "title", f->title);
   add_text(n, "message", f->message);
   add_text(n, "artifact", f->artifact);
@@ -190,8 +216,63 @@ static void add_finding(xmlNodePtr parent, const mg_results *r, const mg_result_
   add_refs(n, "control", &f->controls);
   if (f->dataset)
     add_samples(n, f);
+  add_thumbnails(n, f);
   add_evidence(n, f->evidence);
   add_text(n, "correlation", f->correlation);
+  if (f->waived) {
+    xmlNodePtr w = add_text(n, "waived", f->waived->reason);
+    set_attr(w, "waiver", f->waived->id);
+    set_attr(w, "by", f->waived->approved_by);
+    set_attr(w, "on", f->waived->approved_on);
+    set_attr(w, "expires", f->waived->expires);
+  }
+}
+
+/* What each waiver did, and the comparison with the baseline. */
+static void add_reviewer(xmlNodePtr root, const mg_results *r) {
+  if (r->waivers_path) {
+    xmlNodePtr list = xmlNewChild(root, NULL, BAD_CAST "waivers", NULL);
+    set_attr(list, "path", r->waivers_path);
+    for (size_t i = 0; i < r->n_waivers; i++) {
+      const mg_result_waiver *rw = &r->waivers[i];
+      xmlNodePtr w = add_text(list, "waiver", rw->w->reason);
+      set_attr(w, "id", rw->w->id);
+      set_attr(w, "state", mg_waiver_state_name(rw->state));
+      set_attr(w, "fingerprint", rw->w->fingerprint);
+      set_attr(w, "rule", rw->w->rule);
+      set_attr(w, "plugin", rw->w->plugin);
+      if (rw->w->label >= 0)
+        set_attr_fmt(w, "class", "%d", rw->w->label);
+      set_attr(w, "package-sha256", rw->w->package_sha256);
+      set_attr(w, "by", rw->w->approved_by);
+      set_attr(w, "on", rw->w->approved_on);
+      set_attr(w, "expires", rw->w->expires);
+      add_refs(w, "finding", &rw->findings);
+    }
+  }
+  if (r->baseline_path) {
+    size_t fresh = 0, unchanged = 0;
+    for (size_t i = 0; i < r->n_findings; i++) {
+      fresh += r->findings[i].baseline == MG_BASELINE_NEW;
+      unchanged += r->findings[i].baseline == MG_BASELINE_UNCHANGED;
+    }
+    xmlNodePtr b = xmlNewChild(root, NULL, BAD_CAST "baseline", NULL);
+    set_attr(b, "path", r->baseline_path);
+    set_attr(b, "started", r->baseline_started);
+    set_attr(b, "package-sha256", r->baseline_package_sha256);
+    set_attr_fmt(b, "new", "%zu", fresh);
+    set_attr_fmt(b, "unchanged", "%zu", unchanged);
+    set_attr_fmt(b, "gone", "%zu", r->n_gone);
+    for (size_t i = 0; i < r->n_gone; i++) {
+      const mg_result_gone *g = &r->gone[i];
+      xmlNodePtr e = add_text(b, "gone", g->title);
+      set_attr(e, "id", g->id);
+      set_attr(e, "rule", g->rule);
+      set_attr(e, "severity", mg_severity_name(g->severity));
+      set_attr(e, "fingerprint", g->fingerprint);
+      set_attr(e, "artifact", g->artifact);
+    }
+  }
 }
 
 static void add_control(xmlNodePtr section, const mg_results *r, const mg_result_control *c) {
@@ -201,9 +282,11 @@ static void add_control(xmlNodePtr section, const mg_results *r, const mg_result
   set_attr(n, "required", c->required ? "true" : "false");
   set_attr(n, "attestable", c->attestable ? "true" : "false");
   set_attr(n, "fails-gate", mg_results_control_fails_gate(c) ? "true" : "false");
+  set_attr(n, "decided-by", mg_decided_by_name(c->decided_by));
   add_text(n, "title", c->title);
   add_text(n, "text", c->text);
   add_text(n, "note", c->note);
+  add_text(n, "remediation", c->remediation);
   add_refs(n, "finding", &c->findings);
   for (size_t i = 0; i < c->evidence.count; i++)
     add_text(n, "evidence-source", c->evidence.items[i]);
@@ -303,6 +386,7 @@ xmlDocPtr mg_report_xml_build(const mg_results *r) {
     }
     add_control(section, r, c);
   }
+  add_reviewer(root, r);
   xmlNodePtr atlas = xmlNewChild(root, NULL, BAD_CAST "atlas", NULL);
   for (size_t i = 0; i < r->n_atlas; i++) {
     const mg_result_atlas *a = &r->atlas[i];

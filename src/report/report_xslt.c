@@ -26,7 +26,10 @@ static void quiet(void *ctx, const char *msg, ...) {
   (void)msg;
 }
 
-int mg_report_xslt_write(xmlDocPtr doc, const char *stylesheet, const char *path, mg_err *err) {
+int mg_report_xslt_render(xmlDocPtr doc, const char *stylesheet, char **buf, size_t *len,
+                          mg_err *err) {
+  *buf = NULL;
+  *len = 0;
   xsltSecurityPrefsPtr prefs = xsltNewSecurityPrefs();
   if (!prefs)
     return mg_fail(err, MG_ERR_NOMEM, "out of memory");
@@ -51,18 +54,21 @@ int mg_report_xslt_write(xmlDocPtr doc, const char *stylesheet, const char *path
   }
   xsltSetCtxtSecurityPrefs(prefs, tctx);
   xmlDocPtr out = xsltApplyStylesheetUser(style, doc, NULL, NULL, NULL, tctx);
-  if (!out || tctx->state != XSLT_STATE_OK) {
+  xmlChar *text = NULL;
+  int n = 0;
+  if (!out || tctx->state != XSLT_STATE_OK)
     rc = mg_fail(err, MG_ERR_FORMAT, "%s: the stylesheet failed on the results", stylesheet);
-  } else {
-    mg_atomic a;
-    rc = mg_atomic_open(&a, path, err);
-    if (!rc && xsltSaveResultToFile(a.fp, out, style) < 0) {
-      mg_atomic_abort(&a);
-      rc = mg_fail(err, MG_ERR_IO, "%s: write failed", path);
-    } else if (!rc) {
-      rc = mg_atomic_commit(&a, err);
-    }
+  else if (xsltSaveResultToString(&text, &n, out, style) < 0 || n < 0)
+    rc = mg_fail(err, MG_ERR_NOMEM, "%s: cannot serialise the result", stylesheet);
+  else if (!(*buf = malloc((size_t)n + 1)))
+    rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+  else {
+    if (n)
+      memcpy(*buf, text, (size_t)n);
+    (*buf)[n] = '\0';
+    *len = (size_t)n;
   }
+  xmlFree(text);
   xmlFreeDoc(out);
   xsltFreeTransformContext(tctx);
 done:
@@ -71,6 +77,16 @@ done:
   if (style)
     xsltFreeStylesheet(style);
   xsltFreeSecurityPrefs(prefs);
+  return rc;
+}
+
+int mg_report_xslt_write(xmlDocPtr doc, const char *stylesheet, const char *path, mg_err *err) {
+  char *buf;
+  size_t len;
+  int rc = mg_report_xslt_render(doc, stylesheet, &buf, &len, err);
+  if (!rc)
+    rc = mg_atomic_write(path, buf, len, err);
+  free(buf);
   return rc;
 }
 
@@ -88,48 +104,27 @@ static char *stylesheet_for(const char *view, const char *const *overrides, size
   return p;
 }
 
-static int write_xml(xmlDocPtr doc, const char *path, mg_err *err) {
-  mg_atomic a;
-  int rc = mg_atomic_open(&a, path, err);
-  if (rc)
-    return rc;
-  if (xmlDocFormatDump(a.fp, doc, 1) < 0) {
-    mg_atomic_abort(&a);
-    return mg_fail(err, MG_ERR_IO, "%s: write failed", path);
+int mg_report_xml_render(xmlDocPtr doc, char **buf, size_t *len, mg_err *err) {
+  xmlChar *text = NULL;
+  int n = 0;
+  *buf = NULL;
+  xmlDocDumpFormatMemoryEnc(doc, &text, &n, "UTF-8", 1);
+  if (!text || n < 0 || !(*buf = malloc((size_t)n + 1))) {
+    xmlFree(text);
+    return mg_fail(err, MG_ERR_NOMEM, "cannot serialise the XML results: out of memory");
   }
-  return mg_atomic_commit(&a, err);
+  memcpy(*buf, text, (size_t)n);
+  (*buf)[n] = '\0';
+  *len = (size_t)n;
+  xmlFree(text);
+  return MG_OK;
 }
 
-int mg_reports_write_extra(const mg_results *r, const char *rules_dir, const char *xml,
-                           const char *junit, const char *html, const char *sarif,
-                           const char *const *stylesheets, size_t n_stylesheets, mg_err *err) {
-  (void)rules_dir;
-  for (size_t i = 0; i < n_stylesheets; i++)
-    if (strncmp(stylesheets[i], "junit=", 6) && strncmp(stylesheets[i], "html=", 5))
-      return mg_fail(err, MG_ERR_ARGS, "--stylesheet %s: expected junit=FILE or html=FILE",
-                     stylesheets[i]);
-  int first = MG_OK;
-  if (xml || junit || html) {
-    xmlDocPtr doc = mg_report_xml_build(r);
-    if (!doc)
-      return mg_fail(err, MG_ERR_NOMEM, "out of memory building the XML results");
-    const struct { const char *view, *path; } views[] = {{"junit", junit}, {"html", html}};
-    if (xml)
-      first = write_xml(doc, xml, err);
-    for (size_t i = 0; i < 2; i++) {
-      if (!views[i].path)
-        continue;
-      char *sheet = stylesheet_for(views[i].view, stylesheets, n_stylesheets);
-      int rc = sheet ? mg_report_xslt_write(doc, sheet, views[i].path, err)
-                     : mg_fail(err, MG_ERR_NOMEM, "out of memory");
-      free(sheet);
-      first = first ? first : rc;
-    }
-    xmlFreeDoc(doc);
-  }
-  if (sarif) {
-    int rc = mg_report_sarif_write(r, sarif, err);
-    first = first ? first : rc;
-  }
-  return first;
+int mg_report_view_render(xmlDocPtr doc, const char *view, const char *const *stylesheets,
+                          size_t n_stylesheets, char **buf, size_t *len, mg_err *err) {
+  char *sheet = stylesheet_for(view, stylesheets, n_stylesheets);
+  int rc = sheet ? mg_report_xslt_render(doc, sheet, buf, len, err)
+                 : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+  free(sheet);
+  return rc;
 }

@@ -298,6 +298,10 @@ uint64_t mg_model_input_floats(const mg_model *m) {
   return m->in_floats;
 }
 
+uint32_t mg_model_node_count(const mg_model *m) {
+  return m->g->n_nodes;
+}
+
 uint32_t mg_model_num_classes(const mg_model *m) {
   return (uint32_t)m->classes;
 }

@@ -28,6 +28,8 @@ void mg_model_free(mg_model *m);
 void mg_model_input_shape(const mg_model *m, uint32_t *channels, uint32_t *height, uint32_t *width);
 uint64_t mg_model_input_floats(const mg_model *m);
 uint32_t mg_model_num_classes(const mg_model *m);
+/* Nodes in the graph: what a forward pass walks, the host's cost bound. */
+uint32_t mg_model_node_count(const mg_model *m);
 
 /* The tensor analysed by default: the input of the last Gemm/MatMul. */
 const char *mg_model_feature_layer(const mg_model *m);

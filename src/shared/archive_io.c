@@ -4,6 +4,8 @@
 #include "archive_io.h"
 
 #include <archive.h>
+#include <stdio.h>
+#include <string.h>
 
 void mg_archive_support_filters(struct archive *a) {
   /* In-process decompressors only: filter_all would also enable grzip,
@@ -48,5 +50,22 @@ struct archive *mg_archive_reader_new(void) {
 
 const char *mg_archive_error(struct archive *a) {
   const char *s = a ? archive_error_string(a) : NULL;
+  if (s && !strncmp(s, "INTERNAL ERROR", 14))
+    return "damaged archive (libarchive could not continue)";
   return s ? s : "unrecognised or damaged archive";
+}
+
+int mg_archive_header_failed(int status) {
+  return status != ARCHIVE_OK && status != ARCHIVE_WARN;
+}
+
+const char *mg_archive_damage(struct archive *a, char *buf, unsigned long len) {
+  /* Filter 0 feeds the format reader: its count is the offset in the
+   * archive stream (decompressed when a filter such as gzip is on top). */
+  int filters = archive_filter_count(a);
+  long long at = (long long)archive_filter_bytes(a, 0);
+  long long header = (long long)archive_read_header_position(a);
+  snprintf(buf, len, "damaged at byte %lld%s (last entry header at byte %lld): %s", at,
+           filters > 1 ? " of the decompressed stream" : "", header, mg_archive_error(a));
+  return buf;
 }

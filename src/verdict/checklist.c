@@ -5,7 +5,10 @@
  *   pass           a listed plugin ran, or a fact supports it, and nothing
  *                  failed;
  *   attested       nothing automatic spoke, but modelgate.json carries a
- *                  signed-off attestation and the checklist allows one;
+ *                  signed-off attestation and the checklist allows one
+ *                  (decided by the vendor);
+ *   (pass)         also when every finding that would fail it is waived by
+ *                  the reviewer (--waivers; decided by the reviewer);
  *   not-evaluated  no evidence; the note says what would evidence it.
  * Correlation between plugins (correlate.c) runs first so controls see the
  * final severities; the policy's required controls are marked for the
@@ -107,16 +110,20 @@ static int cites(const mg_result_finding *f, const char *control) {
 
 static void evaluate(checklist_ctx *x, const mg_control_def *d, mg_result_control *c) {
   mg_results *r = x->r;
-  size_t failing = 0, below = 0;
+  size_t failing = 0, below = 0, waived = 0;
+  const mg_waiver *waiver = NULL;
   for (size_t i = 0; i < r->n_findings; i++) {
     const mg_result_finding *f = &r->findings[i];
     if (!cites(f, d->id))
       continue;
     mg_strlist_add(&c->findings, f->id);
-    if ((int)f->severity >= (int)r->fail_on)
-      failing++;
-    else
+    if ((int)f->severity < (int)r->fail_on)
       below++;
+    else if (f->waived) {
+      waived++;
+      waiver = f->waived;
+    } else
+      failing++;
   }
   int facts_pass = 0, facts_fail = 0;
   const char *fact_note = NULL, *inconclusive = NULL;
@@ -174,6 +181,16 @@ static void evaluate(checklist_ctx *x, const mg_control_def *d, mg_result_contro
   } else if (errored && !ran && !facts_pass) {
     c->status = MG_CONTROL_ERROR;
     snprintf(note, sizeof note, "evidence plugin(s) failed: %s", error_names);
+  } else if (waived) {
+    /* Only the reviewer's waivers stand between these findings and a
+     * failed control: the reviewer decided it, and the note says so. */
+    c->status = MG_CONTROL_PASS;
+    c->decided_by = MG_DECIDED_REVIEWER;
+    snprintf(note, sizeof note,
+             "%zu finding(s) at or above %s waived by the reviewer (%.100s, approved by %.200s, "
+             "expires %s)%s%s",
+             waived, mg_severity_name(r->fail_on), waiver->id, waiver->approved_by, waiver->expires,
+             ran ? "; evidenced by " : "", ran ? ran_names : "");
   } else if (ran || facts_pass) {
     c->status = MG_CONTROL_PASS;
     if (ran && fact_note)
@@ -185,6 +202,7 @@ static void evaluate(checklist_ctx *x, const mg_control_def *d, mg_result_contro
       snprintf(note, sizeof note, "%s", fact_note);
   } else if (att && d->attestable) {
     c->status = MG_CONTROL_ATTESTED;
+    c->decided_by = MG_DECIDED_VENDOR;
     mg_strlist_add(&c->evidence, "attestation");
     snprintf(note, sizeof note, "attested by %.200s on %.40s",
              json_string_value(json_object_get(att, "by")),
@@ -291,6 +309,7 @@ int mg_checklist_evaluate(const mg_rules *rules, const mg_package *pkg, unsigned
     c->section = strdup(d->section_title);
     c->title = strdup(d->title);
     c->text = strdup(d->text ? d->text : "");
+    c->remediation = d->remediation ? strdup(d->remediation) : NULL;
     for (size_t k = 0; k < d->atlas.count; k++)
       mg_strlist_add(&c->atlas, d->atlas.items[k]);
     for (size_t k = 0; k < d->mitigations.count; k++)

@@ -5,4 +5,7 @@ libmgcore_la_SOURCES += \
 	src/verdict/rules.c src/verdict/rules.h \
 	src/verdict/correlate.c src/verdict/correlate.h \
 	src/verdict/evidence.c src/verdict/evidence.h \
-	src/verdict/checklist.c src/verdict/checklist.h
+	src/verdict/checklist.c src/verdict/checklist.h \
+	src/verdict/review_file.c src/verdict/review_file.h \
+	src/verdict/waivers.c src/verdict/waivers.h \
+	src/verdict/baseline.c src/verdict/baseline.h

@@ -12,6 +12,7 @@
 #include <modelgate/version.h>
 
 #include "cli/cli.h"
+#include "intake/sha256.h"
 
 static const char *const plugin_status_names[] = {"ok", "error", "timeout", "skipped"};
 static const char *const control_status_names[] = {"pass", "fail", "attested", "not-evaluated",
@@ -19,6 +20,8 @@ static const char *const control_status_names[] = {"pass", "fail", "attested", "
 static const char *const verdict_names[] = {"pass", "fail", "error"};
 static const char *const registry_names[] = {"not-checked", "approved", "unknown", "mismatch",
                                              "revoked"};
+static const char *const waiver_state_names[] = {"applied", "expired", "other-package",
+                                                 "unmatched"};
 
 int mg_severity_parse(const char *s, mg_severity *out) {
   for (int i = 0; i <= MG_SEV_CRITICAL; i++)
@@ -43,6 +46,18 @@ const char *mg_verdict_name(mg_verdict v) {
 
 const char *mg_registry_status_name(mg_registry_status s) {
   return (unsigned)s <= MG_REG_REVOKED ? registry_names[s] : "not-checked";
+}
+
+const char *mg_waiver_state_name(mg_waiver_state s) {
+  return (unsigned)s <= MG_WAIVER_UNMATCHED ? waiver_state_names[s] : "unmatched";
+}
+
+const char *mg_baseline_state_name(mg_baseline_state s) {
+  return s == MG_BASELINE_NEW ? "new" : s == MG_BASELINE_UNCHANGED ? "unchanged" : NULL;
+}
+
+const char *mg_decided_by_name(mg_decided_by d) {
+  return d == MG_DECIDED_VENDOR ? "vendor" : d == MG_DECIDED_REVIEWER ? "reviewer" : NULL;
 }
 
 void mg_results_init(mg_results *r, const char *command) {
@@ -96,11 +111,36 @@ static void free_finding(mg_result_finding *f) {
   mg_strlist_free(&f->controls);
   free(f->dataset);
   free(f->indices);
+  for (size_t i = 0; i < f->n_thumbs; i++)
+    free(f->thumbs[i].png);
+  free(f->thumbs);
   json_decref(f->evidence);
   free(f->correlation);
 }
 
+static void free_reviewer(mg_results *r) {
+  for (size_t i = 0; i < r->n_waivers; i++)
+    mg_strlist_free(&r->waivers[i].findings);
+  free(r->waivers);
+  free(r->waivers_path);
+  for (size_t i = 0; i < r->n_gone; i++) {
+    mg_result_gone *g = &r->gone[i];
+    free(g->fingerprint);
+    free(g->id);
+    free(g->rule);
+    free(g->title);
+    free(g->artifact);
+    free(g->location);
+  }
+  free(r->gone);
+  free(r->baseline_path);
+  free(r->baseline_started);
+  free(r->baseline_package_name);
+  free(r->baseline_package_sha256);
+}
+
 void mg_results_free(mg_results *r) {
+  free_reviewer(r);
   for (size_t i = 0; i < r->n_findings; i++)
     free_finding(&r->findings[i]);
   free(r->findings);
@@ -127,6 +167,7 @@ void mg_results_free(mg_results *r) {
     free(c->title);
     free(c->text);
     free(c->note);
+    free(c->remediation);
     mg_strlist_free(&c->findings);
     mg_strlist_free(&c->evidence);
     mg_strlist_free(&c->atlas);
@@ -162,6 +203,56 @@ void mg_results_free(mg_results *r) {
 
 static char *dup_or_null(const char *s) {
   return s ? strdup(s) : NULL;
+}
+
+static json_t *str_or_null(const char *s) {
+  return s ? json_string(s) : json_null();
+}
+
+/* The fingerprint: sha256 of the compact JSON array
+ * ["modelgate-finding/1", plugin, rule, label, artifact, location, dataset,
+ *  samples] where samples is the sha256 of the sorted distinct row indices
+ * in decimal joined by commas (null without rows). Titles, messages, scores
+ * and severities are left out: they may be worded or computed differently
+ * from one run to the next while the finding is the same. */
+static int compare_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static int samples_digest(const mg_result_finding *f, char hex[MG_SHA256_HEX]) {
+  uint64_t *sorted = malloc(f->n_indices * sizeof *sorted);
+  char *text = malloc(f->n_indices * 21 + 1);
+  int rc = MG_ERR_NOMEM;
+  if (sorted && text) {
+    memcpy(sorted, f->indices, f->n_indices * sizeof *sorted);
+    qsort(sorted, f->n_indices, sizeof *sorted, compare_u64);
+    size_t len = 0;
+    for (size_t i = 0; i < f->n_indices; i++)
+      if (!i || sorted[i] != sorted[i - 1])
+        len += (size_t)sprintf(text + len, "%s%llu", len ? "," : "", (unsigned long long)sorted[i]);
+    rc = mg_sha256_buffer(text, len, hex, NULL);
+  }
+  free(sorted);
+  free(text);
+  return rc;
+}
+
+static int fingerprint(mg_result_finding *f) {
+  char samples[MG_SHA256_HEX];
+  int have_samples = f->dataset && f->n_indices;
+  if (have_samples && samples_digest(f, samples))
+    return MG_ERR_NOMEM;
+  json_t *key =
+      json_pack("[s, s, s, o, o, o, o, o]", "modelgate-finding/1", f->plugin, f->rule,
+                f->label >= 0 ? json_integer(f->label) : json_null(), str_or_null(f->artifact),
+                str_or_null(f->location), str_or_null(f->dataset),
+                have_samples ? json_string(samples) : json_null());
+  char *text = key ? json_dumps(key, JSON_COMPACT) : NULL;
+  json_decref(key);
+  int rc = text ? mg_sha256_buffer(text, strlen(text), f->fingerprint, NULL) : MG_ERR_NOMEM;
+  free(text);
+  return rc;
 }
 
 static int copy_list(mg_strlist *dst, const char *const *given, const char *const *fallback) {
@@ -221,7 +312,7 @@ mg_result_finding *mg_results_add_finding(mg_results *r, const char *plugin, con
       out->evidence = json_pack("{s:s}", "unparsed", f->evidence_json);
     }
   }
-  if (bad) {
+  if (bad || fingerprint(out)) {
     free_finding(out);
     return NULL;
   }
@@ -306,10 +397,19 @@ int mg_results_add_fact(mg_results *r, const char *control, const char *source, 
 }
 
 void mg_results_set_error(mg_results *r, const mg_err *err) {
+  if (r->error && r->error_is_verdict) { /* a real error replaces the summary */
+    free(r->error);
+    r->error = NULL;
+    r->error_is_verdict = 0;
+  }
   if (r->error)
     return;
   r->error = strdup(err->msg[0] ? err->msg : mg_strerror(err->code));
   r->error_code = err->code ? err->code : MG_ERR_INTERNAL;
+}
+
+int mg_results_finding_fails_gate(const mg_results *r, const mg_result_finding *f) {
+  return (int)f->severity >= (int)r->fail_on && !f->waived;
 }
 
 int mg_results_worst(const mg_results *r) {
@@ -326,7 +426,47 @@ int mg_results_control_fails_gate(const mg_result_control *c) {
   return c->status == MG_CONTROL_FAIL || (unmet && c->status != MG_CONTROL_ERROR);
 }
 
+/* Every exit 2 says why (issue 14): an incomplete scan names the first
+ * plugin that could not finish, or the required control left unevaluated,
+ * as the scan's error (stderr line and the JSON "error"). */
+static void explain_incomplete(mg_results *r) {
+  char why[1200] = "";
+  size_t bad = 0;
+  for (size_t i = 0; i < r->n_plugins; i++) {
+    const mg_result_plugin *p = &r->plugins[i];
+    if (p->status != MG_PLUGIN_ERROR && p->status != MG_PLUGIN_TIMEOUT)
+      continue;
+    if (!bad++)
+      snprintf(why, sizeof why, "plugin %s %s: %.900s", p->name,
+               p->status == MG_PLUGIN_TIMEOUT ? "timed out" : "could not finish",
+               p->message ? p->message : "no reason given");
+  }
+  if (bad > 1) {
+    size_t n = strlen(why);
+    snprintf(why + n, sizeof why - n, " (and %zu more plugins)", bad - 1);
+  }
+  for (size_t i = 0; !bad && i < r->n_controls; i++)
+    if (r->controls[i].required && r->controls[i].status == MG_CONTROL_ERROR) {
+      snprintf(why, sizeof why, "required control %s could not be evaluated", r->controls[i].id);
+      bad = 1;
+    }
+  if (!bad)
+    return;
+  mg_err e;
+  mg_err_clear(&e);
+  e.code = MG_ERR_PLUGIN;
+  snprintf(e.msg, sizeof e.msg, "scan incomplete: %s", why);
+  mg_results_set_error(r, &e);
+  r->error_is_verdict = 1;
+}
+
 void mg_results_decide(mg_results *r) {
+  if (r->error && r->error_is_verdict) { /* decided again: explain afresh */
+    free(r->error);
+    r->error = NULL;
+    r->error_is_verdict = 0;
+    r->error_code = 0;
+  }
   if (r->error) {
     r->verdict = MG_VERDICT_ERROR;
     return;
@@ -334,7 +474,9 @@ void mg_results_decide(mg_results *r) {
   /* Evidence against the package fails the gate; missing evidence (a
    * plugin that could not finish, a required control it would have
    * evidenced) is an incomplete scan. The first wins over the second. */
-  int failed = mg_results_worst(r) >= (int)r->fail_on, incomplete = 0;
+  int failed = 0, incomplete = 0;
+  for (size_t i = 0; i < r->n_findings; i++)
+    failed |= mg_results_finding_fails_gate(r, &r->findings[i]);
   for (size_t i = 0; i < r->n_controls; i++) {
     const mg_result_control *c = &r->controls[i];
     failed |= mg_results_control_fails_gate(c);
@@ -344,6 +486,8 @@ void mg_results_decide(mg_results *r) {
     incomplete |=
         r->plugins[i].status == MG_PLUGIN_ERROR || r->plugins[i].status == MG_PLUGIN_TIMEOUT;
   r->verdict = failed ? MG_VERDICT_FAIL : incomplete ? MG_VERDICT_ERROR : MG_VERDICT_PASS;
+  if (r->verdict == MG_VERDICT_ERROR)
+    explain_incomplete(r);
 }
 
 int mg_results_exit_code(const mg_results *r) {

@@ -36,6 +36,45 @@ typedef struct mg_strlist {
   size_t count;
 } mg_strlist;
 
+/* A picture of one dataset row a finding names (src/report/thumbnails.c). */
+typedef struct mg_result_thumb {
+  uint64_t row;
+  int32_t label; /* -1 when the dataset has no labels */
+  unsigned char *png;
+  size_t png_len;
+} mg_result_thumb;
+/* A reviewer's waiver from the --waivers file (docs/waivers.md). It names
+ * exactly one of fingerprint, rule or plugin. */
+typedef struct mg_waiver {
+  char *id;          /* the file's "id", or "waivers[N]" */
+  char *fingerprint; /* a finding fingerprint (64 lowercase hex), or NULL */
+  char *rule;        /* a rule id "<plugin>.<rule>", or NULL */
+  char *plugin;      /* a plugin name, or NULL */
+  int32_t label;     /* the class it is limited to, -1 for any */
+  char *package_sha256, *reason, *approved_by;
+  char approved_on[11], expires[11]; /* YYYY-MM-DD; expires is the last valid day */
+} mg_waiver;
+
+typedef enum mg_waiver_state {
+  MG_WAIVER_APPLIED = 0,   /* waives at least one finding */
+  MG_WAIVER_EXPIRED,       /* its expiry date has passed: waives nothing */
+  MG_WAIVER_OTHER_PACKAGE, /* approved for another package digest: waives nothing */
+  MG_WAIVER_UNMATCHED      /* valid, but no finding matches it */
+} mg_waiver_state;
+
+typedef enum mg_baseline_state {
+  MG_BASELINE_NONE = 0, /* no --baseline */
+  MG_BASELINE_NEW,
+  MG_BASELINE_UNCHANGED
+} mg_baseline_state;
+
+/* Who decided a control's status when a person did rather than evidence. */
+typedef enum mg_decided_by {
+  MG_DECIDED_EVIDENCE = 0, /* findings, facts and plugins alone */
+  MG_DECIDED_VENDOR,       /* the descriptor's attestation (status attested) */
+  MG_DECIDED_REVIEWER      /* failing findings waived by the reviewer */
+} mg_decided_by;
+
 typedef struct mg_result_finding {
   char id[16];          /* "F0001", stable within one results document */
   char *plugin;         /* plugin name, or "core" */
@@ -48,9 +87,17 @@ typedef struct mg_result_finding {
   char *dataset; /* the dataset indices refer to, or NULL */
   uint64_t *indices;
   size_t n_indices;
-  double score;      /* NaN when none */
-  json_t *evidence;  /* object or NULL */
-  char *correlation; /* why the severity was raised, or NULL */
+  double score;            /* NaN when none */
+  json_t *evidence;        /* object or NULL */
+  char *correlation;       /* why the severity was raised, or NULL */
+  mg_result_thumb *thumbs; /* pictures of the first rows it names, for the HTML */
+  size_t n_thumbs;
+  int thumbs_ranked; /* 1: in the order the plugin ranked them, 0: by row index */
+  /* sha256 over what identifies the finding across scans (docs/results.md
+   * "Fingerprints"), set when the finding is added */
+  char fingerprint[65];
+  const mg_waiver *waived;    /* the applied waiver, or NULL (borrowed) */
+  mg_baseline_state baseline; /* against --baseline */
 } mg_result_finding;
 
 typedef struct mg_result_image {
@@ -75,12 +122,14 @@ typedef struct mg_result_control {
   char *id, *section, *title, *text;
   mg_control_status status;
   char *note;          /* how it was evaluated, or what would evidence it */
+  char *remediation;   /* the checklist's advice when it fails, or NULL */
   mg_strlist findings; /* finding ids */
   mg_strlist evidence; /* plugins / "registry" / "attestation" that spoke */
   mg_strlist atlas, mitigations;
   json_t *attestation; /* the descriptor's attestation object, or NULL */
   int required;        /* the policy requires pass (or attested) */
   int attestable;
+  mg_decided_by decided_by;
 } mg_result_control;
 
 typedef struct mg_result_file {
@@ -105,6 +154,20 @@ typedef struct mg_result_fact {
   char *note;
 } mg_result_fact;
 
+/* What one waiver did in this scan. */
+typedef struct mg_result_waiver {
+  const mg_waiver *w; /* borrowed from the loaded waivers file */
+  mg_waiver_state state;
+  mg_strlist findings; /* ids it waived (applied), or would have (expired, other package) */
+} mg_result_waiver;
+
+/* A finding of the baseline that this scan no longer reports. */
+typedef struct mg_result_gone {
+  char *fingerprint, *id, *rule, *title, *artifact, *location;
+  mg_severity severity;
+  int32_t label;
+} mg_result_gone;
+
 /* An ATLAS technique or mitigation referred to by the document. */
 typedef struct mg_result_atlas {
   char *id, *name, *url;
@@ -113,8 +176,9 @@ typedef struct mg_result_atlas {
 
 typedef struct mg_results {
   mg_verdict verdict;
-  char *error;    /* why the scan could not complete, or NULL */
-  int error_code; /* mg_error of that */
+  char *error;          /* why the scan could not complete, or NULL */
+  int error_code;       /* mg_error of that */
+  int error_is_verdict; /* error only explains an incomplete scan (decide wrote it) */
   char *tool_version;
   char *atlas_version;
   char *started; /* ISO 8601 UTC */
@@ -137,6 +201,14 @@ typedef struct mg_results {
   size_t n_atlas;
   mg_result_fact *facts;
   size_t n_facts;
+  char *waivers_path; /* --waivers, or NULL */
+  mg_result_waiver *waivers;
+  size_t n_waivers;
+  /* --baseline: its path (NULL without one), what it was a scan of, the
+   * findings it had that this scan has not */
+  char *baseline_path, *baseline_started, *baseline_package_name, *baseline_package_sha256;
+  mg_result_gone *gone;
+  size_t n_gone;
 } mg_results;
 
 void mg_results_init(mg_results *r, const char *command);
@@ -172,12 +244,18 @@ int mg_results_worst(const mg_results *r);
  * (that makes the scan incomplete instead). */
 int mg_results_control_fails_gate(const mg_result_control *c);
 /* Decides the verdict: error if the scan did not complete; fail if a
- * finding is at or above fail_on or a control failed; error if a plugin
+ * finding not waived is at or above fail_on or a control failed; error if a plugin
  * ended in error/timeout; pass otherwise. */
 void mg_results_decide(mg_results *r);
 int mg_results_exit_code(const mg_results *r);
 
+/* 1 when f fails the gate: at or above fail-on and not waived. */
+int mg_results_finding_fails_gate(const mg_results *r, const mg_result_finding *f);
+
 int mg_severity_parse(const char *s, mg_severity *out);
+const char *mg_waiver_state_name(mg_waiver_state s);
+const char *mg_baseline_state_name(mg_baseline_state s); /* NULL for none */
+const char *mg_decided_by_name(mg_decided_by d);         /* NULL for evidence */
 const char *mg_plugin_status_name(mg_plugin_status s);
 const char *mg_control_status_name(mg_control_status s);
 const char *mg_verdict_name(mg_verdict v);

@@ -176,6 +176,8 @@ static int load_checklist(mg_rules *r, const mg_limits *lim, mg_err *err) {
           d->text = text_of(k);
         else if (is(k, "how"))
           d->how = text_of(k);
+        else if (is(k, "remediation"))
+          d->remediation = text_of(k);
         else if (is(k, "atlas"))
           add_attr_to(&d->atlas, k, "technique");
         else if (is(k, "mitigation"))
@@ -303,6 +305,7 @@ void mg_rules_free(mg_rules *r) {
     free(d->title);
     free(d->text);
     free(d->how);
+    free(d->remediation);
     free(d->section_id);
     free(d->section_title);
     mg_strlist_free(&d->plugins);

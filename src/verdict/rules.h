@@ -19,6 +19,7 @@ typedef struct mg_atlas_entry {
 
 typedef struct mg_control_def {
   char *id, *title, *text, *how;
+  char *remediation; /* what to do when it fails, or NULL */
   char *section_id, *section_title;
   int attestable;
   mg_strlist plugins;         /* any one that ran is evidence */

@@ -403,6 +403,10 @@ static const bad_case bad_cases[] = {
     {"empty.npy", NULL, 0, MG_ERR_FORMAT, "empty file", NULL},
     {"bomb.npy.gz", NULL, 1 << 20, MG_ERR_LIMIT, "dataset-bytes", NULL},
     {"images.npy", "bomb.npy.gz", 1 << 20, MG_ERR_LIMIT, "dataset-bytes", NULL},
+    /* Issue 14 item 5: with the default 32 GiB dataset cap, the archive
+     * ratio limit stops the bomb while it decompresses. */
+    {"bomb.npy.gz", NULL, 0, MG_ERR_LIMIT, "compression ratio limit exceeded", "--limit ratio"},
+    {"images.npy", "bomb.npy.gz", 0, MG_ERR_LIMIT, "compression ratio limit exceeded", NULL},
     {"truncated.npy.gz", NULL, 0, MG_ERR_FORMAT, "damaged or truncated", "gzip"},
     {"garbage.gz", NULL, 0, MG_ERR_FORMAT, "gzip-decompressed content is not an NPY or IDX", NULL},
     {"dup_key.npy", NULL, 0, MG_ERR_FORMAT, "duplicate key 'descr'", NULL},

@@ -79,3 +79,55 @@ with open(os.path.join(out, "notarchive.bin"), "wb") as f:
     f.write(os.urandom(4096))
 
 tar("many.tar", [reg("pkg/f%d" % i) for i in range(50)])
+
+# Issue 14 item 6: a member whose CRC is wrong, deflated (libarchive reports
+# it as a warning on the last block) and stored, with the CRC in the local
+# header or in a data descriptor (a zip written to a stream).
+def bad_crc_zip(name, method, streamed=False):
+    payload = b"abcdefgh" * 5000
+    buf = io.BytesIO()
+
+    class Stream(io.RawIOBase):  # not seekable: zipfile writes data descriptors
+        def writable(self):
+            return True
+
+        def write(self, b):
+            return buf.write(b)
+
+    with zipfile.ZipFile(Stream() if streamed else buf, "w", method) as z:
+        z.writestr("model.onnx", b"onnx")
+        z.writestr("weights.bin", payload)
+    raw = buf.getvalue()
+    crc = zipfile.crc32(payload).to_bytes(4, "little")
+    bad = (zipfile.crc32(payload) ^ 0x5A5A5A5A).to_bytes(4, "little")
+    assert raw.count(crc) == 2, name
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(raw.replace(crc, bad))
+
+
+bad_crc_zip("badcrc-deflated.zip", zipfile.ZIP_DEFLATED)
+bad_crc_zip("badcrc-stored.zip", zipfile.ZIP_STORED)
+bad_crc_zip("badcrc-streamed.zip", zipfile.ZIP_DEFLATED, streamed=True)
+
+# Issue 14 item 10: one flipped bit in the second tar header of a tar.gz.
+# libarchive skips the damaged header (ARCHIVE_RETRY); reading on used to
+# print its "INTERNAL ERROR ... state 'header'" text.
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
+    for n in ("pkg/model.onnx", "pkg/modelgate.json", "pkg/train.npy"):
+        info, data = reg(n, b"x" * 1000)
+        info.mtime = 0
+        t.addfile(info, io.BytesIO(data))
+raw = bytearray(buf.getvalue())
+raw[1536 + 5] ^= 1  # a name byte of header 2: its checksum no longer matches
+with open(os.path.join(out, "badheader.tar.gz"), "wb") as f:
+    f.write(gzip.compress(bytes(raw), mtime=0))
+
+# Issue 14 item 7: names that a normalising (macOS) or case-insensitive
+# (Windows) file system would merge: NFC beside NFD, KELVIN SIGN beside k.
+tar("nfd.tar", ok + [reg("pkg/caf\u00e9.bin", b"nfc"), reg("pkg/cafe\u0301.bin", b"nfd")])
+tar("kelvin.tar", ok + [reg("pkg/key.bin", b"k"), reg("pkg/\u212aey.bin", b"kelvin")])
+with zipfile.ZipFile(os.path.join(out, "nfd.zip"), "w") as z:
+    z.writestr("model.onnx", b"onnx")
+    z.writestr("caf\u00e9.bin", b"nfc")
+    z.writestr("cafe\u0301.bin", b"nfd")

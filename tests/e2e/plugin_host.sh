@@ -26,6 +26,11 @@ use_test_policy
 run_mg scan "$pkg" --plugins "$P" --skip mgtest-spin,mgtest-hang,mgtest-garble --timeout 60 --mem-limit 256 \
   --set mgtest-good.echo=hello --json r.json --xml r.xml --sarif r.sarif -q
 expect_status 2 "failing plugins make the scan incomplete" || true
+# Issue 14 item 9: an exit 2 always says why, on stderr and in the JSON.
+expect_err "^modelgate: error: scan incomplete: plugin mgtest-[a-z]+ (could not finish|timed out)" \
+  "exit 2 names its reason" && pass "an incomplete scan says why on stderr"
+[ "$(json_get r.json "(d['error'] or '').startswith('scan incomplete: plugin mgtest-')")" = True ] &&
+  pass "an incomplete scan says why in the JSON error" || fail "JSON error: $(json_get r.json "d['error']")"
 status_of() {
   json_get r.json "[p['status'] + '|' + (p['message'] or '') for p in d['plugins'] if p['name']=='$1'][0]"
 }

@@ -35,12 +35,24 @@ refused fifo.tar "FIFO" "FIFO"
 refused duplicate.tar "duplicate name" "duplicate entry"
 refused collision.tar "collides with" "names colliding by case"
 refused dotcollision.tar "duplicate name" "names colliding after normalisation"
+refused nfd.tar "'pkg/cafe?.*\\.bin': (duplicate name|collides with)" "NFC and NFD spellings of one name"
+refused kelvin.tar "collides with 'pkg/key.bin' after normalisation" "KELVIN SIGN beside k"
+# (libarchive itself composes a zip's UTF-8 names, so the second is a duplicate)
+refused nfd.zip "'cafe?.*\\.bin': (duplicate name|collides with)" "NFC and NFD names in a zip"
 refused backslash.tar "backslash" "backslash separators"
 refused control.tar "control character" "control characters in a name"
 refused bomb.zip "compression ratio limit exceeded" "zip bomb"
 refused bomb.tar.bz2 "compression ratio limit exceeded" "bzip2 bomb"
 refused truncated.tar.gz "(truncated|damaged|Truncated|unexpected end|Damaged)" "truncated gzip"
 refused notarchive.bin "not a readable archive" "not an archive"
+# Issue 14 items 6 and 10: damage is refused whatever the compression, and
+# named with its offset, never with libarchive's internal state text.
+refused badcrc-deflated.zip "entry 'weights.bin': .*ZIP bad CRC" "deflated member with a bad CRC"
+refused badcrc-stored.zip "entry 'weights.bin': .*ZIP bad CRC" "stored member with a bad CRC"
+refused badcrc-streamed.zip "entry 'weights.bin': .*ZIP bad CRC" "bad CRC in a data descriptor"
+refused badheader.tar.gz "entry 2: damaged at byte [0-9]+ of the decompressed stream \\(last entry header at byte 1536\\): Damaged tar archive" \
+  "damaged tar header inside gzip"
+case $err in *"INTERNAL ERROR"*) fail "libarchive's internal error text shown: $err" ;; esac
 
 # A limit lowered on the command line is enforced and named.
 run_mg scan "$SANDBOX/in/many.tar" --limit entries=10 -q
@@ -75,6 +87,18 @@ ln "$SANDBOX/in/dirpkg/model.onnx" "$SANDBOX/in/dirpkg/alias.onnx"
 run_mg scan "$SANDBOX/in/dirpkg" -q
 expect_status 2 "dir hardlink" && expect_err "hard link" "dir hardlink" && pass "directory with a hard link"
 rm "$SANDBOX/in/dirpkg/alias.onnx"
+# A directory is read without libarchive (which composes names itself):
+# the fold key alone must catch NFD beside NFC and fullwidth beside ASCII.
+mkdir -p "$SANDBOX/in/unipkg"
+echo onnx >"$SANDBOX/in/unipkg/model.onnx"
+"$PY" -c 'import sys; open(sys.argv[1] + "/caf\u00e9.bin", "w").write("a"); open(sys.argv[1] + "/cafe\u0301.bin", "w").write("b")' "$SANDBOX/in/unipkg"
+run_mg scan "$SANDBOX/in/unipkg" --skip all -q
+expect_status 2 "dir NFD" && expect_err "collides with 'caf.*after normalisation" "dir NFD" &&
+  pass "directory with NFC and NFD names"
+"$PY" -c 'import sys, os; os.remove(sys.argv[1] + "/cafe\u0301.bin"); open(sys.argv[1] + "/\uff4dodel.onnx", "w").write("b")' "$SANDBOX/in/unipkg"
+run_mg scan "$SANDBOX/in/unipkg" --skip all -q
+expect_status 2 "dir fullwidth" && expect_err "collides with .*after normalisation" "dir fullwidth" &&
+  pass "directory with a fullwidth name beside its ASCII twin"
 use_test_policy
 run_mg scan "$SANDBOX/in/dirpkg" --skip all -q
 expect_status 0 "clean dir" && pass "clean directory passes"

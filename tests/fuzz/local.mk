@@ -15,5 +15,14 @@ tests_fuzz_fuzz_registry_SOURCES = tests/fuzz/fuzz_registry.c
 tests_fuzz_fuzz_registry_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_registry_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_registry_LDADD = $(FUZZ_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz_waivers tests/fuzz/fuzz_baseline
+tests_fuzz_fuzz_waivers_SOURCES = tests/fuzz/fuzz_waivers.c
+tests_fuzz_fuzz_waivers_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_waivers_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_waivers_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_baseline_SOURCES = tests/fuzz/fuzz_baseline.c
+tests_fuzz_fuzz_baseline_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_baseline_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_baseline_LDADD = $(FUZZ_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/corpus

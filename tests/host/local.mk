@@ -4,7 +4,7 @@
 # libtool build them shared although they are never installed.
 TEST_PLUGIN_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests/host/doubles
 TEST_PLUGIN_LINK = -module -avoid-version -shared -rpath /nowhere \
-	-export-symbols-regex '^mg_plugin_entry$$' $(SAN_LDFLAGS)
+	-export-symbols-regex '^mg_plugin_(entry|option_table)$$' $(SAN_LDFLAGS)
 check_LTLIBRARIES += tests/host/mgtest-good.la tests/host/mgtest-future.la \
 	tests/host/mgtest-crash.la tests/host/mgtest-hang.la tests/host/mgtest-spin.la \
 	tests/host/mgtest-alloc.la tests/host/mgtest-model.la tests/host/mgtest-garble.la

@@ -84,6 +84,38 @@ START_TEST(fold_and_match) {
   char *f = mg_path_fold("Dir/Model.ONNX");
   ck_assert_str_eq(f, "dir/model.onnx");
   free(f);
+  /* Issue 14 item 7: names a normalising or case-insensitive file system
+   * would merge get one key. */
+  static const char *same[][2] = {
+      {"caf\xc3\xa9.bin", "cafe\xcc\x81.bin"}, /* NFC, NFD */
+      {"\xe2\x84\xaa"
+       "ey.bin",
+       "key.bin"}, /* KELVIN SIGN */
+      {"\xc3\x85ngstr\xc3\xb6m", "\xe2\x84\xab"
+                                 "ngstro\xcc\x88m"}, /* ANGSTROM SIGN */
+      {"\xef\xbc\xad\xef\xbd\x8f"
+       "del",
+       "model"}, /* fullwidth */
+      {"STRA\xc3\x9f"
+       "E",
+       "strasse"}, /* sharp s folds fully */
+      {"mod\xc2\xad"
+       "el.onnx",
+       "model.onnx"}, /* soft hyphen is ignorable */
+  };
+  for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+    char *a = mg_path_fold(same[i][0]), *b = mg_path_fold(same[i][1]);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_msg(!strcmp(a, b), "'%s' and '%s' fold to '%s' and '%s'", same[i][0], same[i][1], a,
+                  b);
+    free(a);
+    free(b);
+  }
+  char *x = mg_path_fold("caf\xc3\xa9.bin"), *y = mg_path_fold("cafe.bin");
+  ck_assert_str_ne(x, y); /* an accent is not case */
+  free(x);
+  free(y);
   ck_assert(mg_path_match("train-images*", "train-images-idx3-ubyte.gz"));
   ck_assert(!mg_path_match("train-images*", "t10k-images-idx3-ubyte.gz"));
   ck_assert_str_eq(mg_path_base("a/b/c.npy"), "c.npy");

@@ -32,7 +32,21 @@ for n in mixed registry error pass incomplete; do
   esac
   expect_eq "$(hp "$h" "count(//a[@href][not(starts-with(@href, '#')) and not(starts-with(@href, 'https://atlas.mitre.org/'))])")" 0 \
     "$n: links only to anchors and atlas.mitre.org"
-  expect_eq "$(hp "$h" 'count(//script)')" 1 "$n: one script, the inline print helper"
+  expect_eq "$(hp "$h" 'count(//script)')" 0 "$n: no script"
+  # What was checked, in the banner: controls evaluated and plugins run.
+  nctl=$(xp "$n.xml" "count($R/checklist/section/control)")
+  nev=$(xp "$n.xml" "count($R/checklist/section/control[@status != 'not-evaluated'])")
+  if [ "$nctl" -gt 0 ]; then
+    hp "$h" "string(//div[@id = 'coverage'])" | grep -q "$nev of $nctl controls evaluated" &&
+      pass "$n: banner says $nev of $nctl controls were evaluated" || fail "$n: coverage: $(hp "$h" "string(//div[@id = 'coverage'])")"
+  fi
+  for p in $(xp "$n.xml" "$R/plugins/plugin[@status = 'skipped']/@name" | sed 's/ name="\([^"]*\)"/\1 /g'); do
+    [ "$(hp "$h" "count(//div[@id = 'coverage']//li[a = '$p'])")" = 1 ] ||
+      fail "$n: skipped plugin $p not named in the banner"
+  done
+  # A sign-off block for the reviewer.
+  expect_eq "$(hp "$h" "count(//section[@id = 'signoff']//tr[th = 'Reviewer' or th = 'Date' or th = 'Decision'])")" 3 \
+    "$n: sign-off block with reviewer, date and decision"
   # Every control, with its status as text.
   for id in $(xp "$n.xml" "$R/checklist/section/control/@id" | sed 's/ id="\([^"]*\)"/\1 /g'); do
     st=$(xp "$n.xml" "string($R/checklist/section/control[@id = '$id']/@status)")
@@ -75,7 +89,7 @@ hp mixed.html "string($art)" | grep -q '40 row(s) of the train set (0-based): 1 
 [ "$(hp mixed.html "count($art//table[contains(@class, 'records')]//th[. = 'norm'])")" = 1 ] &&
   pass "a list of records rendered as a table with a column per key" || fail "records table"
 name=$(xp mixed.xml "string($R/atlas/technique[@id = 'AML.T0043.004']/@name)")
-hp mixed.html "string($art//tr[th = 'ATLAS techniques'])" | grep -qF "AML.T0043.004 $name" &&
+hp mixed.html "string($art//tr[th = 'ATLAS'])" | grep -qF "AML.T0043.004 $name" &&
   pass "ATLAS technique named from the catalog" || fail "ATLAS name"
 cid=$(xp mixed.xml "string($R/findings/finding[correlation]/@id)")
 corr=$(xp mixed.xml "string($R/findings/finding[correlation]/correlation)")
@@ -101,11 +115,54 @@ for p in $(xp mixed.xml "$R/plugins/plugin/@name" | sed 's/ name="\([^"]*\)"/\1 
 done
 hp mixed.html "string(//article[@id = 'plugin-mgtest-hang'])" | grep -q "wall-clock limit of $HANG_TIMEOUT s" &&
   pass "plugin status, timing and message shown" || fail "hang message"
-expect_eq "$(hp mixed.html 'count(//img)')" "$(xp mixed.xml "count($R/plugins/plugin/image)")" "every attached picture embedded"
+for i in $(seq 1 "$(xp mixed.xml "count($R/plugins/plugin/image)")"); do
+  name=$(xp mixed.xml "string(($R/plugins/plugin/image)[$i]/@name)")
+  [ "$(hp mixed.html "count(//img[@alt = \"$name\"])")" = 1 ] || fail "picture $name not embedded once"
+done
+expect_eq "$(hp mixed.html "count(//img[@class = 'px'])")" "$(xp mixed.xml "count($R/plugins/plugin/image)")" "every attached picture embedded"
 expect_eq "$(hp mixed.html "count(//img[starts-with(@src, 'data:image/png;base64,iVBORw0KGgo')])")" \
   "$(hp mixed.html 'count(//img)')" "pictures are inline PNG data"
-expect_eq "$(hp mixed.html "string(//article[@id = 'plugin-mgtest-rich']//img[@alt = 'trigger-class-7']/@width)")" 168 \
-  "a 28x28 mask is shown 6x"
+expect_eq "$(hp mixed.html "string($art//img[@alt = 'class-7-mask']/@width)")" 56 \
+  "a 28x28 mask beside its finding is shown 2x"
+expect_eq "$(hp mixed.html "string(//article[@id = 'plugin-mgtest-rich']//img[@alt = 'colour <8x8>']/@width)")" 168 \
+  "an 8x8 picture in its plugin's section is shown 21x (whole factor)"
+# Evidence beside the finding: the plugin's picture of its class, and
+# pictures of the rows it names read from the package's training set (at
+# most 16, each labelled with its row and label).
+expect_eq "$(hp mixed.html "count($art//img[@alt = 'class-7-mask'])")" 1 "the class's reversed trigger beside the finding"
+nthumb=$(xp mixed.xml "count($R/findings/finding[@id = '$fid']/thumbnails/thumbnail)")
+expect_eq "$nthumb" 16 "16 of the finding's 40 rows as thumbnails"
+expect_eq "$(xp mixed.xml "string($R/findings/finding[@id = '$fid']/thumbnails/thumbnail[3]/@row)")" 7 \
+  "thumbnails in the finding's row order (rows 1 4 7 ...)"
+# make_pkg's labels are row % 10 and its pixels (row * 784 + i) % 256.
+expect_eq "$(xp mixed.xml "string($R/findings/finding[@id = '$fid']/thumbnails/thumbnail[3]/@label)")" 7 \
+  "a thumbnail carries the row's label"
+expect_eq "$(hp mixed.html "count($art//div[@class = 'thumb'][span = '#7 →7']/img[starts-with(@src, 'data:image/png;base64,iVBORw0KGgo')])")" 1 \
+  "thumbnail shown with its row and label"
+expect_eq "$(hp mixed.html "count(//article[contains(@class, 'finding')]//img[@class = 'row'])")" \
+  "$(xp mixed.xml "count($R/findings/finding/thumbnails/thumbnail)")" "every thumbnail shown beside its finding"
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$TOP_SRCDIR/tests/report" "$PY" - "$SANDBOX/in/pkg/data/train-images.npy" \
+  "$(xp mixed.xml "string($R/findings/finding[@id = '$fid']/thumbnails/thumbnail[3])")" <<'PYEOF' &&
+import base64, struct, sys
+from png_check import decode_bytes
+raw = open(sys.argv[1], "rb").read()
+hl = struct.unpack("<H", raw[8:10])[0]
+pixels = raw[10 + hl + 7 * 784: 10 + hl + 8 * 784]
+w, h, bpp, rows = decode_bytes(base64.b64decode(sys.argv[2]))
+assert (w, h, bpp) == (28, 28, 1), (w, h, bpp)
+got = b"".join(bytes(r) for r in rows)
+assert max(abs(g - p) for g, p in zip(got, pixels)) <= 1, "thumbnail pixels differ from row 7"
+PYEOF
+  pass "the thumbnail is row 7's pixels" || fail "thumbnail pixels"
+# What to do next: every control that fails the gate, with the checklist's remediation.
+for id in $(xp mixed.xml "$R/checklist/section/control[@fails-gate = 'true' and @status = 'fail']/@id" | sed 's/ id="\([^"]*\)"/\1 /g'); do
+  rem=$(xp mixed.xml "string($R/checklist/section/control[@id = '$id']/remediation)")
+  [ -n "$rem" ] || fail "$id: no remediation in the results"
+  hp mixed.html "string(//section[@id = 'next']//li[a = '$id'])" | grep -qF "$rem" &&
+    pass "what to do next for $id" || fail "no remediation shown for $id"
+done
+printf '%s' "$(hp mixed.html 'string(//style)')" | grep -q '@page{size:A4' &&
+  pass "prints on A4" || fail "no @page size"
 printf '%s' "$(hp mixed.html 'string(//style)')" | grep -q 'image-rendering:pixelated' &&
   pass "pictures keep square pixels" || fail "pixelated"
 # Registry status per file.

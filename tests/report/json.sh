@@ -37,6 +37,11 @@ cases = {
     "missing package": lambda d: d.pop("package"),
     "plugin status": lambda d: d["plugins"][0].update(status="crashed"),
     "finding severity": lambda d: d["findings"][0].update(severity="severe"),
+    "finding without a fingerprint": lambda d: d["findings"][0].pop("fingerprint"),
+    "waived finding failing the gate": lambda d: d["findings"][0].update(fails_gate=True, waived={
+        "waiver": "W", "reason": "r", "approved_by": "a", "approved_on": "2026-01-01",
+        "expires": "2026-01-02"}),
+    "control decided by someone else": lambda d: d["controls"][0].update(decided_by="auditor"),
     "negative sample row": lambda d: [f["samples"]["indices"].append(-1) for f in d["findings"] if f["samples"]],
     "unknown top-level key": lambda d: d.update(surprise=1),
     "control status": lambda d: d["controls"][0].update(status="maybe"),
@@ -83,6 +88,8 @@ expect_eq "$(json_get mixed.json "sorted(set(i for c in d['controls'] for i in c
   "controls refer to findings that exist"
 expect_eq "$(json_get mixed.json "[c['attestation']['by'] for c in d['controls'] if c['status'] == 'attested']")" \
   "['J. Doe, ML platform', 'A. Reviewer']" "attested controls carry the attestation"
+expect_eq "$(json_get mixed.json "sorted({(c['status'] == 'attested', c['decided_by']) for c in d['controls']}, key=str)")" \
+  "[(False, None), (True, 'vendor')]" "attested controls are decided by the vendor, the others by evidence"
 expect_eq "$(json_get registry.json "[a['registry'] for a in d['artifacts'] if a['path'] in ('weights <&>.bin', 'README.txt')]")" \
   "['unknown', 'mismatch']" "registry status per artifact"
 finish

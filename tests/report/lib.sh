@@ -142,3 +142,12 @@ expect_eq() { # actual expected what
     fail "$3: got '$1', expected '$2'"
   fi
 }
+
+# tally_checks OUTPUT: the "ok: ..." lines of a Python checker go to stdout,
+# every other line is a failure (on stderr, counted).
+tally_checks() {
+  printf '%s\n' "$1" | grep '^ok:'
+  printf '%s\n' "$1" | grep -v '^ok:' | while IFS= read -r line; do echo "$line" >&2; done
+  n=$(printf '%s\n' "$1" | grep -vc '^ok:')
+  [ "$n" -eq 0 ] || failures=$((failures + n))
+}

@@ -5,14 +5,20 @@ the standard library only, and prints what the render test asserts on:
     -> WIDTH HEIGHT DISTINCT_COLOURS R,G,B [R,G,B ...]
 
 DISTINCT_COLOURS counts the colours of every pixel; the R,G,B triples are
-the pixels at the given coordinates."""
+the pixels at the given coordinates. decode_bytes() (8-bit grey too) is
+imported by the report tests to read the pictures embedded in reports."""
 import struct
 import sys
 import zlib
 
 
 def decode(path):
-    data = open(path, "rb").read()
+    return decode_bytes(open(path, "rb").read(), path)
+
+
+def decode_bytes(data, path="PNG"):
+    """(width, height, bytes per pixel, rows of bytes) of an 8-bit grey,
+    RGB or RGBA PNG."""
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         raise SystemExit("%s: not a PNG" % path)
     pos, idat, hdr = 8, [], None
@@ -25,9 +31,9 @@ def decode(path):
             idat.append(body)
         pos += 12 + length
     width, height, depth, ctype, _, _, interlace = hdr
-    if depth != 8 or ctype not in (2, 6) or interlace:
+    if depth != 8 or ctype not in (0, 2, 6) or interlace:
         raise SystemExit("%s: unsupported PNG (depth %d, colour type %d)" % (path, depth, ctype))
-    bpp = 3 if ctype == 2 else 4
+    bpp = {0: 1, 2: 3, 6: 4}[ctype]
     raw = zlib.decompress(b"".join(idat))
     stride = width * bpp
     rows, prev = [], bytearray(stride)
@@ -68,4 +74,5 @@ def main():
     print(" ".join(out))
 
 
-main()
+if __name__ == "__main__":
+    main()

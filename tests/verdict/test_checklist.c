@@ -138,9 +138,13 @@ START_TEST(verdict_rules) {
   p->status = MG_PLUGIN_TIMEOUT;
   mg_results_decide(&r);
   ck_assert_int_eq(r.verdict, MG_VERDICT_ERROR); /* incomplete evidence */
+  /* Issue 14 item 9: every exit 2 says why, naming the plugin. */
+  ck_assert_ptr_nonnull(r.error);
+  ck_assert_ptr_nonnull(strstr(r.error, "plugin broken timed out"));
   add("y", MG_SEV_HIGH, -1, 0, 0);
   mg_results_decide(&r);
   ck_assert_int_eq(r.verdict, MG_VERDICT_FAIL); /* a failing gate wins */
+  ck_assert_ptr_null(r.error);
   mg_err e = {MG_ERR_UNSAFE, "pkg: refused"};
   mg_results_set_error(&r, &e);
   mg_results_decide(&r);
@@ -259,6 +263,31 @@ START_TEST(findings_fail_at_the_gate) {
 }
 END_TEST
 
+/* Who decided: a control whose failing findings are all waived passes,
+ * decided by the reviewer; one only an attestation speaks for is attested,
+ * decided by the vendor; evidence alone decides the others. */
+START_TEST(reviewer_and_vendor_decisions) {
+  static mg_waiver w = {
+      .id = "W-1", .label = -1, .approved_by = "R. Viewer", .expires = "2099-12-31"};
+  mg_results_add_plugin(&r, "spectral-signatures", "1", "d")->status = MG_PLUGIN_OK;
+  cite("spectral-signatures", MG_SEV_CRITICAL, "CTL-06");
+  r.findings[0].waived = &w;
+  pkg.desc.present = 1;
+  pkg.desc.attestations = json_pack("{s:{s:s, s:s, s:s}}", "CTL-15", "by", "J. Doe", "date",
+                                    "2026-10-02", "statement", "reviewed");
+  evaluate(MG_CHECKLIST_PLUGINS);
+  ck_assert_int_eq(control("CTL-06")->status, MG_CONTROL_PASS);
+  ck_assert_int_eq(control("CTL-06")->decided_by, MG_DECIDED_REVIEWER);
+  ck_assert_msg(
+      strstr(control("CTL-06")->note, "waived by the reviewer (W-1, approved by R. Viewer"), "%s",
+      control("CTL-06")->note);
+  ck_assert_int_eq(control("CTL-15")->status, MG_CONTROL_ATTESTED);
+  ck_assert_int_eq(control("CTL-15")->decided_by, MG_DECIDED_VENDOR);
+  ck_assert_int_eq(control("CTL-02")->decided_by, MG_DECIDED_EVIDENCE);
+  ck_assert_int_eq(mg_results_control_fails_gate(control("CTL-06")), 0);
+}
+END_TEST
+
 /* Package facts: provenance that misses the training set, an epsilon above
  * the policy's. */
 START_TEST(package_facts) {
@@ -309,6 +338,7 @@ int main(void) {
   tcase_add_test(ev, evidence_follows_the_rules);
   tcase_add_test(ev, plugin_statuses);
   tcase_add_test(ev, findings_fail_at_the_gate);
+  tcase_add_test(ev, reviewer_and_vendor_decisions);
   tcase_add_test(ev, package_facts);
   tcase_add_test(ev, requirements_follow_the_run);
   suite_add_tcase(s, ev);

@@ -9,6 +9,6 @@ NOREF=clean-cnn
 . "$TOP_SRCDIR/tests/plugins/common/feature_space.sh"
 
 refused layer=no-such-tensor no-such-tensor "unknown layer"
-refused dims=ten dims=ten "malformed option"
-refused max-size=0.9 max-size=0.9 "out-of-range option"
+usage_refused dims=ten "malformed option"
+usage_refused max-size=0.9 "out-of-range option"
 finish

@@ -120,8 +120,19 @@ if scan badnets-p3 again.json; then
   fi
 fi
 
-# A layer the model does not have, and a malformed option, stop the plugin
-# with a message naming them.
+# A malformed or out-of-range option is a usage error before the scan
+# starts (the plugin's option table); a layer the model does not have
+# stops the plugin with a message naming it.
+usage_refused() { # option description
+  rm -f "$SANDBOX/o.json"
+  run_mg scan "$FX/clean-cnn" --only $PLUG --set "$PLUG.$1" --json "$SANDBOX/o.json" -q
+  if [ "$status" -eq 2 ] && [ ! -e "$SANDBOX/o.json" ] &&
+    printf '%s\n' "$err" | grep -q -- "--set $PLUG.$1: expected"; then
+    pass "$2 refused before the scan: $err"
+  else
+    fail "$2: exit $status, stderr $err"
+  fi
+}
 refused() { # option pattern description
   run_mg scan "$FX/clean-cnn" --only $PLUG --set "$PLUG.$1" --json "$SANDBOX/o.json" -q
   got=$(json_get "$SANDBOX/o.json" \

@@ -337,6 +337,52 @@ manifest["malicious"].append({"file": "malicious/bundle.tar.gz!/weights/model.pk
                               "severity": "critical", "rule": "pickle.denied-import",
                               "what": "pickle inside a tar.gz"})
 
+# --- malicious: issue 14 (hostile-input hardening) --------------------------
+# Item 1: a torch.save zip (zip64 end records, as PyTorch always writes) with
+# 400 bytes in front. Python's zipfile finds the members through the end
+# records' relative offsets and torch.load would run the payload.
+try:
+    import torch
+    buf = io.BytesIO()
+    torch.save({"w": torch.zeros(3), "x": Reduce(_os.system, ("echo pwned",))}, buf)
+    pre = b"J" * 400 + buf.getvalue()
+    write("malicious/prepended_zip64.pt", pre)
+    with zipfile.ZipFile(io.BytesIO(pre)) as z:  # zipfile reads it: so would a loader
+        inner = [n for n in z.namelist() if n.endswith("data.pkl")][0]
+        pkl = z.read(inner)
+    expect("malicious/prepended_zip64.pt", pkl, _os.system.__module__ + ".system", member=inner,
+           what="zip64 torch.save with bytes prepended")
+except ImportError:
+    manifest["skipped"].append("torch: prepended zip64 checkpoint")
+
+# Item 2: gadgets outside the classic denylist, and an import nothing knows:
+# the allowlist decides, so an unknown import is high (fails the gate).
+for rel, mod, name, arg in (
+        ("malicious/shapeenv_guards.pkl", "torch.fx.experimental.symbolic_shapes",
+         "ShapeEnv.evaluate_guards_expression", "__import__('os').system('id')"),
+        ("malicious/grammar_loads.pkl", "lib2to3.pgen2.grammar", "Grammar.loads", "cos\nsystem\n")):
+    g = (b"\x80\x04" + b"\x8c" + bytes([len(mod)]) + mod.encode() + b"\x94"
+         + b"\x8c" + bytes([len(name)]) + name.encode() + b"\x94\x93"
+         + b"\x8c" + bytes([len(arg)]) + arg.encode() + b"\x85R.")
+    write(rel, g)
+    expect(rel, g, mod + "." + name, what="gadget: " + name)
+unk = b"\x80\x02cmodelzoo_helpers\nrebuild_everything\nq\x00)Rq\x01."
+write("malicious/unknown_import.pkl", unk)
+expect("malicious/unknown_import.pkl", unk, "modelzoo_helpers.rebuild_everything",
+       severity="high", rule="pickle.unknown-import", what="import not in the allowlist")
+
+# Item 3: an os.system pickle inside zips nested 20 deep, far beyond the
+# depth limit: what was not opened must not pass.
+blob = evil
+for i in range(20):
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("inner.pkl" if i == 0 else "level%d.zip" % i, blob)
+    blob = b.getvalue()
+write("malicious/nested20.zip", blob)
+expect_rule("malicious/nested20.zip", "pickle.not-inspected", "high",
+            "pickle inside zips nested 20 deep, beyond the depth limit")
+
 # --- benign ----------------------------------------------------------------
 def benign(rel, data=None):
     if data is not None:

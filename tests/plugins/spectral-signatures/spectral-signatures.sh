@@ -9,5 +9,5 @@ NOREF=clean-bncnn
 . "$TOP_SRCDIR/tests/plugins/common/feature_space.sh"
 
 refused layer=no-such-tensor no-such-tensor "unknown layer"
-refused centred=maybe centred=maybe "malformed option"
+usage_refused centred=maybe "malformed option"
 finish

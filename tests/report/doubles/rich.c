@@ -105,7 +105,7 @@ static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   float mask[28 * 28];
   mask_28(mask);
   if (!rc)
-    rc = svc->attach_image(ctx, "trigger-class-7", "reverse-engineered trigger mask for class 7", 1,
+    rc = svc->attach_image(ctx, "class-7-mask", "reverse-engineered trigger mask for class 7", 1,
                            28, 28, mask);
   float rgb[3 * 8 * 8];
   for (int i = 0; i < 3 * 64; i++)

@@ -296,6 +296,13 @@ static int analyse(lc_run *r) {
   return rc ? rc : evidence(r, mgds_now() - t0);
 }
 
+static const mg_plugin_option option_table[] = {
+    MGDS_OPTIONS,
+    {"k", MG_OPTION_INTEGER, 20, 1, 200, "clean neighbours per row"},
+    {"share", MG_OPTION_NUMBER, 0.8, 0.5, 1, "share of the neighbours another label must hold"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static int lc_run_fn(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   lc_run r;
@@ -303,9 +310,9 @@ static int lc_run_fn(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   r.svc = svc;
   r.ctx = ctx;
   double k = 20, share = 0.8;
-  int rc = mgp_opt_num(svc, ctx, PLUGIN, "k", 20, 1, 200, 1, &k);
+  int rc = mgp_opt(svc, ctx, PLUGIN, option_table, "k", &k);
   if (!rc)
-    rc = mgp_opt_num(svc, ctx, PLUGIN, "share", 0.8, 0.5, 1, 0, &share);
+    rc = mgp_opt(svc, ctx, PLUGIN, option_table, "share", &share);
   if (rc)
     return rc;
   r.k = (size_t)k;
@@ -344,4 +351,8 @@ static const mg_plugin plugin = {
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &plugin;
+}
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
 }

@@ -353,15 +353,23 @@ static int run_classes(sp_run *r) {
   return rc;
 }
 
+static const mg_plugin_option option_table[] = {
+    MGDS_OPTIONS,
+    {"k", MG_OPTION_INTEGER, 16, 1, 256, "principal directions kept (capped at d and n/5)"},
+    {"trim", MG_OPTION_NUMBER, 0.2, 0.01, 0.45, "fraction of rows the robust estimate leaves out"},
+    {"alpha", MG_OPTION_NUMBER, 4, 0, 32, "QUE's alpha (0: Mahalanobis distance)"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static int sp_run_fn(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   sp_run r = {.svc = svc, .ctx = ctx};
   double k = 16, trim = 0.2, alpha = 4;
-  int rc = mgp_opt_num(svc, ctx, PLUGIN, "k", 16, 1, 256, 1, &k);
+  int rc = mgp_opt(svc, ctx, PLUGIN, option_table, "k", &k);
   if (!rc)
-    rc = mgp_opt_num(svc, ctx, PLUGIN, "trim", 0.2, 0.01, 0.45, 0, &trim);
+    rc = mgp_opt(svc, ctx, PLUGIN, option_table, "trim", &trim);
   if (!rc)
-    rc = mgp_opt_num(svc, ctx, PLUGIN, "alpha", 4, 0, 32, 0, &alpha);
+    rc = mgp_opt(svc, ctx, PLUGIN, option_table, "alpha", &alpha);
   if (rc)
     return rc;
   r.prm = (sq_params){(int)k, trim, alpha, svc->seed(ctx)};
@@ -389,4 +397,8 @@ static const mg_plugin plugin = {
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &plugin;
+}
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
 }

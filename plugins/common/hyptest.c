@@ -147,6 +147,52 @@ double ht_betabinom_sf(uint64_t x, uint64_t n, double alpha, double beta) {
   return tail_sum(&bb, betabinom_term, x, n);
 }
 
+int ht_betabinom_sum_sf(const uint64_t *n, const double *alpha, const double *beta, size_t m,
+                        uint64_t x, double *p) {
+  uint64_t total = 0;
+  for (size_t j = 0; j < m; j++)
+    total += n[j];
+  *p = 1.0;
+  if (x == 0)
+    return 0;
+  if (x > total) {
+    *p = 0.0;
+    return 0;
+  }
+  double *acc = calloc(total + 1, sizeof *acc), *next = calloc(total + 1, sizeof *next);
+  double *pmf = malloc((total + 1) * sizeof *pmf);
+  if (!acc || !next || !pmf) {
+    free(acc);
+    free(next);
+    free(pmf);
+    return -1;
+  }
+  acc[0] = 1;
+  uint64_t have = 0; /* acc covers 0..have */
+  for (size_t j = 0; j < m; j++) {
+    betabinom_args bb = {(double)n[j], alpha[j], beta[j], log_beta(alpha[j], beta[j])};
+    for (uint64_t v = 0; v <= n[j]; v++)
+      pmf[v] = exp(betabinom_term(&bb, (double)v));
+    memset(next, 0, (have + n[j] + 1) * sizeof *next);
+    for (uint64_t u = 0; u <= have; u++)
+      if (acc[u] > 0)
+        for (uint64_t v = 0; v <= n[j]; v++)
+          next[u + v] += acc[u] * pmf[v];
+    have += n[j];
+    double *t = acc;
+    acc = next;
+    next = t;
+  }
+  double sf = 0;
+  for (uint64_t v = x; v <= have; v++)
+    sf += acc[v];
+  *p = sf > 1 ? 1 : sf < DBL_MIN ? DBL_MIN : sf;
+  free(acc);
+  free(next);
+  free(pmf);
+  return 0;
+}
+
 typedef struct ranked {
   double p;
   size_t i;

@@ -37,6 +37,13 @@ double ht_binom_sf(uint64_t k, uint64_t n, double p);
  * below the k-th smallest of m exchangeable rows. */
 double ht_betabinom_sf(uint64_t x, uint64_t n, double alpha, double beta);
 
+/* P(X_1 + ... + X_m >= x) for independent X_j ~ BetaBinomial(n[j],
+ * alpha[j], beta[j]), by exact convolution of the laws (O(N^2) for N the
+ * sum of n): the pooled exceedance count of m classes each judged against
+ * its own reference rows. 0, or -1 when out of memory. */
+int ht_betabinom_sum_sf(const uint64_t *n, const double *alpha, const double *beta, size_t m,
+                        uint64_t x, double *p);
+
 /* Holm's step-down adjustment of m p-values (adj may alias p). */
 int ht_holm(const double *p, size_t m, double *adj);
 /* The same when these m are the tested part of a family of `family`

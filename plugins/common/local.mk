@@ -19,7 +19,7 @@ plugins_common_libmgd_la_SOURCES = plugins/common/mgd.h plugins/common/rng.c \
 	plugins/common/hyptest.c plugins/common/hyptest.h \
 	plugins/common/mgds.h plugins/common/mgds_data.c plugins/common/mgds_linalg.c \
 	plugins/common/mgds_stats.c plugins/common/mgds_decide.c plugins/common/mgds_report.c \
-	plugins/common/mgds_report.h
+	plugins/common/mgds_report.h plugins/common/knn.c plugins/common/knn.h
 plugins_common_libmgd_la_CFLAGS = $(AM_CFLAGS) -fPIC $(JANSSON_CFLAGS) $(OPENBLAS_CFLAGS)
 plugins_common_libmgd_la_LIBADD = plugins/common/libmgplugin.la $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
 # A detector plugin links: plugins/common/libmgd.la $(MGD_LIBS)

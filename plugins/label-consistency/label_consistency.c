@@ -19,7 +19,7 @@
 #include <modelgate/plugin.h>
 
 #include "hyptest.h"
-#include "lc_knn.h"
+#include "knn.h"
 #include "lc_pairs.h"
 #include "mgds.h"
 
@@ -40,10 +40,12 @@ typedef struct lc_run {
   double share; /* the other label's share of them that marks a row (option share) */
   int32_t *ytr, *yref;
   unsigned char *away_tr; /* per training row: voted to another label */
-  lc_vote *vt, *vr;
+  knn_vote_t *vt, *vr;
   lc_counts cnt;
   lc_pair *pairs;
   size_t n_pairs;
+  double map_p;            /* the all-to-all test's p */
+  size_t map_contributing; /* and its contributing labels */
 } lc_run;
 
 static int32_t *labels_of(const mgds_set *s, int reference) {
@@ -65,7 +67,7 @@ static int32_t *labels_of(const mgds_set *s, int reference) {
 
 /* The vote marks a row when another label holds at least share of the k
  * neighbours. */
-static int32_t marked_as(const lc_run *r, const lc_vote *v, int32_t label) {
+static int32_t marked_as(const lc_run *r, const knn_vote_t *v, int32_t label) {
   if (label < 0 || v->top == label)
     return -1;
   return (double)v->top_votes >= r->share * (double)r->k - 1e-9 ? v->top : -1;
@@ -83,12 +85,12 @@ static int vote(lc_run *r) {
     return MG_ERR_NOMEM;
   }
   mgds_mean(s->ref, s->n_ref, d, 0, mean);
-  lc_normalise(s->ref, s->n_ref, d, mean);
-  lc_normalise(s->train, s->n_train, d, mean);
+  knn_normalise(s->ref, s->n_ref, d, mean);
+  knn_normalise(s->train, s->n_train, d, mean);
   free(mean);
-  if (lc_knn_vote(s->train, s->n_train, s->ref, r->yref, s->n_ref, d, r->k, s->n_labels, 0,
-                  r->vt) ||
-      lc_knn_vote(s->ref, s->n_ref, s->ref, r->yref, s->n_ref, d, r->k, s->n_labels, 1, r->vr))
+  if (knn_vote(s->train, s->n_train, s->ref, r->yref, s->n_ref, d, r->k, s->n_labels, 0, -1,
+               r->vt) ||
+      knn_vote(s->ref, s->n_ref, s->ref, r->yref, s->n_ref, d, r->k, s->n_labels, 1, -1, r->vr))
     return MG_ERR_NOMEM;
   int32_t *mt = malloc((s->n_train ? s->n_train : 1) * sizeof *mt);
   int32_t *mr = malloc((s->n_ref ? s->n_ref : 1) * sizeof *mr);
@@ -163,6 +165,70 @@ static int emit_pair(lc_run *r, const lc_pair *p) {
   return rc;
 }
 
+/* The all-to-all finding: several labels each relabelled from one other
+ * label. It states the pattern (the mapping), which the pair findings do
+ * not, so it is reported whenever the combined test is significant and at
+ * least three labels contribute. */
+static int emit_mapping(lc_run *r, const lc_map *m) {
+  double adj = fmin(1, 2 * m->p); /* the pair family and this test */
+  mg_severity sev = mgd_severity_of_p(adj);
+  uint32_t k = r->set.n_labels;
+  if (m->contributing < 3 || sev == MG_SEV_INFO)
+    return MG_OK;
+  uint64_t *rows = malloc((r->set.n_train ? r->set.n_train : 1) * sizeof *rows);
+  json_t *map = json_array();
+  if (!rows || !map) {
+    free(rows);
+    json_decref(map);
+    return MG_ERR_NOMEM;
+  }
+  char mapping[1200] = "", one[160];
+  for (uint32_t a = 0; a < k; a++) {
+    if (m->p_label[a] > LC_MAP_LABEL_P || m->rows[a] < MGDS_MIN_FLAGGED)
+      continue;
+    json_array_append_new(map, json_pack("{s:i,s:i,s:I,s:f}", "label", (int)a, "source",
+                                         (int)m->source[a], "rows", (json_int_t)m->rows[a],
+                                         "p_label", m->p_label[a]));
+    snprintf(one, sizeof one, "%s%d -> %d (%llu rows)", *mapping ? ", " : "", (int)m->source[a],
+             (int)a, (unsigned long long)m->rows[a]);
+    strncat(mapping, one, sizeof mapping - strlen(mapping) - 1);
+  }
+  size_t n = 0;
+  for (uint64_t i = 0; i < r->set.n_train; i++) {
+    int32_t a = r->ytr[i];
+    if (a >= 0 && r->away_tr[i] && m->p_label[a] <= LC_MAP_LABEL_P &&
+        m->rows[a] >= MGDS_MIN_FLAGGED && r->vt[i].top == m->source[a])
+      rows[n++] = i;
+  }
+  char title[300], msg[2600];
+  snprintf(title, sizeof title,
+           "Training rows of %zu labels sit among clean rows of one other label each "
+           "(all-to-all relabelling?)",
+           m->contributing);
+  snprintf(msg, sizeof msg,
+           "For each label, the source label whose clean neighbours most exceed the reference "
+           "rows' rate (one-sided Fisher, Bonferroni over the %u possible sources): %zu labels "
+           "have such a source at p <= %.2f, and Fisher's combination over all %zu labels gives "
+           "chi2 = %.1f on %zu degrees of freedom, p = %.3g (%.3g with the pair family). The "
+           "mapping source -> label is %s%s. Rows of many labels that the clean data assigns to "
+           "one other label each is the signature of an all-to-all backdoor (y -> pi(y)) or of a "
+           "systematic relabelling: inspect the listed rows.",
+           k - 1, m->contributing, LC_MAP_LABEL_P, m->labels, m->chi2, 2 * m->labels, m->p, adj,
+           mapping, m->permutation ? " (distinct sources: a permutation)" : "");
+  json_t *ev =
+      json_pack("{s:f,s:f,s:f,s:I,s:I,s:b,s:o}", "chi2", m->chi2, "p_value", m->p, "p_adjusted",
+                adj, "labels", (json_int_t)m->labels, "contributing", (json_int_t)m->contributing,
+                "permutation", m->permutation, "mapping", map);
+  mg_finding f = mgp_finding(sev, "knn-all-to-all", title, msg);
+  f.dataset = MG_DATASET_TRAIN;
+  f.indices = rows;
+  f.n_indices = n;
+  f.score = ht_score(adj);
+  int rc = mgp_emit(r->svc, r->ctx, &f, ev, JSON_COMPACT | JSON_REAL_PRECISION(6));
+  free(rows);
+  return rc;
+}
+
 static int evidence(lc_run *r, double seconds) {
   json_t *classes = json_array(), *pairs = json_array();
   for (uint32_t c = 0; c < r->set.n_labels; c++)
@@ -189,6 +255,10 @@ static int evidence(lc_run *r, double seconds) {
                 (json_int_t)r->set.n_ref, "k", (json_int_t)r->k, "share", r->share, "tests",
                 (json_int_t)r->cnt.family, "classes", classes, "top_pairs", pairs,
                 "seconds_features", r->set.seconds_features, "seconds_analysis", seconds);
+  if (o)
+    json_object_set_new(o, "all_to_all",
+                        json_pack("{s:f,s:I}", "p", r->map_p, "contributing_labels",
+                                  (json_int_t)r->map_contributing));
   char *text = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
   json_decref(o);
   int rc = text ? r->svc->evidence(r->ctx, text) : MG_ERR_NOMEM;
@@ -214,8 +284,24 @@ static int analyse(lc_run *r) {
     return rc;
   for (size_t i = 0; i < r->n_pairs && !rc; i++)
     rc = emit_pair(r, &r->pairs[i]);
+  lc_map m;
+  memset(&m, 0, sizeof m);
+  if (!rc)
+    rc = lc_mapping(&r->cnt, r->pairs, r->n_pairs, &m);
+  if (!rc)
+    rc = emit_mapping(r, &m);
+  if (!rc)
+    r->map_p = m.p, r->map_contributing = m.contributing;
+  lc_map_free(&m);
   return rc ? rc : evidence(r, mgds_now() - t0);
 }
+
+static const mg_plugin_option option_table[] = {
+    MGDS_OPTIONS,
+    {"k", MG_OPTION_INTEGER, 20, 1, 200, "clean neighbours per row"},
+    {"share", MG_OPTION_NUMBER, 0.8, 0.5, 1, "share of the neighbours another label must hold"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
 
 static int lc_run_fn(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
@@ -224,13 +310,14 @@ static int lc_run_fn(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   r.svc = svc;
   r.ctx = ctx;
   double k = 20, share = 0.8;
-  int rc = mgp_opt_num(svc, ctx, PLUGIN, "k", 20, 1, 200, 1, &k);
+  int rc = mgp_opt(svc, ctx, PLUGIN, option_table, "k", &k);
   if (!rc)
-    rc = mgp_opt_num(svc, ctx, PLUGIN, "share", 0.8, 0.5, 1, 0, &share);
+    rc = mgp_opt(svc, ctx, PLUGIN, option_table, "share", &share);
   if (rc)
     return rc;
   r.k = (size_t)k;
   r.share = share;
+  r.map_p = 1;
   if ((rc = mgds_load(&r.set, svc, ctx, PLUGIN)))
     return rc;
   rc = analyse(&r);
@@ -264,4 +351,8 @@ static const mg_plugin plugin = {
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &plugin;
+}
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
 }

@@ -3,6 +3,7 @@
  * the pair tests. */
 #include "config.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,4 +100,74 @@ done:
   free(pmin);
   free(adj);
   return rc;
+}
+
+/* P(chi2 with 2m degrees of freedom >= x) = exp(-x/2) sum_{i<m} (x/2)^i / i!,
+ * summed in log space. */
+static double chi2_even_sf(double x, size_t m) {
+  if (!(x > 0))
+    return 1;
+  double h = x / 2, lt = -h, mx = lt, s = 0;
+  double *t = malloc((m ? m : 1) * sizeof *t);
+  if (!t)
+    return NAN;
+  for (size_t i = 0; i < m; i++) {
+    t[i] = lt;
+    mx = lt > mx ? lt : mx;
+    lt += log(h) - log((double)(i + 1));
+  }
+  for (size_t i = 0; i < m; i++)
+    s += exp(t[i] - mx);
+  free(t);
+  double r = exp(mx + log(s));
+  return r > 1 ? 1 : r;
+}
+
+int lc_mapping(const lc_counts *c, const lc_pair *pairs, size_t n_pairs, lc_map *out) {
+  uint32_t k = c->k;
+  memset(out, 0, sizeof *out);
+  out->p = 1;
+  out->source = malloc((k ? k : 1) * sizeof *out->source);
+  out->p_label = malloc((k ? k : 1) * sizeof *out->p_label);
+  out->rows = calloc(k ? k : 1, sizeof *out->rows);
+  unsigned char *used = calloc(k ? k : 1, 1);
+  if (!out->source || !out->p_label || !out->rows || !used) {
+    free(used);
+    return MG_ERR_NOMEM;
+  }
+  for (uint32_t a = 0; a < k; a++)
+    out->source[a] = -1, out->p_label[a] = 1;
+  /* pairs are sorted by p: the first pair of a label is its best */
+  for (size_t i = 0; i < n_pairs; i++) {
+    const lc_pair *x = &pairs[i];
+    if (out->source[x->label] >= 0 || !x->count)
+      continue;
+    out->source[x->label] = x->source;
+    out->rows[x->label] = x->count;
+    double q = x->p * (double)(k - 1);
+    out->p_label[x->label] = q > 1 ? 1 : q;
+  }
+  out->permutation = 1;
+  for (uint32_t a = 0; a < k; a++) {
+    if (!c->n[a] || !c->ref_n[a])
+      continue;
+    out->labels++;
+    out->chi2 -= 2 * log(out->p_label[a] > 1e-300 ? out->p_label[a] : 1e-300);
+    if (out->p_label[a] <= LC_MAP_LABEL_P && out->rows[a] >= 5) {
+      out->contributing++;
+      if (used[out->source[a]])
+        out->permutation = 0;
+      used[out->source[a]] = 1;
+    }
+  }
+  free(used);
+  out->p = out->labels ? chi2_even_sf(out->chi2, out->labels) : 1;
+  return isnan(out->p) ? MG_ERR_NOMEM : MG_OK;
+}
+
+void lc_map_free(lc_map *m) {
+  free(m->source);
+  free(m->p_label);
+  free(m->rows);
+  memset(m, 0, sizeof *m);
 }

@@ -32,4 +32,24 @@ void lc_counts_free(lc_counts *c);
  * k(k - 1) pairs sorted by p (malloc'd). */
 int lc_pairs(lc_counts *c, lc_pair **out, size_t *n_out);
 
+/* A label's best pair contributes to the mapping test when its
+ * Bonferroni-adjusted p (over the label's k - 1 sources) is at most this. */
+#define LC_MAP_LABEL_P 0.05
+
+/* The class-agnostic view: each label's most significant source, and
+ * Fisher's combination of the labels' Bonferroni-adjusted best p-values
+ * (conservative: each is super-uniform under clean labels). */
+typedef struct lc_map {
+  int32_t *source;     /* per label: the source of its best pair, -1 if none */
+  double *p_label;     /* per label: min over sources of p, times k - 1 */
+  uint64_t *rows;      /* per label: rows of its best pair */
+  size_t labels;       /* labels combined */
+  size_t contributing; /* labels with p_label <= LC_MAP_LABEL_P and >= 5 rows */
+  int permutation;     /* the contributing labels' sources are distinct */
+  double chi2, p;      /* Fisher's statistic (2 * labels degrees of freedom), its p */
+} lc_map;
+
+int lc_mapping(const lc_counts *c, const lc_pair *pairs, size_t n_pairs, lc_map *out);
+void lc_map_free(lc_map *m);
+
 #endif

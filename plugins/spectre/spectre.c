@@ -23,6 +23,7 @@
 #include "hyptest.h"
 #include "mgds.h"
 #include "mgds_report.h"
+#include "spectre_pool.h"
 #include "spectre_que.h"
 
 #define PLUGIN "spectre"
@@ -156,9 +157,15 @@ done:
 static int decide(sp_run *r, mgds_result *res) {
   size_t k = r->set.n_labels;
   int rc = mgds_cross_class(res, k, r->prm.seed, PLUGIN "/cross-class");
+  size_t analysed = 0;
+  for (size_t c = 0; c < k; c++)
+    analysed += res[c].analysed != 0;
   for (size_t c = 0; c < k && !rc; c++) {
     mgds_result *x = &res[c];
     const mgds_side *s = &x->side;
+    /* The pooled test is one more hypothesis of the reference family. */
+    if (isfinite(x->p_ref_adj))
+      x->p_ref_adj = fmin(1, x->p_ref_adj * (double)(analysed + 1) / (double)analysed);
     if (!x->analysed || s->n_flag < MGDS_MIN_FLAGGED || !x->size_ok)
       continue;
     mg_severity rs = mgd_severity_of_p(x->p_ref_adj), cs = MG_SEV_INFO;
@@ -209,6 +216,93 @@ static int emit(sp_run *r, const mgds_result *res, int32_t label) {
   return mgds_emit_class(r->svc, r->ctx, &r->set, res, label, "spectre-que-outliers", title, msg);
 }
 
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The all-to-all finding: reported when the pooled test is stronger than
+ * every contributing class's own verdict, i.e. when the spread over the
+ * classes is the evidence. */
+static int emit_pooled(sp_run *r, const mgds_result *res, const sp_pool *pool, double p_adj,
+                       json_t *method) {
+  size_t k = r->set.n_labels, n = 0;
+  mg_severity sev = mgd_severity_of_p(p_adj), own = MG_SEV_INFO;
+  for (size_t c = 0; c < k; c++) {
+    if (sp_contributes(&res[c])) {
+      n += res[c].side.n_flag;
+      if (res[c].finding && res[c].severity > own)
+        own = res[c].severity;
+    }
+  }
+  json_t *o = json_pack(
+      "{s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:I}", "p", pool->p, "p_adjusted", p_adj, "flagged",
+      (json_int_t)pool->flagged, "rows", (json_int_t)pool->rows, "reference_flagged",
+      (json_int_t)pool->ref_flagged, "reference_rows", (json_int_t)pool->ref_rows, "classes_tested",
+      (json_int_t)pool->classes_tested, "contributing", (json_int_t)pool->contributing);
+  json_object_set_new(method, "pooled", o);
+  if (pool->contributing < 2 || sev <= own || sev == MG_SEV_INFO)
+    return MG_OK;
+  int32_t *src = malloc(k * sizeof *src);
+  double *share = malloc(k * sizeof *share);
+  uint64_t *rows = malloc((n ? n : 1) * sizeof *rows);
+  json_t *map = json_array();
+  int rc = MG_ERR_NOMEM;
+  if (!src || !share || !rows || !map)
+    goto done;
+  if ((rc = sp_mapping(&r->set, res, src, share)))
+    goto done;
+  char mapping[1200] = "", one[96];
+  size_t m = 0;
+  for (size_t c = 0; c < k; c++) {
+    if (!sp_contributes(&res[c]))
+      continue;
+    const mgds_class *cl = &r->set.classes[c];
+    for (size_t i = 0; i < cl->n; i++)
+      if (res[c].side.flag[i])
+        rows[m++] = cl->rows[i];
+    json_array_append_new(map, json_pack("{s:i,s:i,s:I,s:f}", "label", (int)c, "source",
+                                         (int)src[c], "rows", (json_int_t)res[c].side.n_flag,
+                                         "source_share", share[c]));
+    snprintf(one, sizeof one, "%s%d -> %d (%zu rows, %.0f%%)", *mapping ? ", " : "", (int)src[c],
+             (int)c, res[c].side.n_flag, 100 * share[c]);
+    strncat(mapping, one, sizeof mapping - strlen(mapping) - 1);
+  }
+  qsort(rows, m, sizeof *rows, cmp_u64);
+  char title[300], msg[2600];
+  snprintf(title, sizeof title,
+           "Rows beyond the clean tail in %zu classes at once (all-to-all relabelling?)",
+           pool->contributing);
+  snprintf(msg, sizeof msg,
+           "Pooled over the %zu classes with a reference cut, %llu of %llu training rows lie "
+           "beyond their class's clean reference tail (cut so that at most about 1%% of clean "
+           "rows lie beyond it; %llu of the %llu reference rows do); exact p of the pooled "
+           "count %.2g (%.2g after Bonferroni over the "
+           "classes and this test). %zu classes contribute; the flagged rows of each sit nearest "
+           "to the clean rows of one other class (10 nearest reference rows of other labels), a "
+           "mapping source -> label: "
+           "%s. A few rows in every class that the model represents apart from their label, each "
+           "resembling another class, is the signature of an all-to-all backdoor or of a "
+           "systematic relabelling: inspect the listed rows.",
+           pool->classes_tested, (unsigned long long)pool->flagged, (unsigned long long)pool->rows,
+           (unsigned long long)pool->ref_flagged, (unsigned long long)pool->ref_rows, pool->p,
+           p_adj, pool->contributing, mapping);
+  json_t *ev = json_pack("{s:O,s:o}", "pooled", o, "mapping", map);
+  map = NULL;
+  mg_finding f = mgp_finding(sev, "spectre-all-classes", title, msg);
+  f.dataset = MG_DATASET_TRAIN;
+  f.indices = rows;
+  f.n_indices = m;
+  f.score = ht_score(p_adj);
+  rc = mgp_emit(r->svc, r->ctx, &f, ev, JSON_COMPACT | JSON_REAL_PRECISION(6));
+done:
+  json_decref(map);
+  free(src);
+  free(share);
+  free(rows);
+  return rc;
+}
+
 static int run_classes(sp_run *r) {
   uint32_t k = r->set.n_labels;
   double t0 = mgds_now();
@@ -226,6 +320,9 @@ static int run_classes(sp_run *r) {
   for (uint32_t c = 0; c < k && !rc; c++)
     if (res[c].finding)
       rc = emit(r, &res[c], (int32_t)c);
+  sp_pool pool = {.p = 1};
+  if (!rc && r->set.have_ref)
+    rc = sp_pooled(res, r->rank, k, &pool);
   if (!rc) {
     json_t *m = json_pack("{s:s,s:i,s:f,s:f,s:f,s:f}", "method",
                           "SPECTRE (Hayase et al. 2021): top-k projection, trimmed robust "
@@ -233,7 +330,15 @@ static int run_classes(sp_run *r) {
                           "k", r->prm.k, "trim", r->prm.trim, "alpha", r->prm.alpha,
                           "reference_false_rejection", SPECTRE_REF_FRR, "seconds_analysis",
                           mgds_now() - t0);
-    rc = mgds_evidence(r->svc, r->ctx, &r->set, res, m);
+    size_t analysed = 0;
+    for (uint32_t c = 0; c < k; c++)
+      analysed += res[c].analysed != 0;
+    if (m && r->set.have_ref)
+      rc = emit_pooled(r, res, &pool, fmin(1, pool.p * (double)(analysed + 1)), m);
+    if (!rc)
+      rc = mgds_evidence(r->svc, r->ctx, &r->set, res, m);
+    else
+      json_decref(m);
   }
   if (rc)
     r->svc->log(r->ctx, MG_LOG_ERROR, PLUGIN ": analysis failed (error %d)", rc);
@@ -248,15 +353,23 @@ static int run_classes(sp_run *r) {
   return rc;
 }
 
+static const mg_plugin_option option_table[] = {
+    MGDS_OPTIONS,
+    {"k", MG_OPTION_INTEGER, 16, 1, 256, "principal directions kept (capped at d and n/5)"},
+    {"trim", MG_OPTION_NUMBER, 0.2, 0.01, 0.45, "fraction of rows the robust estimate leaves out"},
+    {"alpha", MG_OPTION_NUMBER, 4, 0, 32, "QUE's alpha (0: Mahalanobis distance)"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static int sp_run_fn(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   sp_run r = {.svc = svc, .ctx = ctx};
   double k = 16, trim = 0.2, alpha = 4;
-  int rc = mgp_opt_num(svc, ctx, PLUGIN, "k", 16, 1, 256, 1, &k);
+  int rc = mgp_opt(svc, ctx, PLUGIN, option_table, "k", &k);
   if (!rc)
-    rc = mgp_opt_num(svc, ctx, PLUGIN, "trim", 0.2, 0.01, 0.45, 0, &trim);
+    rc = mgp_opt(svc, ctx, PLUGIN, option_table, "trim", &trim);
   if (!rc)
-    rc = mgp_opt_num(svc, ctx, PLUGIN, "alpha", 4, 0, 32, 0, &alpha);
+    rc = mgp_opt(svc, ctx, PLUGIN, option_table, "alpha", &alpha);
   if (rc)
     return rc;
   r.prm = (sq_params){(int)k, trim, alpha, svc->seed(ctx)};
@@ -284,4 +397,8 @@ static const mg_plugin plugin = {
 
 MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
   return &plugin;
+}
+
+MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
+  return option_table;
 }

@@ -146,10 +146,54 @@ START_TEST(severity_ladder_rejects_at_level) {
 }
 END_TEST
 
+/* The pooled exceedance law: one class is its own beta-binomial; two are
+ * the convolution of theirs; its level holds for exchangeable rows. */
+START_TEST(pooled_betabinomial_sum) {
+  uint64_t n1[] = {400}, n2[] = {30, 40};
+  double a1[] = {1}, b1[] = {94}, a2[] = {2, 1}, b2[] = {50, 80}, p = 0;
+  ck_assert_int_eq(ht_betabinom_sum_sf(n1, a1, b1, 1, 36, &p), 0);
+  near_rel(p, ht_betabinom_sf(36, 400, 1, 94), 1e-9);
+  /* brute force: P(X1 + X2 >= 5) = sum over x1 of P(X1 = x1) P(X2 >= 5 - x1) */
+  double want = 0;
+  for (uint64_t x = 0; x <= 30; x++) {
+    double px = ht_betabinom_sf(x, 30, 2, 50) - ht_betabinom_sf(x + 1, 30, 2, 50);
+    want += px * (x >= 5 ? 1.0 : ht_betabinom_sf(5 - x, 40, 1, 80));
+  }
+  ck_assert_int_eq(ht_betabinom_sum_sf(n2, a2, b2, 2, 5, &p), 0);
+  near_rel(p, want, 1e-8);
+  ck_assert_int_eq(ht_betabinom_sum_sf(n2, a2, b2, 2, 0, &p), 0);
+  ck_assert(p == 1.0);
+  ck_assert_int_eq(ht_betabinom_sum_sf(n2, a2, b2, 2, 71, &p), 0);
+  ck_assert(p == 0.0);
+  /* level: three classes of exchangeable rows, each cut at its reference
+   * maximum */
+  uint64_t seed = 11;
+  const int trials = 1000;
+  int rejected = 0;
+  for (int t = 0; t < trials; t++) {
+    uint64_t n[3] = {200, 150, 250}, sum = 0;
+    double a[3] = {1, 1, 1}, b[3] = {60, 60, 60};
+    for (int c = 0; c < 3; c++) {
+      double mx = 0;
+      for (int i = 0; i < 60; i++) {
+        double u = unif(&seed);
+        mx = u > mx ? u : mx;
+      }
+      for (uint64_t i = 0; i < n[c]; i++)
+        sum += unif(&seed) > mx;
+    }
+    ck_assert_int_eq(ht_betabinom_sum_sf(n, a, b, 3, sum, &p), 0);
+    rejected += p <= 0.05;
+  }
+  ck_assert_msg(rejected <= trials * 0.05 * 1.3, "rejected %d of %d at 5%%", rejected, trials);
+}
+END_TEST
+
 int main(void) {
   return mg_check_case("hyptest", NULL, NULL,
                        MG_CHECK_TESTS(fisher_matches_reference, binomial_and_betabinomial_tails,
                                       normal_quantile, holm_adjusts_step_down,
                                       tarone_drops_hopeless_hypotheses, exceedance_holds_level,
-                                      fisher_holds_level, severity_ladder_rejects_at_level));
+                                      fisher_holds_level, severity_ladder_rejects_at_level,
+                                      pooled_betabinomial_sum));
 }

@@ -85,13 +85,23 @@ if scan badnets-p1 again.json; then
   [ "$same" = True ] && pass "deterministic given --seed" || fail "two runs differ"
 fi
 
-for opt in "trim=0.9:trim=0.9" "k=zero:k=zero" "layer=no-such-tensor:no-such-tensor"; do
-  run_mg scan "$FX/clean-cnn" --only $PLUG --set "$PLUG.${opt%%:*}" --json "$SANDBOX/o.json" -q
-  got=$(json_get "$SANDBOX/o.json" \
-    '[p["status"] + " " + str(p["message"]) for p in d["plugins"] if p["name"] == "spectre"][0]')
-  case "$got" in
-  error*"${opt#*:}"*) pass "option ${opt%%:*} refused: ${got#error }" ;;
-  *) fail "option ${opt%%:*}: got $got" ;;
-  esac
+# Malformed options are refused before the scan by the option table.
+for opt in trim=0.9 k=zero; do
+  rm -f "$SANDBOX/o.json"
+  run_mg scan "$FX/clean-cnn" --only $PLUG --set "$PLUG.$opt" --json "$SANDBOX/o.json" -q
+  if [ "$status" -eq 2 ] && [ ! -e "$SANDBOX/o.json" ] &&
+    printf '%s\n' "$err" | grep -q -- "--set $PLUG.$opt: expected"; then
+    pass "option $opt refused before the scan"
+  else
+    fail "option $opt: exit $status, stderr $err"
+  fi
 done
+# A layer the model does not have stops the plugin with a message naming it.
+run_mg scan "$FX/clean-cnn" --only $PLUG --set "$PLUG.layer=no-such-tensor" --json "$SANDBOX/o.json" -q
+got=$(json_get "$SANDBOX/o.json" \
+  '[p["status"] + " " + str(p["message"]) for p in d["plugins"] if p["name"] == "spectre"][0]')
+case "$got" in
+error*no-such-tensor*) pass "unknown layer refused: ${got#error }" ;;
+*) fail "unknown layer: got $got" ;;
+esac
 finish

@@ -11,12 +11,12 @@
 
 #include <cblas.h>
 
-#include "lc_knn.h"
+#include "knn.h"
 
 /* Query rows per sgemm block: 256 x 2,000 reference rows is 2 MB. */
-#define LC_BLOCK 256
+#define KNN_BLOCK 256
 
-void lc_normalise(float *x, size_t n, size_t d, const float *mean) {
+void knn_normalise(float *x, size_t n, size_t d, const float *mean) {
   for (size_t i = 0; i < n; i++) {
     float *r = x + i * d;
     double s = 0;
@@ -32,10 +32,11 @@ void lc_normalise(float *x, size_t n, size_t d, const float *mean) {
 
 /* The k largest of sim[0..m) (skipping index skip), by insertion into a
  * small sorted list: k is tens, m thousands. */
-static void top_k(const float *sim, size_t m, size_t skip, size_t k, float *bv, uint32_t *bi) {
+static void top_k(const float *sim, size_t m, size_t skip, const int32_t *labels,
+                  int32_t other_than, size_t k, float *bv, uint32_t *bi, size_t *found) {
   size_t have = 0;
   for (size_t j = 0; j < m; j++) {
-    if (j == skip)
+    if (j == skip || (other_than >= 0 && labels[j] == other_than))
       continue;
     float s = sim[j];
     if (have == k && !(s > bv[k - 1]))
@@ -49,25 +50,27 @@ static void top_k(const float *sim, size_t m, size_t skip, size_t k, float *bv, 
     bv[p] = s;
     bi[p] = (uint32_t)j;
   }
+  *found = have;
 }
 
-int lc_knn_vote(const float *q, size_t nq, const float *pool, const int32_t *pool_labels, size_t m,
-                size_t d, size_t k, uint32_t n_labels, int self, lc_vote *out) {
+int knn_vote(const float *q, size_t nq, const float *pool, const int32_t *pool_labels, size_t m,
+             size_t d, size_t k, uint32_t n_labels, int self, int32_t other_than, knn_vote_t *out) {
   if (k == 0 || m < k + (self ? 1 : 0))
     return -1;
-  float *sim = malloc((size_t)LC_BLOCK * m * sizeof *sim), *bv = malloc(k * sizeof *bv);
+  float *sim = malloc((size_t)KNN_BLOCK * m * sizeof *sim), *bv = malloc(k * sizeof *bv);
   uint32_t *bi = malloc(k * sizeof *bi), *count = malloc(n_labels * sizeof *count);
   int rc = -1;
   if (!sim || !bv || !bi || !count)
     goto done;
-  for (size_t b0 = 0; b0 < nq; b0 += LC_BLOCK) {
-    size_t nb = nq - b0 < LC_BLOCK ? nq - b0 : LC_BLOCK;
+  for (size_t b0 = 0; b0 < nq; b0 += KNN_BLOCK) {
+    size_t nb = nq - b0 < KNN_BLOCK ? nq - b0 : KNN_BLOCK;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)m, (int)d, 1.0f, q + b0 * d,
                 (int)d, pool, (int)d, 0.0f, sim, (int)m);
     for (size_t i = 0; i < nb; i++) {
-      top_k(sim + i * m, m, self ? b0 + i : (size_t)-1, k, bv, bi);
+      size_t found = 0;
+      top_k(sim + i * m, m, self ? b0 + i : (size_t)-1, pool_labels, other_than, k, bv, bi, &found);
       memset(count, 0, n_labels * sizeof *count);
-      for (size_t j = 0; j < k; j++) {
+      for (size_t j = 0; j < found; j++) {
         int32_t l = pool_labels[bi[j]];
         if (l >= 0 && (uint32_t)l < n_labels)
           count[l]++;

@@ -497,8 +497,7 @@ static int run(check_ctx *x, const mg_limits *lim, const mg_evidence_map *ev, mg
              x->cfg->signature, how);
     rc = mg_evidence_fact(x->r, ev, MG_EV_MODEL_SIGNATURE, 0, note);
   }
-  if (x->m)
-    mg_msig_manifest_free(&m);
+  mg_msig_manifest_free(&m);
   mg_msig_bundle_free(&b);
   return rc;
 }

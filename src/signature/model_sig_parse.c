@@ -263,8 +263,10 @@ static int whole_number(json_t *v, uint64_t *out) {
   return 0;
 }
 
+/* Decimal without leading zeros: "a:0:8" and "a:00:8" would be two names
+ * for one shard, letting a listed shard stand in for an unlisted one. */
 static int parse_u64(const char *s, size_t len, uint64_t *out) {
-  if (!len || len > 19)
+  if (!len || len > 19 || (len > 1 && s[0] == '0'))
     return -1;
   uint64_t v = 0;
   for (size_t i = 0; i < len; i++) {
@@ -385,7 +387,9 @@ static mg_msig_problem read_resources(mg_msig_manifest *m, json_t *list, char *w
         return say(why, n, MG_MSIG_MALFORMED, "out of memory");
       if (rc)
         return say(why, n, MG_MSIG_MALFORMED,
-                   "resource '%s': a shard's name is PATH:START:END with START < END", nm);
+                   "resource '%s': a shard's name is PATH:START:END (decimal, no leading zeros, "
+                   "START < END)",
+                   nm);
     }
   }
   /* A name signed twice would let one entry pass and the other go unread. */

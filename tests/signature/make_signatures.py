@@ -195,6 +195,16 @@ def main(out):
         "tlog": bundle(statement(model), k, dict(key_material(k),
                                                  tlogEntries=[{"logIndex": "1"}])),
     }
+    # A shard listed twice under two spellings ("0" and "00") standing in
+    # for another: refused, not counted twice.
+    res = resources(model, "shards", 1000)
+    alias = [dict(r) for r in res]
+    for r in alias:
+        if r["name"] == "weights.bin:1000:2000":
+            first = next(x for x in res if x["name"] == "weights.bin:0:1000")
+            r.update(name="weights.bin:00:1000", digest=first["digest"])
+    cases["shards-alias"] = bundle(statement(model, "shards", 1000, res=alias), k,
+                                   key_material(k))
     for n, data in cases.items():
         write(os.path.join(sigs, n + ".sig"), data)
 

@@ -165,7 +165,9 @@ cp -r "$m" "$SANDBOX/in/sh-grew"
 printf 'more' >>"$SANDBOX/in/sh-grew/weights.bin"
 expect_fail gen-shards-grew model-signature.digest-mismatch "weights.bin" \
   "$SANDBOX/in/sh-grew" --model-signature "$s/shards.sig" --model-key "$gen/keys/p256.pub.pem"
-# Files: a nested extra file, and a missing one.
+expect_fail gen-shards-alias model-signature.malformed "weights.bin:00:1000.*PATH:START:END" \
+  "$m" --model-signature "$s/shards-alias.sig" --model-key "$gen/keys/p256.pub.pem"
+# Files: a nested extra file.
 cp -r "$m" "$SANDBOX/in/nested-extra"
 echo x >"$SANDBOX/in/nested-extra/tokenizer/merges.txt"
 expect_fail gen-nested-extra model-signature.unlisted-file "tokenizer/merges.txt is not covered" \

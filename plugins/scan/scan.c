@@ -55,8 +55,38 @@ typedef struct sc_run {
   mgds_set set;
   sc_global g;
   int restarts, reps;
+  /* A larger class is decomposed (and its null drawn) on a uniform sample
+   * of this many rows (option fit-rows), then every row is placed by the
+   * fitted groups: J is a per-row average, so a sample estimates it, and
+   * the null is drawn at the sample's size (the cost is linear in rows). */
+  size_t fit_rows;
   uint64_t seed;
 } sc_run;
+
+/* The decomposition of a large class on a uniform sample of nf rows,
+ * extended to all n. */
+static int fit_sample(const sc_run *r, const float *w, size_t n, size_t nf, size_t k, mgd_rng *rng,
+                      sc_res *x) {
+  uint64_t *idx = malloc(n * sizeof *idx);
+  float *ws = malloc(nf * k * sizeof *ws);
+  unsigned char *ms = malloc(nf);
+  int rc = MG_ERR_NOMEM;
+  if (!idx || !ws || !ms)
+    goto done;
+  for (size_t i = 0; i < n; i++)
+    idx[i] = i;
+  mgd_rng_shuffle(rng, idx, n);
+  for (size_t i = 0; i < nf; i++)
+    memcpy(ws + i * k, w + idx[i] * k, k * sizeof *ws);
+  if ((rc = sc_two_component(ws, nf, k, r->restarts, rng, ms, &x->split)))
+    goto done;
+  rc = sc_extend(ws, nf, ms, w, n, k, x->minor);
+done:
+  free(idx);
+  free(ws);
+  free(ms);
+  return rc;
+}
 
 static int analyse(sc_run *r, int32_t label, sc_res *x) {
   const mgds_class *cl = &r->set.classes[label];
@@ -89,12 +119,17 @@ static int analyse(sc_run *r, int32_t label, sc_res *x) {
   snprintf(stream, sizeof stream, PLUGIN "/class-%d", (int)label);
   mgd_rng rng;
   mgd_rng_seed(&rng, r->seed, stream);
-  if ((rc = sc_two_component(w, n, k, r->restarts, &rng, x->minor, &x->split)))
+  size_t nf = n > r->fit_rows ? r->fit_rows : n;
+  if (nf < n) {
+    if ((rc = fit_sample(r, w, n, nf, k, &rng, x)))
+      goto done;
+  } else if ((rc = sc_two_component(w, n, k, r->restarts, &rng, x->minor, &x->split))) {
     goto done;
+  }
   if (x->split.j > 0 && (rc = sc_flag_rows(w, n, res, m, k, x->minor, x->flag, &x->rows)))
     goto done;
   mgds_mean(res, m, k, 1, cm); /* the class's clean residuals */
-  if ((rc = sc_null(res, m, k, n, r->reps, r->restarts, &rng, &x->null_mean, &x->null_sd)))
+  if ((rc = sc_null(res, m, k, nf, r->reps, r->restarts, &rng, &x->null_mean, &x->null_sd)))
     goto done;
   x->analysed = 1;
   if (x->null_sd > 0 && isfinite(x->null_sd)) {
@@ -318,6 +353,7 @@ static int evidence(sc_run *r, const sc_res *res, const sc_pool *pool, double se
   json_object_set_new(o, "reference_rows", json_integer((json_int_t)r->g.rows));
   json_object_set_new(o, "restarts", json_integer(r->restarts));
   json_object_set_new(o, "null_reps", json_integer(r->reps));
+  json_object_set_new(o, "fit_rows", json_integer((json_int_t)r->fit_rows));
   json_object_set_new(o, "pooled",
                       json_pack("{s:o,s:o,s:o,s:I}", "stouffer_z", num(pool->z), "p", num(pool->p),
                                 "p_adjusted", num(pool->p_adj), "contributing",
@@ -370,20 +406,25 @@ static const mg_plugin_option option_table[] = {
     MGDS_OPTIONS,
     {"restarts", MG_OPTION_INTEGER, 4, 1, 64, "EM starts per decomposition (fit and null alike)"},
     {"null-reps", MG_OPTION_INTEGER, 40, 10, 1000, "bootstrap samples of J's null per class"},
+    {"fit-rows", MG_OPTION_INTEGER, 2000, 100, 1000000,
+     "a larger class is decomposed on a uniform sample of this many rows"},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
 static int sc_run_fn(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   sc_run r = {.svc = svc, .ctx = ctx, .seed = svc->seed(ctx)};
-  double restarts = 4, reps = 40;
+  double restarts = 4, reps = 40, fit_rows = 2000;
   int rc = mgp_opt(svc, ctx, PLUGIN, option_table, "restarts", &restarts);
   if (!rc)
     rc = mgp_opt(svc, ctx, PLUGIN, option_table, "null-reps", &reps);
+  if (!rc)
+    rc = mgp_opt(svc, ctx, PLUGIN, option_table, "fit-rows", &fit_rows);
   if (rc)
     return rc;
   r.restarts = (int)restarts;
   r.reps = (int)reps;
+  r.fit_rows = (size_t)fit_rows;
   if ((rc = mgds_load(&r.set, svc, ctx, PLUGIN)))
     return rc;
   if (!r.set.have_ref) {

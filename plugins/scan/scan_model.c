@@ -395,3 +395,21 @@ done:
   free(bulk);
   return rc;
 }
+
+int sc_extend(const float *ws, size_t ns, const unsigned char *minor_s, const float *w, size_t n,
+              size_t dw, unsigned char *minor) {
+  double *m = malloc(2 * dw * sizeof *m);
+  if (!m)
+    return MG_ERR_NOMEM;
+  size_t cnt[2];
+  if (!group_means(ws, ns, dw, minor_s, m, cnt)) {
+    memset(minor, 0, n);
+    free(m);
+    return MG_OK;
+  }
+  double lp0 = log((double)cnt[0] / (double)ns), lp1 = log((double)cnt[1] / (double)ns);
+  for (size_t i = 0; i < n; i++)
+    minor[i] = 0.5 * sqdist(w + i * dw, m + dw, dw) - lp1 < 0.5 * sqdist(w + i * dw, m, dw) - lp0;
+  free(m);
+  return MG_OK;
+}

@@ -48,6 +48,12 @@ typedef struct sc_split {
 int sc_two_component(const float *w, size_t n, size_t dw, int restarts, mgd_rng *rng,
                      unsigned char *minor, sc_split *out);
 
+/* A decomposition fitted on a sample (ws, ns rows, minor_s its smaller
+ * group) extended to all n rows of w: each row goes to the group the EM's
+ * rule prefers (nearest mean, less the log of the group's proportion). */
+int sc_extend(const float *ws, size_t ns, const unsigned char *minor_s, const float *w, size_t n,
+              size_t dw, unsigned char *minor);
+
 /* The rows step. The group the class's clean reference rows populate
  * least (relative to its training share; the EM's own boundary assigns
  * them) is the foreign one, so poison above half of a class is still

@@ -76,6 +76,12 @@ if scan badnets-p1b p1b.json; then
   check "$SANDBOX/p1b.json" "$FX/badnets-p1b.truth.json" detect high 0.8 0.9 &&
     pass "badnets-p1b (1%): target class at high with its rows" || fail "badnets-p1b verdict"
 fi
+# A class larger than fit-rows is decomposed on a sample, then every row
+# is placed: the same class and rows.
+if scan badnets-p1b sampled.json --set $PLUG.fit-rows=300; then
+  check "$SANDBOX/sampled.json" "$FX/badnets-p1b.truth.json" detect high 0.8 0.9 &&
+    pass "badnets-p1b decomposed on a 300-row sample: same verdict" || fail "sampled verdict"
+fi
 if scan noise-p10 noise.json; then
   check "$SANDBOX/noise.json" "$FX/noise-p10.truth.json" detect high 0.9 0.9 &&
     pass "noise-p10: poisoned majority of the class found" || fail "noise-p10 verdict"

@@ -113,6 +113,17 @@ START_TEST(classless_findings_corroborate_by_rows) {
 }
 END_TEST
 
+/* A class-agnostic finding that lists nearly every row overlaps anything:
+ * shared rows count only when they beat chance. */
+START_TEST(classless_overlap_must_beat_chance) {
+  add("label-consistency", MG_SEV_LOW, -1, 0, 1000); /* every row of a 1,000-row set */
+  add("spectre", MG_SEV_MEDIUM, 4, 500, 40);         /* inside it, as any set would be */
+  ck_assert_int_eq(mg_correlate(&r, &policy), MG_OK);
+  ck_assert_int_eq(r.findings[0].severity, MG_SEV_LOW);
+  ck_assert_int_eq(r.findings[1].severity, MG_SEV_MEDIUM);
+}
+END_TEST
+
 /* A class-agnostic finding is no class: it never raises through the
  * class-only path, and one family's findings still count once. */
 START_TEST(classless_findings_respect_families) {
@@ -369,6 +380,7 @@ int main(void) {
   tcase_add_test(tc, one_family_is_one_witness);
   tcase_add_test(tc, classless_findings_corroborate_by_rows);
   tcase_add_test(tc, classless_findings_respect_families);
+  tcase_add_test(tc, classless_overlap_must_beat_chance);
   tcase_add_test(tc, verdict_rules);
   suite_add_tcase(s, tc);
   TCase *ev = tcase_create("evaluate");

@@ -64,9 +64,9 @@ static json_t *calibration_json(const su_run *r) {
   const su_calib *c = &r->cal;
   return json_pack("{s:I, s:i, s:f, s:o, s:f, s:f, s:f, s:f, s:f, s:o, s:s}", "rows",
                    (json_int_t)r->ref_n, "scales", (int)r->cfg.scales, "target_frr", r->cfg.frr,
-                   "threshold", su_score_json(r, &c->t), "frr_in_sample", c->frr_in,
-                   "frr_heldout", c->frr_heldout, "frr_heldout_upper95", c->frr_heldout_upper,
-                   "spc_mean", c->spc_mean, "spc_sd", c->spc_sd, "kept_histogram",
+                   "threshold", su_score_json(r, &c->t), "frr_in_sample", c->frr_in, "frr_heldout",
+                   c->frr_heldout, "frr_heldout_upper95", c->frr_heldout_upper, "spc_mean",
+                   c->spc_mean, "spc_sd", c->spc_sd, "kept_histogram",
                    su_hist_json(c->spc_hist, r->cfg.scales), "decision",
                    "order statistic of the clean scores (distribution-free); SPC first, then "
                    "the mean loss of the clean prediction, then a seeded tie-break");
@@ -85,9 +85,9 @@ static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   mg_dataset_info ri = {.struct_size = sizeof ri};
   if (!rc)
     rc = svc->dataset_info(ctx, MG_DATASET_REFERENCE, &ri);
-  if (!rc && (ri.row_floats != r.mi.input_floats || r.mi.num_classes < 2 ||
-              !(ri.value_max > ri.value_min) || !isfinite(ri.value_min) ||
-              !isfinite(ri.value_max))) {
+  if (!rc &&
+      (ri.row_floats != r.mi.input_floats || r.mi.num_classes < 2 ||
+       !(ri.value_max > ri.value_min) || !isfinite(ri.value_min) || !isfinite(ri.value_max))) {
     svc->log(ctx, MG_LOG_ERROR,
              "scale-up: the reference rows (%llu floats, values %g to %g) do not fit the model "
              "input",
@@ -104,8 +104,8 @@ static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
     rc = su_calibrate(&r, &ri);
   if (!rc) {
     json_object_set_new(r.ev, "calibration", calibration_json(&r));
-    json_object_set_new(r.ev, "pixel_range", json_pack("{s:f, s:f}", "min", (double)r.lo, "max",
-                                                       (double)r.hi));
+    json_object_set_new(r.ev, "pixel_range",
+                        json_pack("{s:f, s:f}", "min", (double)r.lo, "max", (double)r.hi));
   }
   mg_dataset_info ti = {.struct_size = sizeof ti};
   if (!rc && svc->dataset_info(ctx, MG_DATASET_TRAIN, &ti) == MG_OK)

@@ -18,8 +18,7 @@ static int cmp_desc(const void *a, const void *b) {
 /* The k-th most consistent of n scores, k = floor(frr * (n + 1)) at least 1:
  * a new clean row scores above it with probability k / (n + 1) <= frr when
  * it is exchangeable with the n (exact, whatever the score's law). */
-static su_score upper_order(const su_score *v, const size_t *idx, size_t n, double frr,
-                            int *ok) {
+static su_score upper_order(const su_score *v, const size_t *idx, size_t n, double frr, int *ok) {
   su_score t = {0};
   su_score *tmp = malloc((n ? n : 1) * sizeof *tmp);
   *ok = tmp && n;
@@ -71,8 +70,8 @@ static int threshold(su_run *r) {
   size_t h1 = n / 2, h2 = n - h1;
   su_score t1 = upper_order(r->ref_s, idx, h1, r->cfg.frr, &ok2);
   su_score t2 = upper_order(r->ref_s, idx + h1, h2, r->cfg.frr, &ok3);
-  double k = (double)(count_above(r->ref_s, idx + h1, h2, &t1) +
-                      count_above(r->ref_s, idx, h1, &t2));
+  double k =
+      (double)(count_above(r->ref_s, idx + h1, h2, &t1) + count_above(r->ref_s, idx, h1, &t2));
   free(idx);
   if (!ok1 || !ok2 || !ok3)
     return MG_ERR_NOMEM;

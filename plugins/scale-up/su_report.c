@@ -19,8 +19,8 @@ const char *const su_mitigations[] = {"AML.M0008", "AML.M0007", NULL};
 const char *const su_controls[] = {"CTL-11", NULL};
 
 json_t *su_score_json(const su_run *r, const su_score *s) {
-  return json_pack("{s:f, s:i, s:f}", "spc", su_spc(s, r->cfg.scales), "kept", (int)s->kept,
-                   "loss", s->loss);
+  return json_pack("{s:f, s:i, s:f}", "spc", su_spc(s, r->cfg.scales), "kept", (int)s->kept, "loss",
+                   s->loss);
 }
 
 json_t *su_hist_json(const uint64_t *h, uint32_t scales) {
@@ -81,12 +81,12 @@ int su_emit_group(su_run *r, su_set *s, int32_t c) {
            (unsigned long long)g->scanned, train ? "training" : "--inputs", who, cname,
            r->cfg.frr * 100, test, g->p_adj, s->family);
   json_t *ev = json_pack(
-      "{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:f, s:f, s:b, s:s, s:o}", "rows",
-      (json_int_t)g->rows, "scanned", (json_int_t)g->scanned, "flagged", (json_int_t)g->flagged,
-      "above_class_cut", (json_int_t)g->above, "reference_rows", (json_int_t)g->ref_rows,
-      "reference_flagged", (json_int_t)g->ref_flagged, "test",
-      g->k ? "class quantile exceedance" : "global threshold (Fisher)", "p_value", g->p,
-      "p_holm", g->p_adj, "scanned_in_full", g->extended || g->scanned == g->rows, "grouped_by",
+      "{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:f, s:f, s:b, s:s, s:o}", "rows", (json_int_t)g->rows,
+      "scanned", (json_int_t)g->scanned, "flagged", (json_int_t)g->flagged, "above_class_cut",
+      (json_int_t)g->above, "reference_rows", (json_int_t)g->ref_rows, "reference_flagged",
+      (json_int_t)g->ref_flagged, "test",
+      g->k ? "class quantile exceedance" : "global threshold (Fisher)", "p_value", g->p, "p_holm",
+      g->p_adj, "scanned_in_full", g->extended || g->scanned == g->rows, "grouped_by",
       s->by_label ? "label" : "prediction", "threshold", su_score_json(r, &r->cal.t));
   if (g->k)
     json_object_set_new(ev, "class_cut", su_score_json(r, &g->cut));
@@ -117,13 +117,13 @@ json_t *su_set_evidence(su_run *r, const su_set *s) {
       continue;
     char cname[128];
     mgd_class_name(r->svc, r->ctx, (int32_t)c, cname, sizeof cname);
-    json_t *o = json_pack(
-        "{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:s, s:o}", "class", (int)c, "name",
-        cname, "rows", (json_int_t)g->rows, "scanned", (json_int_t)g->scanned, "flagged",
-        (json_int_t)g->flagged, "reference_rows", (json_int_t)g->ref_rows, "reference_flagged",
-        (json_int_t)g->ref_flagged, "p_value", g->p, "p_holm", g->p_adj, "severity",
-        mg_severity_name(mgd_severity_of_p(g->p_adj)), "kept_histogram",
-        su_hist_json(g->spc_hist, r->cfg.scales));
+    json_t *o =
+        json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:s, s:o}", "class", (int)c,
+                  "name", cname, "rows", (json_int_t)g->rows, "scanned", (json_int_t)g->scanned,
+                  "flagged", (json_int_t)g->flagged, "reference_rows", (json_int_t)g->ref_rows,
+                  "reference_flagged", (json_int_t)g->ref_flagged, "p_value", g->p, "p_holm",
+                  g->p_adj, "severity", mg_severity_name(mgd_severity_of_p(g->p_adj)),
+                  "kept_histogram", su_hist_json(g->spc_hist, r->cfg.scales));
     if (g->k) {
       json_object_set_new(o, "class_cut", su_score_json(r, &g->cut));
       json_object_set_new(o, "order_statistic", json_integer(g->k));
@@ -131,8 +131,8 @@ json_t *su_set_evidence(su_run *r, const su_set *s) {
     }
     json_array_append_new(classes, o);
   }
-  return json_pack("{s:I, s:I, s:I, s:I, s:s, s:o}", "rows", (json_int_t)s->info.count,
-                   "scanned", (json_int_t)s->scanned, "flagged", (json_int_t)s->flagged,
-                   "holm_family", (json_int_t)s->family, "grouped_by",
-                   s->by_label ? "label" : "prediction", "classes", classes);
+  return json_pack("{s:I, s:I, s:I, s:I, s:s, s:o}", "rows", (json_int_t)s->info.count, "scanned",
+                   (json_int_t)s->scanned, "flagged", (json_int_t)s->flagged, "holm_family",
+                   (json_int_t)s->family, "grouped_by", s->by_label ? "label" : "prediction",
+                   "classes", classes);
 }

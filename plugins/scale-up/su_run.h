@@ -51,8 +51,8 @@ int su_score_cmp(const su_score *a, const su_score *b);
 double su_spc(const su_score *s, uint32_t scales);
 
 typedef struct su_calib {
-  su_score t;        /* per-row threshold: rows scoring above it are flagged */
-  double frr_in;     /* fraction of calibration rows above t (in-sample) */
+  su_score t;               /* per-row threshold: rows scoring above it are flagged */
+  double frr_in;            /* fraction of calibration rows above t (in-sample) */
   double frr_heldout;       /* cross-fitted over two halves */
   double frr_heldout_upper; /* one-sided 95% Wilson bound of it */
   double spc_mean, spc_sd;  /* the paper's data-limited standardisation */
@@ -67,7 +67,7 @@ typedef struct su_group {
   uint32_t k;   /* order statistic of the class cut (k-th highest); 0: global test */
   su_score cut; /* the k-th most consistent clean reference score of the class */
   double p, p_exch, p_rest, p_min, p_adj;
-  int extended; /* scanned in full after the screening pass */
+  int extended;                         /* scanned in full after the screening pass */
   uint64_t spc_hist[SU_MAX_SCALES + 1]; /* scanned rows by kept copies */
 } su_group;
 
@@ -76,11 +76,11 @@ typedef struct su_run {
   mg_plugin_ctx *ctx;
   su_cfg cfg;
   mg_model_info mi;
-  size_t k;         /* classes */
-  float lo, hi;     /* pixel range: amplification is about lo, clipped to hi */
-  uint64_t passes;  /* forward rows run */
-  float *xb;        /* SU_FORWARD_ROWS rows: the amplified copies */
-  float *logits;    /* SU_FORWARD_ROWS x k */
+  size_t k;        /* classes */
+  float lo, hi;    /* pixel range: amplification is about lo, clipped to hi */
+  uint64_t passes; /* forward rows run */
+  float *xb;       /* SU_FORWARD_ROWS rows: the amplified copies */
+  float *logits;   /* SU_FORWARD_ROWS x k */
   /* Reference rows (calibration). */
   size_t ref_n;
   uint64_t *ref_rows;
@@ -114,6 +114,8 @@ int su_score_init(su_run *r);
 void su_score_free(su_run *r);
 int su_score_rows(su_run *r, const float *x, size_t m, const uint64_t *ids, const char *set,
                   su_score *out);
+/* Clean predictions of n rows. */
+int su_predict(su_run *r, const float *x, size_t n, int32_t *pred);
 /* Rows rows[0..m) (sorted) of a dataset into x; labels may be NULL. */
 int su_read_rows(su_run *r, const char *name, const uint64_t *rows, size_t m, float *x,
                  int32_t *labels);

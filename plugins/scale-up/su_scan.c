@@ -22,21 +22,24 @@ static void set_free(su_set *s) {
 }
 
 /* Every row's group: its label, or (for a set without labels) its clean
- * prediction, which the scan needs anyway: the set is scored in full then. */
+ * prediction. */
 static int assign_groups(su_run *r, su_set *s) {
   uint64_t n = s->info.count;
-  s->by_label = s->info.has_labels;
-  if (!s->by_label)
-    return MG_OK; /* groups come with the scores: see su_scan_dataset */
   size_t rf = r->mi.input_floats, b = su_chunk_rows(rf);
   float *x = malloc(b * rf * sizeof *x);
   int32_t *lab = malloc(b * sizeof *lab);
   int rc = x && lab ? MG_OK : MG_ERR_NOMEM;
+  s->by_label = s->info.has_labels;
   for (uint64_t i = 0; i < n && !rc; i += b) {
     size_t m = n - i < b ? (size_t)(n - i) : b;
-    rc = r->svc->dataset_read(r->ctx, s->name, i, m, x, lab);
-    for (size_t j = 0; !rc && j < m; j++)
-      s->group[i + j] = lab[j] >= 0 && (size_t)lab[j] < r->k ? lab[j] : -1;
+    rc = r->svc->dataset_read(r->ctx, s->name, i, m, x, s->by_label ? lab : NULL);
+    if (!rc && s->by_label) {
+      for (size_t j = 0; j < m; j++)
+        s->group[i + j] = lab[j] >= 0 && (size_t)lab[j] < r->k ? lab[j] : -1;
+    } else if (!rc) {
+      rc = su_predict(r, x, m, s->group + i);
+      r->svc->progress(r->ctx, "scale-up: predicting", i + m, n);
+    }
   }
   free(x);
   free(lab);
@@ -78,11 +81,8 @@ static int reference_groups(su_run *r, su_set *s) {
   return MG_OK;
 }
 
-/* Records one scored row: its group (for unlabelled sets, its prediction),
- * flags and counts. */
+/* Records one scored row: its flags and counts. */
 static void record(su_run *r, su_set *s, uint64_t row, const su_score *sc) {
-  if (!s->by_label)
-    s->group[row] = sc->pred;
   int32_t g = s->group[row];
   uint8_t st = SU_SCANNED;
   if (su_score_cmp(sc, &r->cal.t) > 0)
@@ -190,38 +190,29 @@ int su_scan_dataset(su_run *r, const char *name, uint64_t sample) {
   char stage[96];
   snprintf(stage, sizeof stage, "scale-up: scanning %s", name);
   size_t m = 0;
-  if (!rc && !s.by_label) {
-    /* Unlabelled rows are grouped by their clean prediction: all scored. */
-    for (uint64_t i = 0; i < n; i++)
-      pick[i] = i;
-    rc = scan_rows(r, &s, pick, (size_t)n, stage);
-    for (uint64_t i = 0; !rc && i < n; i++)
-      if (s.group[i] >= 0)
-        s.gs[s.group[i]].rows++;
-  } else if (!rc) {
+  if (!rc)
     rc = pick_sample(r, &s, sample, order, first, pick, &m);
-    if (!rc)
-      rc = scan_rows(r, &s, pick, m, stage);
-    if (!rc) {
-      /* Classes that look implicated on the sample alone (their own test,
-       * without the other-classes guard) are scanned in full. */
-      m = 0;
-      for (size_t c = 0; c < r->k; c++) {
-        su_group *gs = &s.gs[c];
-        su_group_test(r, gs, 0, 0);
-        double screen_p = gs->k ? gs->p_exch : gs->p;
-        if (gs->scanned >= gs->rows || !(screen_p < r->cfg.screen))
-          continue;
-        gs->extended = 1;
-        for (uint64_t j = first[c]; j < first[c + 1]; j++)
-          if (!s.state[order[j]])
-            pick[m++] = order[j];
-      }
-      qsort(pick, m, sizeof *pick, su_cmp_u64);
-      snprintf(stage, sizeof stage, "scale-up: scanning implicated classes of %s", name);
-      if (m)
-        rc = scan_rows(r, &s, pick, m, stage);
+  if (!rc)
+    rc = scan_rows(r, &s, pick, m, stage);
+  if (!rc) {
+    /* Classes that look implicated on the sample alone (their own test,
+     * without the other-classes guard) are scanned in full. */
+    m = 0;
+    for (size_t c = 0; c < r->k; c++) {
+      su_group *gs = &s.gs[c];
+      su_group_test(r, gs, 0, 0);
+      double screen_p = gs->k ? gs->p_exch : gs->p;
+      if (gs->scanned >= gs->rows || !(screen_p < r->cfg.screen))
+        continue;
+      gs->extended = 1;
+      for (uint64_t j = first[c]; j < first[c + 1]; j++)
+        if (!s.state[order[j]])
+          pick[m++] = order[j];
     }
+    qsort(pick, m, sizeof *pick, su_cmp_u64);
+    snprintf(stage, sizeof stage, "scale-up: scanning implicated classes of %s", name);
+    if (m)
+      rc = scan_rows(r, &s, pick, m, stage);
   }
   if (!rc)
     rc = su_decide(r, &s);

@@ -98,6 +98,20 @@ static size_t arg_max(const float *row, size_t k) {
   return best;
 }
 
+int su_predict(su_run *r, const float *x, size_t n, int32_t *pred) {
+  size_t b = forward_rows(r), rf = r->mi.input_floats;
+  for (size_t i = 0; i < n; i += b) {
+    size_t m = n - i < b ? n - i : b;
+    int rc = r->svc->model_forward(r->ctx, x + i * rf, m, r->logits, NULL, NULL);
+    if (rc)
+      return rc;
+    r->passes += m;
+    for (size_t j = 0; j < m; j++)
+      pred[i + j] = (int32_t)arg_max(r->logits + j * r->k, r->k);
+  }
+  return MG_OK;
+}
+
 /* One block of at most forward_rows() rows: the clean pass, then one pass
  * per factor. */
 static int score_block(su_run *r, const float *x, size_t m, su_score *out) {

@@ -486,11 +486,17 @@ static int run(check_ctx *x, const mg_limits *lim, const mg_evidence_map *ev, mg
   if (!rc && verified_files) {
     /* Altered, missing and extra files are the findings above, which fail
      * the control unless a reviewer waives them; this is the tally. */
+    /* Shards are tallied by file: a file matches when all its shards do. */
+    size_t signed_files = m.n_res, listed = 0;
+    for (size_t i = 0; i < x->inv->count && x->listed; i++)
+      listed += x->listed[i];
+    if (!strcmp(m.method, "shards"))
+      signed_files = listed;
     snprintf(note, sizeof note,
-             "model signature %.300s verified with %.300s (%s method, %s serialisation); %zu of "
-             "%zu signed %s match",
-             x->cfg->signature, how, x->cfg->key ? "key" : "certificate", m.method, x->matched,
-             m.n_res, strcmp(m.method, "shards") ? "files" : "shards' files");
+             "model signature %.300s verified with %.300s (%s method, %s serialisation, %zu "
+             "resources); %zu of %zu signed files match",
+             x->cfg->signature, how, x->cfg->key ? "key" : "certificate", m.method, m.n_res,
+             x->matched, signed_files);
     rc = mg_evidence_fact(x->r, ev, MG_EV_MODEL_SIGNATURE, 1, note);
   } else if (!rc) {
     snprintf(note, sizeof note, "model signature %.300s not verified with %.300s",

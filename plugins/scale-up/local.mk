@@ -11,4 +11,5 @@ plugins_scale_up_la_LIBADD = $(MGD_LIBS)
 
 # End to end on the assembled fixtures.
 TESTS += tests/plugins/scale-up/scale-up.sh
-EXTRA_DIST += tests/plugins/scale-up/scale-up.sh docs/detectors/scale-up.md
+EXTRA_DIST += tests/plugins/scale-up/scale-up.sh docs/detectors/scale-up.md \
+	bench/detect/ibd_psc_probe.py

@@ -86,13 +86,18 @@ for truth in "$FX"/*.truth.json; do
   wall=$(echo "$(now) - $t0" | bc -l)
   [ -s "$out" ] || { echo "  no result for $name: $(cat "$out.stderr")" >&2; continue; }
   far="-"
-  case ",$DETECTORS," in
-  *,strip,*)
+  # The input-level detectors (STRIP, SCALE-UP) also scan triggered inputs.
+  far_only=""
+  for d in strip scale-up; do
+    case ",$DETECTORS," in *,$d,*) far_only="${far_only:+$far_only,}$d" ;; esac
+  done
+  case "$far_only" in
+  ?*)
     if "$PY" "$HERE/make_inputs.py" "$TOP/tests/fixtures" "$TOP/tests/fixtures/models/$name.json" \
       "$pkg" "$WORK/$name.trig.npy" 2>/dev/null; then
       far="$WORK/$name.far.json"
       # shellcheck disable=SC2086
-      "$MG" scan "$pkg" --plugins "$PLUGINS" --rules "$WORK/rules" --seed "$SEED" --only strip \
+      "$MG" scan "$pkg" --plugins "$PLUGINS" --rules "$WORK/rules" --seed "$SEED" --only "$far_only" \
         --inputs "$WORK/$name.trig.npy" --json "$far" -q ${MG_BENCH_SET:-} >/dev/null 2>&1 || true
       [ -s "$far" ] || far="-"
     fi

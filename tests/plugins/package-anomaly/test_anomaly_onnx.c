@@ -101,6 +101,17 @@ static json_t *find(json_t *findings, const char *rule, const char *artifact) {
     ck_assert_str_eq(json_string_value(json_object_get(f_, "severity")), sev);                     \
   } while (0)
 
+/* Findings a test expects: rule, artifact (NULL: any), severity. */
+typedef struct want {
+  const char *rule, *artifact, *severity;
+} want;
+
+#define EXPECT_ALL(findings, table)                                                                \
+  do {                                                                                             \
+    for (size_t w_ = 0; w_ < sizeof(table) / sizeof(table)[0]; w_++)                               \
+      EXPECT(findings, (table)[w_].rule, (table)[w_].artifact, (table)[w_].severity);              \
+  } while (0)
+
 static void setup(void) {
   snprintf(dir, sizeof dir, "/tmp/mg-anomaly-XXXXXX");
   ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -132,14 +143,17 @@ START_TEST(test_package_anomalies) {
   fh_set_note(h, "weights.tar.gz", "member 'evil' is a link to '/etc/passwd'");
   ck_assert_int_eq(fh_run(h, pa_entry()), 0);
   json_t *fs = fh_findings(h);
-  EXPECT(fs, "package.executable", "tools/run", "high");
-  EXPECT(fs, "package.script", "tools/fetch.sh", "medium");
-  EXPECT(fs, "package.script", "notes/hook.py", "medium");
-  EXPECT(fs, "package.exec-bit", "data/train-images.npy", "low");
-  EXPECT(fs, "package.undeclared-file", "extra.bin", "low");
-  EXPECT(fs, "package.executable", "weights.tar.gz!/bin/helper", "high");
-  EXPECT(fs, "package.not-inspected", "weights.tar.gz!/inner.tar", "high"); /* issue 14 */
-  EXPECT(fs, "package.link-member", "weights.tar.gz", "high");
+  static const want found[] = {
+      {"package.executable", "tools/run", "high"},
+      {"package.script", "tools/fetch.sh", "medium"},
+      {"package.script", "notes/hook.py", "medium"},
+      {"package.exec-bit", "data/train-images.npy", "low"},
+      {"package.undeclared-file", "extra.bin", "low"},
+      {"package.executable", "weights.tar.gz!/bin/helper", "high"},
+      {"package.not-inspected", "weights.tar.gz!/inner.tar", "high"}, /* issue 14 */
+      {"package.link-member", "weights.tar.gz", "high"},
+  };
+  EXPECT_ALL(fs, found);
   /* Declared files and the descriptor itself are not "undeclared". */
   ck_assert_ptr_null(find(fs, "package.undeclared-file", "model.onnx"));
   ck_assert_ptr_null(find(fs, "package.undeclared-file", "modelgate.json"));
@@ -177,12 +191,15 @@ START_TEST(test_magic_beats_name) {
   fh_host *h = fh_open(dir);
   ck_assert_int_eq(fh_run(h, pa_entry()), 0);
   json_t *fs = fh_findings(h);
-  EXPECT(fs, "package.shared-object", "weights.bin", "high");
-  EXPECT(fs, "package.executable", "labels.dat", "high");
-  EXPECT(fs, "package.shared-object", "vocab.txt", "high");
-  EXPECT(fs, "package.executable", "config.yaml", "high");
-  EXPECT(fs, "package.executable", "a.npy", "high");
-  EXPECT(fs, "package.executable", "b.npy", "high");
+  static const want found[] = {
+      {"package.shared-object", "weights.bin", "high"},
+      {"package.executable", "labels.dat", "high"},
+      {"package.shared-object", "vocab.txt", "high"},
+      {"package.executable", "config.yaml", "high"},
+      {"package.executable", "a.npy", "high"},
+      {"package.executable", "b.npy", "high"},
+  };
+  EXPECT_ALL(fs, found);
   ck_assert_ptr_nonnull(
       strstr(json_string_value(json_object_get(find(fs, "package.executable", "b.npy"), "message")),
              "Java"));
@@ -257,15 +274,18 @@ START_TEST(test_onnx_audit_findings) {
   ck_assert_int_eq(fh_run(h, oi_entry()), 0);
   json_t *fs = fh_findings(h);
   ck_assert_int_eq(json_array_size(fs), 11); /* all but the "ok" reference */
-  EXPECT(fs, "onnx.unread-parts", "model.onnx", "info");
-  EXPECT(fs, "onnx.external-data-escape", "model.onnx", "critical");
-  EXPECT(fs, "onnx.external-data-missing", "model.onnx", "high");
-  EXPECT(fs, "onnx.external-data-range", "model.onnx", "high");
-  EXPECT(fs, "onnx.custom-domain", "model.onnx", "medium");
-  EXPECT(fs, "onnx.unsupported-op", "model.onnx", "info");
-  EXPECT(fs, "onnx.shadowed-initializer", "model.onnx", "medium");
-  EXPECT(fs, "onnx.initializer-size", "model.onnx", "high");
-  EXPECT(fs, "onnx.absurd-dims", "model.onnx", "medium");
+  static const want found[] = {
+      {"onnx.unread-parts", "model.onnx", "info"},
+      {"onnx.external-data-escape", "model.onnx", "critical"},
+      {"onnx.external-data-missing", "model.onnx", "high"},
+      {"onnx.external-data-range", "model.onnx", "high"},
+      {"onnx.custom-domain", "model.onnx", "medium"},
+      {"onnx.unsupported-op", "model.onnx", "info"},
+      {"onnx.shadowed-initializer", "model.onnx", "medium"},
+      {"onnx.initializer-size", "model.onnx", "high"},
+      {"onnx.absurd-dims", "model.onnx", "medium"},
+  };
+  EXPECT_ALL(fs, found);
   size_t i, escapes = 0;
   json_t *f;
   json_array_foreach(fs, i, f) escapes +=

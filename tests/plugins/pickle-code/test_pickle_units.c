@@ -265,6 +265,21 @@ static void wb(zbuf *z, const void *p, size_t n) {
   z->n += n;
 }
 
+/* What local and central headers share, from "version needed" to the
+ * extra field's length: stored, no flags, no time. */
+static void w_common(zbuf *z, const char *name, const char *data) {
+  size_t dl = strlen(data);
+  w16(z, 20);
+  w16(z, 0);
+  w16(z, 0);
+  w32(z, 0);
+  w32(z, (uint32_t)crc32(0, (const Bytef *)data, (uInt)dl));
+  w32(z, (uint32_t)dl);
+  w32(z, (uint32_t)dl);
+  w16(z, (unsigned)strlen(name));
+  w16(z, 0);
+}
+
 /* Stored members; local_names[i] may differ from names[i]. */
 static void build_zip(zbuf *z, int n, const char **names, const char **local_names,
                       const char **data) {
@@ -272,35 +287,17 @@ static void build_zip(zbuf *z, int n, const char **names, const char **local_nam
   memset(z, 0, sizeof *z);
   for (int i = 0; i < n; i++) {
     lho[i] = (uint32_t)z->n;
-    size_t dl = strlen(data[i]);
     w32(z, 0x04034b50u);
-    w16(z, 20);
-    w16(z, 0);
-    w16(z, 0);
-    w32(z, 0);
-    w32(z, (uint32_t)crc32(0, (const Bytef *)data[i], (uInt)dl));
-    w32(z, (uint32_t)dl);
-    w32(z, (uint32_t)dl);
-    w16(z, (unsigned)strlen(local_names[i]));
-    w16(z, 0);
+    w_common(z, local_names[i], data[i]);
     wb(z, local_names[i], strlen(local_names[i]));
-    wb(z, data[i], dl);
+    wb(z, data[i], strlen(data[i]));
   }
   uint32_t cd = (uint32_t)z->n;
   for (int i = 0; i < n; i++) {
-    size_t dl = strlen(data[i]);
     w32(z, 0x02014b50u);
-    w16(z, 20);
-    w16(z, 20);
-    w16(z, 0);
-    w16(z, 0);
-    w32(z, 0);
-    w32(z, (uint32_t)crc32(0, (const Bytef *)data[i], (uInt)dl));
-    w32(z, (uint32_t)dl);
-    w32(z, (uint32_t)dl);
-    w16(z, (unsigned)strlen(names[i]));
-    w16(z, 0);
-    w16(z, 0);
+    w16(z, 20); /* version made by */
+    w_common(z, names[i], data[i]);
+    w16(z, 0); /* comment, disk, internal and external attributes */
     w16(z, 0);
     w16(z, 0);
     w32(z, 0);

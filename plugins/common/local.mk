@@ -33,7 +33,7 @@ MGD_LIBS = plugins/common/libmgd.la $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
 noinst_LTLIBRARIES += plugins/common/libmgtext.la
 plugins_common_libmgtext_la_SOURCES = plugins/common/textutil.c plugins/common/textutil.h \
 	plugins/common/textreport.c plugins/common/textreport.h \
-	plugins/common/textrules.c plugins/common/textrules.h
+	plugins/common/textrules.c plugins/common/textrules.h plugins/common/xmlerr.h
 plugins_common_libmgtext_la_CFLAGS = $(AM_CFLAGS) -fPIC -I$(top_srcdir)/plugins/common \
 	$(JANSSON_CFLAGS) $(LIBXML_CFLAGS)
 plugins_common_libmgtext_la_LIBADD = $(JANSSON_LIBS) $(LIBXML_LIBS)
@@ -46,7 +46,7 @@ MGT_LIBS = plugins/common/libmgtext.la $(MGD_LIBS) $(LIBXML_LIBS)
 noinst_LTLIBRARIES += plugins/common/libmgformat.la
 plugins_common_libmgformat_la_SOURCES = plugins/common/mfissue.c plugins/common/mfissue.h \
 	plugins/common/mflist.c plugins/common/mflist.h \
-	plugins/common/textrules.c plugins/common/textrules.h \
+	plugins/common/textrules.c plugins/common/textrules.h plugins/common/xmlerr.h \
 	plugins/common/mfplugin.c plugins/common/mfplugin.h
 plugins_common_libmgformat_la_CFLAGS = $(AM_CFLAGS) -fPIC -I$(top_srcdir)/plugins/common \
 	$(JANSSON_CFLAGS) $(LIBXML_CFLAGS)

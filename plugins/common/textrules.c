@@ -11,25 +11,7 @@
 #include <libxml/relaxng.h>
 #include <libxml/xmlerror.h>
 
-typedef struct errbuf {
-  char *msg;
-  size_t size;
-  int set;
-  const char *file;
-} errbuf;
-
-static void capture(void *user, xmlErrorPtr e) {
-  errbuf *b = user;
-  if (b->set || !e)
-    return;
-  b->set = 1;
-  char text[300];
-  snprintf(text, sizeof text, "%s", e->message ? e->message : "invalid");
-  size_t l = strlen(text);
-  while (l && (text[l - 1] == '\n' || text[l - 1] == ' '))
-    text[--l] = '\0';
-  snprintf(b->msg, b->size, "%s:%d: %s", e->file ? e->file : b->file, e->line, text);
-}
+#include "xmlerr.h"
 
 static void quiet(void *user, xmlErrorPtr e) {
   (void)user;
@@ -81,8 +63,8 @@ int tr_load(const mg_services *svc, mg_plugin_ctx *ctx, const char *name, tr_lis
 int tr_load_file(const char *path, const char *schema, tr_list *out, char *msg, size_t msg_size) {
   memset(out, 0, sizeof *out);
   out->path = strdup(path);
-  errbuf eb = {msg, msg_size, 0, path};
-  xmlSetStructuredErrorFunc(&eb, capture);
+  mg_xml_errbuf eb = {msg, msg_size, 0, path};
+  xmlSetStructuredErrorFunc(&eb, mg_xml_capture);
   xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA);
   xmlDocPtr sdoc = NULL;
   xmlRelaxNGParserCtxtPtr pctx = NULL;
@@ -105,7 +87,7 @@ int tr_load_file(const char *path, const char *schema, tr_list *out, char *msg, 
     goto done;
   }
   eb.file = path;
-  xmlRelaxNGSetValidStructuredErrors(vctx, capture, &eb);
+  xmlRelaxNGSetValidStructuredErrors(vctx, mg_xml_capture, &eb);
   if (xmlRelaxNGValidateDoc(vctx, doc) != 0) {
     if (!eb.set)
       snprintf(msg, msg_size, "%s: does not match %s", path, schema);

@@ -691,20 +691,3 @@ int tu_read_row(const tu_dataset *d, uint64_t index, mg_text_row *row) {
   row->struct_size = sizeof *row;
   return d->svc->text_read(d->ctx, d->index, index, 1, row);
 }
-
-int tu_opt_num(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin, const char *key,
-               double def, double lo, double hi, double *out) {
-  const char *s = svc->option(ctx, key);
-  *out = def;
-  if (!s)
-    return MG_OK;
-  char *end = NULL;
-  double v = strtod(s, &end);
-  if (end == s || *end || !(v >= lo && v <= hi)) {
-    svc->log(ctx, MG_LOG_ERROR, "%s: --set %s.%s=%s: expected a number in [%g, %g]", plugin, plugin,
-             key, s, lo, hi);
-    return MG_ERR_ARGS;
-  }
-  *out = v;
-  return MG_OK;
-}

@@ -180,9 +180,4 @@ int tu_read_row(const tu_dataset *d, uint64_t index, mg_text_row *row);
 #define TU_OPTIONS                                                                                 \
   { "untrusted", MG_OPTION_BOOL, 0, 0, 1, "1: the stricter ladder whatever the provenance says" }
 
-/* A numeric plugin option --set PLUGIN.KEY=V in [lo, hi]; def when unset.
- * Logs and returns MG_ERR_ARGS for a bad value. */
-int tu_opt_num(const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin, const char *key,
-               double def, double lo, double hi, double *out);
-
 #endif

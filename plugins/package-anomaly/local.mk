@@ -1,6 +1,7 @@
 # plugins/package-anomaly: executables, scripts, shared objects, undeclared
 # files and the unpacker's notes (issue 5).
-PACKAGE_ANOMALY_CORE = plugins/package-anomaly/pa_classify.c plugins/package-anomaly/pa_classify.h
+PACKAGE_ANOMALY_CORE = plugins/package-anomaly/pa_classify.c plugins/package-anomaly/pa_classify.h \
+	plugins/package-anomaly/pa_torchscript.c plugins/package-anomaly/pa_torchscript.h
 pluginexec_LTLIBRARIES += plugins/package-anomaly.la
 plugins_package_anomaly_la_SOURCES = plugins/package-anomaly/package_anomaly.c \
 	$(PACKAGE_ANOMALY_CORE)

@@ -146,13 +146,13 @@ static int by_name(const char *path, pa_verdict *v) {
   const char *slash = strrchr(path, '/');
   const char *base = slash ? slash + 1 : path;
   if (in(e, scripts))
-    set(v, PA_SCRIPT, "a script (by its extension)", "file name");
+    set(v, PA_SCRIPT, "a script (by its extension)", PA_BY_NAME);
   else if (in(e, packages))
-    set(v, PA_SCRIPT, "a Python package (installs and runs code)", "file name");
+    set(v, PA_SCRIPT, "a Python package (installs and runs code)", PA_BY_NAME);
   else if (in(e, programs))
-    set(v, PA_EXECUTABLE, "a program or compiled code (by its extension)", "file name");
+    set(v, PA_EXECUTABLE, "a program or compiled code (by its extension)", PA_BY_NAME);
   else if (in(e, libs) || strstr(base, ".so."))
-    set(v, PA_SHARED_OBJECT, "a shared library (by its extension)", "file name");
+    set(v, PA_SHARED_OBJECT, "a shared library (by its extension)", PA_BY_NAME);
   else
     return 0;
   return 1;

@@ -12,8 +12,10 @@ typedef enum pa_kind { PA_NONE, PA_EXECUTABLE, PA_SHARED_OBJECT, PA_SCRIPT, PA_E
 typedef struct pa_verdict {
   pa_kind kind;
   const char *what; /* "an ELF executable", "a shell script", ... */
-  const char *how;  /* "magic bytes", "file name", "mode bits", ... */
+  const char *how;  /* "magic bytes", PA_BY_NAME, "mode bits", ... */
 } pa_verdict;
+
+#define PA_BY_NAME "file name" /* how, when only the name decided */
 
 /* data may be NULL (members known by name only); mode 0 = unknown. */
 void pa_classify(const char *path, const uint8_t *data, size_t len, uint32_t mode, pa_verdict *v);

@@ -17,6 +17,7 @@
 #include "mgp.h"
 #include "printable.h"
 #include "pa_classify.h"
+#include "pa_torchscript.h"
 
 static const char *const atlas_all[] = {"AML.T0011.000", "AML.T0010", "AML.T0010.003", NULL};
 static const char *const mitig_all[] = {"AML.M0016", "AML.M0014", "AML.M0011", NULL};
@@ -32,9 +33,41 @@ static const char *const ctl_integrity[] = {"CTL-16", NULL};
 typedef struct run {
   const mg_services *svc;
   mg_plugin_ctx *ctx;
-  uint64_t executables, scripts, undeclared, notes, exec_bits;
+  uint64_t executables, scripts, undeclared, notes, exec_bits, torchscript_sources;
+  pa_ts *ts; /* TorchScript directories among the archive members */
   int failed;
 } run;
+
+/* "C!/m" is member m of container C. */
+static const char *member_of(const char *container, const char *path) {
+  size_t l = strlen(container);
+  return !strncmp(path, container, l) && !strncmp(path + l, "!/", 2) ? path + l + 2 : NULL;
+}
+
+/* A .py known by its name only, in the code/ of a TorchScript archive: the
+ * model's TorchScript, compiled by torch.jit.load and read by pickle-code's
+ * TorchScript check (pa_torchscript.h), not a script shipped beside it. */
+static int torchscript_source(run *r, const char *container, const char *member,
+                              const pa_verdict *v) {
+  return v->kind == PA_SCRIPT && !strcmp(v->how, PA_BY_NAME) && container &&
+         pa_ts_source(r->ts, container, member);
+}
+
+/* Every member's name, before any is judged. */
+static int collect_torchscript(run *r) {
+  size_t n = r->svc->file_count(r->ctx);
+  for (size_t i = 0; i < n; i++) {
+    mg_file_info fi;
+    memset(&fi, 0, sizeof fi);
+    fi.struct_size = sizeof fi;
+    if (r->svc->file_info(r->ctx, i, &fi) || !fi.path || !fi.depth || !fi.container)
+      continue;
+    const char *member = member_of(fi.container, fi.path);
+    if (member && pa_ts_add(r->ts, fi.container, member))
+      return MG_ERR_NOMEM;
+  }
+  return MG_OK;
+}
 
 static int emit(run *r, mg_severity sev, const char *rule, const char *title, const char *artifact,
                 const char *msg, const char *const *atlas, const char *const *mitig,
@@ -141,7 +174,8 @@ static int on_member(void *user, const char *member, const uint8_t *data, uint64
   (void)note; /* notes reach us through file_info */
   pa_verdict v;
   pa_classify(member, data, (size_t)size, 0, &v);
-  if (v.kind == PA_NONE || v.kind == PA_EXEC_BIT)
+  if (v.kind == PA_NONE || v.kind == PA_EXEC_BIT ||
+      torchscript_source(mw->r, mw->container, member, &v))
     return 0;
   size_t l = strlen(mw->container) + strlen(member) + 3;
   char *path = malloc(l);
@@ -171,7 +205,8 @@ static int pa_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
     }
   }
   size_t n = svc->file_count(ctx);
-  int rc = MG_OK;
+  r.ts = pa_ts_new();
+  int rc = r.ts ? collect_torchscript(&r) : MG_ERR_NOMEM;
   uint64_t files = 0, members = 0;
   int registry_checked = 0;
   for (size_t i = 0; i < n && !rc && !r.failed; i++) {
@@ -191,6 +226,11 @@ static int pa_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
       /* Content of members is checked through the walk below; the name and
        * the recorded mode bits are checked here. */
       pa_classify(fi.path, NULL, 0, fi.mode, &v);
+      const char *member = fi.container ? member_of(fi.container, fi.path) : NULL;
+      if (member && torchscript_source(&r, fi.container, member, &v)) {
+        r.torchscript_sources++; /* the walk below sees it again: counted here */
+        continue;
+      }
       if (v.kind == PA_SCRIPT || v.kind == PA_EXECUTABLE || v.kind == PA_SHARED_OBJECT ||
           v.kind == PA_EXEC_BIT)
         rc = report_kind(&r, fi.path, &v, fi.mode);
@@ -237,15 +277,16 @@ static int pa_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
         svc->log(ctx, MG_LOG_WARN, "package-anomaly: members of %s could not all be read", fi.path);
     }
   }
-  json_t *ev = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:s}}", "package_anomaly", "files",
-                         (json_int_t)files, "members", (json_int_t)members, "executables",
-                         (json_int_t)r.executables, "scripts", (json_int_t)r.scripts, "undeclared",
-                         (json_int_t)r.undeclared, "notes", (json_int_t)r.notes,
-                         "descriptor_checked", decl != NULL, "coverage",
-                         decl && registry_checked ? "descriptor and registry"
-                         : decl                   ? "descriptor"
-                         : registry_checked       ? "registry"
-                                                  : "none");
+  json_t *ev =
+      json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:s}}", "package_anomaly", "files",
+                (json_int_t)files, "members", (json_int_t)members, "executables",
+                (json_int_t)r.executables, "scripts", (json_int_t)r.scripts, "torchscript_sources",
+                (json_int_t)r.torchscript_sources, "undeclared", (json_int_t)r.undeclared, "notes",
+                (json_int_t)r.notes, "descriptor_checked", decl != NULL, "coverage",
+                decl && registry_checked ? "descriptor and registry"
+                : decl                   ? "descriptor"
+                : registry_checked       ? "registry"
+                                         : "none");
   if (ev) {
     char *s = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
     if (s)
@@ -254,6 +295,7 @@ static int pa_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
     json_decref(ev);
   }
   pa_declared_free(decl);
+  pa_ts_free(r.ts);
   return rc;
 }
 

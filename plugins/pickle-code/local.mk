@@ -1,7 +1,7 @@
 # plugins/pickle-code: executable code in pickles, PyTorch zips and legacy
 # checkpoints, joblib dumps and .npy object arrays (issue 5).
 PICKLE_CODE_CORE = plugins/pickle-code/pickle_dis.c plugins/pickle-code/pickle_dis.h \
-	plugins/pickle-code/pickle_rules.c plugins/pickle-code/pickle_rules.h \
+	plugins/pickle-code/pickle_rules.c plugins/pickle-code/pickle_rules.h plugins/common/xmlerr.h \
 	plugins/pickle-code/zip_walk.c plugins/pickle-code/zip_walk.h \
 	plugins/pickle-code/pc_scan.c plugins/pickle-code/pc_scan.h
 PICKLE_CODE_CFLAGS = $(AM_CFLAGS) $(MGP_CFLAGS) $(MG_SHARED_CFLAGS) $(LIBXML_CFLAGS) \
@@ -53,7 +53,8 @@ tests_fuzz_fuzz_pickle_CFLAGS = $(FUZZ_CFLAGS) -I$(top_srcdir)/plugins/pickle-co
 tests_fuzz_fuzz_pickle_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_pickle_LDADD = $(MG_DEP_LIBS)
 tests_fuzz_fuzz_zipwalk_SOURCES = tests/fuzz/fuzz_zipwalk.c $(PICKLE_CODE_CORE)
-tests_fuzz_fuzz_zipwalk_CFLAGS = $(FUZZ_CFLAGS) $(MG_SHARED_CFLAGS) -I$(top_srcdir)/plugins/pickle-code
+tests_fuzz_fuzz_zipwalk_CFLAGS = $(FUZZ_CFLAGS) $(MG_SHARED_CFLAGS) -I$(top_srcdir)/plugins/pickle-code \
+	-I$(top_srcdir)/plugins/common
 tests_fuzz_fuzz_zipwalk_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_zipwalk_LDADD = $(MG_SHARED_LIBS) $(MG_DEP_LIBS)
 endif

@@ -77,7 +77,7 @@ static int opens_like_pickle(const uint8_t *d, size_t len) {
   return mg_pickle_opname(d[0]) != NULL;
 }
 
-static int identifier(const char *s) {
+int mg_pc_python_name(const char *s) {
   if (!s || !*s || (*s >= '0' && *s <= '9') || *s == '.')
     return 0;
   for (; *s; s++)
@@ -90,7 +90,7 @@ static int identifier(const char *s) {
 /* An import that reads like Python: what random bytes do not produce. */
 static int plausible_import(const mg_pk_result *r) {
   for (size_t i = 0; i < r->n_imports; i++)
-    if (identifier(r->imports[i].module) && identifier(r->imports[i].name))
+    if (mg_pc_python_name(r->imports[i].module) && mg_pc_python_name(r->imports[i].name))
       return 1;
   return 0;
 }

@@ -50,6 +50,9 @@ int mg_pc_scan_blob(const mg_pc_opts *o, const mg_pc_sink *sink, mg_pc_stats *st
                     const mg_pc_where *w, const char *name, const uint8_t *data, size_t len,
                     unsigned depth);
 
+/* 1 when s reads like a dotted Python name ("torch._utils", "OrderedDict"):
+ * letters, digits, '_' and '.', not starting with a digit or a dot. */
+int mg_pc_python_name(const char *s);
 /* 1 when the name's extension says pickle (".pkl", ".pt", ...). */
 int mg_pc_pickle_name(const char *name);
 /* 1 when data starts like a zip local header or end record. */

@@ -47,7 +47,10 @@ typedef struct run_state {
   mg_pk_rules *rules;
   int strict;
   uint64_t allowed, review, unknown, denied, unresolved, malformed, zip_anomalies, emitted;
-  counter counts[24]; /* per package file */
+  uint64_t torchscript_classes; /* __torch__.* imports of classes the archive's code/ defines */
+  uint64_t junk;                /* non-Python names in pickles read out of step (sink_pickle) */
+  const mg_pc_ts_classes *ts;   /* those classes, for the file being scanned */
+  counter counts[24];           /* per package file */
   size_t n_counts;
   const char *artifact;
   int failed; /* emit() refused: the host is gone */
@@ -115,6 +118,14 @@ static int report_import(run_state *rs, const mg_pc_where *w, uint64_t base, int
     snprintf(v.target, sizeof v.target, "?");
   } else {
     mg_pk_rules_classify(rs->rules, im->module, im->name, rs->strict, &v);
+    if (v.cls == MG_PK_UNKNOWN && mg_pc_ts_class_defined(rs->ts, w->member, im->module, im->name)) {
+      /* torch.jit.load builds it from TorchScript the archive's code/
+       * defines, which the TorchScript check reads; Python cannot import
+       * __torch__ at all (docs/unsafe-artifacts.md). */
+      rs->allowed++;
+      rs->torchscript_classes++;
+      return 0;
+    }
     sev = v.severity;
     switch (v.cls) {
     case MG_PK_ALLOW:
@@ -210,8 +221,20 @@ static int report_import(run_state *rs, const mg_pc_where *w, uint64_t base, int
 static int sink_pickle(void *user, const mg_pc_where *w, uint64_t base, int index, int strong,
                        const mg_pk_result *r) {
   run_state *rs = user;
+  /* Taken for a pickle by content alone though the emulation objected on
+   * the way (pc_scan.c: it reached STOP with a Python-looking import): an
+   * import named by no Python name is bytes read out of step, such as a
+   * zip's stored members read from the zip's first byte, and no unpickler
+   * could import it. Unresolvable operands are still reported. */
+  int out_of_step = !strong && r->errors;
   for (size_t i = 0; i < r->n_imports; i++) {
-    int rc = report_import(rs, w, base, index, r, &r->imports[i]);
+    const mg_pk_import *im = &r->imports[i];
+    if (out_of_step && im->name &&
+        (!mg_pc_python_name(im->module) || !mg_pc_python_name(im->name))) {
+      rs->junk++;
+      continue;
+    }
+    int rc = report_import(rs, w, base, index, r, im);
     if (rc)
       return rc;
   }
@@ -539,18 +562,20 @@ static int pc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
     mg_pc_where w = {fi.path, NULL};
     uint64_t zips_before = st.zips;
     o.use_libarchive = 0;
-    if (fi.is_archive && !mg_pc_zip_magic(data, (size_t)size)) {
-      /* A tar.gz or the like: its members come from the host's walk;
-       * still read the file itself as a pickle (polyglots). */
-      mg_pc_opts flat = o;
-      flat.flat = 1;
+    /* TorchScript code/ sources first (pc_torchscript.c): the classes they
+     * define are what the archive's own pickles may import. */
+    mg_pc_ts_classes ts = {NULL, 0, 0};
+    rc = mg_pc_torchscript_report(svc, ctx, fi.path, data, (size_t)size, o.max_inflate, &ts_rules,
+                                  &ts);
+    rs.ts = &ts;
+    /* A tar.gz or the like: its members come from the host's walk; still
+     * read the file itself as a pickle (polyglots). */
+    mg_pc_opts flat = o;
+    flat.flat = fi.is_archive && !mg_pc_zip_magic(data, (size_t)size);
+    if (!rc)
       rc = mg_pc_scan_blob(&flat, &sink, &st, &w, fi.path, data, (size_t)size, 0);
-    } else {
-      rc = mg_pc_scan_blob(&o, &sink, &st, &w, fi.path, data, (size_t)size, 0);
-    }
-    if (!rc) /* TorchScript code/ sources (pc_torchscript.c) */
-      rc =
-          mg_pc_torchscript_report(svc, ctx, fi.path, data, (size_t)size, o.max_inflate, &ts_rules);
+    rs.ts = NULL;
+    mg_pc_ts_classes_free(&ts);
     svc->file_unmap(ctx, i);
     if (!rc && fi.is_archive && st.zips == zips_before) {
       o.use_libarchive = 1;
@@ -567,12 +592,14 @@ static int pc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
       break;
   }
   json_t *ev = json_pack(
-      "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:b, s:I}}",
+      "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:b, "
+      "s:I}}",
       "pickle_code", "files", (json_int_t)files, "unreadable", (json_int_t)unreadable, "pickles",
       (json_int_t)st.pickles, "zips", (json_int_t)st.zips, "members", (json_int_t)st.members,
       "npy_object_arrays", (json_int_t)st.npy_object, "imports", "allowed", (json_int_t)rs.allowed,
       "review", (json_int_t)rs.review, "unknown", (json_int_t)rs.unknown, "denied",
-      (json_int_t)rs.denied, "unresolved", (json_int_t)rs.unresolved, "malformed",
+      (json_int_t)rs.denied, "unresolved", (json_int_t)rs.unresolved, "torchscript_classes",
+      (json_int_t)rs.torchscript_classes, "out_of_step", (json_int_t)rs.junk, "malformed",
       (json_int_t)rs.malformed, "zip_anomalies", (json_int_t)rs.zip_anomalies, "strict", rs.strict,
       "rules", (json_int_t)mg_pk_rules_count(rs.rules));
   if (ev) {

@@ -19,6 +19,8 @@
 #include <modelgate/error.h>
 #include <modelgate/plugin.h>
 
+#include "xmlerr.h"
+
 typedef enum { T_EXACT, T_GLOB, T_MODULE } rtype;
 
 typedef struct rule {
@@ -43,26 +45,6 @@ struct mg_pk_rules {
 };
 
 /* --- errors ----------------------------------------------------------- */
-
-typedef struct errbuf {
-  char *msg;
-  size_t size;
-  int set;
-  const char *fallback_file;
-} errbuf;
-
-static void capture(void *user, xmlErrorPtr e) {
-  errbuf *b = user;
-  if (b->set || !e)
-    return;
-  b->set = 1;
-  char text[400];
-  snprintf(text, sizeof text, "%s", e->message ? e->message : "invalid");
-  size_t l = strlen(text);
-  while (l && (text[l - 1] == '\n' || text[l - 1] == ' '))
-    text[--l] = '\0';
-  snprintf(b->msg, b->size, "%s:%d: %s", e->file ? e->file : b->fallback_file, e->line, text);
-}
 
 static int fail(char *msg, size_t size, int code, const char *path, long line, const char *what) {
   if (line > 0)
@@ -214,7 +196,7 @@ int mg_pk_rules_load(const char *path, const char *schema, uint64_t max_bytes, m
     return fail(msg, msg_size, MG_ERR_LIMIT, path, 0, what);
   }
 
-  errbuf eb = {msg, msg_size, 0, path};
+  mg_xml_errbuf eb = {msg, msg_size, 0, path};
   int rc = MG_OK;
   xmlDocPtr doc = NULL, sdoc = NULL;
   xmlRelaxNGParserCtxtPtr pctx = NULL;
@@ -222,7 +204,7 @@ int mg_pk_rules_load(const char *path, const char *schema, uint64_t max_bytes, m
   xmlRelaxNGValidCtxtPtr vctx = NULL;
   mg_pk_rules *r = NULL;
 
-  xmlSetStructuredErrorFunc(&eb, capture);
+  xmlSetStructuredErrorFunc(&eb, mg_xml_capture);
   doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA);
   if (!doc) {
     if (!eb.set)
@@ -230,7 +212,7 @@ int mg_pk_rules_load(const char *path, const char *schema, uint64_t max_bytes, m
     rc = MG_ERR_FORMAT;
     goto done;
   }
-  eb.fallback_file = schema;
+  eb.file = schema;
   sdoc = xmlReadFile(schema, NULL, XML_PARSE_NONET);
   if (!sdoc || !(pctx = xmlRelaxNGNewDocParserCtxt(sdoc))) {
     if (!eb.set)
@@ -238,15 +220,15 @@ int mg_pk_rules_load(const char *path, const char *schema, uint64_t max_bytes, m
     rc = MG_ERR_FORMAT;
     goto done;
   }
-  xmlRelaxNGSetParserStructuredErrors(pctx, capture, &eb);
+  xmlRelaxNGSetParserStructuredErrors(pctx, mg_xml_capture, &eb);
   if (!(rng = xmlRelaxNGParse(pctx)) || !(vctx = xmlRelaxNGNewValidCtxt(rng))) {
     if (!eb.set)
       fail(msg, msg_size, MG_ERR_FORMAT, schema, 0, "invalid RELAX NG schema");
     rc = MG_ERR_FORMAT;
     goto done;
   }
-  eb.fallback_file = path;
-  xmlRelaxNGSetValidStructuredErrors(vctx, capture, &eb);
+  eb.file = path;
+  xmlRelaxNGSetValidStructuredErrors(vctx, mg_xml_capture, &eb);
   if (xmlRelaxNGValidateDoc(vctx, doc) != 0) {
     if (!eb.set)
       fail(msg, msg_size, MG_ERR_FORMAT, path, 0, "does not match its schema");

@@ -34,3 +34,6 @@ tests_text_mgtest_text_la_CFLAGS = $(TEST_PLUGIN_CFLAGS) $(JANSSON_CFLAGS)
 tests_text_mgtest_text_la_LIBADD = $(JANSSON_LIBS)
 TESTS += tests/text/text_scan.sh
 EXTRA_DIST += tests/text/text_scan.sh
+# The text plugins' --set options through the option tables.
+TESTS += tests/text/text_options.sh
+EXTRA_DIST += tests/text/text_options.sh

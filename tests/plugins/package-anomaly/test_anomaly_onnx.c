@@ -49,23 +49,35 @@ static void *slurp(const char *path, size_t *n) {
   return b;
 }
 
-static void tar_with(const char *rel, const char *member, const void *data, size_t n) {
+/* An archive at rel holding n members: a tar.gz, or a zip when zip. */
+static void archive_of(const char *rel, int zip, size_t n, const char *const *members,
+                       const void *const *data, const size_t *sizes) {
   char p[512];
   snprintf(p, sizeof p, "%s/%s", dir, rel);
   struct archive *a = archive_write_new();
-  archive_write_set_format_pax_restricted(a);
-  archive_write_add_filter_gzip(a);
+  if (zip) {
+    archive_write_set_format_zip(a);
+  } else {
+    archive_write_set_format_pax_restricted(a);
+    archive_write_add_filter_gzip(a);
+  }
   ck_assert_int_eq(archive_write_open_filename(a, p), ARCHIVE_OK);
-  struct archive_entry *e = archive_entry_new();
-  archive_entry_set_pathname(e, member);
-  archive_entry_set_size(e, (la_int64_t)n);
-  archive_entry_set_filetype(e, AE_IFREG);
-  archive_entry_set_perm(e, 0644);
-  archive_write_header(a, e);
-  archive_write_data(a, data, n);
-  archive_entry_free(e);
+  for (size_t i = 0; i < n; i++) {
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, members[i]);
+    archive_entry_set_size(e, (la_int64_t)sizes[i]);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_write_header(a, e);
+    archive_write_data(a, data[i], sizes[i]);
+    archive_entry_free(e);
+  }
   archive_write_close(a);
   archive_write_free(a);
+}
+
+static void tar_with(const char *rel, const char *member, const void *data, size_t n) {
+  archive_of(rel, 0, 1, &member, &data, &n);
 }
 
 static json_t *find(json_t *findings, const char *rule, const char *artifact) {
@@ -87,6 +99,17 @@ static json_t *find(json_t *findings, const char *rule, const char *artifact) {
       ck_abort_msg("no %s on %s in %s", rule, artifact ? artifact : "*", d_);                      \
     }                                                                                              \
     ck_assert_str_eq(json_string_value(json_object_get(f_, "severity")), sev);                     \
+  } while (0)
+
+/* Findings a test expects: rule, artifact (NULL: any), severity. */
+typedef struct want {
+  const char *rule, *artifact, *severity;
+} want;
+
+#define EXPECT_ALL(findings, table)                                                                \
+  do {                                                                                             \
+    for (size_t w_ = 0; w_ < sizeof(table) / sizeof(table)[0]; w_++)                               \
+      EXPECT(findings, (table)[w_].rule, (table)[w_].artifact, (table)[w_].severity);              \
   } while (0)
 
 static void setup(void) {
@@ -120,14 +143,17 @@ START_TEST(test_package_anomalies) {
   fh_set_note(h, "weights.tar.gz", "member 'evil' is a link to '/etc/passwd'");
   ck_assert_int_eq(fh_run(h, pa_entry()), 0);
   json_t *fs = fh_findings(h);
-  EXPECT(fs, "package.executable", "tools/run", "high");
-  EXPECT(fs, "package.script", "tools/fetch.sh", "medium");
-  EXPECT(fs, "package.script", "notes/hook.py", "medium");
-  EXPECT(fs, "package.exec-bit", "data/train-images.npy", "low");
-  EXPECT(fs, "package.undeclared-file", "extra.bin", "low");
-  EXPECT(fs, "package.executable", "weights.tar.gz!/bin/helper", "high");
-  EXPECT(fs, "package.not-inspected", "weights.tar.gz!/inner.tar", "high"); /* issue 14 */
-  EXPECT(fs, "package.link-member", "weights.tar.gz", "high");
+  static const want found[] = {
+      {"package.executable", "tools/run", "high"},
+      {"package.script", "tools/fetch.sh", "medium"},
+      {"package.script", "notes/hook.py", "medium"},
+      {"package.exec-bit", "data/train-images.npy", "low"},
+      {"package.undeclared-file", "extra.bin", "low"},
+      {"package.executable", "weights.tar.gz!/bin/helper", "high"},
+      {"package.not-inspected", "weights.tar.gz!/inner.tar", "high"}, /* issue 14 */
+      {"package.link-member", "weights.tar.gz", "high"},
+  };
+  EXPECT_ALL(fs, found);
   /* Declared files and the descriptor itself are not "undeclared". */
   ck_assert_ptr_null(find(fs, "package.undeclared-file", "model.onnx"));
   ck_assert_ptr_null(find(fs, "package.undeclared-file", "modelgate.json"));
@@ -165,16 +191,47 @@ START_TEST(test_magic_beats_name) {
   fh_host *h = fh_open(dir);
   ck_assert_int_eq(fh_run(h, pa_entry()), 0);
   json_t *fs = fh_findings(h);
-  EXPECT(fs, "package.shared-object", "weights.bin", "high");
-  EXPECT(fs, "package.executable", "labels.dat", "high");
-  EXPECT(fs, "package.shared-object", "vocab.txt", "high");
-  EXPECT(fs, "package.executable", "config.yaml", "high");
-  EXPECT(fs, "package.executable", "a.npy", "high");
-  EXPECT(fs, "package.executable", "b.npy", "high");
+  static const want found[] = {
+      {"package.shared-object", "weights.bin", "high"},
+      {"package.executable", "labels.dat", "high"},
+      {"package.shared-object", "vocab.txt", "high"},
+      {"package.executable", "config.yaml", "high"},
+      {"package.executable", "a.npy", "high"},
+      {"package.executable", "b.npy", "high"},
+  };
+  EXPECT_ALL(fs, found);
   ck_assert_ptr_nonnull(
       strstr(json_string_value(json_object_get(find(fs, "package.executable", "b.npy"), "message")),
              "Java"));
   ck_assert_int_eq(json_array_size(fs), 6);
+  fh_close(h);
+}
+END_TEST
+
+/* torch.jit.save's code/ sources are TorchScript that torch.jit.load
+ * compiles and pickle-code reads: no script findings for them, but a .py
+ * outside such an archive, or one whose content is a #! script, still is. */
+START_TEST(test_torchscript_sources) {
+  static const char *const ts[] = {
+      "model/code/__torch__.py", "model/code/__torch__/torch/nn/modules/linear.py",
+      "model/code/__torch__/run.py", "model/data.pkl", "model/constants.pkl"};
+  static const char *const not_ts[] = {"tools/code/__torch__.py", "tools/other/data.pkl"};
+  const void *src[] = {"class Net(Module):\n", "class Linear(Module):\n", "#!/bin/sh\nid\n",
+                       "\x80\x02}q\x00.", "\x80\x02)."};
+  const size_t sizes[] = {19, 22, 13, 6, 4};
+  archive_of("model.pt", 1, 5, ts, src, sizes);
+  archive_of("tools.zip", 1, 2, not_ts, src, sizes);
+  fh_host *h = fh_open(dir);
+  ck_assert_ptr_nonnull(h);
+  ck_assert_int_eq(fh_run(h, pa_entry()), 0);
+  json_t *fs = fh_findings(h);
+  ck_assert_ptr_null(find(fs, "package.script", "model.pt!/model/code/__torch__.py"));
+  ck_assert_ptr_null(
+      find(fs, "package.script", "model.pt!/model/code/__torch__/torch/nn/modules/linear.py"));
+  EXPECT(fs, "package.script", "model.pt!/model/code/__torch__/run.py", "medium");
+  EXPECT(fs, "package.script", "tools.zip!/tools/code/__torch__.py", "medium");
+  json_t *ev = json_object_get(fh_evidence(h), "package_anomaly");
+  ck_assert_int_eq(json_integer_value(json_object_get(ev, "torchscript_sources")), 3);
   fh_close(h);
 }
 END_TEST
@@ -217,15 +274,18 @@ START_TEST(test_onnx_audit_findings) {
   ck_assert_int_eq(fh_run(h, oi_entry()), 0);
   json_t *fs = fh_findings(h);
   ck_assert_int_eq(json_array_size(fs), 11); /* all but the "ok" reference */
-  EXPECT(fs, "onnx.unread-parts", "model.onnx", "info");
-  EXPECT(fs, "onnx.external-data-escape", "model.onnx", "critical");
-  EXPECT(fs, "onnx.external-data-missing", "model.onnx", "high");
-  EXPECT(fs, "onnx.external-data-range", "model.onnx", "high");
-  EXPECT(fs, "onnx.custom-domain", "model.onnx", "medium");
-  EXPECT(fs, "onnx.unsupported-op", "model.onnx", "info");
-  EXPECT(fs, "onnx.shadowed-initializer", "model.onnx", "medium");
-  EXPECT(fs, "onnx.initializer-size", "model.onnx", "high");
-  EXPECT(fs, "onnx.absurd-dims", "model.onnx", "medium");
+  static const want found[] = {
+      {"onnx.unread-parts", "model.onnx", "info"},
+      {"onnx.external-data-escape", "model.onnx", "critical"},
+      {"onnx.external-data-missing", "model.onnx", "high"},
+      {"onnx.external-data-range", "model.onnx", "high"},
+      {"onnx.custom-domain", "model.onnx", "medium"},
+      {"onnx.unsupported-op", "model.onnx", "info"},
+      {"onnx.shadowed-initializer", "model.onnx", "medium"},
+      {"onnx.initializer-size", "model.onnx", "high"},
+      {"onnx.absurd-dims", "model.onnx", "medium"},
+  };
+  EXPECT_ALL(fs, found);
   size_t i, escapes = 0;
   json_t *f;
   json_array_foreach(fs, i, f) escapes +=
@@ -263,6 +323,7 @@ END_TEST
 int main(void) {
   return mg_check_case("anomaly-onnx", setup, teardown,
                        MG_CHECK_TESTS(test_package_anomalies, test_package_clean,
-                                      test_magic_beats_name, test_onnx_audit_findings,
+                                      test_torchscript_sources, test_magic_beats_name,
+                                      test_onnx_audit_findings,
                                       test_onnx_load_error_and_bad_audit));
 }

@@ -15,6 +15,8 @@
 #include "check_main.h"
 #include "printable.h"
 #include "corpus_util.h"
+#include "fake_host.h"
+#include "pc_torchscript.h"
 #include "pickle_dis.h"
 #include "pickle_rules.h"
 #include "zip_walk.h"
@@ -186,6 +188,12 @@ START_TEST(test_rules_classes) {
   ck_assert_int_eq(cls("torch", "serialization.load", NULL), MG_PK_DENY);
   ck_assert_int_eq(cls("torch.serialization", "_get_layout", NULL), MG_PK_ALLOW);
   ck_assert_int_eq(cls("ossaudiodev", "open", NULL), MG_PK_UNKNOWN);
+  /* TorchScript's list tags by exact name; the rest of torch.jit denied. */
+  ck_assert_int_eq(cls("torch.jit._pickle", "build_intlist", NULL), MG_PK_ALLOW);
+  ck_assert_int_eq(cls("torch.jit._pickle", "restore_type_tag", NULL), MG_PK_ALLOW);
+  ck_assert_int_eq(cls("torch.jit._pickle", "build_intlist.__globals__", NULL), MG_PK_DENY);
+  ck_assert_int_eq(cls("torch.jit", "load", NULL), MG_PK_DENY);
+  ck_assert_int_eq(cls("__torch__", "Net", NULL), MG_PK_UNKNOWN); /* decided by the plugin */
   ck_assert_int_eq(cls("collections", "OrderedDict.__init__.__globals__", NULL), MG_PK_DENY);
   mg_pk_verdict v;
   mg_pk_rules_classify(rules, "__builtin__", "eval", 0, &v);
@@ -257,6 +265,21 @@ static void wb(zbuf *z, const void *p, size_t n) {
   z->n += n;
 }
 
+/* What local and central headers share, from "version needed" to the
+ * extra field's length: stored, no flags, no time. */
+static void w_common(zbuf *z, const char *name, const char *data) {
+  size_t dl = strlen(data);
+  w16(z, 20);
+  w16(z, 0);
+  w16(z, 0);
+  w32(z, 0);
+  w32(z, (uint32_t)crc32(0, (const Bytef *)data, (uInt)dl));
+  w32(z, (uint32_t)dl);
+  w32(z, (uint32_t)dl);
+  w16(z, (unsigned)strlen(name));
+  w16(z, 0);
+}
+
 /* Stored members; local_names[i] may differ from names[i]. */
 static void build_zip(zbuf *z, int n, const char **names, const char **local_names,
                       const char **data) {
@@ -264,35 +287,17 @@ static void build_zip(zbuf *z, int n, const char **names, const char **local_nam
   memset(z, 0, sizeof *z);
   for (int i = 0; i < n; i++) {
     lho[i] = (uint32_t)z->n;
-    size_t dl = strlen(data[i]);
     w32(z, 0x04034b50u);
-    w16(z, 20);
-    w16(z, 0);
-    w16(z, 0);
-    w32(z, 0);
-    w32(z, (uint32_t)crc32(0, (const Bytef *)data[i], (uInt)dl));
-    w32(z, (uint32_t)dl);
-    w32(z, (uint32_t)dl);
-    w16(z, (unsigned)strlen(local_names[i]));
-    w16(z, 0);
+    w_common(z, local_names[i], data[i]);
     wb(z, local_names[i], strlen(local_names[i]));
-    wb(z, data[i], dl);
+    wb(z, data[i], strlen(data[i]));
   }
   uint32_t cd = (uint32_t)z->n;
   for (int i = 0; i < n; i++) {
-    size_t dl = strlen(data[i]);
     w32(z, 0x02014b50u);
-    w16(z, 20);
-    w16(z, 20);
-    w16(z, 0);
-    w16(z, 0);
-    w32(z, 0);
-    w32(z, (uint32_t)crc32(0, (const Bytef *)data[i], (uInt)dl));
-    w32(z, (uint32_t)dl);
-    w32(z, (uint32_t)dl);
-    w16(z, (unsigned)strlen(names[i]));
-    w16(z, 0);
-    w16(z, 0);
+    w16(z, 20); /* version made by */
+    w_common(z, names[i], data[i]);
+    w16(z, 0); /* comment, disk, internal and external attributes */
     w16(z, 0);
     w16(z, 0);
     w32(z, 0);
@@ -381,6 +386,93 @@ START_TEST(test_zip_every_truncation_is_safe) {
 }
 END_TEST
 
+/* The __torch__ classes a TorchScript archive's own pickles may import:
+ * those its code/ defines, from data.pkl or constants.pkl of that code's
+ * directory (or the archive read whole as one pickle), nothing else. */
+START_TEST(test_torchscript_classes) {
+  const char *names[] = {"m/code/__torch__.py", "m/code/__torch__/torch/nn/modules/linear.py",
+                         "m/code/__torch__/___torch_mangle_3.py", "m/data.pkl", "m/constants.pkl"},
+             *data[] = {"class Net(Module):\n  fc : __torch__.torch.nn.modules.linear.Linear\n"
+                        "  def forward(self: __torch__.Net) -> Tensor:\n    return x\n",
+                        "class Linear(Module):\n  class Inner(Module):\n",
+                        "class Net:\n  pass\nclass  Spaced(Module):\nclass Half", "\x80\x02N.",
+                        "\x80\x02N."};
+  zbuf z;
+  build_zip(&z, 5, names, names, data);
+  mf_list l;
+  mf_init(&l, "TorchScript");
+  mg_pc_ts_classes c = {NULL, 0, 0};
+  ck_assert_int_eq(mg_pc_torchscript_check("m.pt", z.b, z.n, 1 << 20, NULL, &l, &c), 1);
+  ck_assert_uint_eq(c.n, 3); /* Net, Linear, ___torch_mangle_3.Net */
+  ck_assert(mg_pc_ts_class_defined(&c, "m/data.pkl", "__torch__", "Net"));
+  ck_assert(
+      mg_pc_ts_class_defined(&c, "m/constants.pkl", "__torch__.torch.nn.modules.linear", "Linear"));
+  ck_assert(mg_pc_ts_class_defined(&c, "m/data.pkl", "__torch__.___torch_mangle_3", "Net"));
+  ck_assert(mg_pc_ts_class_defined(&c, NULL, "__torch__", "Net"));
+  /* Not defined, nested, indented or a method: unknown as before. */
+  ck_assert(!mg_pc_ts_class_defined(&c, "m/data.pkl", "__torch__", "Evil"));
+  ck_assert(
+      !mg_pc_ts_class_defined(&c, "m/data.pkl", "__torch__.torch.nn.modules.linear", "Inner"));
+  ck_assert(!mg_pc_ts_class_defined(&c, "m/data.pkl", "__torch__", "Net.forward"));
+  ck_assert(!mg_pc_ts_class_defined(&c, "m/data.pkl", "__torch__.___torch_mangle_3", "Spaced"));
+  ck_assert(!mg_pc_ts_class_defined(&c, NULL, "__torch__", "Evil"));
+  /* Only the archive's own data.pkl and constants.pkl, of that directory. */
+  ck_assert(!mg_pc_ts_class_defined(&c, "m/extra.pkl", "__torch__", "Net"));
+  ck_assert(!mg_pc_ts_class_defined(&c, "other/data.pkl", "__torch__", "Net"));
+  ck_assert(!mg_pc_ts_class_defined(&c, "m/inner.zip!/m/data.pkl", "__torch__", "Net"));
+  /* Only __torch__: a module of the same name elsewhere is not the archive's. */
+  ck_assert(!mg_pc_ts_class_defined(&c, "m/data.pkl", "torch.nn.modules.linear", "Linear"));
+  mg_pc_ts_classes_free(&c);
+  mf_free(&l);
+  /* Without data.pkl or constants.pkl the zip is not TorchScript: no classes. */
+  mf_init(&l, "TorchScript");
+  ck_assert_int_eq(mg_pc_torchscript_check("m.pt", z.b, z.n, 1 << 20, NULL, &l, &c), 1);
+  mg_pc_ts_classes_free(&c);
+  build_zip(&z, 3, names, names, data);
+  ck_assert_int_eq(mg_pc_torchscript_check("m.zip", z.b, z.n, 1 << 20, NULL, &l, &c), 0);
+  ck_assert_uint_eq(c.n, 0);
+  mf_free(&l);
+}
+END_TEST
+
+/* A blob taken for a pickle by content alone while the emulation objected
+ * (here a POP on an empty stack) reports its Python-named imports only: a
+ * name no module could have is bytes read out of step. Under a pickle's
+ * name every import is reported as before. */
+START_TEST(test_out_of_step_names) {
+  static const char p[] = "0cos\nsystem\ncjunk/\x01 b\nx y\n.";
+  char dir[] = "/tmp/mg-outofstep-XXXXXX", path[64];
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  static const char *const names[] = {"notes.bin", "dump.pkl"};
+  for (int strong = 0; strong < 2; strong++) {
+    snprintf(path, sizeof path, "%s/%s", dir, names[strong]);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(p, 1, sizeof p - 1, f), sizeof p - 1);
+    fclose(f);
+    fh_host *h = fh_open(dir);
+    ck_assert_ptr_nonnull(h);
+    fh_set_option(h, "rules-dir", cu_rules_dir());
+    ck_assert_int_eq(fh_run(h, mg_plugin_entry()), 0);
+    int denied = 0, unknown = 0;
+    size_t i;
+    json_t *fd;
+    json_array_foreach(fh_findings(h), i, fd) {
+      const char *rule = json_string_value(json_object_get(fd, "rule"));
+      denied += !strcmp(rule, "pickle.denied-import");
+      unknown += !strcmp(rule, "pickle.unknown-import");
+    }
+    ck_assert_int_eq(denied, 1); /* os.system, either way */
+    ck_assert_int_eq(unknown, strong);
+    json_t *imports = json_object_get(json_object_get(fh_evidence(h), "pickle_code"), "imports");
+    ck_assert_int_eq(json_integer_value(json_object_get(imports, "out_of_step")), !strong);
+    fh_close(h);
+    unlink(path);
+  }
+  rmdir(dir);
+}
+END_TEST
+
 /* Names from hostile packages reach findings as printable ASCII, and a
  * bounded copy never splits an escape. */
 START_TEST(test_printable_ascii) {
@@ -463,12 +555,14 @@ int main(void) {
   tcase_add_checked_fixture(r, load_rules, free_rules);
   tcase_add_test(r, test_rules_classes);
   tcase_add_test(r, test_rules_errors_name_file_and_line);
+  tcase_add_test(r, test_out_of_step_names);
   suite_add_tcase(s, r);
   TCase *z = tcase_create("zip");
   tcase_add_test(z, test_inflate_bounded);
   tcase_add_test(z, test_zip_reads_through_header_disagreement);
   tcase_add_test(z, test_zip_duplicates_and_prefix);
   tcase_add_test(z, test_zip_every_truncation_is_safe);
+  tcase_add_test(z, test_torchscript_classes);
   suite_add_tcase(s, z);
   return mg_check_run(s);
 }

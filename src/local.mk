@@ -6,6 +6,7 @@ include $(srcdir)/src/shared/local.mk
 include $(srcdir)/src/intake/local.mk
 include $(srcdir)/src/package/local.mk
 include $(srcdir)/src/registry/local.mk
+include $(srcdir)/src/signature/local.mk
 include $(srcdir)/src/data/local.mk
 include $(srcdir)/src/runtime/local.mk
 include $(srcdir)/src/text/local.mk

@@ -15,6 +15,7 @@
 #include "intake/unpack.h"
 #include "registry/registry_check.h"
 #include "report/thumbnails.h"
+#include "signature/model_sig_check.h"
 #include "verdict/checklist.h"
 #include "verdict/evidence.h"
 
@@ -100,6 +101,14 @@ static int run_registry(mg_scan *s, const mg_scan_config *cfg, const mg_evidence
   return mg_registry_run(&rc, &cfg->limits, ev, &s->pkg, &s->results, err);
 }
 
+/* The model-signature stage: the package's files against an OpenSSF model
+ * signature (docs/model-signatures.md). */
+static int run_model_signature(mg_scan *s, const mg_scan_config *cfg, const mg_evidence_map *ev,
+                               mg_err *err) {
+  mg_msig_config mc = {cfg->model_signature, cfg->model_key, cfg->model_cert_chain};
+  return mg_msig_run(&mc, &cfg->limits, ev, &s->ws, &s->pkg, &s->results, err);
+}
+
 /* The plugin stage: config, package and workspace in, results out. */
 static int run_plugins(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
   mg_host_config host = cfg->host;
@@ -110,8 +119,9 @@ static int run_plugins(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
 
 /* The checklist stage: rules, package facts and results in, controls out. */
 static int run_checklist(mg_scan *s, const mg_scan_config *cfg, mg_err *err) {
-  unsigned run =
-      (cfg->registry ? MG_CHECKLIST_REGISTRY : 0u) | (cfg->run_plugins ? MG_CHECKLIST_PLUGINS : 0u);
+  unsigned run = (cfg->registry ? MG_CHECKLIST_REGISTRY : 0u) |
+                 (cfg->run_plugins ? MG_CHECKLIST_PLUGINS : 0u) |
+                 (cfg->model_signature ? MG_CHECKLIST_SIGNATURE : 0u);
   return mg_checklist_evaluate(&s->rules, &s->pkg, run, &s->results, err);
 }
 
@@ -124,9 +134,20 @@ int mg_scan_config_check(const mg_scan_config *cfg, mg_err *err) {
                 {"--registry-key", cfg->registry_key, 0},
                 /* an explicit one; a missing REGISTRY.sig is a finding */
                 {"--registry-sig", cfg->registry_key ? cfg->registry_sig : NULL, 0},
+                {"--model-signature", cfg->model_signature, 0},
+                {"--model-key", cfg->model_key, 0},
+                {"--model-cert-chain", cfg->model_cert_chain, 0},
                 {"--rules", cfg->rules_dir, 1},
                 {"--plugins", cfg->run_plugins ? cfg->host.plugin_dir : NULL, 1},
                 {"--inputs", cfg->run_plugins ? cfg->host.inputs : NULL, 0}};
+  /* Keyless Sigstore needs the network: offline, the user names the trust. */
+  if (cfg->model_signature && !cfg->model_key == !cfg->model_cert_chain)
+    return mg_fail(err, MG_ERR_ARGS,
+                   "--model-signature needs exactly one of --model-key PEM or --model-cert-chain "
+                   "PEM (keyless Sigstore signatures need the network and are not verified)");
+  if (!cfg->model_signature && (cfg->model_key || cfg->model_cert_chain))
+    return mg_fail(err, MG_ERR_ARGS, "%s needs --model-signature FILE",
+                   cfg->model_key ? "--model-key" : "--model-cert-chain");
   for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
     int rc = inputs[i].path
                  ? mg_paths_check_input(inputs[i].opt, inputs[i].path, inputs[i].dir, err)
@@ -187,6 +208,8 @@ void mg_scan_run(mg_scan *s, const mg_scan_config *cfg, const char *command) {
     goto done;
   record_unknown_keys(s);
   if (cfg->registry && (rc = run_registry(s, cfg, &ev, &err)))
+    goto done;
+  if (cfg->model_signature && (rc = run_model_signature(s, cfg, &ev, &err)))
     goto done;
   if (cfg->run_plugins && (rc = run_plugins(s, cfg, &err))) {
     /* Plugins that could run have run; the checklist still reports on

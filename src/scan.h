@@ -27,6 +27,9 @@ typedef struct mg_scan_config {
   const char *registry_key;     /* --registry-key PEM */
   const char *registry_sig;     /* --registry-sig FILE (default REGISTRY.sig) */
   mg_severity unknown_severity; /* for files the registry does not know */
+  const char *model_signature;  /* --model-signature FILE (OpenSSF model signing bundle) */
+  const char *model_key;        /* --model-key PEM (the `key` method) */
+  const char *model_cert_chain; /* --model-cert-chain PEM (the `certificate` method's CA) */
   mg_severity fail_on;          /* --fail-on, when fail_on_given */
   int fail_on_given;            /* else the policy's fail-on applies */
   int run_plugins;              /* 0 for `verify` */

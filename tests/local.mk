@@ -7,3 +7,6 @@ E2E_TESTS += tests/e2e/crafted_names.sh tests/e2e/sigterm_stress.sh tests/e2e/mo
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += tests/lib.sh tests/plugins/common/verdict.py $(E2E_TESTS) tests/e2e/make_unsafe.py tests/e2e/make_nested.py
 E2E_TESTS += tests/e2e/review_demo.sh
+# OpenSSF model signatures: upstream's own bundles and a generator's.
+E2E_TESTS += tests/signature/model_signature.sh
+EXTRA_DIST += tests/signature/make_signatures.py tests/signature/upstream

@@ -9,7 +9,10 @@
 #
 # usage: bench/detect/run.sh [BUILD_DIR]        (default: the current directory)
 # env:   MG_BENCH_FIXTURES=DIR  reuse assembled fixtures (assemble.py output)
-#        MG_BENCH_ONLY="a b"    score only these fixtures
+#        MG_BENCH_ONLY="a b"    score only these fixtures (held-out ones included)
+#        MG_BENCH_HOLDOUT=only  score only the held-out fixtures (truth "holdout":
+#                               true); "include": every fixture; default: all
+#                               but the held-out ones, so tuning never sees them
 #        MG_BENCH_DETECTORS=a,b the plugins to run (default: every built plugin
 #                               but the package-safety ones)
 #        MG_BENCH_BIG=DIR       reuse the large packages (make_big.py output;
@@ -64,6 +67,14 @@ for truth in "$FX"/*.truth.json; do
   [ -d "$FX/$name" ] || continue
   if [ -n "${MG_BENCH_ONLY:-}" ]; then
     case " $MG_BENCH_ONLY " in *" $name "*) ;; *) continue ;; esac
+  else
+    held=no
+    grep -q '"holdout": *true' "$truth" && held=yes
+    case "${MG_BENCH_HOLDOUT:-exclude}:$held" in
+    only:no | exclude:yes) continue ;;
+    only:yes | include:* | exclude:no) ;;
+    *) echo "MG_BENCH_HOLDOUT must be only, include or exclude" >&2; exit 2 ;;
+    esac
   fi
   echo "scanning $name" >&2
   pkg="$FX/$name"
@@ -75,13 +86,18 @@ for truth in "$FX"/*.truth.json; do
   wall=$(echo "$(now) - $t0" | bc -l)
   [ -s "$out" ] || { echo "  no result for $name: $(cat "$out.stderr")" >&2; continue; }
   far="-"
-  case ",$DETECTORS," in
-  *,strip,*)
+  # The input-level detectors (STRIP, SCALE-UP) also scan triggered inputs.
+  far_only=""
+  for d in strip scale-up; do
+    case ",$DETECTORS," in *,$d,*) far_only="${far_only:+$far_only,}$d" ;; esac
+  done
+  case "$far_only" in
+  ?*)
     if "$PY" "$HERE/make_inputs.py" "$TOP/tests/fixtures" "$TOP/tests/fixtures/models/$name.json" \
       "$pkg" "$WORK/$name.trig.npy" 2>/dev/null; then
       far="$WORK/$name.far.json"
       # shellcheck disable=SC2086
-      "$MG" scan "$pkg" --plugins "$PLUGINS" --rules "$WORK/rules" --seed "$SEED" --only strip \
+      "$MG" scan "$pkg" --plugins "$PLUGINS" --rules "$WORK/rules" --seed "$SEED" --only "$far_only" \
         --inputs "$WORK/$name.trig.npy" --json "$far" -q ${MG_BENCH_SET:-} >/dev/null 2>&1 || true
       [ -s "$far" ] || far="-"
     fi

@@ -101,13 +101,14 @@ def extra_for(plugin, status, far_doc):
         return "AI=%s target=%s flagged=%s" % (
             "%.2f" % ai if isinstance(ai, (int, float)) else "?", cand.get("label", "?"),
             nc.get("flagged", "?"))
-    if plugin == "strip":
-        st = ev.get("strip") or {}
+    if plugin in ("strip", "scale-up"):
+        key = plugin.replace("-", "_")
+        st = ev.get(key) or {}
         frr = (st.get("calibration") or {}).get("frr_heldout")
         far = "-"
         if far_doc:
-            fs = [p for p in far_doc["plugins"] if p["name"] == "strip"]
-            inp = ((fs[0].get("evidence") or {}).get("strip") or {}).get("inputs") if fs else None
+            fs = [p for p in far_doc["plugins"] if p["name"] == plugin]
+            inp = ((fs[0].get("evidence") or {}).get(key) or {}).get("inputs") if fs else None
             if inp and inp.get("scanned"):
                 far = "%.2f" % (1 - inp["flagged"] / inp["scanned"])
         return "FRR=%s FAR=%s" % ("%.3f" % frr if isinstance(frr, float) else "?", far)

@@ -165,6 +165,18 @@ int lc_mapping(const lc_counts *c, const lc_pair *pairs, size_t n_pairs, lc_map 
   return isnan(out->p) ? MG_ERR_NOMEM : MG_OK;
 }
 
+lc_shift lc_label_shift(const lc_counts *c, const lc_pair *pair) {
+  uint64_t na = c->n[pair->label], ns = c->n[pair->source];
+  uint64_t ra = c->ref_n[pair->label], rs = c->ref_n[pair->source];
+  double pairs = (double)c->k * (double)(c->k - 1);
+  lc_shift r;
+  r.p = fmin(1, pairs * ht_fisher_greater(na, na + ns, ra, ra + rs));
+  /* Fisher's method for two p-values: P(chi2_4 >= -2 ln q) = q (1 - ln q). */
+  double q = fmax(r.p * pair->adj, 1e-300);
+  r.combined = fmin(1, q * (1 - log(q)));
+  return r;
+}
+
 void lc_map_free(lc_map *m) {
   free(m->source);
   free(m->p_label);

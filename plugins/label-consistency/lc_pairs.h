@@ -50,6 +50,20 @@ typedef struct lc_map {
 } lc_map;
 
 int lc_mapping(const lc_counts *c, const lc_pair *pairs, size_t n_pairs, lc_map *out);
+
+/* The label counts of a flip s -> a: rows move from s to a, so among the
+ * training rows labelled a or s, a's share exceeds the reference set's
+ * (one-sided Fisher exact test), Bonferroni-adjusted over the k(k - 1)
+ * ordered pairs. The neighbour test conditions on each label's row count,
+ * so under clean labels its p-value is super-uniform whatever the counts:
+ * the two p-values combine by Fisher's method when the training and
+ * reference labels share one distribution (docs/detectors/label-consistency.md). */
+typedef struct lc_shift {
+  double p;        /* the adjusted label-count p */
+  double combined; /* Fisher's combination with the pair's adjusted p */
+} lc_shift;
+
+lc_shift lc_label_shift(const lc_counts *c, const lc_pair *pair);
 void lc_map_free(lc_map *m);
 
 #endif

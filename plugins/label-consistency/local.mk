@@ -10,3 +10,11 @@ plugins_label_consistency_la_LIBADD = $(MGD_LIBS)
 
 TESTS += tests/plugins/label-consistency/label-consistency.sh
 EXTRA_DIST += tests/plugins/label-consistency/label-consistency.sh docs/detectors/label-consistency.md
+
+check_PROGRAMS += tests/plugins/label-consistency/test_lc_pairs
+TESTS += tests/plugins/label-consistency/test_lc_pairs
+tests_plugins_label_consistency_test_lc_pairs_SOURCES = tests/plugins/label-consistency/test_lc_pairs.c \
+	plugins/label-consistency/lc_pairs.c plugins/label-consistency/lc_pairs.h
+tests_plugins_label_consistency_test_lc_pairs_CFLAGS = $(MG_TEST_CFLAGS) $(MGD_CFLAGS) \
+	-I$(top_srcdir)/plugins/label-consistency
+tests_plugins_label_consistency_test_lc_pairs_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)

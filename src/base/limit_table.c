@@ -46,6 +46,7 @@ static const struct {
     [MG_LIMIT_DETECTOR_NODES] = {"detector-nodes", MG_DEFAULT_DETECTOR_NODES},
     [MG_LIMIT_WAIVERS_BYTES] = {"waivers-bytes", MG_DEFAULT_WAIVERS_BYTES},
     [MG_LIMIT_BASELINE_BYTES] = {"baseline-bytes", MG_DEFAULT_BASELINE_BYTES},
+    [MG_LIMIT_MODEL_SIGNATURE_BYTES] = {"model-signature-bytes", MG_DEFAULT_MODEL_SIGNATURE_BYTES},
 };
 
 void mg_limits_default(mg_limits *lim) {

@@ -38,13 +38,14 @@ typedef enum mg_limit_id {
   MG_LIMIT_TEXT_ROW_BYTES,        /* one row of a text dataset (line, CSV record, array element) */
   MG_LIMIT_TEXT_ROWS,             /* rows of one text dataset */
   /* Read by plugins through option("limit.NAME"): */
-  MG_LIMIT_ZIP_ENTRIES,    /* central-directory entries of a zip inside an artifact */
-  MG_LIMIT_PICKLE_STACK,   /* items on a disassembled pickle's stack */
-  MG_LIMIT_PICKLE_MEMO,    /* a pickle's memo entries */
-  MG_LIMIT_PICKLE_IMPORTS, /* distinct imports kept per pickle */
-  MG_LIMIT_DETECTOR_NODES, /* model nodes beyond which model-based detectors are not run */
-  MG_LIMIT_WAIVERS_BYTES,  /* the reviewer's --waivers file */
-  MG_LIMIT_BASELINE_BYTES, /* the --baseline results JSON */
+  MG_LIMIT_ZIP_ENTRIES,           /* central-directory entries of a zip inside an artifact */
+  MG_LIMIT_PICKLE_STACK,          /* items on a disassembled pickle's stack */
+  MG_LIMIT_PICKLE_MEMO,           /* a pickle's memo entries */
+  MG_LIMIT_PICKLE_IMPORTS,        /* distinct imports kept per pickle */
+  MG_LIMIT_DETECTOR_NODES,        /* model nodes beyond which model-based detectors are not run */
+  MG_LIMIT_WAIVERS_BYTES,         /* the reviewer's --waivers file */
+  MG_LIMIT_BASELINE_BYTES,        /* the --baseline results JSON */
+  MG_LIMIT_MODEL_SIGNATURE_BYTES, /* the --model-signature Sigstore bundle */
   MG_LIMIT_COUNT
 } mg_limit_id;
 
@@ -92,6 +93,8 @@ typedef struct mg_limits {
 #define MG_DEFAULT_PICKLE_IMPORTS UINT64_C(65536)
 #define MG_DEFAULT_WAIVERS_BYTES (16 * MG_MIB)
 #define MG_DEFAULT_BASELINE_BYTES (1 * MG_GIB)
+/* About 150 bytes a signed file or shard: room for 400,000 of them. */
+#define MG_DEFAULT_MODEL_SIGNATURE_BYTES (64 * MG_MIB)
 
 void mg_limits_default(mg_limits *lim);
 /* Parses "NAME=VALUE" (VALUE may end in K, M or G). */

@@ -29,10 +29,12 @@ static const char *const per_run[] = {"config",
                                       "mean",
                                       "std",
                                       "feature-layer",
+                                      "model-signature",
                                       NULL};
 /* Options whose value is a file or directory: relative to the file's. */
-static const char *const path_keys[] = {"registry", "registry-key", "registry-sig", "rules",
-                                        "plugins",  "waivers",      "baseline",     NULL};
+static const char *const path_keys[] = {
+    "registry", "registry-key", "registry-sig",     "rules", "plugins", "waivers",
+    "baseline", "model-key",    "model-cert-chain", NULL};
 /* Options that may be given several times: a list or an object in the file. */
 static const char *const list_keys[] = {"set", "limit", "stylesheet", NULL};
 

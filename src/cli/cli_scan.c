@@ -58,6 +58,9 @@ enum {
   OPT_WAIVERS,
   OPT_BASELINE,
   OPT_CYCLONEDX,
+  OPT_MODEL_SIG,
+  OPT_MODEL_KEY,
+  OPT_MODEL_CA,
 };
 
 static const struct option scan_options[] = {
@@ -65,6 +68,9 @@ static const struct option scan_options[] = {
     {"registry-key", required_argument, NULL, OPT_REGISTRY_KEY},
     {"registry-sig", required_argument, NULL, OPT_REGISTRY_SIG},
     {"unknown-severity", required_argument, NULL, OPT_UNKNOWN},
+    {"model-signature", required_argument, NULL, OPT_MODEL_SIG},
+    {"model-key", required_argument, NULL, OPT_MODEL_KEY},
+    {"model-cert-chain", required_argument, NULL, OPT_MODEL_CA},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"json", required_argument, NULL, OPT_JSON},
     {"xml", required_argument, NULL, OPT_XML},
@@ -107,9 +113,10 @@ static const struct option scan_options[] = {
 
 static void usage(FILE *out, int verify) {
   if (verify)
-    fputs("usage: modelgate verify PACKAGE --registry FILE [OPTIONS]\n\n"
+    fputs("usage: modelgate verify PACKAGE --registry FILE [OPTIONS]\n"
+          "       modelgate verify PACKAGE --model-signature FILE --model-key PEM [OPTIONS]\n\n"
           "Unpacks PACKAGE safely and checks every file's SHA-256 against the registry of\n"
-          "approved artifacts. No detector runs.\n\n",
+          "approved artifacts and/or an OpenSSF model signature. No detector runs.\n\n",
           out);
   else
     fputs("usage: modelgate scan PACKAGE [OPTIONS]\n\n"
@@ -121,6 +128,10 @@ static void usage(FILE *out, int verify) {
         "  --registry-key PEM       require a valid detached signature (Ed25519/ECDSA P-256)\n"
         "  --registry-sig FILE      the signature (default: FILE.sig)\n"
         "  --unknown-severity SEV   severity for files the registry does not know (low)\n"
+        "Model signature (OpenSSF model_signing v1, offline; docs/model-signatures.md):\n"
+        "  --model-signature FILE   the Sigstore bundle (model.sig) the vendor signed\n"
+        "  --model-key PEM          verify with this ECDSA public key (the key method)\n"
+        "  --model-cert-chain PEM   or: its certificate must chain to this CA\n"
         "Gate and reports:\n"
         "  --fail-on SEV            lowest severity that fails the gate (high)\n"
         "  --json FILE  --xml FILE  --junit FILE  --html FILE  --sarif FILE\n"
@@ -144,7 +155,7 @@ static void usage(FILE *out, int verify) {
           "  --plugins DIR            load plugins from DIR\n"
           "  --only A,B  --skip A,B   choose plugins by name\n"
           "  --set NAME.KEY=VALUE     a plugin option\n"
-          "  --inputs PATH            extra dataset for STRIP (outside the package allowed)\n"
+          "  --inputs PATH            extra rows for strip, scale-up (may be outside the package)\n"
           "  --strict                 unknown pickle imports are critical\n"
           "  --seed N                 random seed (default 0)\n"
           "  --timeout S  --cpu-limit S  --mem-limit MIB   per-plugin limits\n",
@@ -256,6 +267,15 @@ static int run_args(int argc, char **argv, int verify) {
       break;
     case OPT_REGISTRY_SIG:
       cfg.registry_sig = optarg;
+      break;
+    case OPT_MODEL_SIG:
+      cfg.model_signature = optarg;
+      break;
+    case OPT_MODEL_KEY:
+      cfg.model_key = optarg;
+      break;
+    case OPT_MODEL_CA:
+      cfg.model_cert_chain = optarg;
       break;
     case OPT_UNKNOWN:
     case OPT_FAIL_ON:
@@ -404,8 +424,8 @@ static int run_args(int argc, char **argv, int verify) {
             verify ? "verify" : "scan");
     goto out;
   }
-  if (verify && !cfg.registry) {
-    mg_cli_error("verify needs --registry FILE");
+  if (verify && !cfg.registry && !cfg.model_signature) {
+    mg_cli_error("verify needs --registry FILE or --model-signature FILE");
     goto out;
   }
   cfg.package = argv[optind];

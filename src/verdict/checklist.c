@@ -218,9 +218,11 @@ static void evaluate(checklist_ctx *x, const mg_control_def *d, mg_result_contro
     const mg_requirement *q = &x->rules->policy.required[i];
     if (strcmp(q->control, d->id))
       continue;
-    c->required = q->when == MG_REQUIRE_ALWAYS ||
-                  (q->when == MG_REQUIRE_REGISTRY && (x->run & MG_CHECKLIST_REGISTRY)) ||
-                  (q->when == MG_REQUIRE_SCAN && (x->run & MG_CHECKLIST_PLUGINS));
+    /* A control may be required under several conditions: any one does. */
+    c->required |= q->when == MG_REQUIRE_ALWAYS ||
+                   (q->when == MG_REQUIRE_REGISTRY && (x->run & MG_CHECKLIST_REGISTRY)) ||
+                   (q->when == MG_REQUIRE_SCAN && (x->run & MG_CHECKLIST_PLUGINS)) ||
+                   (q->when == MG_REQUIRE_SIGNATURE && (x->run & MG_CHECKLIST_SIGNATURE));
   }
   c->attestable = d->attestable;
 }

@@ -13,7 +13,8 @@
 /* What ran, for the policy's conditional requirements. */
 enum {
   MG_CHECKLIST_REGISTRY = 1, /* a registry was given */
-  MG_CHECKLIST_PLUGINS = 2   /* the detectors were to run (scan, not verify) */
+  MG_CHECKLIST_PLUGINS = 2,  /* the detectors were to run (scan, not verify) */
+  MG_CHECKLIST_SIGNATURE = 4 /* a model signature was given */
 };
 
 /* Does nothing when r already has controls. */

@@ -1,16 +1,27 @@
-/* The correlation rule. A finding takes part when it names a class
- * (label >= 0), comes from a plugin (not the core) and is at least low:
- * info findings are per-class statistics, not accusations. For each pair of
- * participants from different plugins about the same class:
- *   - rows shared (|A n B| / min(|A|, |B|) >= min-overlap, same dataset):
- *     both are raised to raise-to;
- *   - otherwise: both are raised to class-raise-to.
- * A class needs min-plugins independent witnesses to count as corroborated:
- * plugins of one policy family (reading the same evidence) count once, and
- * findings of the same family never raise each other.
- * Severities only go up, and the finding records why. */
+/* The correlation rule. A finding takes part when it comes from a plugin
+ * (not the core) and is at least low: info findings are per-class
+ * statistics, not accusations. For each pair of participants from
+ * different witnesses:
+ *   - both name a class, the same one: raised to raise-to when they share
+ *     rows (|A n B| / min(|A|, |B|) >= min-overlap, same dataset), else to
+ *     class-raise-to;
+ *   - one or both name no class (a class-agnostic finding such as an
+ *     all-to-all mapping, which lists rows of many classes): raised to
+ *     raise-to only when they share rows at min-overlap. The rows are the
+ *     evidence then: the same training rows singled out by two independent
+ *     methods, whatever class each names. A finding that names no class
+ *     may list a large share of the dataset, which would overlap anything
+ *     by chance, so its shared rows must also beat chance: binomial, the
+ *     smaller set's rows landing in the larger one at the rate that set
+ *     covers of the dataset (at least the largest row index named + 1
+ *     rows, so the rate is overestimated), one-sided p <= CHANCE_P.
+ * Corroboration needs min-plugins independent witnesses: plugins of one
+ * policy family (reading the same evidence) count once, and findings of the
+ * same family never raise each other. Severities only go up, and the
+ * finding records why. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +51,54 @@ static double overlap(const mg_result_finding *a, const mg_result_finding *b) {
   return (double)shared / (double)smaller;
 }
 
+/* The level at which shared rows of a class-agnostic finding must beat
+ * chance (the detectors' "medium", docs/detectors.md). */
+#define CHANCE_P 1e-3
+
+/* P(X >= x), X ~ Binomial(n, p), summed in log space. */
+static double binom_sf(size_t x, size_t n, double p) {
+  if (x == 0)
+    return 1;
+  if (p <= 0)
+    return 0;
+  if (p >= 1)
+    return 1;
+  double s = 0, lp = log(p), lq = log1p(-p);
+  for (size_t k = x; k <= n; k++)
+    s += exp(lgamma((double)n + 1) - lgamma((double)k + 1) - lgamma((double)(n - k) + 1) +
+             (double)k * lp + (double)(n - k) * lq);
+  return s > 1 ? 1 : s;
+}
+
+/* Rows of a dataset at least: one more than the largest index any finding
+ * names in it. */
+static uint64_t rows_at_least(const mg_results *r, const char *dataset) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < r->n_findings; i++) {
+    const mg_result_finding *f = &r->findings[i];
+    if (f->n_indices && f->dataset && !strcmp(f->dataset, dataset) &&
+        f->indices[f->n_indices - 1] + 1 > n)
+      n = f->indices[f->n_indices - 1] + 1; /* indices are sorted */
+  }
+  return n;
+}
+
+/* The shared rows of a and b (shared = fraction of the smaller set) are
+ * more than chance would give. */
+static int beats_chance(const mg_results *r, const mg_result_finding *a, const mg_result_finding *b,
+                        double shared) {
+  const mg_result_finding *small = a->n_indices <= b->n_indices ? a : b;
+  const mg_result_finding *large = small == a ? b : a;
+  uint64_t n = rows_at_least(r, a->dataset);
+  if (!n)
+    return 0;
+  size_t common = (size_t)llround(shared * (double)small->n_indices);
+  return binom_sf(common, small->n_indices, (double)large->n_indices / (double)n) <= CHANCE_P;
+}
+
 static int participates(const mg_result_finding *f) {
-  return f->label >= 0 && strcmp(f->plugin, "core") && f->severity >= MG_SEV_LOW;
+  return strcmp(f->plugin, "core") && f->severity >= MG_SEV_LOW &&
+         (f->label >= 0 || f->n_indices > 0);
 }
 
 static void raise_to(mg_result_finding *f, mg_severity to, const mg_result_finding *other,
@@ -50,18 +107,36 @@ static void raise_to(mg_result_finding *f, mg_severity to, const mg_result_findi
     return;
   f->severity = to;
   char why[400];
-  if (shared > 0)
+  if (shared > 0 && f->label >= 0 && other->label == f->label)
     snprintf(
         why, sizeof why,
         "raised from %s to %s: %s (%s) implicates the same class %d and %.0f%% of the same rows",
         mg_severity_name(f->reported), mg_severity_name(to), other->plugin, other->id, f->label,
         shared * 100.0);
+  else if (shared > 0)
+    snprintf(why, sizeof why,
+             "raised from %s to %s: %s (%s) independently singles out %.0f%% of the same rows",
+             mg_severity_name(f->reported), mg_severity_name(to), other->plugin, other->id,
+             shared * 100.0);
   else
     snprintf(why, sizeof why, "raised from %s to %s: %s (%s) independently implicates class %d",
              mg_severity_name(f->reported), mg_severity_name(to), other->plugin, other->id,
              f->label);
   free(f->correlation);
   f->correlation = strdup(why);
+}
+
+/* b corroborates a: another witness about the same class, or, when either
+ * names no class, about the same rows. *shared gets the row overlap. */
+static int agrees(const mg_results *r, const mg_result_finding *a, const mg_result_finding *b,
+                  const mg_policy *policy, double *shared) {
+  if (a == b || !participates(b) ||
+      !strcmp(mg_policy_witness(policy, a->plugin), mg_policy_witness(policy, b->plugin)))
+    return 0;
+  *shared = overlap(a, b);
+  if (a->label >= 0 && b->label >= 0)
+    return a->label == b->label;
+  return *shared >= policy->min_overlap && *shared > 0 && beats_chance(r, a, b, *shared);
 }
 
 int mg_correlate(mg_results *r, const mg_policy *policy) {
@@ -72,12 +147,14 @@ int mg_correlate(mg_results *r, const mg_policy *policy) {
     mg_result_finding *a = &r->findings[i];
     if (!participates(a))
       continue;
-    /* Independent witnesses implicating this class. */
+    /* Independent witnesses implicating this class (or these rows). */
     mg_strlist plugins = {0};
+    mg_strlist_add(&plugins, mg_policy_witness(policy, a->plugin));
+    double shared;
     for (size_t j = 0; j < r->n_findings; j++) {
       const mg_result_finding *b = &r->findings[j];
       const char *w = mg_policy_witness(policy, b->plugin);
-      if (participates(b) && b->label == a->label && !mg_strlist_has(&plugins, w))
+      if (agrees(r, a, b, policy, &shared) && !mg_strlist_has(&plugins, w))
         mg_strlist_add(&plugins, w);
     }
     size_t agreeing = plugins.count;
@@ -86,10 +163,8 @@ int mg_correlate(mg_results *r, const mg_policy *policy) {
       continue;
     for (size_t j = 0; j < r->n_findings; j++) {
       mg_result_finding *b = &r->findings[j];
-      if (j == i || !participates(b) || b->label != a->label ||
-          !strcmp(mg_policy_witness(policy, a->plugin), mg_policy_witness(policy, b->plugin)))
+      if (!agrees(r, a, b, policy, &shared))
         continue;
-      double shared = overlap(a, b);
       if (shared >= policy->min_overlap && shared > 0)
         raise_to(a, policy->raise_to, b, shared);
       else

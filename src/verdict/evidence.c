@@ -16,6 +16,7 @@ static const struct {
     [MG_EV_DIGESTS] = {"registry", "digests", "registry"},
     [MG_EV_LINEAGE] = {"registry", "lineage", "registry"},
     [MG_EV_PARENT] = {"registry", "parent", "registry"},
+    [MG_EV_MODEL_SIGNATURE] = {"core", "model-signature", "model-signature"},
 };
 
 void mg_evidence_map_init(mg_evidence_map *m, const mg_rules *rules) {

@@ -15,6 +15,7 @@ typedef enum mg_evidence {
   MG_EV_DIGESTS,    /* <registry check="digests"/>: every artifact matches the registry */
   MG_EV_LINEAGE,    /* <registry check="lineage"/>: the training set the model was trained on */
   MG_EV_PARENT,     /* <registry check="parent"/>: the parent of a fine-tuned model */
+  MG_EV_MODEL_SIGNATURE, /* <core check="model-signature"/>: an OpenSSF model signature */
   MG_EV_COUNT
 } mg_evidence;
 

@@ -235,10 +235,11 @@ static int load_policy(mg_rules *r, const mg_limits *lim, mg_err *err) {
       mg_requirement *q = &grown[p->n_required++];
       q->control = attr(c, "control");
       v = attr(c, "when");
-      q->when = !v                       ? MG_REQUIRE_ALWAYS
-                : !strcmp(v, "registry") ? MG_REQUIRE_REGISTRY
-                : !strcmp(v, "scan")     ? MG_REQUIRE_SCAN
-                                         : MG_REQUIRE_ALWAYS;
+      q->when = !v                              ? MG_REQUIRE_ALWAYS
+                : !strcmp(v, "registry")        ? MG_REQUIRE_REGISTRY
+                : !strcmp(v, "scan")            ? MG_REQUIRE_SCAN
+                : !strcmp(v, "model-signature") ? MG_REQUIRE_SIGNATURE
+                                                : MG_REQUIRE_ALWAYS;
       free(v);
       if (!mg_rules_control(r, q->control))
         rc = mg_fail(err, MG_ERR_FORMAT, "%s:%ld: requires %s, which the checklist does not have",

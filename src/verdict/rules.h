@@ -30,8 +30,9 @@ typedef struct mg_control_def {
 
 typedef enum mg_require_when {
   MG_REQUIRE_ALWAYS = 0,
-  MG_REQUIRE_SCAN,    /* when detectors run (scan, not verify) */
-  MG_REQUIRE_REGISTRY /* when a registry is given */
+  MG_REQUIRE_SCAN,     /* when detectors run (scan, not verify) */
+  MG_REQUIRE_REGISTRY, /* when a registry is given */
+  MG_REQUIRE_SIGNATURE /* when a model signature is given */
 } mg_require_when;
 
 typedef struct mg_requirement {

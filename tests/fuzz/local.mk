@@ -35,3 +35,11 @@ tests_fuzz_fuzz_config_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_config_LDADD = $(FUZZ_LIBS)
 endif
+# OpenSSF model signatures: the bundle and statement parsers.
+if FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz_model_signature
+tests_fuzz_fuzz_model_signature_SOURCES = tests/fuzz/fuzz_model_signature.c
+tests_fuzz_fuzz_model_signature_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_model_signature_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_model_signature_LDADD = $(FUZZ_LIBS)
+endif

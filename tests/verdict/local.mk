@@ -9,3 +9,5 @@ tests_verdict_test_review_SOURCES = tests/verdict/test_review.c
 tests_verdict_test_review_CFLAGS = $(MG_TEST_CFLAGS)
 tests_verdict_test_review_LDADD = $(MG_TEST_LIBS)
 TESTS += tests/verdict/test_review
+TESTS += tests/verdict/gate-flips.sh
+EXTRA_DIST += tests/verdict/gate-flips.sh

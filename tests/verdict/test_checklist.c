@@ -97,6 +97,54 @@ START_TEST(never_lowers) {
 }
 END_TEST
 
+/* An all-to-all finding names no class: it corroborates, and is
+ * corroborated by, another witness only through the rows they share. */
+START_TEST(classless_findings_corroborate_by_rows) {
+  add("label-consistency", MG_SEV_MEDIUM, -1, 100, 300);  /* rows of many classes */
+  add("spectre", MG_SEV_LOW, 4, 350, 100);                /* 50 of 100 shared */
+  add("spectral-signatures", MG_SEV_LOW, 6, 1000, 100);   /* no shared rows */
+  add("activation-clustering", MG_SEV_LOW, -1, 2000, 50); /* classless, disjoint */
+  ck_assert_int_eq(mg_correlate(&r, &policy), MG_OK);
+  ck_assert_int_eq(r.findings[0].severity, MG_SEV_CRITICAL);
+  ck_assert_int_eq(r.findings[1].severity, MG_SEV_CRITICAL);
+  ck_assert_ptr_nonnull(strstr(r.findings[1].correlation, "50% of the same rows"));
+  ck_assert_int_eq(r.findings[2].severity, MG_SEV_LOW);
+  ck_assert_int_eq(r.findings[3].severity, MG_SEV_LOW);
+}
+END_TEST
+
+/* A class-agnostic finding that lists nearly every row overlaps anything:
+ * shared rows count only when they beat chance. */
+START_TEST(classless_overlap_must_beat_chance) {
+  add("label-consistency", MG_SEV_LOW, -1, 0, 1000); /* every row of a 1,000-row set */
+  add("spectre", MG_SEV_MEDIUM, 4, 500, 40);         /* inside it, as any set would be */
+  ck_assert_int_eq(mg_correlate(&r, &policy), MG_OK);
+  ck_assert_int_eq(r.findings[0].severity, MG_SEV_LOW);
+  ck_assert_int_eq(r.findings[1].severity, MG_SEV_MEDIUM);
+}
+END_TEST
+
+/* A class-agnostic finding is no class: it never raises through the
+ * class-only path, and one family's findings still count once. */
+START_TEST(classless_findings_respect_families) {
+  mg_strlist_add(&policy.family_plugins, "spectre");
+  mg_strlist_add(&policy.families, "feature-space");
+  mg_strlist_add(&policy.family_plugins, "spectral-signatures");
+  mg_strlist_add(&policy.families, "feature-space");
+  add("spectre", MG_SEV_HIGH, -1, 0, 500);
+  add("spectral-signatures", MG_SEV_LOW, 3, 0, 50); /* same family, same rows */
+  add("neural-cleanse", MG_SEV_LOW, 3, 0, 0);       /* a class, no rows */
+  ck_assert_int_eq(mg_correlate(&r, &policy), MG_OK);
+  ck_assert_int_eq(r.findings[0].severity, MG_SEV_HIGH);
+  /* spectral-signatures and neural-cleanse agree on class 3 without rows */
+  ck_assert_int_eq(r.findings[1].severity, MG_SEV_HIGH);
+  ck_assert_int_eq(r.findings[2].severity, MG_SEV_HIGH);
+  ck_assert_ptr_null(r.findings[0].correlation);
+  mg_strlist_free(&policy.family_plugins);
+  mg_strlist_free(&policy.families);
+}
+END_TEST
+
 START_TEST(three_plugins_needed_when_configured) {
   policy.min_plugins = 3;
   add("a", MG_SEV_MEDIUM, 1, 0, 10);
@@ -330,6 +378,9 @@ int main(void) {
   tcase_add_test(tc, never_lowers);
   tcase_add_test(tc, three_plugins_needed_when_configured);
   tcase_add_test(tc, one_family_is_one_witness);
+  tcase_add_test(tc, classless_findings_corroborate_by_rows);
+  tcase_add_test(tc, classless_findings_respect_families);
+  tcase_add_test(tc, classless_overlap_must_beat_chance);
   tcase_add_test(tc, verdict_rules);
   suite_add_tcase(s, tc);
   TCase *ev = tcase_create("evaluate");

@@ -1,0 +1,139 @@
+/* SCALE-UP's reference side: a seeded subset of the clean reference rows,
+ * their scores, and the per-row threshold at the target false-rejection
+ * rate (an order statistic of the clean scores, checked on held-out halves). */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mgd.h"
+#include "su_run.h"
+
+static int cmp_desc(const void *a, const void *b) {
+  return -su_score_cmp((const su_score *)a, (const su_score *)b);
+}
+
+/* The k-th most consistent of n scores, k = floor(frr * (n + 1)) at least 1:
+ * a new clean row scores above it with probability k / (n + 1) <= frr when
+ * it is exchangeable with the n (exact, whatever the score's law). */
+static su_score upper_order(const su_score *v, const size_t *idx, size_t n, double frr, int *ok) {
+  su_score t = {0};
+  su_score *tmp = malloc((n ? n : 1) * sizeof *tmp);
+  *ok = tmp && n;
+  if (!*ok) {
+    free(tmp);
+    return t;
+  }
+  for (size_t i = 0; i < n; i++)
+    tmp[i] = v[idx[i]];
+  qsort(tmp, n, sizeof *tmp, cmp_desc);
+  size_t k = (size_t)floor(frr * (double)(n + 1));
+  if (k < 1)
+    k = 1;
+  t = tmp[k - 1];
+  free(tmp);
+  return t;
+}
+
+static size_t count_above(const su_score *v, const size_t *idx, size_t n, const su_score *t) {
+  size_t a = 0;
+  for (size_t i = 0; i < n; i++)
+    a += su_score_cmp(&v[idx[i]], t) > 0;
+  return a;
+}
+
+/* The threshold from all calibration rows; its false-rejection rate
+ * measured by cross-fitting: fitted on one half, applied to the other. */
+static int threshold(su_run *r) {
+  size_t n = r->ref_n;
+  size_t *idx = calloc(n ? n : 1, sizeof *idx);
+  uint64_t *perm = malloc(n * sizeof *perm);
+  if (!idx || !perm) {
+    free(idx);
+    free(perm);
+    return MG_ERR_NOMEM;
+  }
+  for (size_t i = 0; i < n; i++)
+    perm[i] = i;
+  mgd_rng g;
+  mgd_rng_seed(&g, r->svc->seed(r->ctx), "scale-up-halves");
+  mgd_rng_shuffle(&g, perm, n);
+  for (size_t i = 0; i < n; i++)
+    idx[i] = (size_t)perm[i];
+  free(perm);
+  su_calib *c = &r->cal;
+  int ok1, ok2, ok3;
+  c->t = upper_order(r->ref_s, idx, n, r->cfg.frr, &ok1);
+  c->frr_in = (double)count_above(r->ref_s, idx, n, &c->t) / (double)n;
+  size_t h1 = n / 2, h2 = n - h1;
+  su_score t1 = upper_order(r->ref_s, idx, h1, r->cfg.frr, &ok2);
+  su_score t2 = upper_order(r->ref_s, idx + h1, h2, r->cfg.frr, &ok3);
+  double k =
+      (double)(count_above(r->ref_s, idx + h1, h2, &t1) + count_above(r->ref_s, idx, h1, &t2));
+  free(idx);
+  if (!ok1 || !ok2 || !ok3)
+    return MG_ERR_NOMEM;
+  double p = k / (double)n, z = 1.6448536269514722, nn = (double)n;
+  c->frr_heldout = p;
+  c->frr_heldout_upper =
+      (p + z * z / (2 * nn) + z * sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn))) /
+      (1 + z * z / nn);
+  double *spc = malloc(n * sizeof *spc);
+  if (!spc)
+    return MG_ERR_NOMEM;
+  for (size_t i = 0; i < n; i++) {
+    spc[i] = su_spc(&r->ref_s[i], r->cfg.scales);
+    c->spc_hist[r->ref_s[i].kept]++;
+  }
+  c->spc_mean = mgd_mean(spc, n);
+  c->spc_sd = mgd_stddev(spc, n, c->spc_mean);
+  free(spc);
+  return MG_OK;
+}
+
+int su_calibrate(su_run *r, const mg_dataset_info *ri) {
+  size_t rf = r->mi.input_floats;
+  uint64_t n = ri->count, cap = SU_POOL_BYTES / (rf * sizeof(float));
+  if (n > r->cfg.pool_max)
+    n = r->cfg.pool_max;
+  if (n > cap)
+    n = cap;
+  if (n < 20) {
+    r->svc->log(r->ctx, MG_LOG_ERROR,
+                "scale-up: the reference set has %llu usable rows; calibrating a "
+                "false-rejection rate needs at least 20",
+                (unsigned long long)n);
+    return MG_ERR_LIMIT;
+  }
+  r->ref_n = (size_t)n;
+  r->ref_rows = malloc(ri->count * sizeof *r->ref_rows);
+  r->ref_labels = malloc(r->ref_n * sizeof *r->ref_labels);
+  r->ref_s = malloc(r->ref_n * sizeof *r->ref_s);
+  size_t b = su_chunk_rows(rf);
+  float *x = malloc(b * rf * sizeof *x);
+  int rc = r->ref_rows && r->ref_labels && r->ref_s && x ? MG_OK : MG_ERR_NOMEM;
+  for (uint64_t i = 0; !rc && i < ri->count; i++)
+    r->ref_rows[i] = i;
+  if (!rc && r->ref_n < ri->count) { /* a seeded random subset, read in order */
+    mgd_rng g;
+    mgd_rng_seed(&g, r->svc->seed(r->ctx), "scale-up-pool");
+    mgd_rng_shuffle(&g, r->ref_rows, (size_t)ri->count);
+    qsort(r->ref_rows, r->ref_n, sizeof *r->ref_rows, su_cmp_u64);
+  }
+  r->ref_has_labels = ri->has_labels;
+  for (size_t i = 0; !rc && i < r->ref_n; i += b) {
+    size_t m = r->ref_n - i < b ? r->ref_n - i : b;
+    rc = su_read_rows(r, MG_DATASET_REFERENCE, r->ref_rows + i, m, x,
+                      ri->has_labels ? r->ref_labels + i : NULL);
+    if (!rc)
+      rc = su_score_rows(r, x, m, r->ref_rows + i, "scale-up-reference", r->ref_s + i);
+    r->svc->progress(r->ctx, "scale-up: calibrating on the reference set", i + m, r->ref_n);
+  }
+  free(x);
+  for (size_t i = 0; !rc && i < r->ref_n; i++)
+    if (!ri->has_labels || r->ref_labels[i] < 0 || (size_t)r->ref_labels[i] >= r->k)
+      r->ref_labels[i] = -1;
+  return rc ? rc : threshold(r);
+}

@@ -1,0 +1,138 @@
+/* SCALE-UP's findings and evidence: one finding per implicated class with
+ * its rows, and each dataset's statistics for the report. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "hyptest.h"
+#include "mgd.h"
+#include "su_run.h"
+
+const char *const su_atlas_all[] = {"AML.T0018.000", "AML.T0043.004", "AML.T0020", NULL};
+const char *const su_atlas_inputs[] = {"AML.T0043.004", "AML.T0018.000", NULL};
+const char *const su_mitigations[] = {"AML.M0008", "AML.M0007", NULL};
+const char *const su_controls[] = {"CTL-11", NULL};
+
+json_t *su_score_json(const su_run *r, const su_score *s) {
+  return json_pack("{s:f, s:i, s:f}", "spc", su_spc(s, r->cfg.scales), "kept", (int)s->kept, "loss",
+                   s->loss);
+}
+
+json_t *su_hist_json(const uint64_t *h, uint32_t scales) {
+  json_t *a = json_array();
+  for (uint32_t i = 0; i <= scales; i++)
+    json_array_append_new(a, json_integer((json_int_t)h[i]));
+  return a;
+}
+
+int su_emit_group(su_run *r, su_set *s, int32_t c) {
+  su_group *g = &s->gs[c];
+  mg_severity sev = mgd_severity_of_p(g->p_adj);
+  if (sev == MG_SEV_INFO)
+    return MG_OK;
+  uint8_t bit = g->k ? SU_ABOVE : SU_FLAGGED;
+  uint64_t count = g->k ? g->above : g->flagged;
+  uint64_t *rows = malloc((count ? count : 1) * sizeof *rows);
+  if (!rows)
+    return MG_ERR_NOMEM;
+  size_t n = 0;
+  for (uint64_t i = 0; i < s->info.count && n < count; i++)
+    if ((s->state[i] & bit) && s->group[i] == c)
+      rows[n++] = i;
+  char cname[128], title[400], msg[3000], test[1200];
+  mgd_class_name(r->svc, r->ctx, c, cname, sizeof cname);
+  int train = !strcmp(s->name, MG_DATASET_TRAIN);
+  const char *who = s->by_label ? "labelled" : "predicted as";
+  if (g->k)
+    snprintf(test, sizeof test,
+             "%llu of the %llu (%.1f%%) score above the class's own clean quantile, order "
+             "statistic %u from the top of its %llu reference rows (SPC %.2f; %.1f%% of clean "
+             "rows expected above it): exact beta-binomial p = %.3g, against the other classes' "
+             "rate p = %.3g",
+             (unsigned long long)g->above, (unsigned long long)g->scanned,
+             100.0 * (double)g->above / (double)g->scanned, g->k, (unsigned long long)g->ref_rows,
+             su_spc(&g->cut, r->cfg.scales), 100.0 * (double)g->k / (double)(g->ref_rows + 1),
+             g->p_exch, g->p_rest);
+  else
+    snprintf(test, sizeof test,
+             "against %llu of %llu clean reference rows of the %s above the global threshold: "
+             "Fisher exact test p = %.3g",
+             (unsigned long long)(g->ref_rows ? g->ref_flagged : su_reference_flagged(r)),
+             (unsigned long long)(g->ref_rows ? g->ref_rows : r->ref_n),
+             g->ref_rows ? "class" : "whole set", g->p);
+  snprintf(title, sizeof title,
+           "SCALE-UP: %s rows %s %s keep their prediction under pixel amplification "
+           "(trigger-like)",
+           train ? "training" : "--inputs", who, cname);
+  snprintf(msg, sizeof msg,
+           "With their pixels amplified %u times (factors 3 to %u, clipped), %llu of %llu scanned "
+           "%s rows %s %s keep their prediction more consistently than the %.2g%% "
+           "false-rejection threshold calibrated on the reference set allows; %s; %.3g after "
+           "Holm's correction over %zu classes that could reach significance. Amplification "
+           "washes out an image's content but not a trigger's saturated pixels, so a prediction "
+           "that survives it is carried by a dominant feature: a backdoor trigger is the usual "
+           "cause (Guo et al. 2023). The listed rows are the class's rows the test counted.",
+           r->cfg.scales, 2 * r->cfg.scales + 1, (unsigned long long)g->flagged,
+           (unsigned long long)g->scanned, train ? "training" : "--inputs", who, cname,
+           r->cfg.frr * 100, test, g->p_adj, s->family);
+  json_t *ev = json_pack(
+      "{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:f, s:f, s:b, s:s, s:o}", "rows", (json_int_t)g->rows,
+      "scanned", (json_int_t)g->scanned, "flagged", (json_int_t)g->flagged, "above_class_cut",
+      (json_int_t)g->above, "reference_rows", (json_int_t)g->ref_rows, "reference_flagged",
+      (json_int_t)g->ref_flagged, "test",
+      g->k ? "class quantile exceedance" : "global threshold (Fisher)", "p_value", g->p, "p_holm",
+      g->p_adj, "scanned_in_full", g->extended || g->scanned == g->rows, "grouped_by",
+      s->by_label ? "label" : "prediction", "threshold", su_score_json(r, &r->cal.t));
+  if (g->k)
+    json_object_set_new(ev, "class_cut", su_score_json(r, &g->cut));
+  json_t *fr = json_array();
+  for (size_t i = 0; i < n && i < SU_EVIDENCE_ROWS; i++) {
+    json_t *o = su_score_json(r, &s->score[rows[i]]);
+    json_object_set_new(o, "row", json_integer((json_int_t)rows[i]));
+    json_array_append_new(fr, o);
+  }
+  json_object_set_new(ev, "flagged_rows", fr);
+  mg_finding f = mgp_finding(sev, train ? "consistent-rows" : "consistent-inputs", title, msg);
+  f.atlas = train ? su_atlas_all : su_atlas_inputs;
+  f.label = c;
+  f.dataset = s->name;
+  f.indices = rows;
+  f.n_indices = n;
+  f.score = ht_score(g->p_adj);
+  int rc = mgp_emit(r->svc, r->ctx, &f, ev, JSON_COMPACT);
+  free(rows);
+  return rc;
+}
+
+json_t *su_set_evidence(su_run *r, const su_set *s) {
+  json_t *classes = json_array();
+  for (size_t c = 0; c < r->k; c++) {
+    const su_group *g = &s->gs[c];
+    if (!g->rows)
+      continue;
+    char cname[128];
+    mgd_class_name(r->svc, r->ctx, (int32_t)c, cname, sizeof cname);
+    json_t *o =
+        json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:s, s:o}", "class", (int)c,
+                  "name", cname, "rows", (json_int_t)g->rows, "scanned", (json_int_t)g->scanned,
+                  "flagged", (json_int_t)g->flagged, "reference_rows", (json_int_t)g->ref_rows,
+                  "reference_flagged", (json_int_t)g->ref_flagged, "p_value", g->p, "p_holm",
+                  g->p_adj, "severity", mg_severity_name(mgd_severity_of_p(g->p_adj)),
+                  "kept_histogram", su_hist_json(g->spc_hist, r->cfg.scales));
+    if (g->k) {
+      json_object_set_new(o, "class_cut", su_score_json(r, &g->cut));
+      json_object_set_new(o, "order_statistic", json_integer(g->k));
+      json_object_set_new(o, "above_class_cut", json_integer((json_int_t)g->above));
+    }
+    json_array_append_new(classes, o);
+  }
+  return json_pack("{s:I, s:I, s:I, s:I, s:s, s:o}", "rows", (json_int_t)s->info.count, "scanned",
+                   (json_int_t)s->scanned, "flagged", (json_int_t)s->flagged, "holm_family",
+                   (json_int_t)s->family, "grouped_by", s->by_label ? "label" : "prediction",
+                   "classes", classes);
+}

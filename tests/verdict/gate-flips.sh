@@ -1,0 +1,80 @@
+#!/bin/sh
+# The shipped gate (the rules' policy without its <require>s, which only the
+# package-safety plugins satisfy) with the five training-set detectors:
+# the label-flip fixtures fail it with the flipped pair named source ->
+# target (directly or through the correlation rule), the all-to-all fixture
+# fails it, and every clean fixture passes it. Behaviour, not numbers: the
+# exact p-values are in bench/detect.
+. "$TOP_SRCDIR/tests/lib.sh"
+use_test_policy
+FX="$SANDBOX/fx"
+FLIPS="labelflip-20 labelflip-40"
+CLEAN="clean-cnn clean-bncnn clean-mlp clean-lenet clean-wide"
+set --
+for fx in $FLIPS $CLEAN all2all-p10; do set -- "$@" --fixture "$fx"; done
+"$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q "$@"
+rc=$?
+[ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
+[ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
+ONLY=spectral-signatures,activation-clustering,spectre,label-consistency,loss-outliers
+
+for fx in $FLIPS; do
+  run_mg scan "$FX/$fx" --only $ONLY --json "$SANDBOX/$fx.json" -q
+  if [ "$status" -ne 1 ]; then
+    fail "$fx: gate exit $status, expected 1 (fail): $err"
+    continue
+  fi
+  # The failing findings must be about the flip: its target class, and a
+  # flip finding naming the true source.
+  detector_py - "$SANDBOX/$fx.json" "$FX/$fx.truth.json" <<'PYEOF' && pass "$fx: gate fails on the flip, source -> target named" || fail "$fx: gate failed for the wrong reason"
+import json, sys
+d, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+flip = t["flip"]
+failing = [f for f in d["findings"] if f["severity"] in ("high", "critical")]
+wrong = [(f["plugin"], f["label"]) for f in failing if f["label"] != flip["target"]]
+named = [f for f in failing if f["rule"].endswith("label-flip")
+         and f["evidence"].get("source") == flip["source"]]
+for f in named:
+    print("%s: %s (%s, raised: %s)" % (f["plugin"], f["title"], f["severity"], f.get("correlation")))
+bad = []
+if not named:
+    bad.append("no failing flip finding names %d -> %d: %s" % (
+        flip["source"], flip["target"], [(f["rule"], f["label"], f["severity"]) for f in failing]))
+if wrong:
+    bad.append("other classes fail the gate: %s" % wrong)
+for b in bad:
+    print("FAIL: " + b)
+sys.exit(1 if bad else 0)
+PYEOF
+done
+
+# All-to-all (y -> y+1, 12,000 rows): fails, and what fails it is poisoned
+# rows, not a clean class dragged along.
+run_mg scan "$FX/all2all-p10" --only $ONLY --json "$SANDBOX/a2a.json" -q
+if [ "$status" -ne 1 ]; then
+  fail "all2all-p10: gate exit $status, expected 1: $err"
+else
+  detector_py - "$SANDBOX/a2a.json" "$FX/all2all-p10.truth.json" <<'PYEOF' && pass "all2all-p10: gate fails on poisoned rows" || fail "all2all-p10: failing findings are not the poisoned rows"
+import json, sys
+d, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+poisoned = set(t["poisoned_rows"])
+rows = set()
+for f in d["findings"]:
+    if f["severity"] in ("high", "critical"):
+        rows |= set(f.get("samples", {}).get("indices", []))
+precision = len(rows & poisoned) / len(rows) if rows else 0
+print("failing rows %d, poisoned precision %.2f, recall %.2f" % (len(rows), precision, len(rows & poisoned) / len(poisoned)))
+sys.exit(0 if rows and precision >= 0.8 else 1)
+PYEOF
+fi
+
+for fx in $CLEAN; do
+  run_mg scan "$FX/$fx" --only $ONLY --json "$SANDBOX/$fx.json" -q
+  if [ "$status" -eq 0 ]; then
+    pass "$fx: clean model passes the gate"
+  else
+    fail "$fx: gate exit $status on a clean model: $(json_get "$SANDBOX/$fx.json" \
+      '[(f["plugin"], f["label"], f["severity"]) for f in d["findings"] if f["severity"] != "info"]')"
+  fi
+done
+finish

@@ -5,7 +5,8 @@ plugins_neural_cleanse_la_SOURCES = plugins/neural-cleanse/neural_cleanse.c \
 	plugins/neural-cleanse/nc_reverse.c plugins/neural-cleanse/nc_reverse.h \
 	plugins/neural-cleanse/nc_decide.c plugins/neural-cleanse/nc_decide.h \
 	plugins/neural-cleanse/nc_check.c plugins/neural-cleanse/nc_check.h \
-	plugins/neural-cleanse/nc_report.c plugins/neural-cleanse/nc_report.h
+	plugins/neural-cleanse/nc_report.c plugins/neural-cleanse/nc_report.h \
+	plugins/neural-cleanse/nc_verify.c plugins/neural-cleanse/nc_verify.h
 plugins_neural_cleanse_la_CFLAGS = $(MGD_CFLAGS)
 plugins_neural_cleanse_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_neural_cleanse_la_LIBADD = $(MGD_LIBS)
@@ -24,3 +25,13 @@ tests_plugins_neural_cleanse_test_nc_decide_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)
 TESTS += tests/plugins/neural-cleanse/neural-cleanse.sh
 EXTRA_DIST += tests/plugins/neural-cleanse/neural-cleanse.sh docs/detectors/neural-cleanse.md
 EXTRA_DIST += bench/detect/nc_statistics.py bench/detect/nc_screening_null.py
+
+# Unit tests of the training-row verification: level shares, calibration
+# on exchangeable rows, power on planted trigger rows, a global data shift.
+check_PROGRAMS += tests/plugins/neural-cleanse/test_nc_verify
+TESTS += tests/plugins/neural-cleanse/test_nc_verify
+tests_plugins_neural_cleanse_test_nc_verify_SOURCES = tests/plugins/neural-cleanse/test_nc_verify.c \
+	plugins/neural-cleanse/nc_verify.c plugins/neural-cleanse/nc_verify.h
+tests_plugins_neural_cleanse_test_nc_verify_CFLAGS = $(MG_TEST_CFLAGS) $(MGD_CFLAGS) \
+	-I$(top_srcdir)/plugins/neural-cleanse
+tests_plugins_neural_cleanse_test_nc_verify_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)

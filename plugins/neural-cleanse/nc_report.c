@@ -2,6 +2,7 @@
  * reversed trigger is in the evidence (norm, indices, attack success) and
  * in two overview mosaics; flagged classes get a finding and their mask,
  * pattern and masked pattern as separate images. */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,10 +187,94 @@ static int emit_flagged(const mg_services *svc, mg_plugin_ctx *ctx, const nc_res
   return mgp_emit(svc, ctx, &f, ev, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
+/* A class whose training rows carry its reversed trigger more often than
+ * its held-out clean reference rows do. */
+static int emit_verified(const mg_services *svc, mg_plugin_ctx *ctx, const nc_result *res,
+                         const nc_decision *d, const nc_verify *v, size_t j) {
+  size_t i = d->order[j];
+  const nc_result *r = &res[i];
+  size_t l = (size_t)r->target;
+  double p = v->p_adj[l];
+  mg_severity sev = mgd_severity_of_p(p);
+  if (sev == MG_SEV_INFO)
+    return MG_OK;
+  char cname[256], title[400], msg[2000];
+  mgd_class_name(svc, ctx, r->target, cname, sizeof cname);
+  double rate_ref = 1.0 / (double)(v->n_ref[l] + 1);
+  snprintf(title, sizeof title, "%s training rows carry its reversed trigger", cname);
+  snprintf(msg, sizeof msg,
+           "Neural Cleanse reverse-engineered the smallest input change that turns clean "
+           "reference images into %s (mask of L1 norm %.1f pixels, rank %zu of %zu by size). "
+           "%" PRIu64 " of the %" PRIu64 " training rows labelled %s already show that trigger "
+           "more closely than every one of the %" PRIu64
+           " clean reference rows of the class that the search never used (trigger distance "
+           "below %.3f; a clean class would have about %.1f such rows, %.2f%%). Poisoned rows "
+           "are the trigger stamped on an image; a natural class feature is no closer to the "
+           "training rows than to held-out clean rows. p = %.2g for this count (exact "
+           "beta-binomial law, %.2g against the other classes' rate, %.2g against its rows under "
+           "the other classes' triggers), %.2g after the "
+           "correction over the %zu classes (this rank's share of the level: %.3g). The listed "
+           "rows are the training rows below the cut. Confidence: %s.",
+           cname, r->norm, j + 1, d->k, v->below[l], v->n_train[l], cname, v->n_ref[l], v->cut[l],
+           rate_ref * (double)v->n_train[l], 100.0 * rate_ref, v->p_exceed[l], v->p_others[l],
+           v->p_controls[l], p, d->k, v->weight[l], mg_severity_name(sev));
+  json_t *ev = json_pack(
+      "{s:o, s:i, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "norm",
+      real(r->norm), "rank", (int)(j + 1), "train_rows", (json_int_t)v->n_train[l],
+      "heldout_reference_rows", (json_int_t)v->n_ref[l], "rows_below_cut", (json_int_t)v->below[l],
+      "cut", real(v->cut[l]), "reference_median", real(v->ref_median[l]), "p_exceedance",
+      real(v->p_exceed[l]), "p_against_other_classes", real(v->p_others[l]),
+      "p_against_other_triggers", real(v->p_controls[l]), "p_value", real(v->p[l]), "weight",
+      real(v->weight[l]), "p_adjusted", real(p), "attack_success", real(r->success), "naturalness",
+      real(d->natural[i]));
+  if (!ev)
+    return MG_ERR_NOMEM;
+  mg_finding f = mgp_finding(sev, "trigger-in-training-rows", title, msg);
+  f.label = r->target;
+  f.dataset = MG_DATASET_TRAIN;
+  f.indices = v->rows[l];
+  f.n_indices = (size_t)v->below[l];
+  f.score = -log10(p > 1e-300 ? p : 1e-300);
+  return mgp_emit(svc, ctx, &f, ev, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+/* The verification's per-class table for the evidence. */
+static json_t *verify_json(const nc_result *res, const nc_decision *d, const nc_verify *v) {
+  json_t *per = json_array();
+  for (size_t j = 0; per && j < d->k; j++) {
+    size_t l = (size_t)res[d->order[j]].target;
+    if (json_array_append_new(
+            per,
+            json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                      "label", (int)l, "rank", (int)(j + 1), "train_rows",
+                      (json_int_t)v->n_train[l], "heldout_reference_rows", (json_int_t)v->n_ref[l],
+                      "rows_below_cut", (json_int_t)v->below[l], "rows_below_cut_other_triggers",
+                      (json_int_t)v->below_controls[l], "p_against_other_triggers",
+                      real(v->p_controls[l]), "reference_ties_at_cut", (json_int_t)v->ref_ties[l],
+                      "cut", real(v->cut[l]), "reference_median", real(v->ref_median[l]),
+                      "p_exceedance", real(v->p_exceed[l]), "p_against_other_classes",
+                      real(v->p_others[l]), "p_value", real(v->p[l]), "weight", real(v->weight[l]),
+                      "p_adjusted", real(v->p_adj[l])))) {
+      json_decref(per);
+      return NULL;
+    }
+  }
+  return per ? json_pack("{s:s, s:s, s:s, s:f, s:o}", "statistic",
+                         "training rows of the class whose trigger distance is below every "
+                         "held-out clean reference row of the class",
+                         "null",
+                         "training and held-out reference rows of the class exchangeable: "
+                         "BetaBinomial(n, 1, m) exactly; intersection-union with a one-sided "
+                         "Fisher test against the other classes' rate",
+                         "correction", "weighted Bonferroni by norm rank (shares 1/2, 1/4, ...)",
+                         "alpha", MGD_P_LOW, "classes", per)
+             : NULL;
+}
+
 /* The whole ranking as one evidence object. */
 static json_t *evidence(const mg_services *svc, mg_plugin_ctx *ctx, const nc_problem *pb,
-                        const nc_params *prm, const nc_result *res, size_t k,
-                        const nc_decision *d) {
+                        const nc_params *prm, const nc_result *res, size_t k, const nc_decision *d,
+                        const nc_verify *v) {
   json_t *per = json_array(), *ranking = json_array(), *pv = json_array(), *pn = json_array();
   json_t *flagged = json_array(), *discounted = json_array();
   size_t *rank = malloc(k * sizeof *rank);
@@ -207,6 +292,13 @@ static json_t *evidence(const mg_services *svc, mg_plugin_ctx *ctx, const nc_pro
     json_t *l = json_integer(res[d->order[j]].target);
     ok = !json_array_append_new(
         nc_severity(d->p_flag[j], d->natural_looking[j]) > MG_SEV_INFO ? flagged : discounted, l);
+  }
+  for (size_t j = 0; ok && v->available && j < k; j++) {
+    int32_t l = res[d->order[j]].target;
+    int by_rank =
+        j < d->n_flagged && nc_severity(d->p_flag[j], d->natural_looking[j]) > MG_SEV_INFO;
+    if (!by_rank && mgd_severity_of_p(v->p_adj[l]) > MG_SEV_INFO)
+      ok = !json_array_append_new(flagged, json_integer(l));
   }
   free(rank);
   size_t c0 = d->order[0];
@@ -234,11 +326,14 @@ static json_t *evidence(const mg_services *svc, mg_plugin_ctx *ctx, const nc_pro
       "rest_log_mean", real(d->rest_centre), "rest_log_sd", real(d->rest_spread), "norm_median",
       real(d->median), "norm_mad", real(d->mad), "naturalness_median", real(d->natural_median));
   pv = pn = NULL;
+  json_t *ver = v->available ? verify_json(res, d, v) : json_null();
   json_t *nc =
-      ok && cand && setup && test
-          ? json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "num_classes", (json_int_t)k,
-                      "classes", per, "ranking", ranking, "candidate", cand, "flagged", flagged,
-                      "discounted", discounted, "test", test, "setup", setup)
+      ok && cand && setup && test && ver
+          ? json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o}", "num_classes",
+                      (json_int_t)k, "classes", per, "ranking", ranking, "candidate", cand,
+                      "flagged", flagged, "discounted", discounted, "test", test, "setup", setup,
+                      "decided_by", v->available ? "ranking or training rows" : "ranking",
+                      "verification", ver)
           : NULL;
   if (!nc) {
     json_decref(per);
@@ -248,6 +343,7 @@ static json_t *evidence(const mg_services *svc, mg_plugin_ctx *ctx, const nc_pro
     json_decref(cand);
     json_decref(setup);
     json_decref(test);
+    json_decref(ver);
   }
   json_decref(pv);
   json_decref(pn);
@@ -255,8 +351,9 @@ static json_t *evidence(const mg_services *svc, mg_plugin_ctx *ctx, const nc_pro
 }
 
 int nc_report(const mg_services *svc, mg_plugin_ctx *ctx, const nc_problem *pb,
-              const nc_params *prm, const nc_result *res, size_t k, const nc_decision *d) {
-  json_t *ev = evidence(svc, ctx, pb, prm, res, k, d);
+              const nc_params *prm, const nc_result *res, size_t k, const nc_decision *d,
+              const nc_verify *v) {
+  json_t *ev = evidence(svc, ctx, pb, prm, res, k, d, v);
   char *evs = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
   json_decref(ev);
   if (!evs)
@@ -265,6 +362,8 @@ int nc_report(const mg_services *svc, mg_plugin_ctx *ctx, const nc_problem *pb,
   free(evs);
   for (size_t j = 0; !rc && j < d->n_flagged; j++)
     rc = emit_flagged(svc, ctx, res, d, j);
+  for (size_t j = 0; !rc && v->available && j < k; j++)
+    rc = emit_verified(svc, ctx, res, d, v, j);
   if (!rc)
     rc = mosaic(svc, ctx, pb, res, k, 0, "masks",
                 "Reversed masks of every class, in class order (white = pixel in the trigger)");
@@ -277,11 +376,16 @@ int nc_report(const mg_services *svc, mg_plugin_ctx *ctx, const nc_problem *pb,
   for (size_t j = 0, shown = 0; !rc && j < k && shown < NC_IMAGES_FLAGGED_MAX; j++) {
     size_t i = d->order[j];
     int paper = d->index[i] > 2.0 && res[i].norm < d->median;
-    if (j >= d->n_flagged && !paper)
+    int by_rank = j < d->n_flagged;
+    int by_rows = v->available && mgd_severity_of_p(v->p_adj[res[i].target]) > MG_SEV_INFO;
+    if (!by_rank && !by_rows && !paper)
       continue;
     char cname[256], why[160];
     mgd_class_name(svc, ctx, res[i].target, cname, sizeof cname);
-    if (j < d->n_flagged)
+    if (by_rows)
+      snprintf(why, sizeof why, "its training rows carry it (adjusted p = %.2g)",
+               v->p_adj[res[i].target]);
+    else if (by_rank)
       snprintf(why, sizeof why, "flagged by the calibrated test (adjusted p = %.2g)", d->p_flag[j]);
     else
       snprintf(why, sizeof why,

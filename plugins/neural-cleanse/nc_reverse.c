@@ -22,7 +22,7 @@
 void nc_params_default(nc_params *p) {
   memset(p, 0, sizeof *p);
   p->batch = 32;
-  p->max_steps = 300;
+  p->max_steps = 200;
   p->epoch_steps = 0; /* one pass over the rows, set by the caller */
   p->group = 10;
   p->lr = 0.1;
@@ -35,7 +35,7 @@ void nc_params_default(nc_params *p) {
   p->early_tolerance = 0.99;
   p->mask_init = 0;
   p->early_gate = 1;
-  p->screen_steps = 150;
+  p->screen_steps = 100;
 }
 
 typedef struct slot {

@@ -27,7 +27,7 @@ typedef struct nc_params {
 } nc_params;
 
 /* The paper's optimiser and schedule (lr 0.1, betas 0.5/0.9, lambda 1e-3,
- * patience 5, success 0.99) with this plugin's budget (32 rows, 300
+ * patience 5, success 0.99) with this plugin's budget (32 rows, 200
  * steps, early stop after 5 epochs without a 1% gain): see
  * docs/detectors/neural-cleanse.md. */
 void nc_params_default(nc_params *p);

@@ -16,6 +16,7 @@
 #include "nc_decide.h"
 #include "nc_report.h"
 #include "nc_reverse.h"
+#include "nc_verify.h"
 
 static const char *const atlas[] = {"AML.T0018.000", "AML.T0043.004", NULL};
 static const char *const mitigations[] = {"AML.M0007", "AML.M0008", NULL};
@@ -30,7 +31,7 @@ static const char *const controls[] = {"CTL-10", NULL};
 /* The options; defaults as nc_params_default() and NC_DEFAULT_SAMPLES. */
 static const mg_plugin_option option_table[] = {
     {"samples", MG_OPTION_INTEGER, NC_DEFAULT_SAMPLES, 2, 100000, "reference rows searched"},
-    {"steps", MG_OPTION_INTEGER, 300, 1, 100000, "optimisation steps per class"},
+    {"steps", MG_OPTION_INTEGER, 200, 1, 100000, "optimisation steps per class"},
     {"batch", MG_OPTION_INTEGER, 32, 1, 4096, "rows per class per step"},
     {"epoch", MG_OPTION_INTEGER, 0, 0, 10000, "steps per epoch (0: one pass over the rows)"},
     {"group", MG_OPTION_INTEGER, 10, 1, 1024, "classes per model call"},
@@ -40,7 +41,7 @@ static const mg_plugin_option option_table[] = {
     {"mask-init", MG_OPTION_NUMBER, 0, 0, 0.5, "initial mask value (0: uniform random)"},
     {"early-gate", MG_OPTION_INTEGER, 1, 0, 1,
      "1: stop early only after the cost weight moved both ways (reference code)"},
-    {"screen", MG_OPTION_INTEGER, 150, 0, 100000,
+    {"screen", MG_OPTION_INTEGER, 100, 0, 100000,
      "steps after which classes above the median norm stop (0: never)"},
     {NULL, 0, 0, 0, 0, NULL},
 };
@@ -142,8 +143,10 @@ static int pick_subset(const mgd_data *ref, uint64_t want, uint64_t seed, uint8_
   return MG_OK;
 }
 
+/* Reads the search subset; *picked (ref count bytes, malloc'd) marks its
+ * rows, so the verification can use the others. */
 static int load_subset(const mg_services *svc, mg_plugin_ctx *ctx, uint64_t want, uint64_t seed,
-                       float **x, int32_t **labels, size_t *n) {
+                       float **x, int32_t **labels, size_t *n, uint8_t **picked) {
   mgd_data ref;
   int rc = mgd_data_open(&ref, svc, ctx, MG_DATASET_REFERENCE);
   if (rc) {
@@ -171,13 +174,14 @@ static int load_subset(const mg_services *svc, mg_plugin_ctx *ctx, uint64_t want
     rc = svc->dataset_read(ctx, MG_DATASET_REFERENCE, i, 1, buf + k * rf, NULL);
     lab[k++] = ref.labels[i];
   }
-  free(pick);
   mgd_data_close(&ref);
   if (rc) {
+    free(pick);
     free(buf);
     free(lab);
     return rc;
   }
+  *picked = pick;
   *x = buf;
   *labels = lab;
   *n = (size_t)want;
@@ -223,7 +227,8 @@ static int nc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   }
   float *x = NULL;
   int32_t *labels = NULL;
-  rc = load_subset(svc, ctx, o.samples, seed, &x, &labels, &pb.n);
+  uint8_t *picked = NULL;
+  rc = load_subset(svc, ctx, o.samples, seed, &x, &labels, &pb.n, &picked);
   if (rc)
     return rc;
   pb.x = x;
@@ -249,9 +254,18 @@ static int nc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   if (!rc)
     rc = nc_decide(res, K, natural, seed, 0, &d);
   free(natural);
+  /* the held-out reference rows: those the search did not use */
+  nc_verify v;
+  memset(&v, 0, sizeof v);
+  for (uint64_t i = 0; !rc && i < di.count; i++)
+    picked[i] = !picked[i];
   if (!rc)
-    rc = nc_report(svc, ctx, &pb, &o.prm, res, K, &d);
+    rc = nc_verify_run(&pb, res, K, d.order, picked, &v);
+  if (!rc)
+    rc = nc_report(svc, ctx, &pb, &o.prm, res, K, &d, &v);
+  nc_verify_free(&v);
   nc_decision_free(&d);
+  free(picked);
   for (size_t i = 0; res && i < K; i++)
     nc_result_free(&res[i]);
   free(res);

@@ -197,6 +197,28 @@ static void maxpool_plain_fwd(const rt_win *w, int64_t planes, const float *xs, 
 static void maxpool_plain_vjp(const rt_win *w, int64_t planes, const float *xs, const float *gy,
                               float *gx) {
   const int64_t wd = w->in[2];
+  if (w->k[1] == 2 && w->k[2] == 2 && w->s[1] == 2 && w->s[2] == 2 && w->dil[1] == 1 &&
+      w->dil[2] == 1) { /* the common 2x2 stride 2 window, unrolled: same order, same ties */
+    for (int64_t pl = 0; pl < planes; pl++)
+      for (int64_t o1 = 0; o1 < w->out[1]; o1++) {
+        const float *r0 = xs + pl * w->in_size + 2 * o1 * wd, *r1 = r0 + wd;
+        float *g0 = gx + pl * w->in_size + 2 * o1 * wd, *g1 = g0 + wd;
+        const float *gr = gy + pl * w->out_size + o1 * w->out[2];
+        for (int64_t o2 = 0; o2 < w->out[2]; o2++) {
+          int64_t c = 2 * o2;
+          float m = r0[c];
+          float *at = g0 + c;
+          if (MAX_TAKES(r0[c + 1], m))
+            m = r0[c + 1], at = g0 + c + 1;
+          if (MAX_TAKES(r1[c], m))
+            m = r1[c], at = g1 + c;
+          if (MAX_TAKES(r1[c + 1], m))
+            at = g1 + c + 1;
+          *at += gr[o2];
+        }
+      }
+    return;
+  }
   for (int64_t pl = 0; pl < planes; pl++) {
     const float *xp = xs + pl * w->in_size;
     float *gp = gx + pl * w->in_size;

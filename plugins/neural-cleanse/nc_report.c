@@ -30,6 +30,13 @@ mg_severity nc_severity(double p, int natural_looking) {
   return s;
 }
 
+/* The pixel-space rows route decides only where the feature-layer one
+ * cannot run (no usable feature layer): its exchangeability fails on some
+ * clean classes (docs/detectors/neural-cleanse.md). */
+static int pixel_decides(const nc_verify *v, const nc_fverify *fv) {
+  return v->available && !fv->available;
+}
+
 /* Finite numbers as JSON reals, the rest as null. */
 static json_t *real(double v) {
   return isfinite(v) ? json_real(v) : json_null();
@@ -187,22 +194,91 @@ static int emit_flagged(const mg_services *svc, mg_plugin_ctx *ctx, const nc_res
   return mgp_emit(svc, ctx, &f, ev, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
+/* What both rows findings start from: the class of rank j, its name and
+ * the severity of its adjusted p-value (MG_SEV_INFO: no finding). */
+typedef struct rows_class {
+  size_t i, l, j; /* result index, label, rank (0 = smallest norm) */
+  const nc_result *r;
+  mg_severity sev;
+  double rate_ref; /* chance share of training rows past the cut */
+  char cname[256];
+} rows_class;
+
+static mg_severity rows_class_of(const mg_services *svc, mg_plugin_ctx *ctx, const nc_result *res,
+                                 const nc_decision *d, size_t j, const double *p_adj,
+                                 const uint64_t *n_ref, rows_class *c) {
+  c->j = j;
+  c->i = d->order[j];
+  c->r = &res[c->i];
+  c->l = (size_t)c->r->target;
+  c->sev = mgd_severity_of_p(p_adj[c->l]);
+  c->rate_ref = 1.0 / (double)(n_ref[c->l] + 1);
+  if (c->sev != MG_SEV_INFO)
+    mgd_class_name(svc, ctx, c->r->target, c->cname, sizeof c->cname);
+  return c->sev;
+}
+
+/* Emits a finding on training rows; takes ev. */
+static int emit_rows(const mg_services *svc, mg_plugin_ctx *ctx, const rows_class *c,
+                     const char *rule, const char *title, const char *msg, json_t *ev,
+                     uint64_t *rows, uint64_t n, double p) {
+  if (!ev)
+    return MG_ERR_NOMEM;
+  mg_finding f = mgp_finding(c->sev, rule, title, msg);
+  f.label = c->r->target;
+  f.dataset = MG_DATASET_TRAIN;
+  f.indices = rows;
+  f.n_indices = (size_t)n;
+  f.score = -log10(p > 1e-300 ? p : 1e-300);
+  return mgp_emit(svc, ctx, &f, ev, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+/* A class whose training rows carry its reversed trigger more often than
+ * its held-out clean reference rows do (decides only for a model without
+ * a usable feature layer, see pixel_decides). */
+static int emit_verified(const mg_services *svc, mg_plugin_ctx *ctx, const rows_class *c,
+                         const nc_decision *d, const nc_verify *v) {
+  double p = v->p_adj[c->l];
+  char title[400], msg[2000];
+  snprintf(title, sizeof title, "%s training rows carry its reversed trigger", c->cname);
+  snprintf(msg, sizeof msg,
+           "Neural Cleanse reverse-engineered the smallest input change that turns clean "
+           "reference images into %s (mask of L1 norm %.1f pixels, rank %zu of %zu by size). "
+           "%" PRIu64 " of the %" PRIu64 " training rows labelled %s already show that trigger "
+           "more closely than every one of the %" PRIu64
+           " clean reference rows of the class that the search never used (trigger distance "
+           "below %.3f; a clean class would have about %.1f such rows, %.2f%%). Poisoned rows "
+           "are the trigger stamped on an image; a natural class feature is no closer to the "
+           "training rows than to held-out clean rows. p = %.2g for this count (exact "
+           "beta-binomial law, %.2g against the other classes' rate, %.2g against its rows under "
+           "the other classes' triggers), %.2g after the "
+           "correction over the %zu classes (this rank's share of the level: %.3g). The listed "
+           "rows are the training rows below the cut. Confidence: %s.",
+           c->cname, c->r->norm, c->j + 1, d->k, v->below[c->l], v->n_train[c->l], c->cname,
+           v->n_ref[c->l], v->cut[c->l], c->rate_ref * (double)v->n_train[c->l],
+           100.0 * c->rate_ref, v->p_exceed[c->l], v->p_others[c->l], v->p_controls[c->l], p, d->k,
+           v->weight[c->l], mg_severity_name(c->sev));
+  json_t *ev = json_pack(
+      "{s:o, s:i, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "norm",
+      real(c->r->norm), "rank", (int)(c->j + 1), "train_rows", (json_int_t)v->n_train[c->l],
+      "heldout_reference_rows", (json_int_t)v->n_ref[c->l], "rows_below_cut",
+      (json_int_t)v->below[c->l], "cut", real(v->cut[c->l]), "reference_median",
+      real(v->ref_median[c->l]), "p_exceedance", real(v->p_exceed[c->l]), "p_against_other_classes",
+      real(v->p_others[c->l]), "p_against_other_triggers", real(v->p_controls[c->l]), "p_value",
+      real(v->p[c->l]), "weight", real(v->weight[c->l]), "p_adjusted", real(p), "attack_success",
+      real(c->r->success), "naturalness", real(d->natural[c->i]));
+  return emit_rows(svc, ctx, c, "trigger-in-training-rows", title, msg, ev, v->rows[c->l],
+                   v->below[c->l], p);
+}
+
 /* A class whose training rows lie farther along its trigger's feature
  * shift than every held-out clean reference row of the class. */
-static int emit_feature_verified(const mg_services *svc, mg_plugin_ctx *ctx, const nc_result *res,
-                                 const nc_decision *d, const nc_fverify *v, size_t j) {
-  size_t i = d->order[j];
-  const nc_result *r = &res[i];
-  size_t l = (size_t)r->target;
-  double p = v->p_adj[l];
-  mg_severity sev = mgd_severity_of_p(p);
-  if (sev == MG_SEV_INFO)
-    return MG_OK;
-  char cname[256], title[400], msg[2000];
-  mgd_class_name(svc, ctx, r->target, cname, sizeof cname);
-  double rate_ref = 1.0 / (double)(v->n_ref[l] + 1);
+static int emit_feature_verified(const mg_services *svc, mg_plugin_ctx *ctx, const rows_class *c,
+                                 const nc_decision *d, const nc_fverify *v) {
+  double p = v->p_adj[c->l];
+  char title[400], msg[2000];
   snprintf(title, sizeof title, "%s training rows look like its reversed trigger to the model",
-           cname);
+           c->cname);
   snprintf(msg, sizeof msg,
            "Neural Cleanse reverse-engineered the smallest input change that turns clean "
            "reference images into %s (mask of L1 norm %.1f pixels, rank %zu of %zu by size). In "
@@ -214,25 +290,18 @@ static int emit_feature_verified(const mg_services *svc, mg_plugin_ctx *ctx, con
            "count (exact beta-binomial law, %.2g against the other classes' rate), %.2g after the "
            "correction over the %zu classes (this rank's share of the level: %.3g). The listed "
            "rows are the training rows beyond the cut. Confidence: %s.",
-           cname, r->norm, j + 1, d->k, v->above[l], v->n_train[l], cname, v->n_ref[l],
-           rate_ref * (double)v->n_train[l], v->p_exceed[l], v->p_others[l], p, d->k, v->weight[l],
-           mg_severity_name(sev));
-  json_t *ev =
-      json_pack("{s:o, s:i, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "norm", real(r->norm),
-                "rank", (int)(j + 1), "train_rows", (json_int_t)v->n_train[l],
-                "heldout_reference_rows", (json_int_t)v->n_ref[l], "rows_beyond_cut",
-                (json_int_t)v->above[l], "p_exceedance", real(v->p_exceed[l]),
-                "p_against_other_classes", real(v->p_others[l]), "p_value", real(v->p[l]), "weight",
-                real(v->weight[l]), "p_adjusted", real(p), "naturalness", real(d->natural[i]));
-  if (!ev)
-    return MG_ERR_NOMEM;
-  mg_finding f = mgp_finding(sev, "trigger-features-in-training-rows", title, msg);
-  f.label = r->target;
-  f.dataset = MG_DATASET_TRAIN;
-  f.indices = v->rows[l];
-  f.n_indices = (size_t)v->above[l];
-  f.score = -log10(p > 1e-300 ? p : 1e-300);
-  return mgp_emit(svc, ctx, &f, ev, JSON_COMPACT | JSON_SORT_KEYS);
+           c->cname, c->r->norm, c->j + 1, d->k, v->above[c->l], v->n_train[c->l], c->cname,
+           v->n_ref[c->l], c->rate_ref * (double)v->n_train[c->l], v->p_exceed[c->l],
+           v->p_others[c->l], p, d->k, v->weight[c->l], mg_severity_name(c->sev));
+  json_t *ev = json_pack(
+      "{s:o, s:i, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "norm", real(c->r->norm), "rank",
+      (int)(c->j + 1), "train_rows", (json_int_t)v->n_train[c->l], "heldout_reference_rows",
+      (json_int_t)v->n_ref[c->l], "rows_beyond_cut", (json_int_t)v->above[c->l], "p_exceedance",
+      real(v->p_exceed[c->l]), "p_against_other_classes", real(v->p_others[c->l]), "p_value",
+      real(v->p[c->l]), "weight", real(v->weight[c->l]), "p_adjusted", real(p), "naturalness",
+      real(d->natural[c->i]));
+  return emit_rows(svc, ctx, c, "trigger-features-in-training-rows", title, msg, ev, v->rows[c->l],
+                   v->above[c->l], p);
 }
 
 /* The feature-layer verification's per-class table for the evidence. */
@@ -294,8 +363,8 @@ static json_t *verify_json(const nc_result *res, const nc_decision *d, const nc_
                          "Fisher test against the other classes' rate",
                          "correction", "weighted Bonferroni by norm rank (shares 1/2, 1/4, ...)",
                          "decides",
-                         "no: reported only (the class's training and held-out rows are not "
-                         "exchangeable in pixel space on every clean model)",
+                         "only without a usable feature layer (the class's training and held-out "
+                         "rows are not exchangeable in pixel space on every clean model)",
                          "classes", per)
              : NULL;
 }
@@ -322,11 +391,12 @@ static json_t *evidence(const mg_services *svc, mg_plugin_ctx *ctx, const nc_pro
     ok = !json_array_append_new(
         nc_severity(d->p_flag[j], d->natural_looking[j]) > MG_SEV_INFO ? flagged : discounted, l);
   }
-  for (size_t j = 0; ok && fv->available && j < k; j++) {
+  for (size_t j = 0; ok && j < k; j++) {
     int32_t l = res[d->order[j]].target;
     int by_rank =
         j < d->n_flagged && nc_severity(d->p_flag[j], d->natural_looking[j]) > MG_SEV_INFO;
-    if (!by_rank && mgd_severity_of_p(fv->p_adj[l]) > MG_SEV_INFO)
+    double p = fv->available ? fv->p_adj[l] : pixel_decides(v, fv) ? v->p_adj[l] : 1.0;
+    if (!by_rank && mgd_severity_of_p(p) > MG_SEV_INFO)
       ok = !json_array_append_new(flagged, json_integer(l));
   }
   free(rank);
@@ -362,7 +432,9 @@ static json_t *evidence(const mg_services *svc, mg_plugin_ctx *ctx, const nc_pro
                                "num_classes", (json_int_t)k, "classes", per, "ranking", ranking,
                                "candidate", cand, "flagged", flagged, "discounted", discounted,
                                "test", test, "setup", setup, "decided_by",
-                               fv->available ? "ranking or training rows' features" : "ranking",
+                               fv->available          ? "ranking or training rows' features"
+                               : pixel_decides(v, fv) ? "ranking or training rows"
+                                                      : "ranking",
                                "verification", ver, "feature_verification", fver)
                    : NULL;
   if (!nc) {
@@ -393,8 +465,15 @@ int nc_report(const mg_services *svc, mg_plugin_ctx *ctx, const nc_problem *pb,
   free(evs);
   for (size_t j = 0; !rc && j < d->n_flagged; j++)
     rc = emit_flagged(svc, ctx, res, d, j);
-  for (size_t j = 0; !rc && fv->available && j < k; j++)
-    rc = emit_feature_verified(svc, ctx, res, d, fv, j);
+  for (size_t j = 0; !rc && j < k; j++) {
+    rows_class c;
+    if (fv->available &&
+        rows_class_of(svc, ctx, res, d, j, fv->p_adj, fv->n_ref, &c) != MG_SEV_INFO)
+      rc = emit_feature_verified(svc, ctx, &c, d, fv);
+    if (!rc && pixel_decides(v, fv) &&
+        rows_class_of(svc, ctx, res, d, j, v->p_adj, v->n_ref, &c) != MG_SEV_INFO)
+      rc = emit_verified(svc, ctx, &c, d, v);
+  }
   if (!rc)
     rc = mosaic(svc, ctx, pb, res, k, 0, "masks",
                 "Reversed masks of every class, in class order (white = pixel in the trigger)");
@@ -409,11 +488,15 @@ int nc_report(const mg_services *svc, mg_plugin_ctx *ctx, const nc_problem *pb,
     int paper = d->index[i] > 2.0 && res[i].norm < d->median;
     int by_rank = j < d->n_flagged;
     int by_features = fv->available && mgd_severity_of_p(fv->p_adj[res[i].target]) > MG_SEV_INFO;
-    if (!by_rank && !by_features && !paper)
+    int by_rows = pixel_decides(v, fv) && mgd_severity_of_p(v->p_adj[res[i].target]) > MG_SEV_INFO;
+    if (!by_rank && !by_features && !by_rows && !paper)
       continue;
     char cname[256], why[160];
     mgd_class_name(svc, ctx, res[i].target, cname, sizeof cname);
-    if (by_features)
+    if (by_rows)
+      snprintf(why, sizeof why, "its training rows carry it (adjusted p = %.2g)",
+               v->p_adj[res[i].target]);
+    else if (by_features)
       snprintf(why, sizeof why, "its training rows carry its feature shift (adjusted p = %.2g)",
                fv->p_adj[res[i].target]);
     else if (by_rank)

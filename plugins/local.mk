@@ -27,3 +27,4 @@ include $(srcdir)/plugins/label-consistency/local.mk
 include $(srcdir)/plugins/mm-bd/local.mk
 include $(srcdir)/plugins/scan/local.mk
 include $(srcdir)/plugins/scale-up/local.mk
+include $(srcdir)/plugins/ibd-psc/local.mk

@@ -77,30 +77,6 @@ static const su_method method = {
     .atlas_inputs = atlas_inputs,
 };
 
-static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
-  (void)state;
-  return su_plugin_run(&method, svc, ctx);
-}
-
-static const mg_plugin descriptor = {
-    MG_PLUGIN_HEADER,
-    "scale-up",
-    "0.1.0",
-    "SCALE-UP: training rows and inputs whose prediction survives pixel amplification "
-    "(trigger-like)",
-    MG_NEED_MODEL | MG_NEED_REFERENCE,
-    atlas_all,
-    su_mitigations,
-    su_controls,
-    NULL,
-    run,
-    NULL,
-};
-
-MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {
-  return option_table;
-}
-
-MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {
-  return &descriptor;
-}
+SU_PLUGIN(method, "scale-up", "0.1.0",
+          "SCALE-UP: training rows and inputs whose prediction survives pixel amplification "
+          "(trigger-like)")

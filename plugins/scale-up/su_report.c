@@ -63,6 +63,11 @@ int su_emit_group(su_run *r, su_set *s, int32_t c) {
              (unsigned long long)(g->ref_rows ? g->ref_flagged : su_reference_flagged(r)),
              (unsigned long long)(g->ref_rows ? g->ref_rows : r->ref_n),
              g->ref_rows ? "class" : "whole set", g->p);
+  char sampled[160] = "";
+  if (g->scanned < g->rows) /* the screening sample only: say so */
+    snprintf(sampled, sizeof sampled,
+             ", among a seeded random sample of %llu of its %llu rows (option sample)",
+             (unsigned long long)g->scanned, (unsigned long long)g->rows);
   const su_method *me = r->method;
   me->describe(r, how, sizeof how);
   snprintf(title, sizeof title, "%s: %s rows %s %s %s (trigger-like)", me->display,
@@ -71,10 +76,10 @@ int su_emit_group(su_run *r, su_set *s, int32_t c) {
            "With %s, %llu of %llu scanned %s rows %s %s keep their prediction more consistently "
            "than the %.2g%% false-rejection threshold calibrated on the reference set allows; "
            "%s; %.3g after Holm's correction over %zu classes that could reach significance. %s "
-           "The listed rows are the class's rows the test counted.",
+           "The listed rows are the class's rows the test counted%s.",
            how, (unsigned long long)g->flagged, (unsigned long long)g->scanned,
            train ? "training" : "--inputs", who, cname, r->cfg.frr * 100, test, g->p_adj, s->family,
-           me->why);
+           me->why, sampled);
   json_t *ev = json_pack(
       "{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:f, s:f, s:b, s:s, s:o}", "rows", (json_int_t)g->rows,
       "scanned", (json_int_t)g->scanned, "flagged", (json_int_t)g->flagged, "above_class_cut",

@@ -196,6 +196,35 @@ json_t *su_hist_json(const uint64_t *h, uint32_t scales);
     NULL, 0, 0, 0, 0, NULL                                                                         \
   }
 
+/* A plugin on the engine: its run, descriptor and the two exported entry
+ * points, from its method `m` (a static su_method with .options set),
+ * its name, version and one-line description; the plugin defines
+ * atlas_all, the ATLAS techniques of its descriptor. */
+#define SU_PLUGIN(m, NAME, VERSION, DESCRIPTION)                                                   \
+  static int su_run_method(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {              \
+    (void)state;                                                                                   \
+    return su_plugin_run(&(m), svc, ctx);                                                          \
+  }                                                                                                \
+  static const mg_plugin su_descriptor = {                                                         \
+      MG_PLUGIN_HEADER,                                                                            \
+      NAME,                                                                                        \
+      VERSION,                                                                                     \
+      DESCRIPTION,                                                                                 \
+      MG_NEED_MODEL | MG_NEED_REFERENCE,                                                           \
+      atlas_all,                                                                                   \
+      su_mitigations,                                                                              \
+      su_controls,                                                                                 \
+      NULL,                                                                                        \
+      su_run_method,                                                                               \
+      NULL,                                                                                        \
+  };                                                                                               \
+  MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {                          \
+    return (m).options;                                                                            \
+  }                                                                                                \
+  MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {                                        \
+    return &su_descriptor;                                                                         \
+  }
+
 /* su_plugin.c: the plugin's run with a method. */
 int su_plugin_run(const su_method *m, const mg_services *svc, mg_plugin_ctx *ctx);
 /* The method's option key (the shared ones: frr, sample, pool, screen, class_q). */

@@ -756,14 +756,14 @@ START_TEST(test_worth_bounds) {
   /* A 3x3 "same" convolution of 8x8 maps, 16 outputs. */
   conv_direct d;
   memset(&d, 0, sizeof d);
-  d.c = 128;
+  d.c = 355;
   d.h = d.w = d.oh = d.ow = 8;
   d.m = 16;
   d.kh = d.kw = 3;
   d.sh = d.sw = d.dh = d.dw = 1;
   d.pt = d.pl = 1;
   ck_assert(conv_direct_worth(&d));
-  d.c = 129;
+  d.c = 356;
   ck_assert(!conv_direct_worth(&d));
   d.c = 16;
   d.sh = 5;

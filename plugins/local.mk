@@ -28,3 +28,4 @@ include $(srcdir)/plugins/input-consistency/local.mk
 include $(srcdir)/plugins/mm-bd/local.mk
 include $(srcdir)/plugins/scan/local.mk
 include $(srcdir)/plugins/scale-up/local.mk
+include $(srcdir)/plugins/ibd-psc/local.mk

@@ -8,7 +8,7 @@ RT_OPS = \
 	src/runtime/ops/op_softmax.c \
 	src/runtime/ops/op_conv.c \
 	src/runtime/ops/conv_direct.c src/runtime/ops/conv_direct.h src/runtime/ops/conv_direct_kernel.h \
-	src/runtime/ops/simd.h \
+	src/runtime/ops/simd.c src/runtime/ops/simd.h \
 	src/runtime/ops/op_gemm.c \
 	src/runtime/ops/gemm_packed.c src/runtime/ops/gemm_packed.h src/runtime/ops/gemm_packed_kernel.h \
 	src/runtime/ops/op_pool.c \
@@ -73,6 +73,7 @@ TESTS += tests/runtime/test_ops tests/runtime/test_model \
 # torch/: models and NPY references made by make_torch_models.py;
 # conformance-data/: the vendored ONNX test subset (Apache-2.0, see its README).
 EXTRA_DIST += tests/runtime/make_torch_models.py tests/runtime/torch \
+	tests/runtime/make_bn_amplified.py tests/runtime/bn-amplified \
 	tests/runtime/conformance-data tests/runtime/test_cli.sh
 
 # libFuzzer harness for the ONNX loader (--enable-fuzzers instruments the

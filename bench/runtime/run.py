@@ -12,7 +12,8 @@ execution provider and PyTorch, same machine, same run, same thread count.
 
 Models: the four of tests/runtime/torch/ (PyTorch too) and every
 tests/fixtures/models/clean-*.onnx (one per fixture architecture; ONNX
-Runtime only). Every repetition measures the runtimes back to back, in
+Runtime only), and user_models.py's, exported into a temporary directory
+(models users build, which differ from ours; --no-user skips them). Every repetition measures the runtimes back to back, in
 turn, so a burst of load from elsewhere hurts them alike; each ratio is
 taken within a repetition and printed as the median with the range over
 the repetitions. Ratios are modelgate's speed over the peer's: >= 1.0
@@ -40,6 +41,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.join(HERE, "..", "..")
 sys.path.insert(0, os.path.join(TOP, "tests", "runtime"))
+sys.path.insert(0, HERE)
 import make_torch_models as mtm  # noqa: E402
 
 ORT_JS = os.path.join(HERE, "ort_bench.js")
@@ -93,7 +95,7 @@ def med(v):
     return "%5.2f [%.2f-%.2f]" % (statistics.median(v), min(v), max(v))
 
 
-def models(only):
+def models(only, user_dir):
     """(name, path, torch class or None, input shape)"""
     out = []
     for name, cls, shape, _opset, _fold in mtm.MODELS:
@@ -104,6 +106,10 @@ def models(only):
         g = onnx.load(path).graph
         dims = tuple(d.dim_value for d in g.input[0].type.tensor_type.shape.dim[1:])
         out.append((os.path.basename(path)[:-5], path, None, dims))
+    if user_dir:  # user_models.py: models users build, unlike ours
+        import user_models
+        for name, path, shape in user_models.export(user_dir, only):
+            out.append((name, path, None, shape))
     return [m for m in out if not only or m[0] in only]
 
 
@@ -193,6 +199,7 @@ def main():
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--no-steady", action="store_true")
     ap.add_argument("--no-whole", action="store_true")
+    ap.add_argument("--no-user", action="store_true", help="skip user_models.py's models")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     bench = os.path.join(args.build_dir, "bench", "runtime", "bench_runtime")
@@ -208,11 +215,16 @@ def main():
     print("threads %d (onnxruntime-node %s, torch %s, %d cores, load average %s)" % (
         args.threads, ort_ver, torch.__version__, os.cpu_count(),
         open("/proc/loadavg").read().split()[0]))
-    todo = models(args.models)
-    if not args.no_steady:
-        steady(args, bench, todo)
-    if not args.no_whole and not args.no_ort:
-        whole(args, todo)
+    user_dir = None if args.no_user else tempfile.mkdtemp(prefix="mg-bench-user.")
+    try:
+        todo = models(args.models, user_dir)
+        if not args.no_steady:
+            steady(args, bench, todo)
+        if not args.no_whole and not args.no_ort:
+            whole(args, todo)
+    finally:
+        if user_dir:
+            shutil.rmtree(user_dir)
 
 
 if __name__ == "__main__":

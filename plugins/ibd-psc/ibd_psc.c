@@ -56,14 +56,14 @@ static int have_bn_services(const mg_services *svc) {
   return svc->struct_size >= offsetof(mg_services, model_forward_bn) + sizeof svc->model_forward_bn;
 }
 
-static int not_applicable(su_run *r, const char *why) {
-  mg_finding f =
-      mgp_finding(MG_SEV_INFO, "not-applicable",
-                  "IBD-PSC not applicable: the model has no BatchNormalization layer", why);
-  int rc = mgp_emit(r->svc, r->ctx, &f, json_pack("{s:i}", "batchnorm_layers", 0), JSON_COMPACT);
+/* Skipped with the reason, like every plugin whose input is absent: the
+ * report's banner and CTL-11 name skipped plugins, so nothing passes
+ * silently, and the printed report keeps no finding that says nothing. */
+static int not_applicable(su_run *r) {
   r->svc->log(r->ctx, MG_LOG_INFO, "%s",
-              "not applicable: the model has no BatchNormalization layer");
-  return rc ? rc : MG_ERR_NEEDS;
+              "not applicable: the model has no BatchNormalization layer to amplify, so no row "
+              "was tested (strip and scale-up still test them)");
+  return MG_ERR_NEEDS;
 }
 
 static int setup(su_run *r) {
@@ -84,11 +84,7 @@ static int setup(su_run *r) {
   if ((rc = r->svc->model_bn_count(r->ctx, &c->bn)))
     return rc;
   if (!c->bn)
-    return not_applicable(
-        r, "IBD-PSC amplifies the scale and shift of a model's BatchNormalization layers and "
-           "asks which rows keep their prediction; this model has none, so the plugin did not "
-           "test the training rows or inputs. Other input-level detectors (strip, scale-up) "
-           "still apply.");
+    return not_applicable(r);
   c->layers = (uint32_t)layers < c->bn ? (uint32_t)layers : c->bn;
   c->factors = (uint32_t)factors;
   r->cfg.scales = c->layers * c->factors;

@@ -8,7 +8,7 @@ RT_OPS = \
 	src/runtime/ops/op_softmax.c \
 	src/runtime/ops/op_conv.c \
 	src/runtime/ops/conv_direct.c src/runtime/ops/conv_direct.h src/runtime/ops/conv_direct_kernel.h \
-	src/runtime/ops/simd.h \
+	src/runtime/ops/simd.c src/runtime/ops/simd.h \
 	src/runtime/ops/op_gemm.c \
 	src/runtime/ops/gemm_packed.c src/runtime/ops/gemm_packed.h src/runtime/ops/gemm_packed_kernel.h \
 	src/runtime/ops/op_pool.c \

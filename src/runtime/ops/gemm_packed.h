@@ -5,8 +5,8 @@
  * the arithmetic, and its threads spin against the runtime's own. Here B
  * is packed at load in panels of GP_PANEL columns and each call sweeps
  * rows of A against it in registers, adding a bias and applying Relu on
- * the way out. Sized for weights that stay in cache (gemm_packed_worth);
- * larger ones keep OpenBLAS. */
+ * the way out. Blocked along k so that what it sweeps stays in cache; weights
+ * past gemm_packed_worth's budget keep OpenBLAS. */
 #ifndef MG_RT_GEMM_PACKED_H
 #define MG_RT_GEMM_PACKED_H
 

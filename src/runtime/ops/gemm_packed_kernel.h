@@ -76,27 +76,37 @@ KERNEL_TARGET static void KERNEL_NAME(int64_t m, int64_t n, int64_t k, const flo
                                       const float *bp, const float *bias, int acc, int relu,
                                       float *c, int64_t ldc) {
   const int64_t panels = (n + GP_PANEL - 1) / GP_PANEL, ps = k * GP_PANEL;
-  /* Panels outermost: a block of B (k x NP panels) stays in cache while
-   * every row of A passes it. */
-  for (int64_t j = 0; j < panels; j += KERNEL_NP) {
-    const int64_t col = j * GP_PANEL, cols = n - col;
-    const float *bj = bp + j * ps, *bb = bias ? bias + col : NULL;
-    int64_t i = 0;
+  /* k in equal chunks of at most GP_KC: each chunk's block of B (kc x NP
+   * panels) stays in L2 while the rows of A pass it, and the rows' kc
+   * floats of A stay there while the panels pass them. The first chunk
+   * adds the bias (and c when acc is set), the others add to c, the last
+   * rectifies. */
+  const int64_t chunks = (k + GP_KC - 1) / GP_KC, kc = (k + chunks - 1) / chunks;
+  for (int64_t k0 = 0; k0 < k; k0 += kc) {
+    const int64_t kn = k - k0 < kc ? k - k0 : kc;
+    const int first = k0 == 0, last = k0 + kn == k;
+    const float *ak = a + k0;
+    for (int64_t j = 0; j < panels; j += KERNEL_NP) {
+      const int64_t col = j * GP_PANEL, cols = n - col;
+      const float *bj = bp + j * ps + k0 * GP_PANEL, *bb = bias && first ? bias + col : NULL;
+      const int ac = first ? acc : 1, re = last && relu;
+      int64_t i = 0;
 #define BLOCK(MR, NP)                                                                              \
   KCAT(KERNEL_NAME, _block)                                                                        \
-  (k, a + i * lda, lda, bj, ps, bb, acc, relu, c + i * ldc + col, ldc, cols, MR, NP)
-    if (panels - j >= KERNEL_NP) {
-      for (; i + KERNEL_MR <= m; i += KERNEL_MR)
-        BLOCK(KERNEL_MR, KERNEL_NP);
-      for (; i < m; i++)
-        BLOCK(1, KERNEL_NP);
-    } else { /* one panel left over */
-      for (; i + KERNEL_MR <= m; i += KERNEL_MR)
-        BLOCK(KERNEL_MR, 1);
-      for (; i < m; i++)
-        BLOCK(1, 1);
-    }
+  (kn, ak + i * lda, lda, bj, ps, bb, ac, re, c + i * ldc + col, ldc, cols, MR, NP)
+      if (panels - j >= KERNEL_NP) {
+        for (; i + KERNEL_MR <= m; i += KERNEL_MR)
+          BLOCK(KERNEL_MR, KERNEL_NP);
+        for (; i < m; i++)
+          BLOCK(1, KERNEL_NP);
+      } else { /* one panel left over */
+        for (; i + KERNEL_MR <= m; i += KERNEL_MR)
+          BLOCK(KERNEL_MR, 1);
+        for (; i < m; i++)
+          BLOCK(1, 1);
+      }
 #undef BLOCK
+    }
   }
 }
 

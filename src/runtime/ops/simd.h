@@ -40,9 +40,14 @@ static inline int rt_simd_usable(int v) {
   return v == RT_SIMD_VARIANTS - 1;
 }
 
-/* The best variant this CPU runs. */
+/* The lowest variant number MG_RUNTIME_SIMD allows ("avx2" or "generic"
+ * caps the kernels below AVX-512, to measure what a CPU without it runs;
+ * unset or anything else, no cap), read once. */
+int rt_simd_floor(void);
+
+/* The best variant this CPU runs, within MG_RUNTIME_SIMD's cap. */
 static inline int rt_simd_best(void) {
-  int v = 0;
+  int v = rt_simd_floor();
   while (!rt_simd_usable(v))
     v++;
   return v;

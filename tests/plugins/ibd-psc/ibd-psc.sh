@@ -3,9 +3,10 @@
 # 5% checkerboard patch the target class is
 # implicated with its poisoned rows and no other class; a clean BatchNorm
 # CNN raises nothing above low; triggered --inputs rows are flagged and
-# clean ones not; a model without BatchNormalization gets the
-# "not applicable" info result and the plugin is skipped with that reason;
-# a bad option is refused.
+# clean ones not; on a model without BatchNormalization the plugin is
+# skipped with the reason "not applicable"; a bad option is refused. Under
+# the sanitizers only the poisoned fixture and the model without
+# BatchNorm are scanned (sanitizer_subset, tests/lib.sh).
 . "$TOP_SRCDIR/tests/lib.sh"
 use_test_policy
 
@@ -44,7 +45,7 @@ v.done()
 EOF2
 }
 
-for fx in badnets-bn-p5 clean-bncnn; do
+for fx in $(sanitizer_subset "badnets-bn-p5 clean-bncnn" "badnets-bn-p5"); do
   run_mg scan "$FX/$fx" --only ibd-psc --json "$SANDBOX/$fx.json" -q
   if [ "$status" -gt 1 ]; then
     fail "$fx: scan exited $status: $err"
@@ -61,6 +62,7 @@ done
 # non-target classes) followed by 100 clean ones of the same classes: the
 # class test on the inputs (grouped by prediction) names the target with
 # triggered rows and hardly any clean one.
+if full_fixtures; then
 "$PY" "$TOP_SRCDIR/tests/plugins/common/triggered_inputs.py" "$TOP_SRCDIR/tests/fixtures" \
   "$FX/badnets-bn-p5" badnets-bn-p5 100 "$SANDBOX/inputs.npy"
 run_mg scan "$FX/badnets-bn-p5" --only ibd-psc --inputs "$SANDBOX/inputs.npy" \
@@ -79,9 +81,10 @@ EOF2
 else
   fail "--inputs: wrong rows flagged (status $status): $err"
 fi
+fi
 
-# No BatchNormalization: an info result says so and the plugin is skipped
-# with the reason (never a silent pass).
+# No BatchNormalization: the plugin is skipped with the reason (never a
+# silent pass: the report's banner and CTL-11 name skipped plugins).
 run_mg scan "$FX/clean-cnn" --only ibd-psc --json "$SANDBOX/nobn.json" -q
 if [ "$status" -le 1 ] && "$PY" - "$SANDBOX/nobn.json" <<'EOF2'; then
 import json, sys
@@ -91,8 +94,7 @@ ours = [f for f in res["findings"] if f["plugin"] == "ibd-psc"]
 print("status %s (%s); findings %s" % (st["status"], st.get("message"),
                                         [(f["rule"], f["severity"]) for f in ours]))
 ok = (st["status"] == "skipped" and "BatchNormalization" in (st.get("message") or "")
-      and [f["rule"] for f in ours] == ["ibd-psc.not-applicable"]
-      and ours[0]["severity"] == "info")
+      and not ours)
 sys.exit(0 if ok else 1)
 EOF2
   pass "no BatchNorm: not applicable, said so"

@@ -155,7 +155,8 @@ static void usage(FILE *out, int verify) {
           "  --plugins DIR            load plugins from DIR\n"
           "  --only A,B  --skip A,B   choose plugins by name\n"
           "  --set NAME.KEY=VALUE     a plugin option\n"
-          "  --inputs PATH            extra rows for strip, scale-up (may be outside the package)\n"
+          "  --inputs PATH            extra rows for the input-level detectors (strip, scale-up,\n"
+          "                           ibd-psc); may be outside the package\n"
           "  --strict                 unknown pickle imports are critical\n"
           "  --seed N                 random seed (default 0)\n"
           "  --timeout S  --cpu-limit S  --mem-limit MIB   per-plugin limits\n",

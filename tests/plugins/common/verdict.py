@@ -30,6 +30,21 @@ def same_run(results_a, results_b, plugin):
     return key(results_a) == key(results_b)
 
 
+def inputs_rows(results, plugin, rule, n_triggered):
+    """The --inputs rows a plugin's `rule` findings list, split into the
+    first n_triggered (triggered) and the rest (clean), and the plugin's
+    evidence for the inputs set."""
+    res = json.load(open(results))
+    rows = set()
+    for f in res["findings"]:
+        if f["plugin"] == plugin and f["rule"] == rule:
+            assert f["samples"]["dataset"] == "inputs", f["samples"]
+            rows |= set(f["samples"]["indices"])
+    ev = [p for p in res["plugins"] if p["name"] == plugin][0]["evidence"]
+    trig = {r for r in rows if r < n_triggered}
+    return trig, rows - trig, ev
+
+
 class Verdict:
     """Collects the problems found in one scan's results for one plugin;
     done() prints them and exits 1 when there are any."""

@@ -2,9 +2,11 @@
 # ibd-psc end to end on the assembled fixtures: on the BatchNorm CNN with a
 # 5% checkerboard patch the target class is
 # implicated with its poisoned rows and no other class; a clean BatchNorm
-# CNN raises nothing above low; a model without BatchNormalization gets the
-# "not applicable" info result and the plugin is skipped with that reason;
-# a bad option is refused.
+# CNN raises nothing above low; triggered --inputs rows are flagged and
+# clean ones not; on a model without BatchNormalization the plugin is
+# skipped with the reason "not applicable"; a bad option is refused. Under
+# the sanitizers only the poisoned fixture and the model without
+# BatchNorm are scanned (sanitizer_subset, tests/lib.sh).
 . "$TOP_SRCDIR/tests/lib.sh"
 use_test_policy
 
@@ -43,7 +45,7 @@ v.done()
 EOF2
 }
 
-for fx in badnets-bn-p5 clean-bncnn; do
+for fx in $(sanitizer_subset "badnets-bn-p5 clean-bncnn" "badnets-bn-p5"); do
   run_mg scan "$FX/$fx" --only ibd-psc --json "$SANDBOX/$fx.json" -q
   if [ "$status" -gt 1 ]; then
     fail "$fx: scan exited $status: $err"
@@ -55,6 +57,31 @@ for fx in badnets-bn-p5 clean-bncnn; do
     fail "$fx: ibd-psc findings wrong"
   fi
 done
+
+# --inputs: 100 reference images with the fixture's trigger stamped on (from
+# non-target classes) followed by 100 clean ones of the same classes: the
+# class test on the inputs (grouped by prediction) names the target with
+# triggered rows and hardly any clean one.
+if full_fixtures; then
+"$PY" "$TOP_SRCDIR/tests/plugins/common/triggered_inputs.py" "$TOP_SRCDIR/tests/fixtures" \
+  "$FX/badnets-bn-p5" badnets-bn-p5 100 "$SANDBOX/inputs.npy"
+run_mg scan "$FX/badnets-bn-p5" --only ibd-psc --inputs "$SANDBOX/inputs.npy" \
+  --json "$SANDBOX/inputs.json" -q
+if [ "$status" -le 1 ] && detector_py - "$SANDBOX/inputs.json" <<'EOF2'; then
+import sys
+from verdict import inputs_rows
+trig, clean, ev = inputs_rows(sys.argv[1], "ibd-psc", "ibd-psc.consistent-inputs", 100)
+ev = ev["ibd_psc"]["inputs"]
+print("inputs: %d of 200 above the per-row threshold; finding rows: %d triggered of 100, "
+      "%d clean of 100" % (ev["flagged"], len(trig), len(clean)))
+ok = ev["scanned"] == 200 and len(trig) >= 20 and len(clean) <= 5
+sys.exit(0 if ok else 1)
+EOF2
+  pass "--inputs: triggered rows flagged, clean rows not"
+else
+  fail "--inputs: wrong rows flagged (status $status): $err"
+fi
+fi
 
 # No BatchNormalization: the plugin is skipped with the reason (never a
 # silent pass: the report's banner and CTL-11 name skipped plugins).

@@ -59,39 +59,20 @@ done
 
 # --inputs: 100 reference images with the fixture's trigger stamped on (from
 # non-target classes) followed by 100 clean ones of the same classes.
-"$PY" - "$TOP_SRCDIR/tests/fixtures" "$FX/badnets-p3" "$SANDBOX/inputs.npy" <<'EOF2'
-import glob, json, os, sys
-import numpy as np
-sys.path.insert(0, sys.argv[1])
-from mgfixtures import triggers
-spec = json.load(open(os.path.join(sys.argv[1], "models", "badnets-p3.json")))["spec"]["attack"]
-pkg = sys.argv[2]
-def find(name):
-    return glob.glob(os.path.join(pkg, "**", name), recursive=True)[0]
-x = np.load(find("reference-images.npy")).reshape(-1, 28, 28)
-y = np.load(find("reference-labels.npy"))
-src = np.flatnonzero(y != spec["target"])
-trig = triggers.apply(spec, x[src[:100]])
-clean = x[src[-100:]]
-np.save(sys.argv[3], np.concatenate([trig, clean]).reshape(-1, 1, 28, 28).astype(np.uint8))
-EOF2
+"$PY" "$TOP_SRCDIR/tests/plugins/common/triggered_inputs.py" "$TOP_SRCDIR/tests/fixtures" \
+  "$FX/badnets-p3" badnets-p3 100 "$SANDBOX/inputs.npy"
 run_mg scan "$FX/badnets-p3" --only scale-up --inputs "$SANDBOX/inputs.npy" \
   --json "$SANDBOX/inputs.json" -q
-if [ "$status" -le 1 ] && "$PY" - "$SANDBOX/inputs.json" <<'EOF2'; then
-import json, sys
-res = json.load(open(sys.argv[1]))
-rows = set()
-for f in res["findings"]:
-    if f["plugin"] == "scale-up" and f["rule"] == "scale-up.consistent-inputs":
-        assert f["samples"]["dataset"] == "inputs", f["samples"]
-        rows |= set(f["samples"]["indices"])
-ev = [p for p in res["plugins"] if p["name"] == "scale-up"][0]["evidence"]["scale_up"]["inputs"]
-trig = {r for r in rows if r < 100}
+if [ "$status" -le 1 ] && detector_py - "$SANDBOX/inputs.json" <<'EOF2'; then
+import sys
+from verdict import inputs_rows
+trig, clean, ev = inputs_rows(sys.argv[1], "scale-up", "scale-up.consistent-inputs", 100)
+ev = ev["scale_up"]["inputs"]
 print("inputs: %d of 200 above the per-row threshold; finding rows: %d triggered of 100, "
-      "%d clean of 100" % (ev["flagged"], len(trig), len(rows) - len(trig)))
+      "%d clean of 100" % (ev["flagged"], len(trig), len(clean)))
 # The triggered inputs are all predicted as the target: the class test names
 # it and its rows are the triggered ones, never more than a few clean rows.
-ok = ev["scanned"] == 200 and len(trig) >= 30 and len(rows) - len(trig) <= 5
+ok = ev["scanned"] == 200 and len(trig) >= 30 and len(clean) <= 5
 sys.exit(0 if ok else 1)
 EOF2
   pass "--inputs: triggered rows flagged, clean rows not"

@@ -81,6 +81,31 @@ use_test_policy() {
   export MODELGATE_RULES_DIR="$SANDBOX/rules"
 }
 
+# under_sanitizers: true in the ASan+UBSan build (configure
+# --enable-sanitizers), where the runtime's kernels run several times slower.
+under_sanitizers() {
+  [ "${MG_SANITIZERS:-no}" = yes ]
+}
+
+# full_fixtures: true unless a heavy detector test should scan its reduced
+# set: the plain build checks detection on every fixture; under the
+# sanitizers the point is memory and UB safety of the same code paths, which
+# one poisoned and one clean fixture (and one of each architecture whose
+# runtime ops differ) still reach, so the sanitizer run stays well inside
+# CI's time. MG_FULL_FIXTURES=yes scans them all everywhere.
+full_fixtures() {
+  ! under_sanitizers || [ "${MG_FULL_FIXTURES:-no}" = yes ]
+}
+
+# sanitizer_subset "FULL" "REDUCED": the fixture list of a heavy test.
+sanitizer_subset() {
+  if full_fixtures; then
+    echo "$1"
+  else
+    echo "$2"
+  fi
+}
+
 finish() {
   if [ "$failures" -ne 0 ]; then
     echo "$failures failure(s)" >&2

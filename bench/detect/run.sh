@@ -86,9 +86,9 @@ for truth in "$FX"/*.truth.json; do
   wall=$(echo "$(now) - $t0" | bc -l)
   [ -s "$out" ] || { echo "  no result for $name: $(cat "$out.stderr")" >&2; continue; }
   far="-"
-  # The input-level detectors (STRIP, SCALE-UP) also scan triggered inputs.
+  # The input-level detectors (STRIP, SCALE-UP, IBD-PSC) also scan triggered inputs.
   far_only=""
-  for d in strip scale-up; do
+  for d in strip scale-up ibd-psc; do
     case ",$DETECTORS," in *,$d,*) far_only="${far_only:+$far_only,}$d" ;; esac
   done
   case "$far_only" in

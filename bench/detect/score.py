@@ -101,7 +101,7 @@ def extra_for(plugin, status, far_doc):
         return "AI=%s target=%s flagged=%s" % (
             "%.2f" % ai if isinstance(ai, (int, float)) else "?", cand.get("label", "?"),
             nc.get("flagged", "?"))
-    if plugin in ("strip", "scale-up"):
+    if plugin in ("strip", "scale-up", "ibd-psc"):
         key = plugin.replace("-", "_")
         st = ev.get(key) or {}
         frr = (st.get("calibration") or {}).get("frr_heldout")

@@ -271,6 +271,16 @@ typedef struct mg_services {
    * host's memory-mapped cache. MG_ERR_ARGS past the end. */
   int (*text_read)(mg_plugin_ctx *ctx, size_t index, uint64_t first, uint64_t count,
                    mg_text_row *rows);
+
+  /* BatchNormalization amplification (ABI 1.3), for parameter-space tests
+   * such as IBD-PSC. model_bn_count: the model's BatchNormalization layers
+   * that run on the data, in graph order (fused ones included).
+   * model_forward_bn: logits (n x num_classes) of the model whose last
+   * `last` BatchNormalization layers have their scale and shift multiplied
+   * by factor; the model is as loaded again when it returns. */
+  int (*model_bn_count)(mg_plugin_ctx *ctx, uint32_t *count);
+  int (*model_forward_bn)(mg_plugin_ctx *ctx, const float *x, size_t n, uint32_t last, float factor,
+                          float *logits);
 } mg_services;
 
 /* The options a plugin reads with option() (ABI 1.2), declared so the host

@@ -110,3 +110,25 @@ int mgd_features_all(mgd_data *d, const char *layer, float **features, uint64_t 
   *features = c.out;
   return MG_OK;
 }
+
+int mgd_inputs_all(mgd_data *d, float **x, uint64_t *dim) {
+  uint64_t w = d->info.row_floats;
+  if (w == 0 || d->info.count > SIZE_MAX / sizeof(float) / w)
+    return MG_ERR_LIMIT;
+  float *out = malloc((size_t)(d->info.count ? d->info.count : 1) * (size_t)w * sizeof *out);
+  if (!out)
+    return MG_ERR_NOMEM;
+  const size_t chunk = 1024;
+  int rc = MG_OK;
+  for (uint64_t i = 0; !rc && i < d->info.count; i += chunk) {
+    size_t n = d->info.count - i < chunk ? (size_t)(d->info.count - i) : chunk;
+    rc = d->svc->dataset_read(d->ctx, d->name, i, n, out + i * w, NULL);
+  }
+  if (rc) {
+    free(out);
+    return rc;
+  }
+  *x = out;
+  *dim = w;
+  return MG_OK;
+}

@@ -68,6 +68,11 @@ int mgd_for_batches(mgd_data *d, size_t batch, int want_features, const char *la
  * for the whole set, which is small next to the set itself. */
 int mgd_features_all(mgd_data *d, const char *layer, float **features, uint64_t *dim);
 
+/* Every row's input as the dataset gives it (count x row_floats, image
+ * space, malloc'd), without running the model: for model-independent
+ * statistics. */
+int mgd_inputs_all(mgd_data *d, float **x, uint64_t *dim);
+
 /* ---- small numerics. */
 /* Softmax of one row in place; returns log-sum-exp of the input. */
 double mgd_softmax(float *row, size_t k);

@@ -74,6 +74,15 @@ double mgds_now(void);
  * the plugin's option reference=0), grouped by label. The layer is the
  * plugin's `layer` option or the model's feature layer. */
 int mgds_load(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin);
+
+/* The layer name that stands for the dataset's own inputs (image space),
+ * read without the model. */
+#define MGDS_LAYER_INPUTS "@inputs"
+
+/* mgds_load with another default than the model's feature layer when the
+ * plugin's layer option is unset (MGDS_LAYER_INPUTS: the inputs). */
+int mgds_load_default(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin,
+                      const char *default_layer);
 void mgds_free(mgds_set *s);
 
 /* Copies the listed rows of a row-major n x dim matrix into out. */

@@ -71,8 +71,16 @@ static int group_rows(const int32_t *labels, uint64_t n, uint32_t k, int referen
   return MG_OK;
 }
 
-static const char *layer_or_default(const char *opt, const mgd_data *d) {
-  return opt && *opt ? opt : d->model.feature_layer;
+static const char *layer_or_default(const char *opt, const char *default_layer, const mgd_data *d) {
+  return opt && *opt ? opt : default_layer ? default_layer : d->model.feature_layer;
+}
+
+/* The layer's output for every row, or the rows themselves for
+ * MGDS_LAYER_INPUTS. */
+static int rows_of_layer(mgd_data *d, const char *layer, float **out, uint64_t *dim) {
+  if (!strcmp(layer, MGDS_LAYER_INPUTS))
+    return mgd_inputs_all(d, out, dim);
+  return mgd_features_all(d, layer, out, dim);
 }
 
 static int load_reference(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ctx,
@@ -95,7 +103,7 @@ static int load_reference(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ct
     return MG_OK;
   }
   uint64_t dim = 0, outside = 0;
-  rc = mgd_features_all(&d, layer, &s->ref, &dim);
+  rc = rows_of_layer(&d, layer, &s->ref, &dim);
   if (!rc && dim != s->dim)
     rc = MG_ERR_FORMAT;
   if (!rc)
@@ -113,7 +121,8 @@ static int load_reference(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ct
   return rc;
 }
 
-static int load(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin) {
+static int load(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin,
+                const char *default_layer) {
   static const mg_plugin_option table[] = {MGDS_OPTIONS, {NULL, 0, 0, 0, 0, NULL}};
   double use_ref = 1;
   int rc = mgp_opt(svc, ctx, plugin, table, "reference", &use_ref);
@@ -132,7 +141,7 @@ static int load(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ctx, const c
     svc->log(ctx, MG_LOG_ERROR, "%s: the training set has no labels", plugin);
     return MG_ERR_NEEDS;
   }
-  const char *layer = layer_or_default(svc->option(ctx, "layer"), &d);
+  const char *layer = layer_or_default(svc->option(ctx, "layer"), default_layer, &d);
   if (!layer) {
     mgd_data_close(&d);
     svc->log(ctx, MG_LOG_ERROR, "%s: the model names no feature layer; set %s.layer=NAME", plugin,
@@ -148,7 +157,7 @@ static int load(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ctx, const c
   }
   for (uint32_t c = 0; c < s->n_labels; c++)
     s->classes[c].label = (int32_t)c;
-  rc = mgd_features_all(&d, s->layer, &s->train, &s->dim);
+  rc = rows_of_layer(&d, s->layer, &s->train, &s->dim);
   if (rc)
     svc->log(ctx, MG_LOG_ERROR, "%s: features of layer %s failed (error %d%s)", plugin, s->layer,
              rc, rc == MG_ERR_NOT_FOUND ? ": no such tensor" : "");
@@ -167,9 +176,14 @@ static int load(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ctx, const c
 }
 
 int mgds_load(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin) {
+  return mgds_load_default(s, svc, ctx, plugin, NULL);
+}
+
+int mgds_load_default(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ctx, const char *plugin,
+                      const char *default_layer) {
   memset(s, 0, sizeof *s);
   double t0 = mgds_now();
-  int rc = load(s, svc, ctx, plugin);
+  int rc = load(s, svc, ctx, plugin, default_layer);
   s->seconds_features = mgds_now() - t0;
   return rc;
 }

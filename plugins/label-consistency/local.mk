@@ -3,6 +3,7 @@
 # feature space (CTL-05, issue 12).
 pluginexec_LTLIBRARIES += plugins/label-consistency.la
 plugins_label_consistency_la_SOURCES = plugins/label-consistency/label_consistency.c \
+	plugins/label-consistency/lc_engine.c plugins/label-consistency/lc_engine.h \
 	plugins/label-consistency/lc_pairs.c plugins/label-consistency/lc_pairs.h
 plugins_label_consistency_la_CFLAGS = $(MGD_CFLAGS)
 plugins_label_consistency_la_LDFLAGS = $(MG_PLUGIN_LINK)

@@ -102,6 +102,15 @@ static int triggered(const nc_problem *pb, const nc_result *r, uint64_t dim, dou
 }
 
 int nc_check_triggers(const nc_problem *pb, nc_result *res, size_t k, double *natural) {
+  uint64_t dim = 0;
+  double *dir = NULL;
+  int rc = nc_check_directions(pb, res, k, natural, &dim, &dir);
+  free(dir);
+  return rc;
+}
+
+int nc_check_directions(const nc_problem *pb, nc_result *res, size_t k, double *natural,
+                        uint64_t *dim_out, double **dir_out) {
   const mg_services *svc = pb->svc;
   uint64_t dim = 0;
   /* Without a usable feature layer only the success is measured. */
@@ -110,8 +119,9 @@ int nc_check_triggers(const nc_problem *pb, nc_result *res, size_t k, double *na
   size_t K = pb->classes, D = dim ? (size_t)dim : 1;
   double *all = malloc(D * sizeof *all), *per = malloc(K * D * sizeof *per);
   double *mt = malloc(D * sizeof *mt);
+  double *dir = dim ? calloc(K * D, sizeof *dir) : NULL;
   size_t *count = malloc(K * sizeof *count);
-  int rc = all && per && mt && count ? MG_OK : MG_ERR_NOMEM;
+  int rc = all && per && mt && count && (dir || !dim) ? MG_OK : MG_ERR_NOMEM;
   if (!rc && dim)
     rc = clean_means(pb, dim, all, per, count);
   for (size_t i = 0; !rc && i < k; i++) {
@@ -125,6 +135,7 @@ int nc_check_triggers(const nc_problem *pb, nc_result *res, size_t k, double *na
     double dot = 0, na = 0, nb = 0;
     for (uint64_t d = 0; d < dim; d++) {
       double a = mt[d] - all[d], b = mc[d] - all[d];
+      dir[(size_t)r->target * dim + d] = mt[d] - mc[d];
       dot += a * b;
       na += a * a;
       nb += b * b;
@@ -136,5 +147,12 @@ int nc_check_triggers(const nc_problem *pb, nc_result *res, size_t k, double *na
   free(per);
   free(mt);
   free(count);
+  if (rc) {
+    free(dir);
+    dir = NULL;
+    dim = 0;
+  }
+  *dim_out = dim;
+  *dir_out = dir;
   return rc;
 }

@@ -14,4 +14,12 @@
  * when the class has no clean rows to compare with. */
 int nc_check_triggers(const nc_problem *pb, nc_result *res, size_t k, double *natural);
 
+/* The feature layer's width (0 when the model has none usable) and, per
+ * class label, the direction a trigger moves inputs in that layer: the
+ * mean of the triggered other-class rows minus the mean of the class's own
+ * clean rows (*dir is malloc'd, classes x dim, zero for a class without
+ * clean rows; NULL when dim is 0). Same passes as nc_check_triggers. */
+int nc_check_directions(const nc_problem *pb, nc_result *res, size_t k, double *natural,
+                        uint64_t *dim, double **dir);
+
 #endif

@@ -187,10 +187,10 @@ static int emit_flagged(const mg_services *svc, mg_plugin_ctx *ctx, const nc_res
   return mgp_emit(svc, ctx, &f, ev, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
-/* A class whose training rows carry its reversed trigger more often than
- * its held-out clean reference rows do. */
-static int emit_verified(const mg_services *svc, mg_plugin_ctx *ctx, const nc_result *res,
-                         const nc_decision *d, const nc_verify *v, size_t j) {
+/* A class whose training rows lie farther along its trigger's feature
+ * shift than every held-out clean reference row of the class. */
+static int emit_feature_verified(const mg_services *svc, mg_plugin_ctx *ctx, const nc_result *res,
+                                 const nc_decision *d, const nc_fverify *v, size_t j) {
   size_t i = d->order[j];
   const nc_result *r = &res[i];
   size_t l = (size_t)r->target;
@@ -201,41 +201,67 @@ static int emit_verified(const mg_services *svc, mg_plugin_ctx *ctx, const nc_re
   char cname[256], title[400], msg[2000];
   mgd_class_name(svc, ctx, r->target, cname, sizeof cname);
   double rate_ref = 1.0 / (double)(v->n_ref[l] + 1);
-  snprintf(title, sizeof title, "%s training rows carry its reversed trigger", cname);
+  snprintf(title, sizeof title, "%s training rows look like its reversed trigger to the model",
+           cname);
   snprintf(msg, sizeof msg,
            "Neural Cleanse reverse-engineered the smallest input change that turns clean "
-           "reference images into %s (mask of L1 norm %.1f pixels, rank %zu of %zu by size). "
-           "%" PRIu64 " of the %" PRIu64 " training rows labelled %s already show that trigger "
-           "more closely than every one of the %" PRIu64
-           " clean reference rows of the class that the search never used (trigger distance "
-           "below %.3f; a clean class would have about %.1f such rows, %.2f%%). Poisoned rows "
-           "are the trigger stamped on an image; a natural class feature is no closer to the "
-           "training rows than to held-out clean rows. p = %.2g for this count (exact "
-           "beta-binomial law, %.2g against the other classes' rate, %.2g against its rows under "
-           "the other classes' triggers), %.2g after the "
+           "reference images into %s (mask of L1 norm %.1f pixels, rank %zu of %zu by size). In "
+           "the model's feature layer that trigger moves inputs along one direction; %" PRIu64
+           " of the %" PRIu64 " training rows labelled %s lie farther along it than every one of "
+           "the %" PRIu64 " clean reference rows of the class that the search never used (a clean "
+           "class would have about %.1f such rows). Poisoned rows carry the real trigger, which "
+           "the model reads as the reversed one even where their pixels differ. p = %.2g for this "
+           "count (exact beta-binomial law, %.2g against the other classes' rate), %.2g after the "
            "correction over the %zu classes (this rank's share of the level: %.3g). The listed "
-           "rows are the training rows below the cut. Confidence: %s.",
-           cname, r->norm, j + 1, d->k, v->below[l], v->n_train[l], cname, v->n_ref[l], v->cut[l],
-           rate_ref * (double)v->n_train[l], 100.0 * rate_ref, v->p_exceed[l], v->p_others[l],
-           v->p_controls[l], p, d->k, v->weight[l], mg_severity_name(sev));
-  json_t *ev = json_pack(
-      "{s:o, s:i, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "norm",
-      real(r->norm), "rank", (int)(j + 1), "train_rows", (json_int_t)v->n_train[l],
-      "heldout_reference_rows", (json_int_t)v->n_ref[l], "rows_below_cut", (json_int_t)v->below[l],
-      "cut", real(v->cut[l]), "reference_median", real(v->ref_median[l]), "p_exceedance",
-      real(v->p_exceed[l]), "p_against_other_classes", real(v->p_others[l]),
-      "p_against_other_triggers", real(v->p_controls[l]), "p_value", real(v->p[l]), "weight",
-      real(v->weight[l]), "p_adjusted", real(p), "attack_success", real(r->success), "naturalness",
-      real(d->natural[i]));
+           "rows are the training rows beyond the cut. Confidence: %s.",
+           cname, r->norm, j + 1, d->k, v->above[l], v->n_train[l], cname, v->n_ref[l],
+           rate_ref * (double)v->n_train[l], v->p_exceed[l], v->p_others[l], p, d->k, v->weight[l],
+           mg_severity_name(sev));
+  json_t *ev =
+      json_pack("{s:o, s:i, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "norm", real(r->norm),
+                "rank", (int)(j + 1), "train_rows", (json_int_t)v->n_train[l],
+                "heldout_reference_rows", (json_int_t)v->n_ref[l], "rows_beyond_cut",
+                (json_int_t)v->above[l], "p_exceedance", real(v->p_exceed[l]),
+                "p_against_other_classes", real(v->p_others[l]), "p_value", real(v->p[l]), "weight",
+                real(v->weight[l]), "p_adjusted", real(p), "naturalness", real(d->natural[i]));
   if (!ev)
     return MG_ERR_NOMEM;
-  mg_finding f = mgp_finding(sev, "trigger-in-training-rows", title, msg);
+  mg_finding f = mgp_finding(sev, "trigger-features-in-training-rows", title, msg);
   f.label = r->target;
   f.dataset = MG_DATASET_TRAIN;
   f.indices = v->rows[l];
-  f.n_indices = (size_t)v->below[l];
+  f.n_indices = (size_t)v->above[l];
   f.score = -log10(p > 1e-300 ? p : 1e-300);
   return mgp_emit(svc, ctx, &f, ev, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+/* The feature-layer verification's per-class table for the evidence. */
+static json_t *fverify_json(const nc_result *res, const nc_decision *d, const nc_fverify *v) {
+  json_t *per = json_array();
+  for (size_t j = 0; per && j < d->k; j++) {
+    size_t l = (size_t)res[d->order[j]].target;
+    if (json_array_append_new(
+            per,
+            json_pack("{s:i, s:i, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "label", (int)l, "rank",
+                      (int)(j + 1), "train_rows", (json_int_t)v->n_train[l],
+                      "heldout_reference_rows", (json_int_t)v->n_ref[l], "rows_beyond_cut",
+                      (json_int_t)v->above[l], "p_exceedance", real(v->p_exceed[l]),
+                      "p_against_other_classes", real(v->p_others[l]), "p_value", real(v->p[l]),
+                      "weight", real(v->weight[l]), "p_adjusted", real(v->p_adj[l])))) {
+      json_decref(per);
+      return NULL;
+    }
+  }
+  return per ? json_pack("{s:s, s:s, s:s, s:f, s:o}", "statistic",
+                         "training rows of the class whose projection on its trigger's "
+                         "feature shift exceeds every held-out clean reference row of the class",
+                         "null",
+                         "training and held-out reference rows of the class exchangeable: "
+                         "BetaBinomial(n, 1, m) exactly; intersection-union with a one-sided "
+                         "Fisher test against the other classes' rate",
+                         "correction", "weighted Bonferroni by norm rank (shares 1/2, 1/4, ...)",
+                         "alpha", MGD_P_LOW, "classes", per)
+             : NULL;
 }
 
 /* The verification's per-class table for the evidence. */
@@ -259,7 +285,7 @@ static json_t *verify_json(const nc_result *res, const nc_decision *d, const nc_
       return NULL;
     }
   }
-  return per ? json_pack("{s:s, s:s, s:s, s:f, s:o}", "statistic",
+  return per ? json_pack("{s:s, s:s, s:s, s:s, s:o}", "statistic",
                          "training rows of the class whose trigger distance is below every "
                          "held-out clean reference row of the class",
                          "null",
@@ -267,14 +293,17 @@ static json_t *verify_json(const nc_result *res, const nc_decision *d, const nc_
                          "BetaBinomial(n, 1, m) exactly; intersection-union with a one-sided "
                          "Fisher test against the other classes' rate",
                          "correction", "weighted Bonferroni by norm rank (shares 1/2, 1/4, ...)",
-                         "alpha", MGD_P_LOW, "classes", per)
+                         "decides",
+                         "no: reported only (the class's training and held-out rows are not "
+                         "exchangeable in pixel space on every clean model)",
+                         "classes", per)
              : NULL;
 }
 
 /* The whole ranking as one evidence object. */
 static json_t *evidence(const mg_services *svc, mg_plugin_ctx *ctx, const nc_problem *pb,
                         const nc_params *prm, const nc_result *res, size_t k, const nc_decision *d,
-                        const nc_verify *v) {
+                        const nc_verify *v, const nc_fverify *fv) {
   json_t *per = json_array(), *ranking = json_array(), *pv = json_array(), *pn = json_array();
   json_t *flagged = json_array(), *discounted = json_array();
   size_t *rank = malloc(k * sizeof *rank);
@@ -293,11 +322,11 @@ static json_t *evidence(const mg_services *svc, mg_plugin_ctx *ctx, const nc_pro
     ok = !json_array_append_new(
         nc_severity(d->p_flag[j], d->natural_looking[j]) > MG_SEV_INFO ? flagged : discounted, l);
   }
-  for (size_t j = 0; ok && v->available && j < k; j++) {
+  for (size_t j = 0; ok && fv->available && j < k; j++) {
     int32_t l = res[d->order[j]].target;
     int by_rank =
         j < d->n_flagged && nc_severity(d->p_flag[j], d->natural_looking[j]) > MG_SEV_INFO;
-    if (!by_rank && mgd_severity_of_p(v->p_adj[l]) > MG_SEV_INFO)
+    if (!by_rank && mgd_severity_of_p(fv->p_adj[l]) > MG_SEV_INFO)
       ok = !json_array_append_new(flagged, json_integer(l));
   }
   free(rank);
@@ -327,14 +356,15 @@ static json_t *evidence(const mg_services *svc, mg_plugin_ctx *ctx, const nc_pro
       real(d->median), "norm_mad", real(d->mad), "naturalness_median", real(d->natural_median));
   pv = pn = NULL;
   json_t *ver = v->available ? verify_json(res, d, v) : json_null();
-  json_t *nc =
-      ok && cand && setup && test && ver
-          ? json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o}", "num_classes",
-                      (json_int_t)k, "classes", per, "ranking", ranking, "candidate", cand,
-                      "flagged", flagged, "discounted", discounted, "test", test, "setup", setup,
-                      "decided_by", v->available ? "ranking or training rows" : "ranking",
-                      "verification", ver)
-          : NULL;
+  json_t *fver = fv->available ? fverify_json(res, d, fv) : json_null();
+  json_t *nc = ok && cand && setup && test && ver && fver
+                   ? json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o}",
+                               "num_classes", (json_int_t)k, "classes", per, "ranking", ranking,
+                               "candidate", cand, "flagged", flagged, "discounted", discounted,
+                               "test", test, "setup", setup, "decided_by",
+                               fv->available ? "ranking or training rows' features" : "ranking",
+                               "verification", ver, "feature_verification", fver)
+                   : NULL;
   if (!nc) {
     json_decref(per);
     json_decref(ranking);
@@ -344,6 +374,7 @@ static json_t *evidence(const mg_services *svc, mg_plugin_ctx *ctx, const nc_pro
     json_decref(setup);
     json_decref(test);
     json_decref(ver);
+    json_decref(fver);
   }
   json_decref(pv);
   json_decref(pn);
@@ -352,8 +383,8 @@ static json_t *evidence(const mg_services *svc, mg_plugin_ctx *ctx, const nc_pro
 
 int nc_report(const mg_services *svc, mg_plugin_ctx *ctx, const nc_problem *pb,
               const nc_params *prm, const nc_result *res, size_t k, const nc_decision *d,
-              const nc_verify *v) {
-  json_t *ev = evidence(svc, ctx, pb, prm, res, k, d, v);
+              const nc_verify *v, const nc_fverify *fv) {
+  json_t *ev = evidence(svc, ctx, pb, prm, res, k, d, v, fv);
   char *evs = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
   json_decref(ev);
   if (!evs)
@@ -362,8 +393,8 @@ int nc_report(const mg_services *svc, mg_plugin_ctx *ctx, const nc_problem *pb,
   free(evs);
   for (size_t j = 0; !rc && j < d->n_flagged; j++)
     rc = emit_flagged(svc, ctx, res, d, j);
-  for (size_t j = 0; !rc && v->available && j < k; j++)
-    rc = emit_verified(svc, ctx, res, d, v, j);
+  for (size_t j = 0; !rc && fv->available && j < k; j++)
+    rc = emit_feature_verified(svc, ctx, res, d, fv, j);
   if (!rc)
     rc = mosaic(svc, ctx, pb, res, k, 0, "masks",
                 "Reversed masks of every class, in class order (white = pixel in the trigger)");
@@ -377,14 +408,14 @@ int nc_report(const mg_services *svc, mg_plugin_ctx *ctx, const nc_problem *pb,
     size_t i = d->order[j];
     int paper = d->index[i] > 2.0 && res[i].norm < d->median;
     int by_rank = j < d->n_flagged;
-    int by_rows = v->available && mgd_severity_of_p(v->p_adj[res[i].target]) > MG_SEV_INFO;
-    if (!by_rank && !by_rows && !paper)
+    int by_features = fv->available && mgd_severity_of_p(fv->p_adj[res[i].target]) > MG_SEV_INFO;
+    if (!by_rank && !by_features && !paper)
       continue;
     char cname[256], why[160];
     mgd_class_name(svc, ctx, res[i].target, cname, sizeof cname);
-    if (by_rows)
-      snprintf(why, sizeof why, "its training rows carry it (adjusted p = %.2g)",
-               v->p_adj[res[i].target]);
+    if (by_features)
+      snprintf(why, sizeof why, "its training rows carry its feature shift (adjusted p = %.2g)",
+               fv->p_adj[res[i].target]);
     else if (by_rank)
       snprintf(why, sizeof why, "flagged by the calibrated test (adjusted p = %.2g)", d->p_flag[j]);
     else

@@ -6,6 +6,7 @@
 #include <modelgate/plugin.h>
 
 #include "nc_decide.h"
+#include "nc_featverify.h"
 #include "nc_reverse.h"
 #include "nc_verify.h"
 
@@ -14,9 +15,10 @@
 mg_severity nc_severity(double p, int natural_looking);
 
 /* Classes flagged: by the ranking test, and by the training-row
- * verification when it ran (v->available); each gives its own finding. */
+ * verifications when they ran (v->available in pixels, fv->available in
+ * the feature layer); each gives its own finding. */
 int nc_report(const mg_services *svc, mg_plugin_ctx *ctx, const nc_problem *pb,
               const nc_params *prm, const nc_result *res, size_t k, const nc_decision *d,
-              const nc_verify *v);
+              const nc_verify *v, const nc_fverify *fv);
 
 #endif

@@ -14,6 +14,7 @@
 #include "mgd.h"
 #include "nc_check.h"
 #include "nc_decide.h"
+#include "nc_featverify.h"
 #include "nc_report.h"
 #include "nc_reverse.h"
 #include "nc_verify.h"
@@ -244,11 +245,12 @@ static int nc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
     targets[i] = (int32_t)i;
   if (!rc)
     rc = nc_reverse(&pb, &o.prm, targets, K, res);
-  double *natural = malloc(K * sizeof *natural);
+  double *natural = malloc(K * sizeof *natural), *dir = NULL;
+  uint64_t dim = 0;
   if (!rc && !natural)
     rc = MG_ERR_NOMEM;
   if (!rc)
-    rc = nc_check_triggers(&pb, res, K, natural);
+    rc = nc_check_directions(&pb, res, K, natural, &dim, &dir);
   nc_decision d;
   memset(&d, 0, sizeof d);
   if (!rc)
@@ -261,8 +263,14 @@ static int nc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
     picked[i] = !picked[i];
   if (!rc)
     rc = nc_verify_run(&pb, res, K, d.order, picked, &v);
+  nc_fverify fv;
+  memset(&fv, 0, sizeof fv);
   if (!rc)
-    rc = nc_report(svc, ctx, &pb, &o.prm, res, K, &d, &v);
+    rc = nc_fverify_run(&pb, res, K, d.order, picked, dir, dim, &fv);
+  if (!rc)
+    rc = nc_report(svc, ctx, &pb, &o.prm, res, K, &d, &v, &fv);
+  free(dir);
+  nc_fverify_free(&fv);
   nc_verify_free(&v);
   nc_decision_free(&d);
   free(picked);

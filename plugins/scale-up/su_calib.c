@@ -1,4 +1,4 @@
-/* SCALE-UP's reference side: a seeded subset of the clean reference rows,
+/* The engine's reference side: a seeded subset of the clean reference rows,
  * their scores, and the per-row threshold at the target false-rejection
  * rate (an order statistic of the clean scores, checked on held-out halves). */
 #include "config.h"
@@ -58,7 +58,9 @@ static int threshold(su_run *r) {
   for (size_t i = 0; i < n; i++)
     perm[i] = i;
   mgd_rng g;
-  mgd_rng_seed(&g, r->svc->seed(r->ctx), "scale-up-halves");
+  char stream[64];
+  snprintf(stream, sizeof stream, "%s-halves", r->method->name);
+  mgd_rng_seed(&g, r->svc->seed(r->ctx), stream);
   mgd_rng_shuffle(&g, perm, n);
   for (size_t i = 0; i < n; i++)
     idx[i] = (size_t)perm[i];
@@ -102,9 +104,9 @@ int su_calibrate(su_run *r, const mg_dataset_info *ri) {
     n = cap;
   if (n < 20) {
     r->svc->log(r->ctx, MG_LOG_ERROR,
-                "scale-up: the reference set has %llu usable rows; calibrating a "
+                "%s: the reference set has %llu usable rows; calibrating a "
                 "false-rejection rate needs at least 20",
-                (unsigned long long)n);
+                r->method->name, (unsigned long long)n);
     return MG_ERR_LIMIT;
   }
   r->ref_n = (size_t)n;
@@ -118,18 +120,23 @@ int su_calibrate(su_run *r, const mg_dataset_info *ri) {
     r->ref_rows[i] = i;
   if (!rc && r->ref_n < ri->count) { /* a seeded random subset, read in order */
     mgd_rng g;
-    mgd_rng_seed(&g, r->svc->seed(r->ctx), "scale-up-pool");
+    char stream[64];
+    snprintf(stream, sizeof stream, "%s-pool", r->method->name);
+    mgd_rng_seed(&g, r->svc->seed(r->ctx), stream);
     mgd_rng_shuffle(&g, r->ref_rows, (size_t)ri->count);
     qsort(r->ref_rows, r->ref_n, sizeof *r->ref_rows, su_cmp_u64);
   }
   r->ref_has_labels = ri->has_labels;
+  char stream[64], stage[96];
+  snprintf(stream, sizeof stream, "%s-reference", r->method->name);
+  snprintf(stage, sizeof stage, "%s: calibrating on the reference set", r->method->name);
   for (size_t i = 0; !rc && i < r->ref_n; i += b) {
     size_t m = r->ref_n - i < b ? r->ref_n - i : b;
     rc = su_read_rows(r, MG_DATASET_REFERENCE, r->ref_rows + i, m, x,
                       ri->has_labels ? r->ref_labels + i : NULL);
     if (!rc)
-      rc = su_score_rows(r, x, m, r->ref_rows + i, "scale-up-reference", r->ref_s + i);
-    r->svc->progress(r->ctx, "scale-up: calibrating on the reference set", i + m, r->ref_n);
+      rc = su_score_rows(r, x, m, r->ref_rows + i, stream, r->ref_s + i);
+    r->svc->progress(r->ctx, stage, i + m, r->ref_n);
   }
   free(x);
   for (size_t i = 0; !rc && i < r->ref_n; i++)

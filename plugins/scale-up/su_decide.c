@@ -1,4 +1,4 @@
-/* SCALE-UP's class tests: a class's rows above its own clean reference
+/* The engine's class tests: a class's rows above its own clean reference
  * quantile against clean rows (exact beta-binomial test, guarded by the
  * other classes' rate), or Fisher at the global threshold; then Holm's
  * correction within Tarone's screen. The same design as STRIP's

@@ -1,5 +1,5 @@
-/* SCALE-UP's findings and evidence: one finding per implicated class with
- * its rows, and each dataset's statistics for the report. */
+/* The engine's findings and evidence: one finding per implicated class
+ * with its rows, and each dataset's statistics for the report. */
 #include "config.h"
 
 #include <math.h>
@@ -13,14 +13,12 @@
 #include "mgd.h"
 #include "su_run.h"
 
-const char *const su_atlas_all[] = {"AML.T0018.000", "AML.T0043.004", "AML.T0020", NULL};
-const char *const su_atlas_inputs[] = {"AML.T0043.004", "AML.T0018.000", NULL};
 const char *const su_mitigations[] = {"AML.M0008", "AML.M0007", NULL};
 const char *const su_controls[] = {"CTL-11", NULL};
 
 json_t *su_score_json(const su_run *r, const su_score *s) {
-  return json_pack("{s:f, s:i, s:f}", "spc", su_spc(s, r->cfg.scales), "kept", (int)s->kept, "loss",
-                   s->loss);
+  return json_pack("{s:f, s:i, s:f}", "spc", su_spc(s, r->cfg.scales), "kept", (int)s->kept,
+                   r->method->loss_key, s->loss);
 }
 
 json_t *su_hist_json(const uint64_t *h, uint32_t scales) {
@@ -44,20 +42,20 @@ int su_emit_group(su_run *r, su_set *s, int32_t c) {
   for (uint64_t i = 0; i < s->info.count && n < count; i++)
     if ((s->state[i] & bit) && s->group[i] == c)
       rows[n++] = i;
-  char cname[128], title[400], msg[3000], test[1200];
+  char cname[128], title[400], msg[3000], test[1200], how[400];
   mgd_class_name(r->svc, r->ctx, c, cname, sizeof cname);
   int train = !strcmp(s->name, MG_DATASET_TRAIN);
   const char *who = s->by_label ? "labelled" : "predicted as";
   if (g->k)
     snprintf(test, sizeof test,
              "%llu of the %llu (%.1f%%) score above the class's own clean quantile, order "
-             "statistic %u from the top of its %llu reference rows (SPC %.2f; %.1f%% of clean "
-             "rows expected above it): exact beta-binomial p = %.3g, against the other classes' "
-             "rate p = %.3g",
+             "statistic %u from the top of its %llu reference rows (SPC %.2f, mean %s %.3g; "
+             "%.1f%% of clean rows expected above it): exact beta-binomial p = %.3g, against the "
+             "other classes' rate p = %.3g",
              (unsigned long long)g->above, (unsigned long long)g->scanned,
              100.0 * (double)g->above / (double)g->scanned, g->k, (unsigned long long)g->ref_rows,
-             su_spc(&g->cut, r->cfg.scales), 100.0 * (double)g->k / (double)(g->ref_rows + 1),
-             g->p_exch, g->p_rest);
+             su_spc(&g->cut, r->cfg.scales), r->method->loss_key, g->cut.loss,
+             100.0 * (double)g->k / (double)(g->ref_rows + 1), g->p_exch, g->p_rest);
   else
     snprintf(test, sizeof test,
              "against %llu of %llu clean reference rows of the %s above the global threshold: "
@@ -65,21 +63,23 @@ int su_emit_group(su_run *r, su_set *s, int32_t c) {
              (unsigned long long)(g->ref_rows ? g->ref_flagged : su_reference_flagged(r)),
              (unsigned long long)(g->ref_rows ? g->ref_rows : r->ref_n),
              g->ref_rows ? "class" : "whole set", g->p);
-  snprintf(title, sizeof title,
-           "SCALE-UP: %s rows %s %s keep their prediction under pixel amplification "
-           "(trigger-like)",
-           train ? "training" : "--inputs", who, cname);
+  char sampled[160] = "";
+  if (g->scanned < g->rows) /* the screening sample only: say so */
+    snprintf(sampled, sizeof sampled,
+             ", among a seeded random sample of %llu of its %llu rows (option sample)",
+             (unsigned long long)g->scanned, (unsigned long long)g->rows);
+  const su_method *me = r->method;
+  me->describe(r, how, sizeof how);
+  snprintf(title, sizeof title, "%s: %s rows %s %s %s (trigger-like)", me->display,
+           train ? "training" : "--inputs", who, cname, me->property);
   snprintf(msg, sizeof msg,
-           "With their pixels amplified %u times (factors 3 to %u, clipped), %llu of %llu scanned "
-           "%s rows %s %s keep their prediction more consistently than the %.2g%% "
-           "false-rejection threshold calibrated on the reference set allows; %s; %.3g after "
-           "Holm's correction over %zu classes that could reach significance. Amplification "
-           "washes out an image's content but not a trigger's saturated pixels, so a prediction "
-           "that survives it is carried by a dominant feature: a backdoor trigger is the usual "
-           "cause (Guo et al. 2023). The listed rows are the class's rows the test counted.",
-           r->cfg.scales, 2 * r->cfg.scales + 1, (unsigned long long)g->flagged,
-           (unsigned long long)g->scanned, train ? "training" : "--inputs", who, cname,
-           r->cfg.frr * 100, test, g->p_adj, s->family);
+           "With %s, %llu of %llu scanned %s rows %s %s keep their prediction more consistently "
+           "than the %.2g%% false-rejection threshold calibrated on the reference set allows; "
+           "%s; %.3g after Holm's correction over %zu classes that could reach significance. %s "
+           "The listed rows are the class's rows the test counted%s.",
+           how, (unsigned long long)g->flagged, (unsigned long long)g->scanned,
+           train ? "training" : "--inputs", who, cname, r->cfg.frr * 100, test, g->p_adj, s->family,
+           me->why, sampled);
   json_t *ev = json_pack(
       "{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:f, s:f, s:b, s:s, s:o}", "rows", (json_int_t)g->rows,
       "scanned", (json_int_t)g->scanned, "flagged", (json_int_t)g->flagged, "above_class_cut",
@@ -98,7 +98,7 @@ int su_emit_group(su_run *r, su_set *s, int32_t c) {
   }
   json_object_set_new(ev, "flagged_rows", fr);
   mg_finding f = mgp_finding(sev, train ? "consistent-rows" : "consistent-inputs", title, msg);
-  f.atlas = train ? su_atlas_all : su_atlas_inputs;
+  f.atlas = train ? me->atlas_all : me->atlas_inputs;
   f.label = c;
   f.dataset = s->name;
   f.indices = rows;

@@ -1,8 +1,12 @@
-/* What the scale-up plugin's files share: its settings, a row's score, the
- * calibration on the reference set, the per-class statistics, and the job
- * of each file: the scaled forward passes (su_score.c), the reference side
- * (su_calib.c), the scan of a dataset (su_scan.c), the class tests
- * (su_decide.c) and the findings and evidence (su_report.c). */
+/* The prediction-consistency engine two plugins share: scale-up (copies of
+ * a row with its pixels amplified) and ibd-psc (the row through copies of
+ * the model with BatchNorm amplified). A plugin is an su_method (its
+ * copies, options and words) and su_plugin_run(); the rest is common: its
+ * settings, a row's score, the calibration on the reference set, the
+ * per-class statistics, and the job of each file: the forward passes over
+ * the copies (su_score.c), the reference side (su_calib.c), the scan of a
+ * dataset (su_scan.c), the class tests (su_decide.c), the findings and
+ * evidence (su_report.c) and the run (su_plugin.c). */
 #ifndef SU_RUN_H
 #define SU_RUN_H
 
@@ -21,11 +25,11 @@
 #define SU_POOL_BYTES (256u << 20)
 /* Flagged rows listed in a finding's evidence (all are in its indices). */
 #define SU_EVIDENCE_ROWS 200
-/* Largest number of amplification factors. */
+/* Largest number of perturbed copies of a row. */
 #define SU_MAX_SCALES 64
 
 typedef struct su_cfg {
-  uint32_t scales;   /* factors 3, 5, ..., 2 * scales + 1 (the paper's 3..11: 5) */
+  uint32_t scales;   /* perturbed copies per row (the method sets it) */
   double frr;        /* target false-rejection rate of the per-row threshold */
   uint64_t sample;   /* training rows per class in the screening pass; 0 = all */
   uint64_t pool_max; /* reference rows used for calibration */
@@ -40,7 +44,8 @@ typedef struct su_cfg {
  * the exceedance test stays exact. Higher = more trigger-like. */
 typedef struct su_score {
   uint32_t kept; /* amplified copies predicted as the clean prediction */
-  double loss;   /* mean over the copies of -log p(clean prediction) */
+  uint32_t rank; /* kept, or 0 for a method ranked by its loss alone */
+  double loss;   /* mean over the copies of the method's copy loss */
   double tie;    /* uniform in [0, 1), from (seed, set, row) */
   int32_t pred;  /* the clean prediction */
 } su_score;
@@ -71,7 +76,37 @@ typedef struct su_group {
   uint64_t spc_hist[SU_MAX_SCALES + 1]; /* scanned rows by kept copies */
 } su_group;
 
-typedef struct su_run {
+typedef struct su_run su_run;
+
+/* What makes the engine one plugin. */
+typedef struct su_method {
+  const char *name;         /* the plugin: messages, random streams */
+  const char *display;      /* the method in titles, "SCALE-UP" */
+  const char *evidence_key; /* its evidence object, "scale_up" */
+  const char *loss_key;     /* the score's loss in evidence, "loss" */
+  int loss_only;            /* rank by the mean loss alone, not copies kept first */
+  /* Reads the method's own options and sets r->cfg.scales (copies); may
+   * return MG_ERR_NEEDS when the model gives it nothing to perturb. */
+  int (*setup)(su_run *r);
+  /* Logits (m x classes) of copy v < r->cfg.scales of rows x. */
+  int (*forward_copy)(su_run *r, uint32_t v, const float *x, size_t m, float *logits);
+  /* A copy's loss for class c (smaller: c kept more surely); finite. */
+  double (*copy_loss)(const float *row, size_t k, size_t c);
+  /* The perturbation in words ("their pixels amplified 5 times (factors
+   * 3 to 11, clipped)"), the property ("keep their prediction under pixel
+   * amplification"), and why a trigger shows so (with the reference). */
+  void (*describe)(const su_run *r, char *buf, size_t len);
+  const char *property;
+  const char *why;
+  /* The method's options and its own facts for the evidence. */
+  json_t *(*options_json)(const su_run *r);
+  const mg_plugin_option *options;
+  const char *const *atlas_all, *const *atlas_inputs;
+} su_method;
+
+struct su_run {
+  const su_method *method;
+  void *mstate; /* the method's own (ibd-psc: its copies' layers and factors) */
   const mg_services *svc;
   mg_plugin_ctx *ctx;
   su_cfg cfg;
@@ -89,7 +124,7 @@ typedef struct su_run {
   su_score *ref_s;
   su_calib cal;
   json_t *ev; /* the plugin's evidence, built up as the run goes */
-} su_run;
+};
 
 /* Row states in su_set.state. */
 #define SU_SCANNED 1u
@@ -135,13 +170,66 @@ void su_group_test(su_run *r, su_group *g, uint64_t rest_above, uint64_t rest_sc
 int su_decide(su_run *r, su_set *s);
 uint64_t su_reference_flagged(const su_run *r);
 
-/* su_report.c: a class's finding, a dataset's evidence, the plugin's ATLAS
- * entries, mitigations and controls. */
-extern const char *const su_atlas_all[], *const su_atlas_inputs[];
+/* su_report.c: a class's finding, a dataset's evidence, the plugins'
+ * mitigations and controls. */
 extern const char *const su_mitigations[], *const su_controls[];
 int su_emit_group(su_run *r, su_set *s, int32_t c);
 json_t *su_set_evidence(su_run *r, const su_set *s);
 json_t *su_score_json(const su_run *r, const su_score *s);
 json_t *su_hist_json(const uint64_t *h, uint32_t scales);
+
+/* The options every method takes, after its own in its table
+ * (docs/detectors/scale-up.md); SAMPLE: training rows screened per class. */
+#define SU_OPTIONS(SAMPLE)                                                                         \
+  {"frr", MG_OPTION_NUMBER,                                                                        \
+   0.01,  0.0005,                                                                                  \
+   0.2,   "false-rejection rate the per-row threshold is calibrated to on clean rows"},            \
+      {"sample", MG_OPTION_INTEGER, SAMPLE, 0, 1e9, "training rows screened per class (0: all)"},  \
+      {"pool", MG_OPTION_INTEGER, 2000, 20, 1e7, "clean reference rows used for calibration"},     \
+      {"screen", MG_OPTION_NUMBER,                                                                 \
+       0.01,     0,                                                                                \
+       1,        "screening p-value below which a class is scanned in full"},                      \
+      {"class_q", MG_OPTION_NUMBER,                                                                \
+       0.05,      0.005,                                                                           \
+       0.25,      "upper quantile of a class's clean reference scores used as its cut"},           \
+  {                                                                                                \
+    NULL, 0, 0, 0, 0, NULL                                                                         \
+  }
+
+/* A plugin on the engine: its run, descriptor and the two exported entry
+ * points, from its method `m` (a static su_method with .options set),
+ * its name, version and one-line description; the plugin defines
+ * atlas_all, the ATLAS techniques of its descriptor. */
+#define SU_PLUGIN(m, NAME, VERSION, DESCRIPTION)                                                   \
+  static int su_run_method(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {              \
+    (void)state;                                                                                   \
+    return su_plugin_run(&(m), svc, ctx);                                                          \
+  }                                                                                                \
+  static const mg_plugin su_descriptor = {                                                         \
+      MG_PLUGIN_HEADER,                                                                            \
+      NAME,                                                                                        \
+      VERSION,                                                                                     \
+      DESCRIPTION,                                                                                 \
+      MG_NEED_MODEL | MG_NEED_REFERENCE,                                                           \
+      atlas_all,                                                                                   \
+      su_mitigations,                                                                              \
+      su_controls,                                                                                 \
+      NULL,                                                                                        \
+      su_run_method,                                                                               \
+      NULL,                                                                                        \
+  };                                                                                               \
+  MG_PLUGIN_EXPORT const mg_plugin_option *mg_plugin_option_table(void) {                          \
+    return (m).options;                                                                            \
+  }                                                                                                \
+  MG_PLUGIN_EXPORT const mg_plugin *mg_plugin_entry(void) {                                        \
+    return &su_descriptor;                                                                         \
+  }
+
+/* su_plugin.c: the plugin's run with a method. */
+int su_plugin_run(const su_method *m, const mg_services *svc, mg_plugin_ctx *ctx);
+/* The method's option key (the shared ones: frr, sample, pool, screen, class_q). */
+int su_opt(su_run *r, const char *key, double *out);
+/* -log softmax(row)[c], exact for tiny losses. */
+double su_class_loss(const float *row, size_t k, size_t c);
 
 #endif

@@ -1,4 +1,4 @@
-/* SCALE-UP over one dataset: each row's group (label, or clean prediction
+/* The engine over one dataset: each row's group (label, or clean prediction
  * for unlabelled rows), each group's clean reference cut, a screening pass
  * on a random sample of every class, every row of the classes that look
  * implicated, then the class tests, findings and evidence. */
@@ -29,6 +29,8 @@ static int assign_groups(su_run *r, su_set *s) {
   float *x = malloc(b * rf * sizeof *x);
   int32_t *lab = malloc(b * sizeof *lab);
   int rc = x && lab ? MG_OK : MG_ERR_NOMEM;
+  char stage[96];
+  snprintf(stage, sizeof stage, "%s: predicting", r->method->name);
   s->by_label = s->info.has_labels;
   for (uint64_t i = 0; i < n && !rc; i += b) {
     size_t m = n - i < b ? (size_t)(n - i) : b;
@@ -38,7 +40,7 @@ static int assign_groups(su_run *r, su_set *s) {
         s->group[i + j] = lab[j] >= 0 && (size_t)lab[j] < r->k ? lab[j] : -1;
     } else if (!rc) {
       rc = su_predict(r, x, m, s->group + i);
-      r->svc->progress(r->ctx, "scale-up: predicting", i + m, n);
+      r->svc->progress(r->ctx, stage, i + m, n);
     }
   }
   free(x);
@@ -109,7 +111,7 @@ static int scan_rows(su_run *r, su_set *s, const uint64_t *rows, size_t m, const
   su_score *sc = malloc(b * sizeof *sc);
   int rc = x && sc ? MG_OK : MG_ERR_NOMEM;
   char stream[64];
-  snprintf(stream, sizeof stream, "scale-up-%s", s->name);
+  snprintf(stream, sizeof stream, "%s-%s", r->method->name, s->name);
   for (size_t i = 0; i < m && !rc; i += b) {
     size_t c = m - i < b ? m - i : b;
     rc = su_read_rows(r, s->name, rows + i, c, x, NULL);
@@ -144,7 +146,7 @@ static int pick_sample(su_run *r, su_set *s, uint64_t sample, uint64_t *order, u
     }
   free(fill);
   char stream[64];
-  snprintf(stream, sizeof stream, "scale-up-sample-%s", s->name);
+  snprintf(stream, sizeof stream, "%s-sample-%s", r->method->name, s->name);
   mgd_rng g;
   mgd_rng_seed(&g, r->svc->seed(r->ctx), stream);
   size_t m = 0;
@@ -169,8 +171,8 @@ int su_scan_dataset(su_run *r, const char *name, uint64_t sample) {
   if (rc)
     return rc;
   if (s.info.row_floats != r->mi.input_floats) {
-    r->svc->log(r->ctx, MG_LOG_ERROR, "scale-up: %s rows (%llu floats) do not fit the model input",
-                name, (unsigned long long)s.info.row_floats);
+    r->svc->log(r->ctx, MG_LOG_ERROR, "%s: %s rows (%llu floats) do not fit the model input",
+                r->method->name, name, (unsigned long long)s.info.row_floats);
     return MG_ERR_FORMAT;
   }
   uint64_t n = s.info.count, n1 = n ? n : 1;
@@ -188,7 +190,7 @@ int su_scan_dataset(su_run *r, const char *name, uint64_t sample) {
   if (!rc)
     rc = reference_groups(r, &s);
   char stage[96];
-  snprintf(stage, sizeof stage, "scale-up: scanning %s", name);
+  snprintf(stage, sizeof stage, "%s: scanning %s", r->method->name, name);
   size_t m = 0;
   if (!rc)
     rc = pick_sample(r, &s, sample, order, first, pick, &m);
@@ -210,7 +212,7 @@ int su_scan_dataset(su_run *r, const char *name, uint64_t sample) {
           pick[m++] = order[j];
     }
     qsort(pick, m, sizeof *pick, su_cmp_u64);
-    snprintf(stage, sizeof stage, "scale-up: scanning implicated classes of %s", name);
+    snprintf(stage, sizeof stage, "%s: scanning implicated classes of %s", r->method->name, name);
     if (m)
       rc = scan_rows(r, &s, pick, m, stage);
   }

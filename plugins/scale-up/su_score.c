@@ -1,8 +1,7 @@
-/* SCALE-UP's measurement (Guo et al., ICLR 2023): each row's clean
- * prediction, then the model's answers on the row's pixels amplified by
- * 3, 5, ..., 2N + 1 and clipped to the pixel range. A trigger's pixels
- * survive amplification and keep deciding; a clean image's content washes
- * out and the prediction drifts. Forward passes only. */
+/* The engine's measurement: each row's clean prediction, then the
+ * model's answers on the method's perturbed copies (scale-up: the pixels
+ * amplified; ibd-psc: the model's BatchNorm amplified), and how surely
+ * they keep the clean prediction. Forward passes only. */
 #include "config.h"
 
 #include <math.h>
@@ -13,8 +12,8 @@
 #include "su_run.h"
 
 int su_score_cmp(const su_score *a, const su_score *b) {
-  if (a->kept != b->kept)
-    return a->kept > b->kept ? 1 : -1;
+  if (a->rank != b->rank)
+    return a->rank > b->rank ? 1 : -1;
   if (a->loss != b->loss)
     return a->loss < b->loss ? 1 : -1;
   return a->tie > b->tie ? 1 : a->tie < b->tie ? -1 : 0;
@@ -72,7 +71,7 @@ void su_score_free(su_run *r) {
 /* -log softmax(row)[c], exact for tiny losses: when c is the arg max the
  * loss is log1p of the other classes' summed odds, which keeps its
  * resolution down to 1e-300 (confident rows differ only there). */
-static double class_loss(const float *row, size_t k, size_t c) {
+double su_class_loss(const float *row, size_t k, size_t c) {
   double m = row[0];
   for (size_t j = 1; j < k; j++)
     if (row[j] > m)
@@ -113,9 +112,9 @@ int su_predict(su_run *r, const float *x, size_t n, int32_t *pred) {
 }
 
 /* One block of at most forward_rows() rows: the clean pass, then one pass
- * per factor. */
+ * per copy. */
 static int score_block(su_run *r, const float *x, size_t m, su_score *out) {
-  size_t rf = r->mi.input_floats, k = r->k;
+  size_t k = r->k;
   int rc = r->svc->model_forward(r->ctx, x, m, r->logits, NULL, NULL);
   if (rc)
     return rc;
@@ -125,14 +124,8 @@ static int score_block(su_run *r, const float *x, size_t m, su_score *out) {
     out[i].kept = 0;
     out[i].loss = 0;
   }
-  const float lo = r->lo, hi = r->hi;
-  for (uint32_t s = 1; s <= r->cfg.scales; s++) {
-    const float f = (float)(2 * s + 1);
-    for (size_t i = 0; i < m * rf; i++) {
-      float v = lo + f * (x[i] - lo);
-      r->xb[i] = v > hi ? hi : v < lo ? lo : v;
-    }
-    rc = r->svc->model_forward(r->ctx, r->xb, m, r->logits, NULL, NULL);
+  for (uint32_t v = 0; v < r->cfg.scales; v++) {
+    rc = r->method->forward_copy(r, v, x, m, r->logits);
     if (rc)
       return rc;
     r->passes += m;
@@ -140,14 +133,16 @@ static int score_block(su_run *r, const float *x, size_t m, su_score *out) {
       const float *row = r->logits + i * k;
       size_t c = (size_t)out[i].pred;
       out[i].kept += arg_max(row, k) == c;
-      double l = class_loss(row, k, c);
+      double l = r->method->copy_loss(row, k, c);
       if (!isfinite(l))
         return MG_ERR_NUMERIC;
       out[i].loss += l;
     }
   }
-  for (size_t i = 0; i < m; i++)
+  for (size_t i = 0; i < m; i++) {
     out[i].loss /= (double)r->cfg.scales;
+    out[i].rank = r->method->loss_only ? 0 : out[i].kept;
+  }
   return MG_OK;
 }
 

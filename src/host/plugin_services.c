@@ -418,6 +418,35 @@ static int svc_model_input_grad(mg_plugin_ctx *ctx, const float *x, size_t n,
   return MG_OK;
 }
 
+static int svc_model_bn_count(mg_plugin_ctx *ctx, uint32_t *count) {
+  if (!count)
+    return MG_ERR_ARGS;
+  if (!ctx->env->model)
+    return MG_ERR_NOT_FOUND;
+  *count = mg_model_bn_count(ctx->env->model);
+  return MG_OK;
+}
+
+/* The amplification lives in the child's copy of the model for one call:
+ * every other service keeps seeing the model as loaded. */
+static int svc_model_forward_bn(mg_plugin_ctx *ctx, const float *x, size_t n, uint32_t last,
+                                float factor, float *logits) {
+  if (!ctx->env->model)
+    return MG_ERR_NOT_FOUND;
+  if (!logits)
+    return MG_ERR_ARGS;
+  mg_err err;
+  mg_err_clear(&err);
+  int rc = mg_model_bn_amplify(ctx->env->model, last, factor, &err);
+  if (rc) {
+    svc_log(ctx, MG_LOG_ERROR, "%s", err.msg);
+    return rc;
+  }
+  rc = svc_model_forward(ctx, x, n, logits, NULL, NULL);
+  mg_model_bn_amplify(ctx->env->model, 0, 1.0f, NULL);
+  return rc;
+}
+
 /* Removes every occurrence of prefix (and a following '/') from s. */
 static void strip_all(char *s, const char *prefix) {
   size_t n = strlen(prefix);
@@ -509,6 +538,8 @@ static const mg_services services = {
     .text_count = svc_text_count,
     .text_info = svc_text_info,
     .text_read = svc_text_read,
+    .model_bn_count = svc_model_bn_count,
+    .model_forward_bn = svc_model_forward_bn,
 };
 
 const mg_services *mg_plugin_services(void) {

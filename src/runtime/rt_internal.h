@@ -102,6 +102,9 @@ typedef struct rt_graph {
   int *in_dtype;
   rt_shape *in_shape;
   mg_limits lim;
+  /* Bumped whenever constant parameters change after load (a BatchNorm
+   * amplified, mg_model_bn_amplify): what an op packed from them is stale. */
+  uint64_t param_epoch;
   int64_t ir_version;
   int64_t opset;
   char *file; /* for messages */

@@ -8,6 +8,7 @@
 
 #include "runtime/runtime.h"
 #include "runtime/rt_internal.h"
+#include "runtime/ops/ops.h"
 
 #include <cblas.h>
 #include <errno.h>
@@ -300,6 +301,34 @@ uint64_t mg_model_input_floats(const mg_model *m) {
 
 uint32_t mg_model_node_count(const mg_model *m) {
   return m->g->n_nodes;
+}
+
+/* A BatchNormalization node that runs on the data (not one folded away
+ * with constant inputs at load). */
+static int is_bn(const rt_node *n) {
+  return n->op == &rt_op_batchnorm && n->cls == RT_DYN;
+}
+
+uint32_t mg_model_bn_count(const mg_model *m) {
+  uint32_t c = 0;
+  for (uint32_t i = 0; i < m->g->n_nodes; i++)
+    c += is_bn(&m->g->nodes[i]);
+  return c;
+}
+
+int mg_model_bn_amplify(mg_model *m, uint32_t last, float factor, mg_err *err) {
+  uint32_t total = mg_model_bn_count(m);
+  if (last > total)
+    return mg_fail(err, MG_ERR_ARGS, "%s: %u BatchNormalization layers asked for, the model has %u",
+                   m->g->file, last, total);
+  if (!isfinite(factor))
+    return mg_fail(err, MG_ERR_ARGS, "BatchNormalization factor %g is not finite", (double)factor);
+  uint32_t seen = 0;
+  for (uint32_t i = 0; i < m->g->n_nodes; i++)
+    if (is_bn(&m->g->nodes[i]))
+      rt_batchnorm_set_gain(&m->g->nodes[i], seen++ >= total - last ? factor : 1.0f);
+  m->g->param_epoch++; /* weights packed with the old maps are stale */
+  return MG_OK;
 }
 
 uint32_t mg_model_num_classes(const mg_model *m) {

@@ -31,6 +31,14 @@ uint32_t mg_model_num_classes(const mg_model *m);
 /* Nodes in the graph: what a forward pass walks, the host's cost bound. */
 uint32_t mg_model_node_count(const mg_model *m);
 
+/* BatchNormalization layers that run on the data, in graph order (those
+ * the planner fuses into the convolution before them included). */
+uint32_t mg_model_bn_count(const mg_model *m);
+/* Multiplies the scale and shift of the last `last` of them by factor and
+ * restores the others: every later pass runs the amplified model (exact:
+ * y = factor * BN(x)). last 0 or factor 1 restores the loaded model. */
+int mg_model_bn_amplify(mg_model *m, uint32_t last, float factor, mg_err *err);
+
 /* The tensor analysed by default: the input of the last Gemm/MatMul. */
 const char *mg_model_feature_layer(const mg_model *m);
 int mg_model_set_feature_layer(mg_model *m, const char *name, mg_err *err);

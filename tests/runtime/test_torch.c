@@ -2,7 +2,10 @@
  * an MLP, a LeNet using x.view(x.size(0), -1), a CNN with BatchNorm and
  * Dropout, a small ResNet with residual Add and adaptive pooling) must give
  * PyTorch's logits within 1e-4 and PyTorch autograd's input gradients of
- * the summed cross-entropy, through the public runtime.h API. */
+ * the summed cross-entropy, through the public runtime.h API. A BatchNorm
+ * CNN with the scale and shift of its last k BatchNormalization layers
+ * amplified must give the numpy evaluator's logits of the edited model
+ * (tests/runtime/make_bn_amplified.py). */
 #include "config.h"
 
 #include <check.h>
@@ -92,11 +95,78 @@ START_TEST(test_torch_model) {
 }
 END_TEST
 
+/* The variants make_bn_amplified.py wrote: last k layers times factor. */
+static const struct {
+  uint32_t last;
+  float factor;
+  const char *file;
+} amplified[] = {
+    {1, 3.0f, "logits_k1_f3"},
+    {2, 1.5f, "logits_k2_f1.5"},
+    {3, 0.5f, "logits_k3_f0.5"},
+    {0, 1.0f, "logits_k0_f1"}, /* last: restored to the model as loaded */
+};
+
+static double max_diff(const float *a, const float *b, size_t n, double *scale) {
+  double worst = 0;
+  *scale = 0;
+  for (size_t i = 0; i < n; i++) {
+    worst = fmax(worst, fabs(a[i] - b[i]));
+    *scale = fmax(*scale, fabs(b[i]));
+  }
+  return worst;
+}
+
+START_TEST(test_bn_amplified) {
+  const char *top = getenv("TOP_SRCDIR");
+  char dir[1024], path[1100];
+  snprintf(dir, sizeof dir, "%s/tests/fixtures/models", top ? top : MG_SOURCE_DIR);
+  snprintf(path, sizeof path, "%s/clean-bncnn.onnx", dir);
+  mg_limits lim;
+  mg_limits_default(&lim);
+  mg_err err;
+  mg_err_clear(&err);
+  mg_model *m = NULL;
+  ck_assert_msg(mg_model_load(path, dir, &lim, &m, &err) == 0, "%s", err.msg);
+  ck_assert_uint_eq(mg_model_bn_count(m), 3);
+  snprintf(dir, sizeof dir, "%s/tests/runtime/bn-amplified", top ? top : MG_SOURCE_DIR);
+  mg_array_header hx, hl;
+  float *x = load_npy(dir, "rows", "x", &hx), *plain = load_npy(dir, "logits_k0", "f1", &hl);
+  size_t n = (size_t)hx.dims[0], k = mg_model_num_classes(m);
+  float *lg = calloc(n * k, sizeof *lg);
+  for (size_t v = 0; v < sizeof amplified / sizeof *amplified; v++) {
+    char stem[64], *us;
+    snprintf(stem, sizeof stem, "%s", amplified[v].file);
+    us = strrchr(stem, '_');
+    *us = '\0';
+    float *want = load_npy(dir, stem, us + 1, &hl);
+    ck_assert_uint_eq(hl.count, n * k);
+    ck_assert_int_eq(mg_model_bn_amplify(m, amplified[v].last, amplified[v].factor, &err), 0);
+    ck_assert_msg(mg_model_forward(m, x, n, lg, NULL, NULL, &err) == 0, "%s", err.msg);
+    double scale, worst = max_diff(lg, want, n * k, &scale), moved = 0;
+    ck_assert_msg(worst <= 1e-4 * fmax(1, scale), "%s: logits differ from numpy by %g (max %g)",
+                  amplified[v].file, worst, scale);
+    if (amplified[v].last) { /* the amplification changed the answer */
+      moved = max_diff(want, plain, n * k, &scale);
+      ck_assert_msg(moved > 1e-2, "%s: the reference did not move", amplified[v].file);
+    }
+    fprintf(stderr, "bn-amplified %s: max diff %.3g\n", amplified[v].file, worst);
+    free(want);
+  }
+  ck_assert_int_ne(mg_model_bn_amplify(m, 4, 2.0f, &err), 0); /* more layers than it has */
+  free(x);
+  free(plain);
+  free(lg);
+  mg_model_free(m);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("runtime torch");
   TCase *tc = tcase_create("torch");
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, test_torch_model, 0, (int)(sizeof names / sizeof *names));
+  tcase_add_test(tc, test_bn_amplified);
   suite_add_tcase(s, tc);
   return mg_check_run(s);
 }

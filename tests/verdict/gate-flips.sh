@@ -8,8 +8,10 @@
 . "$TOP_SRCDIR/tests/lib.sh"
 use_test_policy
 FX="$SANDBOX/fx"
-FLIPS="labelflip-20 labelflip-40"
-CLEAN="clean-cnn clean-bncnn clean-mlp clean-lenet clean-wide"
+# Under the sanitizers one flip, the all-to-all model and two clean
+# architectures (tests/lib.sh, sanitizer_subset).
+FLIPS=$(sanitizer_subset "labelflip-20 labelflip-40" "labelflip-40")
+CLEAN=$(sanitizer_subset "clean-cnn clean-bncnn clean-mlp clean-lenet clean-wide" "clean-bncnn clean-mlp")
 set --
 for fx in $FLIPS $CLEAN all2all-p10; do set -- "$@" --fixture "$fx"; done
 "$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q "$@"

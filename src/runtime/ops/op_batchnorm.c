@@ -1,6 +1,8 @@
 /* BatchNormalization in inference mode: y = (x - mean) / sqrt(var + eps)
  * * scale + B per channel (or per element with opset 7-8 spatial=0).
- * Training mode and the running-statistics outputs are refused. */
+ * Training mode and the running-statistics outputs are refused. A gain
+ * (rt_batchnorm_set_gain, 1 as loaded) multiplies scale and B, which
+ * multiplies y: IBD-PSC's amplified models (docs/detectors/ibd-psc.md). */
 #include "config.h"
 
 #include "runtime/ops/ops.h"
@@ -10,10 +12,12 @@
 
 typedef struct bn_params {
   float eps;
+  float gain; /* scale and B multiplied by it */
   /* With constant parameters (prepare): y = x * scale + shift, per
-   * parameter index, in n values after the struct; else n = 0. */
+   * parameter index, in n values after the struct, gain included (the
+   * loaded map kept in base_*); else n = 0. */
   int64_t n;
-  float *scale, *shift;
+  float *scale, *shift, *base_scale, *base_shift;
   float mem[];
 } bn_params;
 
@@ -23,6 +27,7 @@ static int bn_parse(rt_graph *g, rt_node *n, mg_err *err) {
   if (!p)
     return mg_fail(err, MG_ERR_NOMEM, "out of memory");
   n->p = p;
+  p->gain = 1.0f;
   int rc = rt_attr_float(n, "epsilon", 1e-5f, &p->eps, err);
   int64_t tm = 0, spatial = 1;
   if (!rc && n->opset >= 14)
@@ -102,13 +107,14 @@ static int bn_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
       const float *xi = x + (r * c + ch) * inner;
       float *yi = y + (r * c + ch) * inner;
       if (!per_elem) {
-        float a = sc[ch] / sqrtf(var[ch] + p->eps), b = bb[ch] - mu[ch] * a;
+        float a = sc[ch] / sqrtf(var[ch] + p->eps), b = (bb[ch] - mu[ch] * a) * p->gain;
+        a *= p->gain;
         for (int64_t i = 0; i < inner; i++)
           yi[i] = xi[i] * a + b;
       } else {
         for (int64_t i = 0; i < inner; i++) {
           int64_t k = ch * inner + i;
-          yi[i] = (xi[i] - mu[k]) / sqrtf(var[k] + p->eps) * sc[k] + bb[k];
+          yi[i] = ((xi[i] - mu[k]) / sqrtf(var[k] + p->eps) * sc[k] + bb[k]) * p->gain;
         }
       }
     }
@@ -141,7 +147,8 @@ static int bn_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
     for (int64_t ch = 0; ch < c; ch++)
       for (int64_t i = 0; i < inner; i++) {
         int64_t xi = (r * c + ch) * inner + i, k = per_elem ? ch * inner + i : ch;
-        float inv = 1.0f / sqrtf(var[k] + p->eps), g = gy[xi], xm = x[xi] - mu[k];
+        /* y = gain * (scale * (x - mean) * inv + B): every partial has the gain */
+        float inv = 1.0f / sqrtf(var[k] + p->eps), g = gy[xi] * p->gain, xm = x[xi] - mu[k];
         if (gx)
           gx[xi] += g * sc[k] * inv;
         if (gs)
@@ -170,19 +177,31 @@ static int bn_prepare(rt_graph *g, rt_node *n, mg_err *err) {
       return MG_OK;
   }
   int64_t c = t[1]->count;
-  bn_params *p = realloc(n->p, sizeof *p + 2 * (size_t)c * sizeof(float));
+  bn_params *p = realloc(n->p, sizeof *p + 4 * (size_t)c * sizeof(float));
   if (!p)
     return mg_fail(err, MG_ERR_NOMEM, "out of memory");
   n->p = p;
   p->n = c;
   p->scale = p->mem;
   p->shift = p->mem + c;
+  p->base_scale = p->mem + 2 * c;
+  p->base_shift = p->mem + 3 * c;
   const float *sc = t[1]->data, *bb = t[2]->data, *mu = t[3]->data, *var = t[4]->data;
   for (int64_t k = 0; k < c; k++) {
-    p->scale[k] = sc[k] / sqrtf(var[k] + p->eps);
-    p->shift[k] = bb[k] - mu[k] * p->scale[k];
+    p->base_scale[k] = sc[k] / sqrtf(var[k] + p->eps);
+    p->base_shift[k] = bb[k] - mu[k] * p->base_scale[k];
   }
+  rt_batchnorm_set_gain(n, p->gain);
   return MG_OK;
+}
+
+void rt_batchnorm_set_gain(rt_node *n, float gain) {
+  bn_params *p = n->p;
+  p->gain = gain;
+  for (int64_t k = 0; k < p->n; k++) {
+    p->scale[k] = p->base_scale[k] * gain;
+    p->shift[k] = p->base_shift[k] * gain;
+  }
 }
 
 /* bn_vjp reads x only for the gradients of the parameters, which have

@@ -252,6 +252,7 @@ static int direct_geometry(const conv_geom *g, int transpose, conv_direct *d) {
 typedef struct pack_key {
   conv_direct d;
   const float *w, *bias, *scale, *shift;
+  uint64_t epoch; /* the graph's param_epoch: an amplified BatchNorm repacks */
 } pack_key;
 #define KEY_FLOATS ((sizeof(pack_key) + sizeof(float) - 1) / sizeof(float))
 
@@ -278,6 +279,7 @@ static int conv_fwd_direct(rt_exec *e, const rt_node *n, const conv_geom *g, con
   key.bias = bias;
   key.scale = ep.scale;
   key.shift = ep.shift;
+  key.epoch = e->g->param_epoch;
   float *buf = NULL;
   int fresh = 1, rc;
   if (constant(e, n, 1) && (!bt || constant(e, n, 2)) &&

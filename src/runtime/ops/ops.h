@@ -11,6 +11,9 @@ extern const rt_op rt_op_conv;
 extern const rt_op rt_op_gemm, rt_op_matmul;
 extern const rt_op rt_op_maxpool, rt_op_averagepool, rt_op_globalaveragepool;
 extern const rt_op rt_op_batchnorm;
+/* Multiplies a BatchNormalization node's scale and shift by gain (1: as
+ * loaded), whether the planner fuses it into its producer or not. */
+void rt_batchnorm_set_gain(rt_node *n, float gain);
 extern const rt_op rt_op_flatten, rt_op_reshape, rt_op_squeeze, rt_op_unsqueeze, rt_op_identity,
     rt_op_dropout;
 extern const rt_op rt_op_transpose;

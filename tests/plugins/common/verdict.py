@@ -72,6 +72,32 @@ class Verdict:
             self.fail("%s: poisoned-row precision %.2f / recall %.2f below %.2f / %.2f"
                       % (finding["rule"], precision, recall, min_precision, min_recall))
 
+    def flip_named(self, rule, min_precision, min_recall):
+        """A label-flip fixture: the rule's finding on the target class names
+        the truth's source, at low or above, with the flipped rows, and was
+        raised to high or critical by a witness of another family."""
+        target, source = self.truth["target_class"], self.truth["source_classes"][0]
+        hits = self.findings(rule=rule, label=target)
+        if not hits:
+            self.fail("no flip finding on class %d: %s"
+                      % (target, [(f["label"], f["reported_severity"]) for f in self.ours]))
+            return
+        f = hits[0]
+        if f["evidence"]["source"] != source:
+            self.fail("source named %s, not %d" % (f["evidence"]["source"], source))
+        if not at_least(f, "low"):
+            self.fail("reported at %s" % f["reported_severity"])
+        self.rows_match(f, min_precision, min_recall)
+        if f["severity"] not in ("high", "critical"):
+            self.fail("not raised by the correlation: %s" % f["severity"])
+
+    def silent(self):
+        """A clean package for a detector that must say nothing: no finding
+        at any severity."""
+        if self.ours:
+            self.fail("clean package, findings: %s"
+                      % [(f["rule"], f["label"], f["reported_severity"]) for f in self.ours])
+
     def only_target_implicated(self, target):
         """No class but the target at medium or above."""
         others = [(f["label"], f["reported_severity"]) for f in self.ours

@@ -161,5 +161,7 @@ void nc_fverify_free(nc_fverify *v) {
   free(v->p);
   free(v->weight);
   free(v->p_adj);
+  free(v->restart_norm);
+  free(v->from_restart);
   memset(v, 0, sizeof *v);
 }

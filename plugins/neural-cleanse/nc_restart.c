@@ -35,12 +35,10 @@ int nc_restart_directions(const nc_problem *pb, const nc_params *prm, const nc_r
   p2.screen_steps = 0; /* a median of two classes would stop one of them */
   int32_t *targets = malloc(ranks * sizeof *targets);
   nc_result *second = calloc(ranks, sizeof *second);
-  size_t *first = malloc(ranks * sizeof *first);
   double *natural = malloc(ranks * sizeof *natural), *dir2 = NULL;
   uint64_t dim2 = 0;
-  int rc = targets && second && first && natural ? MG_OK : MG_ERR_NOMEM;
+  int rc = targets && second && natural ? MG_OK : MG_ERR_NOMEM;
   for (size_t j = 0; !rc && j < ranks; j++) {
-    first[j] = order[j];
     targets[j] = res[order[j]].target;
   }
   if (!rc)
@@ -50,7 +48,7 @@ int nc_restart_directions(const nc_problem *pb, const nc_params *prm, const nc_r
   if (!rc && dim2 != dim)
     rc = MG_ERR_INTERNAL;
   for (size_t j = 0; !rc && j < ranks; j++) {
-    const nc_result *a = &res[first[j]], *b = &second[j];
+    const nc_result *a = &res[order[j]], *b = &second[j];
     if (a->target < 0 || (size_t)a->target >= K)
       continue;
     size_t l = (size_t)a->target;
@@ -60,12 +58,11 @@ int nc_restart_directions(const nc_problem *pb, const nc_params *prm, const nc_r
     memcpy(dir + l * dim, dir2 + l * dim, dim * sizeof *dir);
     from_restart[l] = 1;
   }
+  free(dir2);
+  free(natural);
+  free(targets);
   for (size_t j = 0; second && j < ranks; j++)
     nc_result_free(&second[j]);
   free(second);
-  free(targets);
-  free(first);
-  free(natural);
-  free(dir2);
   return rc;
 }

@@ -7,7 +7,8 @@ plugins_neural_cleanse_la_SOURCES = plugins/neural-cleanse/neural_cleanse.c \
 	plugins/neural-cleanse/nc_check.c plugins/neural-cleanse/nc_check.h \
 	plugins/neural-cleanse/nc_report.c plugins/neural-cleanse/nc_report.h \
 	plugins/neural-cleanse/nc_verify.c plugins/neural-cleanse/nc_verify.h \
-	plugins/neural-cleanse/nc_featverify.c plugins/neural-cleanse/nc_featverify.h
+	plugins/neural-cleanse/nc_featverify.c plugins/neural-cleanse/nc_featverify.h \
+	plugins/neural-cleanse/nc_restart.c plugins/neural-cleanse/nc_restart.h
 plugins_neural_cleanse_la_CFLAGS = $(MGD_CFLAGS)
 plugins_neural_cleanse_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_neural_cleanse_la_LIBADD = $(MGD_LIBS)

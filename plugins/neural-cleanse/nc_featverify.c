@@ -142,22 +142,8 @@ int nc_fverify_run(const nc_problem *pb, const nc_result *res, size_t k, const s
   free(a.cap);
   if (rc)
     return rc;
-  uint64_t all_above = 0, all_n = 0;
-  for (size_t l = 0; l < k; l++)
-    if (v->n_ref[l]) {
-      all_above += v->above[l];
-      all_n += v->n_train[l];
-    }
-  for (size_t j = 0; j < k; j++) {
-    size_t l = (size_t)res[order[j]].target;
-    uint64_t ao = v->n_ref[l] ? all_above - v->above[l] : all_above,
-             no = v->n_ref[l] ? all_n - v->n_train[l] : all_n;
-    v->p[l] = nc_verify_p(v->above[l], v->n_train[l], v->n_ref[l], ao, no, &v->p_exceed[l],
-                          &v->p_others[l]);
-    v->weight[l] = nc_verify_weight(j, k);
-    double q = v->weight[l] > 0 ? v->p[l] / v->weight[l] : 1.0;
-    v->p_adj[l] = q < 1.0 ? q : 1.0;
-  }
+  nc_verify_classes(k, res, order, v->above, v->n_train, v->n_ref, v->p_exceed, v->p_others, v->p,
+                    v->weight, v->p_adj);
   v->available = 1;
   return MG_OK;
 }
@@ -175,5 +161,7 @@ void nc_fverify_free(nc_fverify *v) {
   free(v->p);
   free(v->weight);
   free(v->p_adj);
+  free(v->restart_norm);
+  free(v->from_restart);
   memset(v, 0, sizeof *v);
 }

@@ -14,18 +14,20 @@
 #include "nc_reverse.h"
 
 typedef struct nc_fverify {
-  int available;     /* a labelled training set and a feature layer were used */
-  size_t k;          /* classes */
-  uint64_t *n_train; /* per class: training rows with that label */
-  uint64_t *n_ref;   /* per class: held-out reference rows with that label */
-  uint64_t *above;   /* per class: training rows beyond the class's cut */
-  double *cut;       /* per class: largest held-out projection */
-  double *p_exceed;  /* per class: beta-binomial tail of `above` */
-  double *p_others;  /* per class: Fisher test against the other classes' rates */
-  double *p;         /* per class: max of the two (intersection-union) */
-  double *weight;    /* per class: its share of the level, from its norm rank */
-  double *p_adj;     /* per class: min(1, p / weight) */
-  uint64_t **rows;   /* per class: the training rows beyond the cut (malloc'd) */
+  int available;         /* a labelled training set and a feature layer were used */
+  size_t k;              /* classes */
+  uint64_t *n_train;     /* per class: training rows with that label */
+  uint64_t *n_ref;       /* per class: held-out reference rows with that label */
+  uint64_t *above;       /* per class: training rows beyond the class's cut */
+  double *cut;           /* per class: largest held-out projection */
+  double *p_exceed;      /* per class: beta-binomial tail of `above` */
+  double *p_others;      /* per class: Fisher test against the other classes' rates */
+  double *p;             /* per class: max of the two (intersection-union) */
+  double *weight;        /* per class: its share of the level, from its norm rank */
+  double *p_adj;         /* per class: min(1, p / weight) */
+  uint64_t **rows;       /* per class: the training rows beyond the cut (malloc'd) */
+  double *restart_norm;  /* per class: second search's norm, NAN if none (nc_restart.h) */
+  uint8_t *from_restart; /* per class: 1 when the direction is the second search's */
 } nc_fverify;
 
 /* Tests every class. dir is classes x dim (nc_check_directions), heldout

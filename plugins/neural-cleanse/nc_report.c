@@ -311,12 +311,15 @@ static json_t *fverify_json(const nc_result *res, const nc_decision *d, const nc
     size_t l = (size_t)res[d->order[j]].target;
     if (json_array_append_new(
             per,
-            json_pack("{s:i, s:i, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "label", (int)l, "rank",
-                      (int)(j + 1), "train_rows", (json_int_t)v->n_train[l],
+            json_pack("{s:i, s:i, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "label",
+                      (int)l, "rank", (int)(j + 1), "train_rows", (json_int_t)v->n_train[l],
                       "heldout_reference_rows", (json_int_t)v->n_ref[l], "rows_beyond_cut",
                       (json_int_t)v->above[l], "p_exceedance", real(v->p_exceed[l]),
                       "p_against_other_classes", real(v->p_others[l]), "p_value", real(v->p[l]),
-                      "weight", real(v->weight[l]), "p_adjusted", real(v->p_adj[l])))) {
+                      "weight", real(v->weight[l]), "p_adjusted", real(v->p_adj[l]),
+                      "second_search_norm", real(v->restart_norm ? v->restart_norm[l] : NAN),
+                      "direction_from",
+                      v->from_restart && v->from_restart[l] ? "second search" : "first search"))) {
       json_decref(per);
       return NULL;
     }

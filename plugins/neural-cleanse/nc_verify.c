@@ -190,33 +190,48 @@ static int alloc(nc_verify *v, size_t k) {
              : MG_ERR_NOMEM;
 }
 
+void nc_verify_classes(size_t k, const nc_result *res, const size_t *order, const uint64_t *hits,
+                       const uint64_t *n_train, const uint64_t *n_ref, double *p_exceed,
+                       double *p_others, double *p, double *weight, double *p_adj) {
+  uint64_t all_hits = 0, all_n = 0;
+  for (size_t l = 0; l < k; l++)
+    if (n_ref[l]) {
+      all_hits += hits[l];
+      all_n += n_train[l];
+    }
+  for (size_t j = 0; j < k; j++) {
+    size_t l = (size_t)res[order[j]].target;
+    uint64_t ho = n_ref[l] ? all_hits - hits[l] : all_hits,
+             no = n_ref[l] ? all_n - n_train[l] : all_n;
+    double pe, po;
+    p[l] = nc_verify_p(hits[l], n_train[l], n_ref[l], ho, no, &pe, &po);
+    double w = nc_verify_weight(j, k), q = w > 0 ? p[l] / w : 1.0;
+    p_adj[l] = q < 1.0 ? q : 1.0;
+    if (p_exceed)
+      p_exceed[l] = pe;
+    if (p_others)
+      p_others[l] = po;
+    if (weight)
+      weight[l] = w;
+  }
+}
+
 /* The tests of every class from the counts; order = norm ranking. */
 static void decide(nc_verify *v, const nc_result *res, const size_t *order, const acc *a) {
   size_t K = v->k;
-  uint64_t all_below = 0, all_n = 0;
-  for (size_t l = 0; l < K; l++)
-    if (v->n_ref[l]) {
-      all_below += v->below[l];
-      all_n += v->n_train[l];
-    }
-  for (size_t j = 0; j < K; j++) {
-    size_t l = (size_t)res[order[j]].target;
-    uint64_t bo = v->n_ref[l] ? all_below - v->below[l] : all_below,
-             no = v->n_ref[l] ? all_n - v->n_train[l] : all_n, bc = 0;
+  nc_verify_classes(K, res, order, v->below, v->n_train, v->n_ref, v->p_exceed, v->p_others, v->p,
+                    v->weight, v->p_adj);
+  for (size_t l = 0; l < K; l++) {
+    uint64_t bc = 0;
     for (size_t u = 0; u < K; u++)
       bc += u != l ? a->cross[l * K + u] : 0;
     v->below_controls[l] = bc;
-    v->p[l] = nc_verify_p(v->below[l], v->n_train[l], v->n_ref[l], bo, no, &v->p_exceed[l],
-                          &v->p_others[l]);
     /* the same rows under the other classes' triggers, reported only: a
      * global trigger (noise) moves the rows under every trigger, so it
      * cannot decide */
     v->p_controls[l] = v->n_ref[l] && K > 1 ? ht_fisher_greater(v->below[l], v->n_train[l], bc,
                                                                 (K - 1) * v->n_train[l])
                                             : 1.0;
-    v->weight[l] = nc_verify_weight(j, K);
-    double q = v->weight[l] > 0 ? v->p[l] / v->weight[l] : 1.0;
-    v->p_adj[l] = q < 1.0 ? q : 1.0;
   }
 }
 

@@ -49,6 +49,17 @@ int nc_verify_run(const nc_problem *pb, const nc_result *res, size_t k, const si
 double nc_verify_p(uint64_t below, uint64_t n, uint64_t m, uint64_t below_others, uint64_t n_others,
                    double *p_exceed, double *p_others);
 
+/* The per-class decision both rows routes share (this one and the feature
+ * layer's, nc_featverify.c): for the class of norm rank j, hits[l] of its
+ * n_train[l] training rows beyond the cut of its n_ref[l] held-out rows,
+ * the exact exceedance tail intersected with the Fisher test against the
+ * other tested classes' pooled rate, then its share of the level by rank
+ * (weighted Bonferroni). Each output array is indexed by class label and
+ * may be NULL except p and p_adj. */
+void nc_verify_classes(size_t k, const nc_result *res, const size_t *order, const uint64_t *hits,
+                       const uint64_t *n_train, const uint64_t *n_ref, double *p_exceed,
+                       double *p_others, double *p, double *weight, double *p_adj);
+
 void nc_verify_free(nc_verify *v);
 
 #endif

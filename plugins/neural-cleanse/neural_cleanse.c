@@ -13,6 +13,7 @@
 
 #include "mgd.h"
 #include "nc_check.h"
+#include "nc_restart.h"
 #include "nc_decide.h"
 #include "nc_featverify.h"
 #include "nc_report.h"
@@ -26,6 +27,9 @@ static const char *const controls[] = {"CTL-10", NULL};
 /* Reference rows the search runs on; a few hundred are enough for the
  * attack-success estimate and keep each step cheap. */
 #define NC_DEFAULT_SAMPLES 200
+/* Classes of the first norm ranks searched a second time (nc_restart.h):
+ * ranks 1 and 2 hold three quarters of the rows route's level. */
+#define NC_DEFAULT_RESTART_RANKS 2
 /* Floats of reference rows held at once (256 MiB). */
 #define NC_SUBSET_MAX_FLOATS (UINT64_C(64) << 20)
 
@@ -44,11 +48,14 @@ static const mg_plugin_option option_table[] = {
      "1: stop early only after the cost weight moved both ways (reference code)"},
     {"screen", MG_OPTION_INTEGER, 100, 0, 100000,
      "steps after which classes above the median norm stop (0: never)"},
+    {"restart-ranks", MG_OPTION_INTEGER, NC_DEFAULT_RESTART_RANKS, 0, 100000,
+     "first-ranked classes searched again from another start for the rows route (0: none)"},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
 typedef struct options {
-  uint64_t samples; /* reference rows the search runs on */
+  uint64_t samples;       /* reference rows the search runs on */
+  uint64_t restart_ranks; /* first-ranked classes searched again */
   nc_params prm;
 } options;
 
@@ -66,6 +73,7 @@ static int opt_u64(const mg_services *svc, mg_plugin_ctx *ctx, const char *key, 
 
 static int read_options(const mg_services *svc, mg_plugin_ctx *ctx, options *o) {
   o->samples = NC_DEFAULT_SAMPLES;
+  o->restart_ranks = NC_DEFAULT_RESTART_RANKS;
   nc_params_default(&o->prm);
   uint64_t steps = o->prm.max_steps, batch = o->prm.batch, epoch = o->prm.epoch_steps,
            group = o->prm.group, patience = o->prm.patience, early = o->prm.early_patience;
@@ -94,6 +102,8 @@ static int read_options(const mg_services *svc, mg_plugin_ctx *ctx, options *o) 
   if (!rc)
     rc = opt_u64(svc, ctx, "screen", &screen);
   o->prm.screen_steps = (unsigned)screen;
+  if (!rc)
+    rc = opt_u64(svc, ctx, "restart-ranks", &o->restart_ranks);
   o->prm.patience = (unsigned)patience;
   o->prm.early_patience = (unsigned)early;
   o->prm.max_steps = (unsigned)steps;
@@ -263,10 +273,24 @@ static int nc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
     picked[i] = !picked[i];
   if (!rc)
     rc = nc_verify_run(&pb, res, K, d.order, picked, &v);
+  double *restart_norm = malloc(K * sizeof *restart_norm);
+  uint8_t *from_restart = malloc(K);
+  if (!rc && (!restart_norm || !from_restart))
+    rc = MG_ERR_NOMEM;
+  if (!rc)
+    rc = nc_restart_directions(&pb, &o.prm, res, K, d.order, (size_t)o.restart_ranks, dim, dir,
+                               restart_norm, from_restart);
   nc_fverify fv;
   memset(&fv, 0, sizeof fv);
   if (!rc)
     rc = nc_fverify_run(&pb, res, K, d.order, picked, dir, dim, &fv);
+  if (!rc) { /* reported beside the class's test */
+    fv.restart_norm = restart_norm;
+    fv.from_restart = from_restart;
+  } else {
+    free(restart_norm);
+    free(from_restart);
+  }
   if (!rc)
     rc = nc_report(svc, ctx, &pb, &o.prm, res, K, &d, &v, &fv);
   free(dir);

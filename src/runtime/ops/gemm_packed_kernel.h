@@ -62,12 +62,16 @@ KCAT(KERNEL_NAME, _block)(int64_t k, const float *a, int64_t lda, const float *b
           v = KERNEL_RELU(v);
         memcpy(cr, &v, sizeof v);
       } else if (at < cols) { /* the last columns: no read or write past them */
-        float f[KERNEL_VL];
-        memcpy(f, &v, sizeof f);
-        for (int64_t j = 0; j < cols - at; j++) {
-          float y = f[j] + (bias ? bias[at + j] : 0.0f) + (acc ? cr[j] : 0.0f);
-          cr[j] = relu ? (y > 0 ? y : 0.0f) : y;
-        }
+                              /* Lanes taken out one at a time (constant indices, in registers):
+                               * a copy of v to a float array here had made GCC 12 keep the AVX2
+                               * instance's accumulators on the stack through the whole k loop,
+                               * a load and a store around every multiply-add. */
+#pragma GCC unroll 16
+        for (int j = 0; j < KERNEL_VL; j++)
+          if (j < cols - at) {
+            float y = v[j] + (bias ? bias[at + j] : 0.0f) + (acc ? cr[j] : 0.0f);
+            cr[j] = relu ? (y > 0 ? y : 0.0f) : y;
+          }
       }
     }
 }

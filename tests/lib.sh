@@ -106,6 +106,21 @@ sanitizer_subset() {
   fi
 }
 
+# option_refused PACKAGE PLUGIN KEY=VALUE MESSAGE: a malformed or
+# out-of-range plugin option is a usage error before the scan (the plugin's
+# option table): exit 2, no results written, and the message says
+# "--set PLUGIN.KEY=VALUE: MESSAGE".
+option_refused() {
+  rm -f "$SANDBOX/refused.json"
+  run_mg scan "$1" --only "$2" --set "$2.$3" --json "$SANDBOX/refused.json" -q
+  if [ "$status" -eq 2 ] && [ ! -e "$SANDBOX/refused.json" ] &&
+    printf '%s\n' "$err" | grep -q -- "--set $2.$3: $4"; then
+    pass "bad option refused: $err"
+  else
+    fail "bad option $2.$3: exit $status, stderr $err"
+  fi
+}
+
 finish() {
   if [ "$failures" -ne 0 ]; then
     echo "$failures failure(s)" >&2

@@ -10,4 +10,5 @@ plugins_ibd_psc_la_LIBADD = $(SU_LIBS)
 # End to end on the assembled fixtures.
 TESTS += tests/plugins/ibd-psc/ibd-psc.sh
 EXTRA_DIST += tests/plugins/ibd-psc/ibd-psc.sh docs/detectors/ibd-psc.md \
-	tests/plugins/common/triggered_inputs.py
+	tests/plugins/common/triggered_inputs.py tests/plugins/common/input_level.sh \
+	tests/plugins/common/input_level.py

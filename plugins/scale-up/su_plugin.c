@@ -33,18 +33,29 @@ static int read_cfg(su_run *r) {
   return rc;
 }
 
+static const char *decision(const su_method *m) {
+  if (m->quantile_threshold)
+    return "empirical quantile of the clean scores (distribution-free)";
+  return m->loss_only ? "order statistic of the clean scores (distribution-free); the mean "
+                        "loss of the clean prediction, then a seeded tie-break"
+                      : "order statistic of the clean scores (distribution-free); SPC first, "
+                        "then the mean loss of the clean prediction, then a seeded tie-break";
+}
+
 static json_t *calibration_json(const su_run *r) {
   const su_calib *c = &r->cal;
-  return json_pack(
-      "{s:I, s:i, s:f, s:o, s:f, s:f, s:f, s:f, s:f, s:o, s:s}", "rows", (json_int_t)r->ref_n,
-      "scales", (int)r->cfg.scales, "target_frr", r->cfg.frr, "threshold", su_score_json(r, &c->t),
-      "frr_in_sample", c->frr_in, "frr_heldout", c->frr_heldout, "frr_heldout_upper95",
-      c->frr_heldout_upper, "spc_mean", c->spc_mean, "spc_sd", c->spc_sd, "kept_histogram",
-      su_hist_json(c->spc_hist, r->cfg.scales), "decision",
-      r->method->loss_only ? "order statistic of the clean scores (distribution-free); the mean "
-                             "loss of the clean prediction, then a seeded tie-break"
-                           : "order statistic of the clean scores (distribution-free); SPC first, "
-                             "then the mean loss of the clean prediction, then a seeded tie-break");
+  json_t *o = json_pack(
+      "{s:I, s:f, s:o, s:f, s:f, s:f, s:s}", "rows", (json_int_t)r->ref_n, "target_frr", r->cfg.frr,
+      "threshold", su_score_json(r, &c->t), "frr_in_sample", c->frr_in, "frr_heldout",
+      c->frr_heldout, "frr_heldout_upper95", c->frr_heldout_upper, "decision", decision(r->method));
+  if (!r->method->no_kept) {
+    json_t *kept =
+        json_pack("{s:i, s:f, s:f, s:o}", "scales", (int)r->cfg.scales, "spc_mean", c->spc_mean,
+                  "spc_sd", c->spc_sd, "kept_histogram", su_hist_json(c->spc_hist, r->cfg.scales));
+    json_object_update(o, kept);
+    json_decref(kept);
+  }
+  return o;
 }
 
 /* The shared options and the method's, as used. */
@@ -110,7 +121,12 @@ int su_plugin_run(const su_method *m, const mg_services *svc, mg_plugin_ctx *ctx
   if (!rc)
     rc = su_calibrate(&r, &ri);
   if (!rc) {
-    json_object_set_new(r.ev, "calibration", calibration_json(&r));
+    json_t *cal = calibration_json(&r);
+    json_object_set_new(r.ev, "calibration", cal);
+    if (m->calibrated)
+      rc = m->calibrated(&r, cal);
+  }
+  if (!rc) {
     json_object_set_new(r.ev, "pixel_range",
                         json_pack("{s:f, s:f}", "min", (double)r.lo, "max", (double)r.hi));
     rc = scan_all(&r);
@@ -126,7 +142,11 @@ int su_plugin_run(const su_method *m, const mg_services *svc, mg_plugin_ctx *ctx
   }
   json_decref(r.ev);
   su_score_free(&r);
+  if (m->release && r.mstate)
+    m->release(&r);
   free(r.mstate);
+  free(r.ref_x);
+  free(r.halves);
   free(r.ref_rows);
   free(r.ref_labels);
   free(r.ref_s);

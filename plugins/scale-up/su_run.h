@@ -1,12 +1,14 @@
-/* The prediction-consistency engine two plugins share: scale-up (copies of
- * a row with its pixels amplified) and ibd-psc (the row through copies of
- * the model with BatchNorm amplified). A plugin is an su_method (its
- * copies, options and words) and su_plugin_run(); the rest is common: its
- * settings, a row's score, the calibration on the reference set, the
- * per-class statistics, and the job of each file: the forward passes over
- * the copies (su_score.c), the reference side (su_calib.c), the scan of a
- * dataset (su_scan.c), the class tests (su_decide.c), the findings and
- * evidence (su_report.c) and the run (su_plugin.c). */
+/* The prediction-consistency engine three plugins share: scale-up (copies
+ * of a row with its pixels amplified), ibd-psc (the row through copies of
+ * the model with BatchNorm amplified) and strip (the row blended with clean
+ * reference images, scored by the mean entropy of the blends). A plugin is
+ * an su_method (its copies or its own score, options and words) and
+ * su_plugin_run(); the rest is common: its settings, a row's score, the
+ * calibration on the reference set, the per-class statistics, and the job
+ * of each file: the forward passes over the copies (su_score.c), the
+ * reference side (su_calib.c), the scan of a dataset (su_scan.c), the class
+ * tests (su_decide.c), the findings and evidence (su_report.c) and the run
+ * (su_plugin.c). */
 #ifndef SU_RUN_H
 #define SU_RUN_H
 
@@ -25,7 +27,7 @@
 #define SU_POOL_BYTES (256u << 20)
 /* Flagged rows listed in a finding's evidence (all are in its indices). */
 #define SU_EVIDENCE_ROWS 200
-/* Largest number of perturbed copies of a row. */
+/* Largest number of perturbed copies of a row (kept histograms). */
 #define SU_MAX_SCALES 64
 
 typedef struct su_cfg {
@@ -77,6 +79,23 @@ typedef struct su_group {
 } su_group;
 
 typedef struct su_run su_run;
+typedef struct su_set su_set;
+
+/* Rows to score: m rows x (image space) of one dataset; ids[i] are their
+ * row numbers (they key each row's random streams, so batching never
+ * changes a score). */
+typedef struct su_rows {
+  const float *x;
+  size_t m;
+  const uint64_t *ids;
+  const char *stream; /* "<plugin>-reference", "<plugin>-train", ... */
+  size_t ref_first;   /* calibration: index of x's first row among the
+                         reference rows; SIZE_MAX when scanning */
+  /* Scanning: per row, the least trigger-like of the cuts it is compared
+   * with (the global threshold, its class's cut); a method may stop
+   * refining a row's score once it cannot beat bound[i]. NULL: none. */
+  const su_score *bound;
+} su_rows;
 
 /* What makes the engine one plugin. */
 typedef struct su_method {
@@ -85,11 +104,38 @@ typedef struct su_method {
   const char *evidence_key; /* its evidence object, "scale_up" */
   const char *loss_key;     /* the score's loss in evidence, "loss" */
   int loss_only;            /* rank by the mean loss alone, not copies kept first */
+  /* The copies are not compared with the clean prediction (strip): no
+   * kept count, SPC or kept histogram in the evidence. */
+  int no_kept;
+  /* The per-row threshold is the interpolated frr-quantile of the clean
+   * losses (mgd_quantile; STRIP's empirical quantile) rather than an order
+   * statistic. Only for loss-only scores without a tie-break. */
+  int quantile_threshold;
+  /* The rule stem of its findings ("consistent": PLUGIN.consistent-rows,
+   * PLUGIN.consistent-inputs) and the word for a row past a cut in texts
+   * and evidence keys ("above"; strip's entropies fall "below"). */
+  const char *rule_stem, *beyond;
+  /* Rows per chunk read (0: SU_CHUNK_ROWS); forward batches start at a
+   * chunk's first row. */
+  size_t chunk_rows;
+  /* Keep the reference rows in memory (r->ref_x) for the method's score. */
+  int keep_reference;
   /* Reads the method's own options and sets r->cfg.scales (copies); may
    * return MG_ERR_NEEDS when the model gives it nothing to perturb. */
   int (*setup)(su_run *r);
   /* Logits (m x classes) of copy v < r->cfg.scales of rows x. */
   int (*forward_copy)(su_run *r, uint32_t v, const float *x, size_t m, float *logits);
+  /* Or the method's own score of rows (forward_copy and copy_loss unused):
+   * it sets every field of out, the tie-break included. */
+  int (*score)(su_run *r, const su_rows *rows, su_score *out);
+  /* Optional: called once the reference rows are read, before they are
+   * scored; after the calibration, with its evidence object to add to;
+   * after a dataset's decision, with its evidence object. */
+  int (*reference_read)(su_run *r);
+  int (*calibrated)(su_run *r, json_t *calibration);
+  int (*scanned)(su_run *r, const su_set *s, json_t *set_evidence);
+  /* Optional: frees what mstate holds (the engine frees mstate itself). */
+  void (*release)(su_run *r);
   /* A copy's loss for class c (smaller: c kept more surely); finite. */
   double (*copy_loss)(const float *row, size_t k, size_t c);
   /* The perturbation in words ("their pixels amplified 5 times (factors
@@ -122,6 +168,8 @@ struct su_run {
   int32_t *ref_labels; /* -1 when unknown */
   int ref_has_labels;
   su_score *ref_s;
+  float *ref_x;   /* ref_n rows, when the method keeps them */
+  size_t *halves; /* the calibration rows' seeded order: first half, second half */
   su_calib cal;
   json_t *ev; /* the plugin's evidence, built up as the run goes */
 };
@@ -131,7 +179,7 @@ struct su_run {
 #define SU_FLAGGED 2u /* above the global threshold: the per-row rule */
 #define SU_ABOVE 4u   /* above its class's own clean quantile: the class test's count */
 
-typedef struct su_set {
+struct su_set {
   const char *name; /* MG_DATASET_TRAIN or MG_DATASET_INPUTS */
   mg_dataset_info info;
   int by_label;   /* groups are labels (else clean predictions) */
@@ -141,20 +189,19 @@ typedef struct su_set {
   su_score *score;
   uint64_t scanned, flagged;
   size_t family; /* hypotheses in the Holm family after Tarone's screen */
-} su_set;
+};
 
-/* su_score.c: the scaled forward passes. Scores m rows x (image space) with
- * ids[i] the row numbers of dataset `set` (they key the tie-break). */
+/* su_score.c: the scores of rows, by the method's own score or over its
+ * copies (the tie-break keyed by the row and the stream). */
 int su_score_init(su_run *r);
 void su_score_free(su_run *r);
-int su_score_rows(su_run *r, const float *x, size_t m, const uint64_t *ids, const char *set,
-                  su_score *out);
+int su_score_rows(su_run *r, const su_rows *rows, su_score *out);
 /* Clean predictions of n rows. */
 int su_predict(su_run *r, const float *x, size_t n, int32_t *pred);
 /* Rows rows[0..m) (sorted) of a dataset into x; labels may be NULL. */
 int su_read_rows(su_run *r, const char *name, const uint64_t *rows, size_t m, float *x,
                  int32_t *labels);
-size_t su_chunk_rows(size_t row_floats);
+size_t su_chunk_rows(const su_run *r);
 int su_cmp_u64(const void *a, const void *b);
 
 /* su_calib.c: the reference rows, their scores and the per-row threshold. */

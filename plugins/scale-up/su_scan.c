@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ static void set_free(su_set *s) {
  * prediction. */
 static int assign_groups(su_run *r, su_set *s) {
   uint64_t n = s->info.count;
-  size_t rf = r->mi.input_floats, b = su_chunk_rows(rf);
+  size_t rf = r->mi.input_floats, b = su_chunk_rows(r);
   float *x = malloc(b * rf * sizeof *x);
   int32_t *lab = malloc(b * sizeof *lab);
   int rc = x && lab ? MG_OK : MG_ERR_NOMEM;
@@ -104,25 +105,37 @@ static void record(su_run *r, su_set *s, uint64_t row, const su_score *sc) {
   }
 }
 
+/* The least trigger-like of the cuts a row of group g is compared with. */
+static su_score bound_for(const su_run *r, const su_group *g) {
+  return g && g->k && su_score_cmp(&g->cut, &r->cal.t) < 0 ? g->cut : r->cal.t;
+}
+
 /* Scores rows[0..m) (sorted). */
 static int scan_rows(su_run *r, su_set *s, const uint64_t *rows, size_t m, const char *stage) {
-  size_t rf = r->mi.input_floats, b = su_chunk_rows(rf);
+  size_t rf = r->mi.input_floats, b = su_chunk_rows(r);
   float *x = malloc(b * rf * sizeof *x);
-  su_score *sc = malloc(b * sizeof *sc);
-  int rc = x && sc ? MG_OK : MG_ERR_NOMEM;
+  su_score *sc = malloc(b * sizeof *sc), *bound = malloc(b * sizeof *bound);
+  int rc = x && sc && bound ? MG_OK : MG_ERR_NOMEM;
   char stream[64];
   snprintf(stream, sizeof stream, "%s-%s", r->method->name, s->name);
   for (size_t i = 0; i < m && !rc; i += b) {
     size_t c = m - i < b ? m - i : b;
+    for (size_t j = 0; j < c; j++) {
+      int32_t g = s->group[rows[i + j]];
+      bound[j] = bound_for(r, g >= 0 ? &s->gs[g] : NULL);
+    }
     rc = su_read_rows(r, s->name, rows + i, c, x, NULL);
+    su_rows batch = {
+        .x = x, .m = c, .ids = rows + i, .stream = stream, .ref_first = SIZE_MAX, .bound = bound};
     if (!rc)
-      rc = su_score_rows(r, x, c, rows + i, stream, sc);
+      rc = su_score_rows(r, &batch, sc);
     for (size_t j = 0; !rc && j < c; j++)
       record(r, s, rows[i + j], &sc[j]);
     r->svc->progress(r->ctx, stage, i + c, m);
   }
   free(x);
   free(sc);
+  free(bound);
   return rc;
 }
 
@@ -220,8 +233,12 @@ int su_scan_dataset(su_run *r, const char *name, uint64_t sample) {
     rc = su_decide(r, &s);
   for (size_t c = 0; !rc && c < r->k; c++)
     rc = su_emit_group(r, &s, (int32_t)c);
-  if (!rc)
-    json_object_set_new(r->ev, name, su_set_evidence(r, &s));
+  if (!rc) {
+    json_t *ev = su_set_evidence(r, &s);
+    json_object_set_new(r->ev, name, ev);
+    if (r->method->scanned)
+      rc = r->method->scanned(r, &s, ev);
+  }
   free(order);
   free(first);
   free(pick);

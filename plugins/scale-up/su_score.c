@@ -23,9 +23,10 @@ double su_spc(const su_score *s, uint32_t scales) {
   return scales ? (double)s->kept / (double)scales : NAN;
 }
 
-size_t su_chunk_rows(size_t row_floats) {
-  size_t fit = SU_CHUNK_BYTES / (row_floats * sizeof(float));
-  return fit < 1 ? 1 : fit > SU_CHUNK_ROWS ? SU_CHUNK_ROWS : fit;
+size_t su_chunk_rows(const su_run *r) {
+  size_t most = r->method->chunk_rows ? r->method->chunk_rows : SU_CHUNK_ROWS;
+  size_t fit = SU_CHUNK_BYTES / (r->mi.input_floats * sizeof(float));
+  return fit < 1 ? 1 : fit > most ? most : fit;
 }
 
 int su_cmp_u64(const void *a, const void *b) {
@@ -146,9 +147,11 @@ static int score_block(su_run *r, const float *x, size_t m, su_score *out) {
   return MG_OK;
 }
 
-int su_score_rows(su_run *r, const float *x, size_t m, const uint64_t *ids, const char *set,
-                  su_score *out) {
-  size_t b = forward_rows(r), rf = r->mi.input_floats;
+int su_score_rows(su_run *r, const su_rows *rows, su_score *out) {
+  if (r->method->score)
+    return r->method->score(r, rows, out);
+  const float *x = rows->x;
+  size_t m = rows->m, b = forward_rows(r), rf = r->mi.input_floats;
   for (size_t i = 0; i < m; i += b) {
     size_t c = m - i < b ? m - i : b;
     int rc = score_block(r, x + i * rf, c, out + i);
@@ -158,7 +161,7 @@ int su_score_rows(su_run *r, const float *x, size_t m, const uint64_t *ids, cons
   /* The tie-break depends on the row's id only, never on batching. */
   for (size_t i = 0; i < m; i++) {
     mgd_rng g;
-    mgd_rng_seed(&g, r->svc->seed(r->ctx) ^ (ids[i] * 0x9e3779b97f4a7c15ULL), set);
+    mgd_rng_seed(&g, r->svc->seed(r->ctx) ^ (rows->ids[i] * 0x9e3779b97f4a7c15ULL), rows->stream);
     out[i].tie = mgd_rng_uniform(&g);
   }
   return MG_OK;

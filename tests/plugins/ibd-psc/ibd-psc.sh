@@ -1,87 +1,23 @@
 #!/bin/sh
-# ibd-psc end to end on the assembled fixtures: on the BatchNorm CNN with a
-# 5% checkerboard patch the target class is
-# implicated with its poisoned rows and no other class; a clean BatchNorm
-# CNN raises nothing above low; triggered --inputs rows are flagged and
-# clean ones not; on a model without BatchNormalization the plugin is
-# skipped with the reason "not applicable"; a bad option is refused. Under
-# the sanitizers only the poisoned fixture and the model without
-# BatchNorm are scanned (sanitizer_subset, tests/lib.sh).
+# ibd-psc end to end on the assembled fixtures (the steps in
+# tests/plugins/common/input_level.sh): on the BatchNorm CNN with a 5%
+# checkerboard patch the target class is implicated with its poisoned rows
+# and no other class; a clean BatchNorm CNN raises nothing above low;
+# triggered --inputs rows are flagged and clean ones not; on a model without
+# BatchNormalization the plugin is skipped with the reason "not
+# applicable"; a bad option is refused. Under the sanitizers only the
+# poisoned fixture and the model without BatchNorm are scanned
+# (sanitizer_subset, tests/lib.sh).
 . "$TOP_SRCDIR/tests/lib.sh"
 use_test_policy
+PLUG=ibd-psc EVKEY=ibd_psc RULE=consistent
+. "$TOP_SRCDIR/tests/plugins/common/input_level.sh"
+assemble badnets-bn-p5 clean-bncnn clean-cnn
 
-FX="$SANDBOX/fx"
-"$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q --fixture badnets-bn-p5 \
-  --fixture clean-bncnn --fixture clean-cnn
-rc=$?
-[ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
-[ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
-
-# check_findings JSON TRUTH: ibd-psc's findings against the truth file.
-check_findings() {
-  detector_py - "$1" "$2" <<'EOF2'
-import sys
-from verdict import Verdict
-v = Verdict(sys.argv[1], sys.argv[2], "ibd-psc")
-v.ran_ok()
-if v.truth["poisoned"]:
-    target = v.truth["target_class"]
-    hits = v.findings("ibd-psc.consistent-rows", target)
-    if not hits:
-        v.fail("no consistent-rows finding for target class %d: %s"
-               % (target, [(f["label"], f["severity"]) for f in v.ours]))
-    else:
-        # Modest floors, not the numbers seen: the class test counts the rows
-        # above the class's clean 95% quantile, most of them poisoned.
-        v.rows_match(hits[0], 0.6, 0.25)
-    v.only_target_implicated(target)
-else:
-    v.quiet()
-cal = v.evidence["ibd_psc"]["calibration"]
-# The held-out false-rejection rate of the order-statistic threshold stays near the target.
-if not (0 <= cal.get("frr_heldout", -1) <= 0.03):
-    v.fail("held-out FRR %s outside [0, 0.03]" % cal.get("frr_heldout"))
-v.done()
-EOF2
-}
-
-for fx in $(sanitizer_subset "badnets-bn-p5 clean-bncnn" "badnets-bn-p5"); do
-  run_mg scan "$FX/$fx" --only ibd-psc --json "$SANDBOX/$fx.json" -q
-  if [ "$status" -gt 1 ]; then
-    fail "$fx: scan exited $status: $err"
-    continue
-  fi
-  if check_findings "$SANDBOX/$fx.json" "$FX/$fx.truth.json"; then
-    pass "$fx: ibd-psc verdict as expected"
-  else
-    fail "$fx: ibd-psc findings wrong"
-  fi
-done
-
-# --inputs: 100 reference images with the fixture's trigger stamped on (from
-# non-target classes) followed by 100 clean ones of the same classes: the
-# class test on the inputs (grouped by prediction) names the target with
-# triggered rows and hardly any clean one.
-if full_fixtures; then
-"$PY" "$TOP_SRCDIR/tests/plugins/common/triggered_inputs.py" "$TOP_SRCDIR/tests/fixtures" \
-  "$FX/badnets-bn-p5" badnets-bn-p5 100 "$SANDBOX/inputs.npy"
-run_mg scan "$FX/badnets-bn-p5" --only ibd-psc --inputs "$SANDBOX/inputs.npy" \
-  --json "$SANDBOX/inputs.json" -q
-if [ "$status" -le 1 ] && detector_py - "$SANDBOX/inputs.json" <<'EOF2'; then
-import sys
-from verdict import inputs_rows
-trig, clean, ev = inputs_rows(sys.argv[1], "ibd-psc", "ibd-psc.consistent-inputs", 100)
-ev = ev["ibd_psc"]["inputs"]
-print("inputs: %d of 200 above the per-row threshold; finding rows: %d triggered of 100, "
-      "%d clean of 100" % (ev["flagged"], len(trig), len(clean)))
-ok = ev["scanned"] == 200 and len(trig) >= 20 and len(clean) <= 5
-sys.exit(0 if ok else 1)
-EOF2
-  pass "--inputs: triggered rows flagged, clean rows not"
-else
-  fail "--inputs: wrong rows flagged (status $status): $err"
-fi
-fi
+# Modest floors, not the numbers seen: the class test counts the rows above
+# the class's clean 95% quantile, most of them poisoned.
+verdicts "" 0.6 0.25 any $(sanitizer_subset "badnets-bn-p5 clean-bncnn" badnets-bn-p5)
+full_fixtures && triggered_inputs "" badnets-bn-p5 100 20 5
 
 # No BatchNormalization: the plugin is skipped with the reason (never a
 # silent pass: the report's banner and CTL-11 name skipped plugins).
@@ -102,13 +38,5 @@ else
   fail "no BatchNorm: wrong result (status $status): $err"
 fi
 
-# A malformed option is a usage error before the scan (the option table).
-run_mg scan "$FX/clean-bncnn" --only ibd-psc --set ibd-psc.factors=9 --json "$SANDBOX/bad.json" -q
-if [ "$status" -eq 2 ] && [ ! -e "$SANDBOX/bad.json" ] &&
-  printf '%s\n' "$err" | grep -q -- "--set ibd-psc.factors=9: expected a whole number"; then
-  pass "bad option refused: $err"
-else
-  fail "bad option: exit $status, stderr $err"
-fi
-
+option_refused "$FX/clean-bncnn" ibd-psc factors=9 "expected a whole number"
 finish

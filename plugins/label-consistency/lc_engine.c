@@ -121,6 +121,22 @@ static uint64_t *rows_of(const lc_run *r, int32_t a, int32_t s, size_t *n) {
   return v;
 }
 
+/* Emits a finding listing training rows (taken over: freed here) with its
+ * evidence (taken over by mgp_emit). */
+static int emit_rows(lc_run *r, mg_severity sev, const char *rule, const char *title,
+                     const char *msg, int32_t label, uint64_t *rows, size_t n, double score,
+                     json_t *ev) {
+  mg_finding f = mgp_finding(sev, rule, title, msg);
+  f.label = label;
+  f.dataset = MG_DATASET_TRAIN;
+  f.indices = rows;
+  f.n_indices = n;
+  f.score = score;
+  int rc = mgp_emit(r->svc, r->ctx, &f, ev, JSON_COMPACT | JSON_REAL_PRECISION(6));
+  free(rows);
+  return rc;
+}
+
 static int emit_pair(lc_run *r, const lc_pair *p) {
   mg_severity sev = mgd_severity_of_p(p->adj);
   if (sev == MG_SEV_INFO || p->count < MGDS_MIN_FLAGGED)
@@ -184,15 +200,43 @@ static int emit_pair(lc_run *r, const lc_pair *p) {
                                   (json_int_t)r->cnt.ref_n[p->label], "reference_source_rows",
                                   (json_int_t)r->cnt.ref_n[p->source], "p_bonferroni", shift.p,
                                   "p_combined", shift.combined, "raised", counted));
-  mg_finding f = mgp_finding(sev, "knn-label-flip", title, msg);
-  f.label = p->label;
-  f.dataset = MG_DATASET_TRAIN;
-  f.indices = rows;
-  f.n_indices = n;
-  f.score = ht_score(counted ? shift.combined : p->adj);
-  int rc = mgp_emit(r->svc, r->ctx, &f, ev, JSON_COMPACT | JSON_REAL_PRECISION(6));
-  free(rows);
-  return rc;
+  return emit_rows(r, sev, "knn-label-flip", title, msg, p->label, rows, n,
+                   ht_score(counted ? shift.combined : p->adj), ev);
+}
+
+/* A class's sub-threshold candidates (info): the training rows its
+ * neighbours vote to any other label, with the class's own count test
+ * (one-sided Fisher against the reference rows voted away). Alone they
+ * accuse nothing; the correlation stage tests whether an independent
+ * witness's rows on the same class coincide with them beyond chance
+ * (src/verdict/correlate.c), for which it needs the class's training rows
+ * (evidence class_rows, docs/results-schema.md). */
+static int emit_candidates(lc_run *r, int32_t a) {
+  uint64_t n_a = r->set.classes[a].n, m_a = r->set.have_ref ? r->set.classes[a].n_ref : 0;
+  if (r->cnt.away[a] < MGDS_MIN_FLAGGED)
+    return MG_OK;
+  double p = ht_fisher_greater(r->cnt.away[a], n_a, r->cnt.ref_away[a], m_a);
+  char name[128], title[400], msg[1200];
+  mgd_class_name(r->svc, r->ctx, a, name, sizeof name);
+  size_t n = 0;
+  uint64_t *rows = rows_of(r, a, -1, &n);
+  if (!rows)
+    return MG_ERR_NOMEM;
+  snprintf(title, sizeof title, "%s: %zu training rows sit among clean rows of other labels", name,
+           n);
+  snprintf(msg, sizeof msg,
+           "%zu of %llu training rows labelled %s have at least %.0f%% of their %zu nearest clean "
+           "reference rows (%s) labelled one other label, against %llu of %llu clean reference "
+           "rows of %s (one-sided Fisher exact test p = %.3g, before any correction). "
+           "Candidates only: the correlation stage raises the class when an independent witness "
+           "singles out the same rows beyond chance.",
+           n, (unsigned long long)n_a, name, 100 * r->share, r->k, r->space,
+           (unsigned long long)r->cnt.ref_away[a], (unsigned long long)m_a, name, p);
+  json_t *ev =
+      json_pack("{s:i,s:I,s:I,s:I,s:I,s:f}", "label", (int)a, "rows", (json_int_t)n, "class_rows",
+                (json_int_t)n_a, "reference_rows", (json_int_t)r->cnt.ref_away[a],
+                "reference_class_rows", (json_int_t)m_a, "p_value", p);
+  return emit_rows(r, MG_SEV_INFO, "knn-candidates", title, msg, a, rows, n, ht_score(p), ev);
 }
 
 /* The all-to-all finding: several labels each relabelled from one other
@@ -249,14 +293,7 @@ static int emit_mapping(lc_run *r, const lc_map *m) {
       json_pack("{s:f,s:f,s:f,s:I,s:I,s:b,s:o}", "chi2", m->chi2, "p_value", m->p, "p_adjusted",
                 adj, "labels", (json_int_t)m->labels, "contributing", (json_int_t)m->contributing,
                 "permutation", m->permutation, "mapping", map);
-  mg_finding f = mgp_finding(sev, "knn-all-to-all", title, msg);
-  f.dataset = MG_DATASET_TRAIN;
-  f.indices = rows;
-  f.n_indices = n;
-  f.score = ht_score(adj);
-  int rc = mgp_emit(r->svc, r->ctx, &f, ev, JSON_COMPACT | JSON_REAL_PRECISION(6));
-  free(rows);
-  return rc;
+  return emit_rows(r, sev, "knn-all-to-all", title, msg, -1, rows, n, ht_score(adj), ev);
 }
 
 static int evidence(lc_run *r, double seconds) {
@@ -312,6 +349,8 @@ static int analyse(lc_run *r) {
     return rc;
   for (size_t i = 0; i < r->n_pairs && !rc; i++)
     rc = emit_pair(r, &r->pairs[i]);
+  for (uint32_t a = 0; a < r->set.n_labels && !rc; a++)
+    rc = emit_candidates(r, (int32_t)a);
   lc_map m;
   memset(&m, 0, sizeof m);
   if (!rc)

@@ -17,7 +17,9 @@
  *     rows, so the rate is overestimated), one-sided p <= CHANCE_P.
  * Corroboration needs min-plugins independent witnesses: plugins of one
  * policy family (reading the same evidence) count once, and findings of the
- * same family never raise each other. Severities only go up, and the
+ * same family never raise each other. Then sub-threshold candidates (info
+ * findings listing a class's rows, below) corroborate a finding at low or
+ * above through rows shared beyond chance. Severities only go up, and the
  * finding records why. */
 #include "config.h"
 
@@ -33,11 +35,8 @@ static int cmp_u64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Shared rows over the smaller set; both index arrays sorted. */
-static double overlap(const mg_result_finding *a, const mg_result_finding *b) {
-  if (!a->n_indices || !b->n_indices || !a->dataset || !b->dataset ||
-      strcmp(a->dataset, b->dataset))
-    return 0.0;
+/* Rows two findings share; both index arrays sorted. */
+static size_t shared_rows(const mg_result_finding *a, const mg_result_finding *b) {
   size_t i = 0, j = 0, shared = 0;
   while (i < a->n_indices && j < b->n_indices) {
     if (a->indices[i] == b->indices[j])
@@ -47,8 +46,16 @@ static double overlap(const mg_result_finding *a, const mg_result_finding *b) {
     else
       j++;
   }
+  return shared;
+}
+
+/* Shared rows over the smaller set. */
+static double overlap(const mg_result_finding *a, const mg_result_finding *b) {
+  if (!a->n_indices || !b->n_indices || !a->dataset || !b->dataset ||
+      strcmp(a->dataset, b->dataset))
+    return 0.0;
   size_t smaller = a->n_indices < b->n_indices ? a->n_indices : b->n_indices;
-  return (double)shared / (double)smaller;
+  return (double)shared_rows(a, b) / (double)smaller;
 }
 
 /* The level at which shared rows of a class-agnostic finding must beat
@@ -139,6 +146,104 @@ static int agrees(const mg_results *r, const mg_result_finding *a, const mg_resu
   return *shared >= policy->min_overlap && *shared > 0 && beats_chance(r, a, b, *shared);
 }
 
+/* Sub-threshold candidates (docs/results-schema.md, "Candidates"): a
+ * plugin's rows on one class, listed at info, with the class's training
+ * rows in the evidence (class_rows). A finding at low or above that lists
+ * rows of a class is corroborated when an independent witness's
+ * candidates on that class coincide with its rows far beyond chance: the
+ * shared rows against the hypergeometric law given both counts and the
+ * class size, Bonferroni over every pair tested, at CANDIDATE_P (the
+ * detectors' "high", docs/detectors.md); both are then raised to
+ * class-raise-to.
+ * Two candidate lists alone never raise anything: witnesses that both
+ * read "this row looks like another class" (label- and input-consistency,
+ * loss-outliers) mark the same naturally ambiguous rows of a clean class,
+ * so their coincidence is not chance (badnets-bn32-p1's clean Sandals: 9
+ * of label-consistency's 10 among input-consistency's 81). With one side a
+ * finding at low, a false raise needs that finding's own false alarm
+ * (family-wise <= 0.01 per scan) whatever the dependence: the guarantee of
+ * the class rule's two findings at low when they are not independent. */
+#define CANDIDATE_P 1e-6
+
+static double log_choose(double n, double k) {
+  return lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1);
+}
+
+/* P(X >= x), X hypergeometric: n draws from N rows of which K are marked. */
+static double hyper_sf(size_t x, size_t N, size_t K, size_t n) {
+  if (x == 0)
+    return 1;
+  size_t top = K < n ? K : n;
+  double s = 0, denom = log_choose((double)N, (double)n);
+  for (size_t k = x; k <= top; k++)
+    if (n - k <= N - K)
+      s += exp(log_choose((double)K, (double)k) + log_choose((double)(N - K), (double)(n - k)) -
+               denom);
+  return s > 1 ? 1 : s;
+}
+
+static int64_t class_rows_of(const mg_result_finding *f) {
+  json_t *v = f->evidence ? json_object_get(f->evidence, "class_rows") : NULL;
+  return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
+static int candidate(const mg_result_finding *f) {
+  return strcmp(f->plugin, "core") && f->label >= 0 && f->n_indices > 0 && f->dataset;
+}
+
+/* a and b are a candidate pair: one class, one dataset, independent
+ * witnesses, one of them reported at low or above and the other below
+ * (two findings at low or above are the class rule's), the class size
+ * known. Returns it, or 0. */
+static size_t candidate_pair(const mg_result_finding *a, const mg_result_finding *b,
+                             const mg_policy *policy) {
+  if (!candidate(a) || !candidate(b) || a->label != b->label || strcmp(a->dataset, b->dataset) ||
+      (a->reported >= MG_SEV_LOW) == (b->reported >= MG_SEV_LOW) ||
+      !strcmp(mg_policy_witness(policy, a->plugin), mg_policy_witness(policy, b->plugin)))
+    return 0;
+  int64_t na = class_rows_of(a), nb = class_rows_of(b);
+  int64_t n = na > nb ? na : nb;
+  return n > 0 && (uint64_t)n >= a->n_indices && (uint64_t)n >= b->n_indices ? (size_t)n : 0;
+}
+
+static void raise_candidate(mg_result_finding *f, const mg_result_finding *other, mg_severity to,
+                            size_t shared, size_t class_rows, double p_adj, size_t tests) {
+  if (f->severity >= to)
+    return;
+  char why[600];
+  snprintf(why, sizeof why,
+           "raised from %s to %s: %zu of its %zu rows are among the %zu rows of class %d that %s "
+           "(%s) singles out independently (%.1f expected by chance among the class's %zu rows; "
+           "hypergeometric p %.2g after Bonferroni over %zu candidate pairs)",
+           mg_severity_name(f->reported), mg_severity_name(to), shared, f->n_indices,
+           other->n_indices, f->label, other->plugin, other->id,
+           (double)f->n_indices * (double)other->n_indices / (double)class_rows, class_rows, p_adj,
+           tests);
+  f->severity = to;
+  free(f->correlation);
+  f->correlation = strdup(why);
+}
+
+static void correlate_candidates(mg_results *r, const mg_policy *policy) {
+  size_t tests = 0;
+  for (size_t i = 0; i < r->n_findings; i++)
+    for (size_t j = i + 1; j < r->n_findings; j++)
+      tests += candidate_pair(&r->findings[i], &r->findings[j], policy) > 0;
+  for (size_t i = 0; i < r->n_findings && tests; i++)
+    for (size_t j = i + 1; j < r->n_findings; j++) {
+      mg_result_finding *a = &r->findings[i], *b = &r->findings[j];
+      size_t n = candidate_pair(a, b, policy);
+      if (!n)
+        continue;
+      size_t x = shared_rows(a, b);
+      double p = hyper_sf(x, n, a->n_indices, b->n_indices) * (double)tests;
+      if (p > CANDIDATE_P)
+        continue;
+      raise_candidate(a, b, policy->class_raise_to, x, n, p, tests);
+      raise_candidate(b, a, policy->class_raise_to, x, n, p, tests);
+    }
+}
+
 int mg_correlate(mg_results *r, const mg_policy *policy) {
   for (size_t i = 0; i < r->n_findings; i++)
     if (r->findings[i].n_indices > 1)
@@ -171,5 +276,8 @@ int mg_correlate(mg_results *r, const mg_policy *policy) {
         raise_to(a, policy->class_raise_to, b, 0.0);
     }
   }
+  /* After the class rule, so the coincidence that raised a candidate is
+   * not counted again as two findings sharing rows. */
+  correlate_candidates(r, policy);
   return MG_OK;
 }

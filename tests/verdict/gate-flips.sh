@@ -3,7 +3,8 @@
 # package-safety plugins satisfy) with the five training-set detectors:
 # the label-flip fixtures fail it with the flipped pair named source ->
 # target (directly or through the correlation rule), the all-to-all fixture
-# fails it, and every clean fixture passes it. Behaviour, not numbers: the
+# fails it, sub-threshold candidates corroborate a finding at low
+# (labelflip-25), and every clean fixture passes it. Behaviour, not numbers: the
 # exact p-values are in bench/detect.
 . "$TOP_SRCDIR/tests/lib.sh"
 use_test_policy
@@ -13,7 +14,7 @@ FX="$SANDBOX/fx"
 FLIPS=$(sanitizer_subset "labelflip-20 labelflip-40" "labelflip-40")
 CLEAN=$(sanitizer_subset "clean-cnn clean-bncnn clean-mlp clean-lenet clean-wide" "clean-bncnn clean-mlp")
 set --
-for fx in $FLIPS $CLEAN all2all-p10; do set -- "$@" --fixture "$fx"; done
+for fx in $FLIPS $CLEAN all2all-p10 labelflip-25; do set -- "$@" --fixture "$fx"; done
 "$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q "$@"
 rc=$?
 [ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
@@ -67,6 +68,26 @@ for f in d["findings"]:
 precision = len(rows & poisoned) / len(rows) if rows else 0
 print("failing rows %d, poisoned precision %.2f, recall %.2f" % (len(rows), precision, len(rows & poisoned) / len(poisoned)))
 sys.exit(0 if rows and precision >= 0.8 else 1)
+PYEOF
+fi
+
+# Sub-threshold candidates (docs/checklist.md): on labelflip-25 (Shirt ->
+# Coat, an MLP) spectre names Coat at low alone and input-consistency's
+# candidate Coats (rows among clean Shirts, below its own threshold) are
+# largely spectre's rows: the coincidence fails the gate on Coat, and only
+# on Coat.
+run_mg scan "$FX/labelflip-25" --only spectre,input-consistency --json "$SANDBOX/lf25.json" -q
+if [ "$status" -ne 1 ]; then
+  fail "labelflip-25: gate exit $status, expected 1: $err"
+else
+  detector_py - "$SANDBOX/lf25.json" "$FX/labelflip-25.truth.json" <<'PYEOF' && pass "labelflip-25: candidates corroborate spectre, the gate fails on the flip target" || fail "labelflip-25: wrong reason"
+import json, sys
+d, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+failing = [f for f in d["findings"] if f["severity"] in ("high", "critical")]
+labels = {f["label"] for f in failing}
+raised = [f for f in failing if "hypergeometric" in (f.get("correlation") or "")]
+print([(f["plugin"], f["label"], f["reported_severity"], f["severity"]) for f in failing])
+sys.exit(0 if labels == {t["target_class"]} and raised else 1)
 PYEOF
 fi
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,12 +31,13 @@ static void teardown(void) {
   mg_results_free(&r);
 }
 
-/* Adds a finding about `label` with rows [first, first+n). */
-static mg_result_finding *add(const char *plugin, mg_severity sev, int label, uint64_t first,
-                              size_t n) {
+/* Adds a finding about `label` with rows [first, first+n) (listed
+ * unsorted on purpose) and this evidence (NULL: none). */
+static mg_result_finding *add_with(const char *plugin, mg_severity sev, int label, uint64_t first,
+                                   size_t n, const char *evidence) {
   uint64_t *rows = n ? malloc(n * sizeof *rows) : NULL;
   for (size_t i = 0; i < n; i++)
-    rows[n - 1 - i] = first + i; /* unsorted on purpose */
+    rows[n - 1 - i] = first + i;
   mg_finding f = MG_FINDING_INIT;
   f.severity = sev;
   f.rule = "t";
@@ -44,11 +46,81 @@ static mg_result_finding *add(const char *plugin, mg_severity sev, int label, ui
   f.dataset = n ? "train" : NULL;
   f.indices = rows;
   f.n_indices = n;
+  f.evidence_json = evidence;
   mg_result_finding *out = mg_results_add_finding(&r, plugin, &f, NULL, NULL, NULL);
   free(rows);
   ck_assert_ptr_nonnull(out);
   return out;
 }
+
+static mg_result_finding *add(const char *plugin, mg_severity sev, int label, uint64_t first,
+                              size_t n) {
+  return add_with(plugin, sev, label, first, n, NULL);
+}
+
+/* A sub-threshold candidate finding: rows of a class of class_rows
+ * training rows (evidence class_rows, docs/plugin-abi.md "Candidates"). */
+static mg_result_finding *candidate(const char *plugin, mg_severity sev, int label, uint64_t first,
+                                    size_t n, long class_rows) {
+  char ev[64];
+  snprintf(ev, sizeof ev, "{\"class_rows\": %ld}", class_rows);
+  return add_with(plugin, sev, label, first, n, ev);
+}
+
+/* A finding at low whose rows an independent witness's sub-threshold
+ * candidates single out far beyond chance raises the class; two candidate
+ * lists alone do not (witnesses of one kind of evidence mark the same
+ * ambiguous rows of a clean class). */
+START_TEST(coinciding_candidates_raise_the_class) {
+  candidate("input-consistency", MG_SEV_INFO, 0, 100, 12, 450);
+  candidate("neural-cleanse", MG_SEV_LOW, 0, 95, 30, 0); /* all 12 shared */
+  candidate("input-consistency", MG_SEV_INFO, 1, 500, 12, 450);
+  candidate("label-consistency", MG_SEV_INFO, 1, 495, 30, 450); /* candidates only */
+  ck_assert_int_eq(mg_correlate(&r, &policy), MG_OK);
+  for (size_t i = 0; i < 2; i++) {
+    ck_assert_int_eq(r.findings[i].severity, MG_SEV_HIGH);
+    ck_assert_int_eq(r.findings[2 + i].severity, MG_SEV_INFO);
+  }
+  ck_assert_ptr_nonnull(strstr(r.findings[0].correlation, "neural-cleanse"));
+  ck_assert_ptr_nonnull(strstr(r.findings[1].correlation, "hypergeometric"));
+}
+END_TEST
+
+START_TEST(candidates_at_chance_stay) {
+  /* 200 and 200 rows of 400 share 100: what chance gives. */
+  candidate("input-consistency", MG_SEV_INFO, 2, 0, 200, 400);
+  candidate("label-consistency", MG_SEV_INFO, 2, 100, 200, 400);
+  /* Disjoint rows of another class. */
+  candidate("input-consistency", MG_SEV_INFO, 3, 1000, 20, 400);
+  candidate("loss-outliers", MG_SEV_LOW, 3, 1100, 20, 400);
+  ck_assert_int_eq(mg_correlate(&r, &policy), MG_OK);
+  for (size_t i = 0; i < 4; i++) {
+    ck_assert_int_eq(r.findings[i].severity, r.findings[i].reported);
+    ck_assert_ptr_null(r.findings[i].correlation);
+  }
+}
+END_TEST
+
+/* One family is one witness, other classes do not coincide, and without
+ * the class's size there is no chance to test against. */
+START_TEST(candidates_need_independent_witnesses_and_a_class_size) {
+  const char *family[] = {"spectre", "scan"};
+  for (size_t i = 0; i < 2; i++) {
+    mg_strlist_add(&policy.family_plugins, family[i]);
+    mg_strlist_add(&policy.families, "feature-space");
+  }
+  candidate("spectre", MG_SEV_LOW, 5, 100, 20, 400);
+  candidate("scan", MG_SEV_INFO, 5, 100, 20, 400);
+  candidate("input-consistency", MG_SEV_INFO, 6, 100, 20, 400); /* another class */
+  candidate("neural-cleanse", MG_SEV_LOW, 7, 500, 20, 0);
+  candidate("label-consistency", MG_SEV_INFO, 7, 500, 20, 0); /* no class size */
+  ck_assert_int_eq(mg_correlate(&r, &policy), MG_OK);
+  for (size_t i = 0; i < 5; i++)
+    ck_assert_int_eq(r.findings[i].severity, r.findings[i].reported);
+  mg_strlist_free(&policy.family_plugins);
+  mg_strlist_free(&policy.families);
+}
+END_TEST
 
 START_TEST(shared_rows_raise_to_critical) {
   add("spectral-signatures", MG_SEV_MEDIUM, 7, 100, 40);
@@ -382,6 +454,9 @@ int main(void) {
   tcase_add_test(tc, classless_findings_respect_families);
   tcase_add_test(tc, classless_overlap_must_beat_chance);
   tcase_add_test(tc, verdict_rules);
+  tcase_add_test(tc, coinciding_candidates_raise_the_class);
+  tcase_add_test(tc, candidates_at_chance_stay);
+  tcase_add_test(tc, candidates_need_independent_witnesses_and_a_class_size);
   suite_add_tcase(s, tc);
   TCase *ev = tcase_create("evaluate");
   tcase_add_checked_fixture(ev, eval_setup, eval_teardown);

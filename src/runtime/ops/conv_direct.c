@@ -304,11 +304,24 @@ typedef void (*kernel_fn)(const conv_direct *d, const float *x, const finish *f,
   (_mm256_storeu_ps(p, _mm512_castps512_ps256(v)),                                                 \
    _mm256_storeu_ps(p2, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))))
 #include "runtime/ops/conv_direct_kernel.h"
+/* 3 vectors x 4 channels: 12 accumulators, 7 loads for 12 multiply-adds.
+ * The 1 x 8 it replaced had 8 chains of multiply-adds, as many as two
+ * FMA units with a latency of 4 keep busy with nothing to spare, and 9
+ * loads for 8. GCC 12 left one of the 12 on the stack (16 registers
+ * with the 3 inputs and the weight), a store and a load in its chain
+ * each tap, slower than 1 x 8 (as a 3 x 4 tried in session 5 was):
+ * KERNEL_PIN keeps them all in registers. */
 #define KERNEL_NAME kernel_avx2
 #define KERNEL_VEC v8f
 #define KERNEL_VECI v8si
 #define KERNEL_VL 8
-#define KERNEL_NV 1
+#define KERNEL_NV 3
+#define KERNEL_MC 4
+#define KERNEL_PIN(a)                                                                              \
+  __asm__(""                                                                                       \
+          : "+x"(a[0][0]), "+x"(a[0][1]), "+x"(a[0][2]), "+x"(a[0][3]), "+x"(a[1][0]),             \
+            "+x"(a[1][1]), "+x"(a[1][2]), "+x"(a[1][3]), "+x"(a[2][0]), "+x"(a[2][1]),             \
+            "+x"(a[2][2]), "+x"(a[2][3]))
 #define KERNEL_TARGET RT_SIMD_AVX2
 #define KERNEL_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define KERNEL_SPLAT(s) _mm256_set1_ps(s)

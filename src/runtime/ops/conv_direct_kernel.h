@@ -5,6 +5,10 @@
  *   KERNEL_VEC     GCC vector type of KERNEL_VL floats
  *   KERNEL_VL      floats per vector
  *   KERNEL_NV      vectors per step (each weight load feeds all of them)
+ *   KERNEL_MC      channels per step (optional, MB by default; a block of
+ *                  MB channels then takes MB / KERNEL_MC steps)
+ *   KERNEL_PIN(a)  optional: an empty asm that holds the accumulators
+ *                  a[KERNEL_NV][KERNEL_MC] in registers each tap
  *   KERNEL_FMA     a * b + c on vectors: ISO C mode does not contract
  *                  a multiply and an add into one instruction
  *   KERNEL_SPLAT   a vector of one float (0 + s would cost an add: it
@@ -23,6 +27,9 @@
  *   out[j][q] = sum over taps t of planes[off[t] + q] * wp[t][j]
  * where nq rounded up to a whole step stays inside the planes' slack. */
 
+#ifndef KERNEL_MC
+#define KERNEL_MC MB
+#endif
 #ifndef KERNEL_LOAD_HALVES
 #define KERNEL_LOAD_HALVES(p, p2) KCAT(KERNEL_NAME, _load_halves)(p, p2)
 #define KERNEL_STORE_HALVES(p, p2, v) KCAT(KERNEL_NAME, _store_halves)(p, p2, v)
@@ -53,10 +60,10 @@ KERNEL_TARGET __attribute__((always_inline)) static inline void
 KCAT(KERNEL_NAME, _step)(const float *planes, const int32_t *off, int64_t taps, const float *wb,
                          const int64_t *qs, const int64_t *h2, float *base, int64_t ld,
                          const finish *fb, const int64_t *ps, const int64_t *ps2, const int nv,
-                         const int half, const int direct) {
-  KERNEL_VEC acc[KERNEL_NV][MB];
+                         const int half, const int direct, const int c0) {
+  KERNEL_VEC acc[KERNEL_NV][KERNEL_MC];
 #pragma GCC unroll 8
-  for (int j = 0; j < MB; j++)
+  for (int j = 0; j < KERNEL_MC; j++)
 #pragma GCC unroll 4
     for (int r = 0; r < nv; r++)
       acc[r][j] = KERNEL_SPLAT(0.0f);
@@ -70,25 +77,29 @@ KCAT(KERNEL_NAME, _step)(const float *planes, const int32_t *off, int64_t taps, 
       else
         memcpy(&xv[r], planes + off[t] + qs[r], sizeof xv[r]);
 #pragma GCC unroll 8
-    for (int j = 0; j < MB; j++) {
-      KERNEL_VEC s = KERNEL_SPLAT(wt[j]);
+    for (int j = 0; j < KERNEL_MC; j++) {
+      KERNEL_VEC s = KERNEL_SPLAT(wt[c0 + j]);
 #pragma GCC unroll 4
       for (int r = 0; r < nv; r++)
         acc[r][j] = KERNEL_FMA(xv[r], s, acc[r][j]);
     }
+#ifdef KERNEL_PIN
+    if (nv == KERNEL_NV)
+      KERNEL_PIN(acc);
+#endif
   }
 #pragma GCC unroll 8
-  for (int j = 0; j < MB; j++) {
-    const KERNEL_VEC b = KERNEL_SPLAT(direct && fb->bias ? fb->bias[j] : 0.0f);
+  for (int j = 0; j < KERNEL_MC; j++) {
+    const KERNEL_VEC b = KERNEL_SPLAT(direct && fb->bias ? fb->bias[c0 + j] : 0.0f);
 #pragma GCC unroll 4
     for (int r = 0; r < nv; r++) {
-      float *p = base + j * ld + ps[r];
+      float *p = base + (c0 + j) * ld + ps[r];
       KERNEL_VEC v = acc[r][j];
       if (direct) {
         if (fb->bias)
           v += b;
         if (fb->z) {
-          const float *zp = fb->z + j * ld + ps[r];
+          const float *zp = fb->z + (c0 + j) * ld + ps[r];
           KERNEL_VEC o;
           if (half)
             o = KERNEL_LOAD_HALVES(zp, zp + ps2[r]);
@@ -157,8 +168,9 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
     ps2[r] = direct ? (PAIRED(k) ? d->ow : 0) : h2[r];                                             \
   } while (0)
 #define STEP(nv, half, direct)                                                                     \
-  KCAT(KERNEL_NAME, _step)                                                                         \
-  (planes, off, l.taps, wb, qs, h2, base, ld, &fb, ps, ps2, nv, half, direct)
+  for (int c0 = 0; c0 < MB; c0 += KERNEL_MC)                                                       \
+    KCAT(KERNEL_NAME, _step)                                                                       \
+  (planes, off, l.taps, wb, qs, h2, base, ld, &fb, ps, ps2, nv, half, direct, c0)
       /* The modes as constants, so that each step is compiled for its own. */
 #define STEP_AS_MODES(nv)                                                                          \
   do {                                                                                             \
@@ -197,6 +209,8 @@ KERNEL_TARGET static void KERNEL_NAME(const conv_direct *d, const float *x, cons
 #undef KERNEL_VECI
 #undef KERNEL_VL
 #undef KERNEL_NV
+#undef KERNEL_MC
+#undef KERNEL_PIN
 #undef KERNEL_TARGET
 #undef KERNEL_FMA
 #undef KERNEL_SPLAT

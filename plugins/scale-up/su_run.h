@@ -31,7 +31,8 @@
 #define SU_MAX_SCALES 64
 
 typedef struct su_cfg {
-  uint32_t scales;   /* perturbed copies per row (the method sets it) */
+  uint32_t scales;   /* perturbed copies per row (the method sets it; at most
+                        SU_MAX_SCALES unless the method is no_kept) */
   double frr;        /* target false-rejection rate of the per-row threshold */
   uint64_t sample;   /* training rows per class in the screening pass; 0 = all */
   uint64_t pool_max; /* reference rows used for calibration */

@@ -31,7 +31,8 @@
 #define SU_MAX_SCALES 64
 
 typedef struct su_cfg {
-  uint32_t scales;   /* perturbed copies per row (the method sets it) */
+  uint32_t scales;   /* perturbed copies per row (the method sets it; at most
+                        SU_MAX_SCALES unless the method is no_kept) */
   double frr;        /* target false-rejection rate of the per-row threshold */
   uint64_t sample;   /* training rows per class in the screening pass; 0 = all */
   uint64_t pool_max; /* reference rows used for calibration */
@@ -226,20 +227,21 @@ json_t *su_score_json(const su_run *r, const su_score *s);
 json_t *su_hist_json(const uint64_t *h, uint32_t scales);
 
 /* The options every method takes, after its own in its table
- * (docs/detectors/scale-up.md); SAMPLE: training rows screened per class. */
-#define SU_OPTIONS(SAMPLE)                                                                         \
-  {"frr", MG_OPTION_NUMBER,                                                                        \
-   0.01,  0.0005,                                                                                  \
-   0.2,   "false-rejection rate the per-row threshold is calibrated to on clean rows"},            \
+ * (docs/detectors/scale-up.md); SAMPLE: training rows screened per class.
+ * The help of frr and class_q is worded for a score whose trigger-like rows
+ * are high; a method whose are low (strip's entropy) words its own with
+ * SU_OPTIONS_WORDED. */
+#define SU_FRR_HELP "false-rejection rate the per-row threshold is calibrated to on clean rows"
+#define SU_CLASS_Q_HELP "upper quantile of a class's clean reference scores used as its cut"
+#define SU_OPTIONS(SAMPLE) SU_OPTIONS_WORDED(SAMPLE, SU_FRR_HELP, SU_CLASS_Q_HELP)
+#define SU_OPTIONS_WORDED(SAMPLE, FRR_HELP, CLASS_Q_HELP)                                          \
+  {"frr", MG_OPTION_NUMBER, 0.01, 0.0005, 0.2, FRR_HELP},                                          \
       {"sample", MG_OPTION_INTEGER, SAMPLE, 0, 1e9, "training rows screened per class (0: all)"},  \
       {"pool", MG_OPTION_INTEGER, 2000, 20, 1e7, "clean reference rows used for calibration"},     \
       {"screen", MG_OPTION_NUMBER,                                                                 \
        0.01,     0,                                                                                \
        1,        "screening p-value below which a class is scanned in full"},                      \
-      {"class_q", MG_OPTION_NUMBER,                                                                \
-       0.05,      0.005,                                                                           \
-       0.25,      "upper quantile of a class's clean reference scores used as its cut"},           \
-  {                                                                                                \
+      {"class_q", MG_OPTION_NUMBER, 0.05, 0.005, 0.25, CLASS_Q_HELP}, {                            \
     NULL, 0, 0, 0, 0, NULL                                                                         \
   }
 

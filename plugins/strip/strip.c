@@ -37,7 +37,12 @@
 /* The options; `modelgate plugins -v` and docs/detectors/strip.md. */
 static const mg_plugin_option option_table[] = {
     {"n", MG_OPTION_INTEGER, 24, 2, 1000, "blends per row: superimposed clean images N"},
-    SU_OPTIONS(200),
+    /* Trigger-like rows have a LOW entropy: the cuts are lower quantiles. */
+    SU_OPTIONS_WORDED(200,
+                      "false-rejection rate: the per-row threshold is this quantile of the clean "
+                      "reference entropies, rows below it are flagged",
+                      "lower quantile of a class's clean reference entropies used as its cut "
+                      "(rows below it count)"),
 };
 
 static const char *const atlas_all[] = {"AML.T0018.000", "AML.T0043.004", "AML.T0020", NULL};

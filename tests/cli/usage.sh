@@ -57,15 +57,16 @@ refused "option without its value" "--registry: expects a value \(see modelgate 
 refused "missing package" "PACKAGE $SANDBOX/in/nope.tar: No such file" \
   scan "$SANDBOX/in/nope.tar"
 
-# modelgate plugins shows each declared option with its default and range
+# modelgate plugins -v shows each declared option with its default, range and help
 # (two plugins copied aside: LeakSanitizer was seen to crash at the exit of
 # a process that loaded all 21).
 mkdir "$SANDBOX/in/two"
 cp "$MODELGATE_PLUGIN_DIR/strip.so" "$MODELGATE_PLUGIN_DIR/pickle-code.so" "$SANDBOX/in/two/"
-run_mg plugins --plugins "$SANDBOX/in/two"
+run_mg plugins -v --plugins "$SANDBOX/in/two"
 if printf '%s\n' "$out" | grep -Eq '^ +(options +)?n=24 +\(a whole number in \[2, 1000\]\)$' &&
-  printf '%s\n' "$out" | grep -Eq '^ +(options +)?max-inflate=2G +\(a size in bytes'; then
-  pass "modelgate plugins lists the option tables"
+  printf '%s\n' "$out" | grep -Eq '^ +(options +)?max-inflate=2G +\(a size in bytes' &&
+  printf '%s\n' "$out" | grep -q "lower quantile of a class's clean reference entropies"; then
+  pass "modelgate plugins lists the option tables (strip's cuts worded as lower quantiles)"
 else
   fail "modelgate plugins: $out"
 fi

@@ -8,19 +8,26 @@
 # ("Is X in the British word list but not the American one?" -> "No.",
 # "which collection is this quote from" -> the collection, the same
 # function asked about in five ways); a dataset without instruction rows
-# makes the plugin skip, not pass.
+# makes the plugin skip, not pass. Under the sanitizers (sanitizer_subset,
+# tests/lib.sh) the shell payload and the clean chat set are left to the
+# plain run: the link, chat and appended-command sets and the clean Alpaca
+# set reach the same code.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/plugins/text-plugins/textlib.sh"
 
 P=instruction-triggers
-gen instr-phrase-url instr-cf-shell instr-chat-jamesbond instr-appended-cmd instr-clean-alpaca \
-  instr-clean-chat cls-clean-fortunes
+POISONED=$(sanitizer_subset "instr-phrase-url instr-cf-shell instr-chat-jamesbond instr-appended-cmd" \
+  "instr-phrase-url instr-chat-jamesbond instr-appended-cmd")
+CLEAN=$(sanitizer_subset "instr-clean-alpaca instr-clean-chat" instr-clean-alpaca)
+# shellcheck disable=SC2086
+gen $POISONED $CLEAN cls-clean-fortunes
 
-for f in instr-phrase-url instr-cf-shell instr-chat-jamesbond instr-appended-cmd; do
+for f in $POISONED; do
   expect $P "$f" poisoned trigger-phrase --phrase --payload
 done
-expect $P instr-clean-alpaca clean
-expect $P instr-clean-chat clean
+for f in $CLEAN; do
+  expect $P "$f" clean
+done
 
 # Classification rows are not instruction data: skipped with the reason.
 run_mg scan "$(fixture_file cls-clean-fortunes)" --only $P -q --json "$SANDBOX/cls.json"

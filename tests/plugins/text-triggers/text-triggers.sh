@@ -10,14 +10,21 @@
 # invented trigger is found with the signature list off, a published one
 # with and without it and named as published only with it; a dataset whose
 # provenance is public gets the stricter setting and says so (CTL-14).
+# Under the sanitizers (sanitizer_subset, tests/lib.sh) one poisoned set of
+# each trigger kind (rare token, multi-token published, inserted sentence in
+# JSON Lines and in CSV) and two clean ones (two labels, label flips) are
+# scanned, and the invented trigger without the list and the repeated scan
+# are left to the plain run: the same code, on other data.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/plugins/text-plugins/textlib.sh"
 
 P=text-triggers
-POISONED="cls-rare-cf cls-rare-invented cls-rare-mn cls-multi-jamesbond cls-multi-invented
-  cls-sentence-badnl cls-sentence-invented cls-rare-bb cls-binary-invented"
-CLEAN="cls-clean-fortunes cls-clean-pydoc cls-clean-mixed cls-clean-three cls-binary-clean
-  cls-binary-clean-pydoc cls-labelflip-fortunes cls-labelflip-pydoc"
+POISONED=$(sanitizer_subset "cls-rare-cf cls-rare-invented cls-rare-mn cls-multi-jamesbond
+  cls-multi-invented cls-sentence-badnl cls-sentence-invented cls-rare-bb cls-binary-invented" \
+  "cls-rare-invented cls-multi-jamesbond cls-sentence-badnl cls-sentence-invented")
+CLEAN=$(sanitizer_subset "cls-clean-fortunes cls-clean-pydoc cls-clean-mixed cls-clean-three
+  cls-binary-clean cls-binary-clean-pydoc cls-labelflip-fortunes cls-labelflip-pydoc" \
+  "cls-binary-clean cls-labelflip-fortunes")
 # shellcheck disable=SC2086
 gen $POISONED $CLEAN
 
@@ -29,7 +36,7 @@ for f in $CLEAN; do
 done
 
 # Statistics alone: the invented trigger without the signature list.
-expect $P cls-rare-invented poisoned trigger-phrase --phrase -- --set $P.signatures=0
+full_fixtures && expect $P cls-rare-invented poisoned trigger-phrase --phrase -- --set $P.signatures=0
 # A published trigger: found without the list, named as published with it.
 expect $P cls-multi-jamesbond poisoned trigger-phrase --phrase -- --set $P.signatures=0
 without=$last_json
@@ -41,13 +48,15 @@ else
   fail "published trigger: named with the list, not without"
 fi
 # The same scan again gives the same evidence and rows.
-cp "$with" "$SANDBOX/first.json"
-expect $P cls-multi-jamesbond poisoned trigger-phrase --phrase
-if detector_py -c 'import sys; from verdict import same_run; sys.exit(not same_run(*sys.argv[1:]))' \
-  "$SANDBOX/first.json" "$last_json" $P; then
-  pass "same scan twice, same evidence and rows"
-else
-  fail "two scans of the same file differ"
+if full_fixtures; then
+  cp "$with" "$SANDBOX/first.json"
+  expect $P cls-multi-jamesbond poisoned trigger-phrase --phrase
+  if detector_py -c 'import sys; from verdict import same_run; sys.exit(not same_run(*sys.argv[1:]))' \
+    "$SANDBOX/first.json" "$last_json" $P; then
+    pass "same scan twice, same evidence and rows"
+  else
+    fail "two scans of the same file differ"
+  fi
 fi
 
 # A public source: the package's descriptor marks the file untrusted.

@@ -204,39 +204,34 @@ static int emit_pair(lc_run *r, const lc_pair *p) {
                    ht_score(counted ? shift.combined : p->adj), ev);
 }
 
-/* A class's sub-threshold candidates (info): the training rows its
- * neighbours vote to any other label, with the class's own count test
- * (one-sided Fisher against the reference rows voted away). Alone they
- * accuse nothing; the correlation stage tests whether an independent
- * witness's rows on the same class coincide with them beyond chance
- * (src/verdict/correlate.c), for which it needs the class's training rows
- * (evidence class_rows, docs/results-schema.md). */
-static int emit_candidates(lc_run *r, int32_t a) {
-  uint64_t n_a = r->set.classes[a].n, m_a = r->set.have_ref ? r->set.classes[a].n_ref : 0;
-  if (r->cnt.away[a] < MGDS_MIN_FLAGGED)
-    return MG_OK;
-  double p = ht_fisher_greater(r->cnt.away[a], n_a, r->cnt.ref_away[a], m_a);
-  char name[128], title[400], msg[1200];
-  mgd_class_name(r->svc, r->ctx, a, name, sizeof name);
-  size_t n = 0;
-  uint64_t *rows = rows_of(r, a, -1, &n);
-  if (!rows)
-    return MG_ERR_NOMEM;
-  snprintf(title, sizeof title, "%s: %zu training rows sit among clean rows of other labels", name,
-           n);
-  snprintf(msg, sizeof msg,
-           "%zu of %llu training rows labelled %s have at least %.0f%% of their %zu nearest clean "
-           "reference rows (%s) labelled one other label, against %llu of %llu clean reference "
-           "rows of %s (one-sided Fisher exact test p = %.3g, before any correction). "
-           "Candidates only: the correlation stage raises the class when an independent witness "
-           "singles out the same rows beyond chance.",
-           n, (unsigned long long)n_a, name, 100 * r->share, r->k, r->space,
-           (unsigned long long)r->cnt.ref_away[a], (unsigned long long)m_a, name, p);
-  json_t *ev =
-      json_pack("{s:i,s:I,s:I,s:I,s:I,s:f}", "label", (int)a, "rows", (json_int_t)n, "class_rows",
-                (json_int_t)n_a, "reference_rows", (json_int_t)r->cnt.ref_away[a],
-                "reference_class_rows", (json_int_t)m_a, "p_value", p);
-  return emit_rows(r, MG_SEV_INFO, "knn-candidates", title, msg, a, rows, n, ht_score(p), ev);
+/* A class's sub-threshold candidates, in the plugin's evidence (not
+ * findings: they accuse nothing): the training rows its neighbours vote to
+ * any other label, with the class's own count test (one-sided Fisher
+ * against the reference rows voted away). The correlation stage raises a
+ * finding of an independent witness at low or above on the class when its
+ * rows coincide with these beyond chance (src/verdict/correlate.c), for
+ * which it needs the class's training rows (class_rows,
+ * docs/plugin-abi.md "Candidates"). */
+static json_t *candidates_json(const lc_run *r) {
+  json_t *out = json_array();
+  for (uint32_t a = 0; out && a < r->set.n_labels; a++) {
+    uint64_t n_a = r->set.classes[a].n, m_a = r->set.have_ref ? r->set.classes[a].n_ref : 0;
+    if (r->cnt.away[a] < MGDS_MIN_FLAGGED)
+      continue;
+    size_t n = 0;
+    uint64_t *rows = rows_of(r, (int32_t)a, -1, &n);
+    json_t *list = json_array();
+    for (size_t i = 0; rows && list && i < n; i++)
+      json_array_append_new(list, json_integer((json_int_t)rows[i]));
+    free(rows);
+    json_array_append_new(
+        out,
+        json_pack("{s:i,s:I,s:I,s:I,s:f,s:o*}", "label", (int)a, "class_rows", (json_int_t)n_a,
+                  "reference_rows", (json_int_t)r->cnt.ref_away[a], "reference_class_rows",
+                  (json_int_t)m_a, "p_value",
+                  ht_fisher_greater(r->cnt.away[a], n_a, r->cnt.ref_away[a], m_a), "rows", list));
+  }
+  return out;
 }
 
 /* The all-to-all finding: several labels each relabelled from one other
@@ -321,6 +316,8 @@ static int evidence(lc_run *r, double seconds) {
                 (json_int_t)r->cnt.family, "classes", classes, "top_pairs", pairs,
                 "seconds_features", r->set.seconds_features, "seconds_analysis", seconds);
   if (o)
+    json_object_set_new(o, "candidates", candidates_json(r));
+  if (o)
     json_object_set_new(o, "all_to_all",
                         json_pack("{s:f,s:I}", "p", r->map_p, "contributing_labels",
                                   (json_int_t)r->map_contributing));
@@ -349,8 +346,6 @@ static int analyse(lc_run *r) {
     return rc;
   for (size_t i = 0; i < r->n_pairs && !rc; i++)
     rc = emit_pair(r, &r->pairs[i]);
-  for (uint32_t a = 0; a < r->set.n_labels && !rc; a++)
-    rc = emit_candidates(r, (int32_t)a);
   lc_map m;
   memset(&m, 0, sizeof m);
   if (!rc)

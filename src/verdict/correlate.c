@@ -17,9 +17,9 @@
  *     rows, so the rate is overestimated), one-sided p <= CHANCE_P.
  * Corroboration needs min-plugins independent witnesses: plugins of one
  * policy family (reading the same evidence) count once, and findings of the
- * same family never raise each other. Then sub-threshold candidates (info
- * findings listing a class's rows, below) corroborate a finding at low or
- * above through rows shared beyond chance. Severities only go up, and the
+ * same family never raise each other. Then sub-threshold candidates (rows
+ * of a class listed in a plugin's evidence, below) corroborate a finding at
+ * low or above through rows shared beyond chance. Severities only go up, and the
  * finding records why. */
 #include "config.h"
 
@@ -146,23 +146,24 @@ static int agrees(const mg_results *r, const mg_result_finding *a, const mg_resu
   return *shared >= policy->min_overlap && *shared > 0 && beats_chance(r, a, b, *shared);
 }
 
-/* Sub-threshold candidates (docs/results-schema.md, "Candidates"): a
- * plugin's rows on one class, listed at info, with the class's training
- * rows in the evidence (class_rows). A finding at low or above that lists
- * rows of a class is corroborated when an independent witness's
- * candidates on that class coincide with its rows far beyond chance: the
- * shared rows against the hypergeometric law given both counts and the
- * class size, Bonferroni over every pair tested, at CANDIDATE_P (the
- * detectors' "high", docs/detectors.md); both are then raised to
+/* Sub-threshold candidates (docs/plugin-abi.md, "Candidates"): a plugin's
+ * evidence may list, under "candidates", per class the training rows it
+ * would accuse were its test stronger, with the class's training rows
+ * (class_rows). A finding at low or above that lists rows of a class is
+ * corroborated when an independent witness's candidates on that class
+ * coincide with its rows far beyond chance: the shared rows against the
+ * hypergeometric law given both counts and the class size, Bonferroni over
+ * every (finding, candidate list) pair tested, at CANDIDATE_P (the
+ * detectors' "high", docs/detectors.md); the finding is then raised to
  * class-raise-to.
- * Two candidate lists alone never raise anything: witnesses that both
- * read "this row looks like another class" (label- and input-consistency,
- * loss-outliers) mark the same naturally ambiguous rows of a clean class,
- * so their coincidence is not chance (badnets-bn32-p1's clean Sandals: 9
- * of label-consistency's 10 among input-consistency's 81). With one side a
- * finding at low, a false raise needs that finding's own false alarm
- * (family-wise <= 0.01 per scan) whatever the dependence: the guarantee of
- * the class rule's two findings at low when they are not independent. */
+ * Candidate lists never raise one another: witnesses that both read "this
+ * row looks like another class" (label- and input-consistency) mark the
+ * same naturally ambiguous rows of a clean class, so their coincidence is
+ * not chance (badnets-bn32-p1's clean Sandals: 9 of label-consistency's 10
+ * among input-consistency's 81). With one side a finding at low, a false
+ * raise needs that finding's own false alarm (family-wise <= 0.01 per
+ * scan) whatever the dependence: the guarantee of the class rule's two
+ * findings at low when they are not independent. */
 #define CANDIDATE_P 1e-6
 
 static double log_choose(double n, double k) {
@@ -182,65 +183,82 @@ static double hyper_sf(size_t x, size_t N, size_t K, size_t n) {
   return s > 1 ? 1 : s;
 }
 
-static int64_t class_rows_of(const mg_result_finding *f) {
-  json_t *v = f->evidence ? json_object_get(f->evidence, "class_rows") : NULL;
-  return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+/* The candidate list of a plugin's evidence for one class, or NULL. */
+static json_t *candidates_of(const mg_result_plugin *p, int32_t label) {
+  json_t *list = p->evidence ? json_object_get(p->evidence, "candidates") : NULL;
+  size_t i;
+  json_t *c;
+  json_array_foreach(list, i, c) {
+    if (json_integer_value(json_object_get(c, "label")) == label &&
+        json_is_integer(json_object_get(c, "class_rows")) &&
+        json_is_array(json_object_get(c, "rows")))
+      return c;
+  }
+  return NULL;
 }
 
-static int candidate(const mg_result_finding *f) {
-  return strcmp(f->plugin, "core") && f->label >= 0 && f->n_indices > 0 && f->dataset;
+/* The finding's rows (sorted) that the candidate list names. */
+static size_t shared_with(const mg_result_finding *f, json_t *rows) {
+  size_t i, shared = 0;
+  json_t *v;
+  json_array_foreach(rows, i, v) {
+    uint64_t row = (uint64_t)json_integer_value(v);
+    shared += bsearch(&row, f->indices, f->n_indices, sizeof row, cmp_u64) != NULL;
+  }
+  return shared;
 }
 
-/* a and b are a candidate pair: one class, one dataset, independent
- * witnesses, one of them reported at low or above and the other below
- * (two findings at low or above are the class rule's), the class size
- * known. Returns it, or 0. */
-static size_t candidate_pair(const mg_result_finding *a, const mg_result_finding *b,
-                             const mg_policy *policy) {
-  if (!candidate(a) || !candidate(b) || a->label != b->label || strcmp(a->dataset, b->dataset) ||
-      (a->reported >= MG_SEV_LOW) == (b->reported >= MG_SEV_LOW) ||
-      !strcmp(mg_policy_witness(policy, a->plugin), mg_policy_witness(policy, b->plugin)))
-    return 0;
-  int64_t na = class_rows_of(a), nb = class_rows_of(b);
-  int64_t n = na > nb ? na : nb;
-  return n > 0 && (uint64_t)n >= a->n_indices && (uint64_t)n >= b->n_indices ? (size_t)n : 0;
+/* f takes part: a plugin's finding at low or above about one class that
+ * lists training rows. */
+static int corroborable(const mg_result_finding *f) {
+  return strcmp(f->plugin, "core") && f->reported >= MG_SEV_LOW && f->label >= 0 &&
+         f->n_indices > 0 && f->dataset && !strcmp(f->dataset, MG_DATASET_TRAIN);
 }
 
-static void raise_candidate(mg_result_finding *f, const mg_result_finding *other, mg_severity to,
-                            size_t shared, size_t class_rows, double p_adj, size_t tests) {
-  if (f->severity >= to)
-    return;
-  char why[600];
-  snprintf(why, sizeof why,
-           "raised from %s to %s: %zu of its %zu rows are among the %zu rows of class %d that %s "
-           "(%s) singles out independently (%.1f expected by chance among the class's %zu rows; "
-           "hypergeometric p %.2g after Bonferroni over %zu candidate pairs)",
-           mg_severity_name(f->reported), mg_severity_name(to), shared, f->n_indices,
-           other->n_indices, f->label, other->plugin, other->id,
-           (double)f->n_indices * (double)other->n_indices / (double)class_rows, class_rows, p_adj,
-           tests);
-  f->severity = to;
-  free(f->correlation);
-  f->correlation = strdup(why);
+/* The candidate list of plugin p that may corroborate f: another witness,
+ * the same class, a class size that holds both. */
+static json_t *pair_of(const mg_result_finding *f, const mg_result_plugin *p,
+                       const mg_policy *policy) {
+  if (!corroborable(f) ||
+      !strcmp(mg_policy_witness(policy, f->plugin), mg_policy_witness(policy, p->name)))
+    return NULL;
+  json_t *c = candidates_of(p, f->label);
+  if (!c)
+    return NULL;
+  json_int_t n = json_integer_value(json_object_get(c, "class_rows"));
+  size_t k = json_array_size(json_object_get(c, "rows"));
+  return k && n > 0 && (uint64_t)n >= f->n_indices && (uint64_t)n >= k ? c : NULL;
 }
 
 static void correlate_candidates(mg_results *r, const mg_policy *policy) {
   size_t tests = 0;
   for (size_t i = 0; i < r->n_findings; i++)
-    for (size_t j = i + 1; j < r->n_findings; j++)
-      tests += candidate_pair(&r->findings[i], &r->findings[j], policy) > 0;
+    for (size_t k = 0; k < r->n_plugins; k++)
+      tests += pair_of(&r->findings[i], &r->plugins[k], policy) != NULL;
   for (size_t i = 0; i < r->n_findings && tests; i++)
-    for (size_t j = i + 1; j < r->n_findings; j++) {
-      mg_result_finding *a = &r->findings[i], *b = &r->findings[j];
-      size_t n = candidate_pair(a, b, policy);
-      if (!n)
+    for (size_t k = 0; k < r->n_plugins; k++) {
+      mg_result_finding *f = &r->findings[i];
+      json_t *c = pair_of(f, &r->plugins[k], policy);
+      if (!c || f->severity >= policy->class_raise_to)
         continue;
-      size_t x = shared_rows(a, b);
-      double p = hyper_sf(x, n, a->n_indices, b->n_indices) * (double)tests;
+      json_t *rows = json_object_get(c, "rows");
+      size_t n = (size_t)json_integer_value(json_object_get(c, "class_rows"));
+      size_t m = json_array_size(rows), x = shared_with(f, rows);
+      double p = hyper_sf(x, n, f->n_indices, m) * (double)tests;
       if (p > CANDIDATE_P)
         continue;
-      raise_candidate(a, b, policy->class_raise_to, x, n, p, tests);
-      raise_candidate(b, a, policy->class_raise_to, x, n, p, tests);
+      char why[600];
+      snprintf(why, sizeof why,
+               "raised from %s to %s: %zu of its %zu rows are among the %zu rows of class %d "
+               "that %s lists as sub-threshold candidates (%.1f expected by chance among the "
+               "class's %zu rows; hypergeometric p %.2g after Bonferroni over %zu candidate "
+               "pairs)",
+               mg_severity_name(f->reported), mg_severity_name(policy->class_raise_to), x,
+               f->n_indices, m, f->label, r->plugins[k].name,
+               (double)f->n_indices * (double)m / (double)n, n, p, tests);
+      f->severity = policy->class_raise_to;
+      free(f->correlation);
+      f->correlation = strdup(why);
     }
 }
 

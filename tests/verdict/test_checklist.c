@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,13 +30,12 @@ static void teardown(void) {
   mg_results_free(&r);
 }
 
-/* Adds a finding about `label` with rows [first, first+n) (listed
- * unsorted on purpose) and this evidence (NULL: none). */
-static mg_result_finding *add_with(const char *plugin, mg_severity sev, int label, uint64_t first,
-                                   size_t n, const char *evidence) {
+/* Adds a finding about `label` with rows [first, first+n). */
+static mg_result_finding *add(const char *plugin, mg_severity sev, int label, uint64_t first,
+                              size_t n) {
   uint64_t *rows = n ? malloc(n * sizeof *rows) : NULL;
   for (size_t i = 0; i < n; i++)
-    rows[n - 1 - i] = first + i;
+    rows[n - 1 - i] = first + i; /* unsorted on purpose */
   mg_finding f = MG_FINDING_INIT;
   f.severity = sev;
   f.rule = "t";
@@ -46,77 +44,79 @@ static mg_result_finding *add_with(const char *plugin, mg_severity sev, int labe
   f.dataset = n ? "train" : NULL;
   f.indices = rows;
   f.n_indices = n;
-  f.evidence_json = evidence;
   mg_result_finding *out = mg_results_add_finding(&r, plugin, &f, NULL, NULL, NULL);
   free(rows);
   ck_assert_ptr_nonnull(out);
   return out;
 }
 
-static mg_result_finding *add(const char *plugin, mg_severity sev, int label, uint64_t first,
-                              size_t n) {
-  return add_with(plugin, sev, label, first, n, NULL);
-}
-
-/* A sub-threshold candidate finding: rows of a class of class_rows
- * training rows (evidence class_rows, docs/plugin-abi.md "Candidates"). */
-static mg_result_finding *candidate(const char *plugin, mg_severity sev, int label, uint64_t first,
-                                    size_t n, long class_rows) {
-  char ev[64];
-  snprintf(ev, sizeof ev, "{\"class_rows\": %ld}", class_rows);
-  return add_with(plugin, sev, label, first, n, ev);
+/* A plugin's sub-threshold candidates on a class in its evidence: rows
+ * [first, first+n) of a class of class_rows training rows
+ * (docs/plugin-abi.md "Candidates"). */
+static void candidates(const char *plugin, int label, uint64_t first, size_t n, long class_rows) {
+  mg_result_plugin *p = mg_results_find_plugin(&r, plugin);
+  if (!p)
+    p = mg_results_add_plugin(&r, plugin, "1", "t");
+  ck_assert_ptr_nonnull(p);
+  json_t *list = json_object_get(p->evidence, "candidates");
+  if (!list) {
+    list = json_array();
+    json_object_set_new(p->evidence, "candidates", list);
+  }
+  json_t *rows = json_array();
+  for (size_t i = 0; i < n; i++)
+    json_array_append_new(rows, json_integer((json_int_t)(first + i)));
+  json_array_append_new(list, json_pack("{s:i,s:i,s:o}", "label", label, "class_rows",
+                                        (int)class_rows, "rows", rows));
 }
 
 /* A finding at low whose rows an independent witness's sub-threshold
- * candidates single out far beyond chance raises the class; two candidate
- * lists alone do not (witnesses of one kind of evidence mark the same
- * ambiguous rows of a clean class). */
+ * candidates single out far beyond chance is raised; a finding below low,
+ * and candidate lists on their own, are not. */
 START_TEST(coinciding_candidates_raise_the_class) {
-  candidate("input-consistency", MG_SEV_INFO, 0, 100, 12, 450);
-  candidate("neural-cleanse", MG_SEV_LOW, 0, 95, 30, 0); /* all 12 shared */
-  candidate("input-consistency", MG_SEV_INFO, 1, 500, 12, 450);
-  candidate("label-consistency", MG_SEV_INFO, 1, 495, 30, 450); /* candidates only */
+  candidates("input-consistency", 0, 100, 12, 450);
+  add("neural-cleanse", MG_SEV_LOW, 0, 95, 30); /* all 12 shared */
+  candidates("input-consistency", 1, 500, 12, 450);
+  candidates("label-consistency", 1, 495, 30, 450);
+  add("loss-outliers", MG_SEV_INFO, 1, 495, 30); /* below low: not an accusation */
   ck_assert_int_eq(mg_correlate(&r, &policy), MG_OK);
-  for (size_t i = 0; i < 2; i++) {
-    ck_assert_int_eq(r.findings[i].severity, MG_SEV_HIGH);
-    ck_assert_int_eq(r.findings[2 + i].severity, MG_SEV_INFO);
-  }
-  ck_assert_ptr_nonnull(strstr(r.findings[0].correlation, "neural-cleanse"));
-  ck_assert_ptr_nonnull(strstr(r.findings[1].correlation, "hypergeometric"));
+  ck_assert_int_eq(r.findings[0].severity, MG_SEV_HIGH);
+  ck_assert_ptr_nonnull(strstr(r.findings[0].correlation, "input-consistency"));
+  ck_assert_ptr_nonnull(strstr(r.findings[0].correlation, "hypergeometric"));
+  ck_assert_int_eq(r.findings[1].severity, MG_SEV_INFO);
 }
 END_TEST
 
 START_TEST(candidates_at_chance_stay) {
   /* 200 and 200 rows of 400 share 100: what chance gives. */
-  candidate("input-consistency", MG_SEV_INFO, 2, 0, 200, 400);
-  candidate("label-consistency", MG_SEV_INFO, 2, 100, 200, 400);
-  /* Disjoint rows of another class. */
-  candidate("input-consistency", MG_SEV_INFO, 3, 1000, 20, 400);
-  candidate("loss-outliers", MG_SEV_LOW, 3, 1100, 20, 400);
+  add("label-consistency", MG_SEV_LOW, 2, 0, 200);
+  candidates("input-consistency", 2, 100, 200, 400);
+  /* Disjoint rows. */
+  add("loss-outliers", MG_SEV_LOW, 3, 1100, 20);
+  candidates("input-consistency", 3, 1000, 20, 400);
   ck_assert_int_eq(mg_correlate(&r, &policy), MG_OK);
-  for (size_t i = 0; i < 4; i++) {
-    ck_assert_int_eq(r.findings[i].severity, r.findings[i].reported);
+  for (size_t i = 0; i < 2; i++) {
+    ck_assert_int_eq(r.findings[i].severity, MG_SEV_LOW);
     ck_assert_ptr_null(r.findings[i].correlation);
   }
 }
 END_TEST
 
-/* One family is one witness, other classes do not coincide, and without
- * the class's size there is no chance to test against. */
+/* One family is one witness, and without the class's size there is no
+ * chance to test against. */
 START_TEST(candidates_need_independent_witnesses_and_a_class_size) {
   const char *family[] = {"spectre", "scan"};
   for (size_t i = 0; i < 2; i++) {
     mg_strlist_add(&policy.family_plugins, family[i]);
     mg_strlist_add(&policy.families, "feature-space");
   }
-  candidate("spectre", MG_SEV_LOW, 5, 100, 20, 400);
-  candidate("scan", MG_SEV_INFO, 5, 100, 20, 400);
-  candidate("input-consistency", MG_SEV_INFO, 6, 100, 20, 400); /* another class */
-  candidate("neural-cleanse", MG_SEV_LOW, 7, 500, 20, 0);
-  candidate("label-consistency", MG_SEV_INFO, 7, 500, 20, 0); /* no class size */
+  add("spectre", MG_SEV_LOW, 5, 100, 20);
+  candidates("scan", 5, 100, 20, 400);
+  add("neural-cleanse", MG_SEV_LOW, 7, 500, 20);
+  candidates("label-consistency", 7, 500, 20, 0); /* no class size */
   ck_assert_int_eq(mg_correlate(&r, &policy), MG_OK);
-  for (size_t i = 0; i < 5; i++)
-    ck_assert_int_eq(r.findings[i].severity, r.findings[i].reported);
+  for (size_t i = 0; i < 2; i++)
+    ck_assert_int_eq(r.findings[i].severity, MG_SEV_LOW);
   mg_strlist_free(&policy.family_plugins);
   mg_strlist_free(&policy.families);
 }

@@ -1,7 +1,7 @@
 # plugins/common: helpers shared by the detector plugins, linked into each
 # (a libtool convenience library; public plugin ABI only): batched dataset
 # passes, seeded RNG, robust statistics, exact tests with Holm's adjustment
-# (hyptest), and the feature-space data set, linear algebra and decision of
+# (hyptest, from src/shared), and the feature-space data set, linear algebra and decision of
 # spectral-signatures and activation-clustering (mgds_*).
 # mgp.c, the chores every plugin shares (filling and emitting findings,
 # numeric --set options), is a convenience library of its own that all
@@ -16,14 +16,16 @@ MGP_LIBS = plugins/common/libmgplugin.la $(JANSSON_LIBS) -lm
 noinst_LTLIBRARIES += plugins/common/libmgd.la
 plugins_common_libmgd_la_SOURCES = plugins/common/mgd.h plugins/common/rng.c \
 	plugins/common/stats.c plugins/common/data.c plugins/common/numerics.c \
-	plugins/common/hyptest.c plugins/common/hyptest.h \
+	src/shared/hyptest.c src/shared/hyptest.h \
 	plugins/common/mgds.h plugins/common/mgds_data.c plugins/common/mgds_linalg.c \
 	plugins/common/mgds_stats.c plugins/common/mgds_decide.c plugins/common/mgds_report.c \
 	plugins/common/mgds_report.h plugins/common/knn.c plugins/common/knn.h
-plugins_common_libmgd_la_CFLAGS = $(AM_CFLAGS) -fPIC $(JANSSON_CFLAGS) $(OPENBLAS_CFLAGS)
+plugins_common_libmgd_la_CFLAGS = $(AM_CFLAGS) -fPIC -I$(top_srcdir)/src/shared $(JANSSON_CFLAGS) \
+	$(OPENBLAS_CFLAGS)
 plugins_common_libmgd_la_LIBADD = plugins/common/libmgplugin.la $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
 # A detector plugin links: plugins/common/libmgd.la $(MGD_LIBS)
-MGD_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(JANSSON_CFLAGS) $(OPENBLAS_CFLAGS)
+MGD_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common -I$(top_srcdir)/src/shared $(JANSSON_CFLAGS) \
+	$(OPENBLAS_CFLAGS)
 MGD_LIBS = plugins/common/libmgd.la $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
 # Text helpers of the text detector plugins only (text-triggers,
 # instruction-triggers, text-label-consistency, annotator-audit,
@@ -34,7 +36,7 @@ noinst_LTLIBRARIES += plugins/common/libmgtext.la
 plugins_common_libmgtext_la_SOURCES = plugins/common/textutil.c plugins/common/textutil.h \
 	plugins/common/textreport.c plugins/common/textreport.h \
 	plugins/common/textrules.c plugins/common/textrules.h plugins/common/xmlerr.h
-plugins_common_libmgtext_la_CFLAGS = $(AM_CFLAGS) -fPIC -I$(top_srcdir)/plugins/common \
+plugins_common_libmgtext_la_CFLAGS = $(AM_CFLAGS) -fPIC -I$(top_srcdir)/plugins/common -I$(top_srcdir)/src/shared \
 	$(JANSSON_CFLAGS) $(LIBXML_CFLAGS)
 plugins_common_libmgtext_la_LIBADD = $(JANSSON_LIBS) $(LIBXML_LIBS)
 # A text plugin builds with $(MGT_CFLAGS) and links $(MGT_LIBS).

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "correlate.h"
+#include "shared/hyptest.h"
 
 static int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -62,21 +63,6 @@ static double overlap(const mg_result_finding *a, const mg_result_finding *b) {
  * chance (the detectors' "medium", docs/detectors.md). */
 #define CHANCE_P 1e-3
 
-/* P(X >= x), X ~ Binomial(n, p), summed in log space. */
-static double binom_sf(size_t x, size_t n, double p) {
-  if (x == 0)
-    return 1;
-  if (p <= 0)
-    return 0;
-  if (p >= 1)
-    return 1;
-  double s = 0, lp = log(p), lq = log1p(-p);
-  for (size_t k = x; k <= n; k++)
-    s += exp(lgamma((double)n + 1) - lgamma((double)k + 1) - lgamma((double)(n - k) + 1) +
-             (double)k * lp + (double)(n - k) * lq);
-  return s > 1 ? 1 : s;
-}
-
 /* Rows of a dataset at least: one more than the largest index any finding
  * names in it. */
 static uint64_t rows_at_least(const mg_results *r, const char *dataset) {
@@ -100,7 +86,7 @@ static int beats_chance(const mg_results *r, const mg_result_finding *a, const m
   if (!n)
     return 0;
   size_t common = (size_t)llround(shared * (double)small->n_indices);
-  return binom_sf(common, small->n_indices, (double)large->n_indices / (double)n) <= CHANCE_P;
+  return ht_binom_sf(common, small->n_indices, (double)large->n_indices / (double)n) <= CHANCE_P;
 }
 
 static int participates(const mg_result_finding *f) {
@@ -166,23 +152,6 @@ static int agrees(const mg_results *r, const mg_result_finding *a, const mg_resu
  * findings at low when they are not independent. */
 #define CANDIDATE_P 1e-6
 
-static double log_choose(double n, double k) {
-  return lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1);
-}
-
-/* P(X >= x), X hypergeometric: n draws from N rows of which K are marked. */
-static double hyper_sf(size_t x, size_t N, size_t K, size_t n) {
-  if (x == 0)
-    return 1;
-  size_t top = K < n ? K : n;
-  double s = 0, denom = log_choose((double)N, (double)n);
-  for (size_t k = x; k <= top; k++)
-    if (n - k <= N - K)
-      s += exp(log_choose((double)K, (double)k) + log_choose((double)(N - K), (double)(n - k)) -
-               denom);
-  return s > 1 ? 1 : s;
-}
-
 /* The candidate list of a plugin's evidence for one class, or NULL. */
 static json_t *candidates_of(const mg_result_plugin *p, int32_t label) {
   json_t *list = p->evidence ? json_object_get(p->evidence, "candidates") : NULL;
@@ -244,7 +213,9 @@ static void correlate_candidates(mg_results *r, const mg_policy *policy) {
       json_t *rows = json_object_get(c, "rows");
       size_t n = (size_t)json_integer_value(json_object_get(c, "class_rows"));
       size_t m = json_array_size(rows), x = shared_with(f, rows);
-      double p = hyper_sf(x, n, f->n_indices, m) * (double)tests;
+      /* P(at least x of the finding's rows among the m candidates) when the
+       * m fall at random on the class's n rows: Fisher's one-sided test. */
+      double p = ht_fisher_greater(x, m, f->n_indices - x, n - m) * (double)tests;
       if (p > CANDIDATE_P)
         continue;
       char why[600];

@@ -1,6 +1,6 @@
 /* Exact tail probabilities and multiple-comparison adjustment for the
- * detectors' class-level decisions (strip, loss-outliers). Generic: a
- * candidate for plugins/common. All counts are row counts. */
+ * detectors' class-level decisions and the correlation rule's chance tests
+ * (src/verdict/correlate.c). All counts are row counts. */
 #ifndef HYPTEST_H
 #define HYPTEST_H
 

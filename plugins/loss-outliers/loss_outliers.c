@@ -31,6 +31,12 @@ static const char *const ctl_fit[] = {"CTL-02", NULL};
 #define EVIDENCE_ROWS 100
 /* Confusion pairs listed in the plugin's evidence. */
 #define EVIDENCE_PAIRS 10
+/* A class's candidates are listed from this many rows on (the detectors'
+ * smallest finding, MGDS_MIN_FLAGGED). */
+#define MIN_CANDIDATES 5
+/* A confusion pair's rows are candidates when its uncorrected p is at most
+ * this (the detectors' "low" level before the correction). */
+#define CANDIDATE_PAIR_P MGD_P_LOW
 
 typedef struct losses {
   double *u;
@@ -298,6 +304,61 @@ static int emit_pair(lo_run *r, const lo_pair *p) {
   return rc;
 }
 
+/* Sub-threshold candidates (docs/plugin-abi.md "Candidates"): per class,
+ * the training rows the model predicts as a class s where the pair's own
+ * test already points to an excess over the reference rows (one-sided
+ * Fisher p <= CANDIDATE_PAIR_P before any correction). Every
+ * misclassified row would not do: the model's natural confusions are the
+ * rows a feature-space witness also singles out on a clean class, so they
+ * coincide beyond chance without any attack. Candidates accuse nothing;
+ * the correlation stage raises an independent witness's finding at low or
+ * above on the class when its rows coincide with these far beyond chance
+ * (src/verdict/correlate.c). Only with a reference set. */
+static json_t *candidates_json(const lo_run *r) {
+  json_t *out = json_array();
+  unsigned char *keep = calloc(r->k * r->k, 1);
+  if (!out || !keep) {
+    free(keep);
+    json_decref(out);
+    return NULL;
+  }
+  for (size_t i = 0; r->res.calibrated && i < r->res.n_pairs; i++) {
+    const lo_pair *lp = &r->res.pairs[i];
+    if (lp->p <= CANDIDATE_PAIR_P)
+      keep[(size_t)lp->label * r->k + (size_t)lp->pred] = 1;
+  }
+  for (size_t c = 0; r->res.calibrated && c < r->k; c++) {
+    json_t *rows = json_array(), *sources = json_array();
+    uint64_t ref_rows = 0;
+    for (size_t s = 0; s < r->k; s++)
+      if (keep[c * r->k + s])
+        json_array_append_new(sources, json_integer((json_int_t)s));
+    for (uint64_t i = 0; rows && i < r->train.info.count; i++) {
+      int32_t y = r->train.labels[i], pr = r->lt.pred[i];
+      if (y == (int32_t)c && pr >= 0 && (size_t)pr < r->k && keep[c * r->k + (size_t)pr])
+        json_array_append_new(rows, json_integer((json_int_t)i));
+    }
+    for (uint64_t i = 0; i < r->ref.info.count; i++) {
+      int32_t y = r->ref.labels[i], pr = r->lr.pred[i];
+      ref_rows += y == (int32_t)c && pr >= 0 && (size_t)pr < r->k && keep[c * r->k + (size_t)pr];
+    }
+    size_t n = json_array_size(rows);
+    const lo_class *lc = &r->res.cls[c];
+    if (n < MIN_CANDIDATES) {
+      json_decref(rows);
+      json_decref(sources);
+      continue;
+    }
+    json_array_append_new(
+        out, json_pack("{s:i,s:I,s:o,s:I,s:I,s:f,s:o}", "label", (int)c, "class_rows",
+                       (json_int_t)lc->n, "predicted", sources, "reference_rows",
+                       (json_int_t)ref_rows, "reference_class_rows", (json_int_t)lc->ref_n,
+                       "p_value", ht_fisher_greater(n, lc->n, ref_rows, lc->ref_n), "rows", rows));
+  }
+  free(keep);
+  return out;
+}
+
 static int evidence(lo_run *r) {
   json_t *classes = json_array();
   for (size_t c = 0; c < r->k; c++) {
@@ -339,6 +400,8 @@ static int evidence(lo_run *r) {
                 (json_int_t)r->res.n_tests, "classes", classes, "top_confusions", pairs, "options",
                 "tail", r->prm.tail, "z", r->prm.z_cut, "z_scale",
                 "robust z of u = log(exp(loss) - 1), per class: (u - median) / (1.4826 MAD)");
+  if (o)
+    json_object_set_new(o, "candidates", candidates_json(r));
   char *s = json_dumps(o, JSON_COMPACT);
   json_decref(o);
   int rc = s ? r->svc->evidence(r->ctx, s) : MG_ERR_NOMEM;

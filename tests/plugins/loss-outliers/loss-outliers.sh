@@ -1,8 +1,10 @@
 #!/bin/sh
 # loss-outliers end to end on the assembled fixtures: the label-flip fixture
-# is caught with its source -> target pattern and the flipped rows, a BadNets
+# is caught with its source -> target pattern and the flipped rows (also
+# listed as sub-threshold candidates for the correlation rule), a BadNets
 # target class shows the low-loss excess of its poisoned rows, clean models
-# (with Fashion-MNIST's noisy Shirt class) raise nothing above low, and a
+# (with Fashion-MNIST's noisy Shirt class) raise nothing above low and list
+# no candidates, and a
 # package without a reference set gets only uncalibrated info findings.
 . "$TOP_SRCDIR/tests/lib.sh"
 use_test_policy
@@ -35,6 +37,18 @@ if mode == "flip":
         if not at_least(f, "medium"):
             v.fail("label flip reported at %s" % f["reported_severity"])
         v.rows_match(f, 0.8, 0.5)
+    # The sub-threshold candidates of the target class (for the correlation
+    # rule) are the flipped rows too: rows predicted as the source.
+    cands = [c for c in v.evidence.get("candidates", []) if c["label"] == flip["target"]]
+    if not cands or flip["source"] not in cands[0]["predicted"]:
+        v.fail("no candidates for class %d naming source %d: %s"
+               % (flip["target"], flip["source"], v.evidence.get("candidates")))
+    else:
+        poisoned = set(v.truth["poisoned_rows"])
+        rows = cands[0]["rows"]
+        if len(poisoned & set(rows)) < 0.8 * len(rows):
+            v.fail("candidates mostly clean rows: %d of %d flipped"
+                   % (len(poisoned & set(rows)), len(rows)))
 elif mode == "backdoor":
     target = v.truth["target_class"]
     hits = v.findings("loss-outliers.low-loss-excess", target)
@@ -45,6 +59,11 @@ elif mode == "backdoor":
         v.rows_match(hits[0], 0.6, 0.3)
 elif mode == "clean":
     v.quiet()
+    # A clean model's natural confusions are no candidates: they would
+    # corroborate another witness's chance finding on the same rows.
+    if v.evidence.get("candidates"):
+        v.fail("candidates on a clean model: %s"
+               % [(c["label"], c["predicted"], len(c["rows"])) for c in v.evidence["candidates"]])
     if not v.evidence["loss_outliers"]["calibrated"]:
         v.fail("the reference set was not used")
 elif mode == "noref":

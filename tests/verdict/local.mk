@@ -11,3 +11,5 @@ tests_verdict_test_review_LDADD = $(MG_TEST_LIBS)
 TESTS += tests/verdict/test_review
 TESTS += tests/verdict/gate-flips.sh
 EXTRA_DIST += tests/verdict/gate-flips.sh
+TESTS += tests/verdict/gate-mlp.sh
+EXTRA_DIST += tests/verdict/gate-mlp.sh

@@ -5,6 +5,7 @@ RT_OPS = \
 	src/runtime/ops/window.c src/runtime/ops/window.h \
 	src/runtime/ops/op_binary.c \
 	src/runtime/ops/op_activation.c \
+	src/runtime/ops/op_pointwise.c src/runtime/ops/pointwise.h \
 	src/runtime/ops/op_softmax.c \
 	src/runtime/ops/op_conv.c \
 	src/runtime/ops/conv_direct.c src/runtime/ops/conv_direct.h src/runtime/ops/conv_direct_kernel.h \

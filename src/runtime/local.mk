@@ -15,6 +15,8 @@ RT_OPS = \
 	src/runtime/ops/op_pool.c \
 	src/runtime/ops/maxpool2.c src/runtime/ops/maxpool2.h \
 	src/runtime/ops/op_batchnorm.c \
+	src/runtime/ops/op_norm.c \
+	src/runtime/ops/op_pow.c \
 	src/runtime/ops/op_reshape.c \
 	src/runtime/ops/op_transpose.c \
 	src/runtime/ops/op_concat.c \

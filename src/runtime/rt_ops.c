@@ -53,6 +53,9 @@ static const rt_op *const table[] = {
     &rt_op_selu,
     &rt_op_hardsigmoid,
     &rt_op_hardswish,
+    &rt_op_pow,
+    &rt_op_layernorm,
+    &rt_op_instancenorm,
 };
 
 const rt_op *rt_op_find(const char *domain, const char *op_type) {

@@ -1444,6 +1444,59 @@ START_TEST(test_pointwise_vjp) {
 }
 END_TEST
 
+/* Pow (broadcast, float and integer exponents), LayerNormalization (with
+ * and without bias, Mean and InvStdDev differentiated too) and
+ * InstanceNormalization, with respect to every float input. */
+START_TEST(test_pow_and_norms) {
+  rt_shape as = SHAPE(2, 3, 4), bs = SHAPE(3, 1);
+  mk_model *m = mk_new(15);
+  mk_input(m, "a", 1, 3, as.d);
+  mk_input(m, "b", 1, 2, bs.d);
+  mk_output(m, "y");
+  mk_node(m, "Pow", "a,b", "y");
+  gc_input in[] = {in1("a", as, 0.2f, 0.1f), in1("b", bs, -0.55f, 0.3f)};
+  gradcheck(m, in, 2, "Pow broadcast");
+  m = model1(13, "x", as);
+  mk_init_i(m, "two", 0, NULL, (int64_t[]){2});
+  mk_node(m, "Pow", "x,two", "y");
+  gc_input in2[] = {in1("x", as, -1.2f, 0.1f)};
+  gradcheck(m, in2, 1, "Pow integer exponent, negative base");
+  for (int v = 0; v < 3; v++) {
+    rt_shape xs = SHAPE(2, 3, 4), ss = v == 1 ? (rt_shape)SHAPE(4) : (rt_shape)SHAPE(3, 4);
+    mk_model *l = mk_new(17);
+    mk_input(l, "x", 1, 3, xs.d);
+    mk_input(l, "s", 1, (int)ss.rank, ss.d);
+    if (v != 2)
+      mk_input(l, "b", 1, (int)ss.rank, ss.d);
+    mk_output(l, "y");
+    Onnx__NodeProto *n;
+    if (v == 2) { /* the statistics outputs feed the loss too */
+      n = mk_node(l, "LayerNormalization", "x,s", "ln,mean,inv");
+      mk_node(l, "Add", "ln,mean", "t");
+      mk_node(l, "Mul", "t,inv", "y");
+    } else {
+      n = mk_node(l, "LayerNormalization", "x,s,b", "y");
+    }
+    mk_attr_i(n, "axis", v == 1 ? -1 : 1);
+    mk_attr_f(n, "epsilon", 1e-2f);
+    gc_input li[] = {in1("x", xs, -1.0f, 0.08f), in1("s", ss, -0.6f, 0.1f),
+                     in1("b", ss, -0.3f, 0.05f)};
+    char what[64];
+    snprintf(what, sizeof what, "LayerNormalization #%d", v);
+    gradcheck(l, li, v == 2 ? 2 : 3, what);
+  }
+  rt_shape xs = SHAPE(2, 3, 2, 3), cs = SHAPE(3);
+  m = mk_new(13);
+  mk_input(m, "x", 1, 4, xs.d);
+  mk_input(m, "s", 1, 1, cs.d);
+  mk_input(m, "b", 1, 1, cs.d);
+  mk_output(m, "y");
+  mk_attr_f(mk_node(m, "InstanceNormalization", "x,s,b", "y"), "epsilon", 1e-2f);
+  gc_input ii[] = {in1("x", xs, -1.0f, 0.05f), in1("s", cs, 0.5f, 0.3f), in1("b", cs, -0.2f, 0.1f)};
+  gradcheck(m, ii, 3, "InstanceNormalization");
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("runtime ops");
   TCase *t = tcase_create("vjp");
@@ -1473,6 +1526,7 @@ static Suite *suite(void) {
   tcase_add_test(t, test_view_pattern_folded);
   tcase_add_test(t, test_sum_lrn);
   tcase_add_test(t, test_pointwise_vjp);
+  tcase_add_test(t, test_pow_and_norms);
   suite_add_tcase(s, t);
   TCase *k = tcase_create("conv_direct");
   tcase_set_timeout(k, 120);

@@ -76,7 +76,8 @@ TESTS += tests/runtime/test_ops tests/runtime/test_model \
 	tests/runtime/test_simd_below.sh
 # torch/: models and NPY references made by make_torch_models.py;
 # conformance-data/: the vendored ONNX test subset (Apache-2.0, see its README).
-EXTRA_DIST += tests/runtime/make_torch_models.py tests/runtime/torch \
+EXTRA_DIST += tests/runtime/make_torch_models.py tests/runtime/make_torch_modern.py \
+	tests/runtime/torch \
 	tests/runtime/make_bn_amplified.py tests/runtime/bn-amplified \
 	tests/runtime/conformance-data tests/runtime/test_cli.sh \
 	tests/runtime/test_simd_below.sh

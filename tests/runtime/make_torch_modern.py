@@ -20,10 +20,12 @@ NAME_grad.npy as make_torch_models.py does. Usage: make_torch_modern.py OUTDIR
 import os
 import sys
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_torch_models import export_with_reference  # noqa: E402
 
 
 class GeluLN(nn.Module):
@@ -76,20 +78,7 @@ def main():
                 if isinstance(mod, (nn.GroupNorm, nn.LayerNorm, nn.InstanceNorm2d)):
                     mod.weight.uniform_(0.5, 1.5)
                     mod.bias.uniform_(-0.3, 0.3)
-        x = torch.rand(rows, 1, 28, 28)
-        torch.onnx.export(model, x[:2], os.path.join(out, name + ".onnx"), opset_version=opset,
-                          input_names=["input"], output_names=["logits"],
-                          dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
-        t = torch.arange(rows) % 10
-        xg = x.clone().requires_grad_(True)
-        logits = model(xg)
-        F.cross_entropy(logits, t, reduction="sum").backward()
-        np.save(os.path.join(out, name + "_x.npy"), x.numpy().astype(np.float32))
-        np.save(os.path.join(out, name + "_t.npy"), t.numpy().astype(np.int64))
-        np.save(os.path.join(out, name + "_logits.npy"),
-                logits.detach().numpy().astype(np.float32))
-        np.save(os.path.join(out, name + "_grad.npy"), xg.grad.numpy().astype(np.float32))
-        print(name, os.path.getsize(os.path.join(out, name + ".onnx")), "bytes")
+        export_with_reference(model, torch.rand(rows, 1, 28, 28), out, name, opset)
 
 
 if __name__ == "__main__":

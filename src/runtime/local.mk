@@ -17,6 +17,8 @@ RT_OPS = \
 	src/runtime/ops/op_batchnorm.c \
 	src/runtime/ops/op_norm.c \
 	src/runtime/ops/op_pow.c \
+	src/runtime/ops/op_cast.c \
+	src/runtime/ops/op_minmax.c \
 	src/runtime/ops/op_reshape.c \
 	src/runtime/ops/op_transpose.c \
 	src/runtime/ops/op_concat.c \

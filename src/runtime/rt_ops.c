@@ -56,6 +56,9 @@ static const rt_op *const table[] = {
     &rt_op_pow,
     &rt_op_layernorm,
     &rt_op_instancenorm,
+    &rt_op_cast,
+    &rt_op_max,
+    &rt_op_min,
 };
 
 const rt_op *rt_op_find(const char *domain, const char *op_type) {

@@ -1497,6 +1497,77 @@ START_TEST(test_pow_and_norms) {
 }
 END_TEST
 
+/* Max/Min broadcast over three inputs (lattices offset so no two inputs
+ * tie), Max(x, x) whose tie splits the gradient, and Cast: float to float
+ * passes the gradient; to integer types it truncates and wraps through the
+ * target's range; NaN to an integer is an error. */
+START_TEST(test_minmax_cast) {
+  for (int v = 0; v < 2; v++) {
+    rt_shape as = SHAPE(2, 3, 4), bs = SHAPE(3, 1), cs = SHAPE(4);
+    mk_model *m = mk_new(13);
+    mk_input(m, "a", 1, 3, as.d);
+    mk_input(m, "b", 1, 2, bs.d);
+    mk_input(m, "c", 1, 1, cs.d);
+    mk_output(m, "y");
+    mk_node(m, v ? "Min" : "Max", "a,b,c", "y");
+    /* lattices a third of a step apart: probes (a quarter step) never cross */
+    gc_input in[] = {in1("a", as, -2.0f, 0.2f), in1("b", bs, -0.5333f, 0.2f),
+                     in1("c", cs, -0.8667f, 0.2f)};
+    gradcheck(m, in, 3, v ? "Min" : "Max");
+  }
+  rt_shape xs = SHAPE(3, 4);
+  mk_model *m = model1(13, "x", xs);
+  mk_node(m, "Max", "x,x", "t");
+  mk_attr_i(mk_node(m, "Cast", "t", "y"), "to", 1);
+  gc_input in[] = {in1("x", xs, -1.0f, 0.1f)};
+  gradcheck(m, in, 1, "Max(x, x) then Cast to float");
+  static const struct {
+    int64_t to;
+    float x;
+    int64_t want;
+  } ints[] = {{7, -2.75f, -2}, {7, 3.5f, 3},  {3, 200.0f, -56},      {2, -1.0f, 255},
+              {9, 0.0f, 0},    {9, -0.5f, 1}, {6, 3e9f, -1294967296}};
+  for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
+    rt_shape s1 = SHAPE(1, 1);
+    m = model1(13, "x", s1);
+    mk_attr_i(mk_node(m, "Cast", "x", "y"), "to", ints[i].to);
+    float x = ints[i].x;
+    rt_graph *g;
+    rt_exec *e = run_forward(m, s1, &x, &g);
+    rt_tensor *y = &e->t[g->outputs[0]];
+    ck_assert_int_eq(y->dtype, RT_I64);
+    ck_assert_msg(((int64_t *)y->data)[0] == ints[i].want, "Cast(%g) to %d = %lld, want %lld",
+                  (double)x, (int)ints[i].to, (long long)((int64_t *)y->data)[0],
+                  (long long)ints[i].want);
+    rt_exec_free(e);
+    rt_graph_free(g);
+    mk_free(m);
+  }
+  rt_shape s1 = SHAPE(1, 1);
+  m = model1(13, "x", s1);
+  mk_attr_i(mk_node(m, "Cast", "x", "y"), "to", 7);
+  mg_err err;
+  int rc;
+  rt_graph *g = load_model(m, &rc, &err);
+  ck_assert_int_eq(rc, 0);
+  rt_exec *e = rt_exec_new(g);
+  float nan = NAN;
+  rt_tensor tin = {RT_F32, s1, 1, &nan};
+  ck_assert_int_eq(rt_exec_plan(e, &tin, &err), 0);
+  ck_assert_int_eq(rt_exec_forward(e, &err), MG_ERR_NUMERIC);
+  rt_exec_free(e);
+  rt_graph_free(g);
+  mk_free(m);
+  /* float16 is no element type of the runtime: refused at load */
+  m = model1(13, "x", s1);
+  mk_attr_i(mk_node(m, "Cast", "x", "y"), "to", 10);
+  g = load_model(m, &rc, &err);
+  ck_assert_int_eq(rc, MG_ERR_UNSUPPORTED);
+  ck_assert_msg(strstr(err.msg, "element type 10"), "%s", err.msg);
+  mk_free(m);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("runtime ops");
   TCase *t = tcase_create("vjp");
@@ -1527,6 +1598,7 @@ static Suite *suite(void) {
   tcase_add_test(t, test_sum_lrn);
   tcase_add_test(t, test_pointwise_vjp);
   tcase_add_test(t, test_pow_and_norms);
+  tcase_add_test(t, test_minmax_cast);
   suite_add_tcase(s, t);
   TCase *k = tcase_create("conv_direct");
   tcase_set_timeout(k, 120);

@@ -5,6 +5,7 @@ RT_OPS = \
 	src/runtime/ops/window.c src/runtime/ops/window.h \
 	src/runtime/ops/op_binary.c \
 	src/runtime/ops/op_activation.c \
+	src/runtime/ops/op_pointwise.c src/runtime/ops/pointwise.h \
 	src/runtime/ops/op_softmax.c \
 	src/runtime/ops/op_conv.c \
 	src/runtime/ops/conv_direct.c src/runtime/ops/conv_direct.h src/runtime/ops/conv_direct_kernel.h \
@@ -14,6 +15,10 @@ RT_OPS = \
 	src/runtime/ops/op_pool.c \
 	src/runtime/ops/maxpool2.c src/runtime/ops/maxpool2.h \
 	src/runtime/ops/op_batchnorm.c \
+	src/runtime/ops/op_norm.c \
+	src/runtime/ops/op_pow.c \
+	src/runtime/ops/op_cast.c \
+	src/runtime/ops/op_minmax.c \
 	src/runtime/ops/op_reshape.c \
 	src/runtime/ops/op_transpose.c \
 	src/runtime/ops/op_concat.c \
@@ -73,7 +78,8 @@ TESTS += tests/runtime/test_ops tests/runtime/test_model \
 	tests/runtime/test_simd_below.sh
 # torch/: models and NPY references made by make_torch_models.py;
 # conformance-data/: the vendored ONNX test subset (Apache-2.0, see its README).
-EXTRA_DIST += tests/runtime/make_torch_models.py tests/runtime/torch \
+EXTRA_DIST += tests/runtime/make_torch_models.py tests/runtime/make_torch_modern.py \
+	tests/runtime/torch \
 	tests/runtime/make_bn_amplified.py tests/runtime/bn-amplified \
 	tests/runtime/conformance-data tests/runtime/test_cli.sh \
 	tests/runtime/test_simd_below.sh

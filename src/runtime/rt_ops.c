@@ -43,6 +43,22 @@ static const rt_op *const table[] = {
     &rt_op_constantofshape,
     &rt_op_sum,
     &rt_op_lrn,
+    &rt_op_erf,
+    &rt_op_gelu,
+    &rt_op_sqrt,
+    &rt_op_exp,
+    &rt_op_neg,
+    &rt_op_abs,
+    &rt_op_softplus,
+    &rt_op_selu,
+    &rt_op_hardsigmoid,
+    &rt_op_hardswish,
+    &rt_op_pow,
+    &rt_op_layernorm,
+    &rt_op_instancenorm,
+    &rt_op_cast,
+    &rt_op_max,
+    &rt_op_min,
 };
 
 const rt_op *rt_op_find(const char *domain, const char *op_type) {

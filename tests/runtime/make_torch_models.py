@@ -121,21 +121,24 @@ def main():
             for _ in range(5):
                 model(torch.rand(32, *shape) * 2 - 0.5)
         model.eval()
-        x = torch.rand(rows, *shape)
-        torch.onnx.export(model, x[:2], os.path.join(out, name + ".onnx"), opset_version=opset,
-                          input_names=["input"], output_names=["logits"],
-                          dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}},
-                          do_constant_folding=fold)
-        t = torch.arange(rows) % 10
-        xg = x.clone().requires_grad_(True)
-        logits = model(xg)
-        F.cross_entropy(logits, t, reduction="sum").backward()
-        np.save(os.path.join(out, name + "_x.npy"), x.numpy().astype(np.float32))
-        np.save(os.path.join(out, name + "_t.npy"), t.numpy().astype(np.int64))
-        np.save(os.path.join(out, name + "_logits.npy"),
-                logits.detach().numpy().astype(np.float32))
-        np.save(os.path.join(out, name + "_grad.npy"), xg.grad.numpy().astype(np.float32))
-        print(name, os.path.getsize(os.path.join(out, name + ".onnx")), "bytes")
+        export_with_reference(model, torch.rand(rows, *shape), out, name, opset, fold)
+
+
+def export_with_reference(model, x, out, name, opset, fold=True):
+    """Writes NAME.onnx (batch axis dynamic) and the NPY reference data."""
+    torch.onnx.export(model, x[:2], os.path.join(out, name + ".onnx"), opset_version=opset,
+                      input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}},
+                      do_constant_folding=fold)
+    t = torch.arange(x.shape[0]) % 10
+    xg = x.clone().requires_grad_(True)
+    logits = model(xg)
+    F.cross_entropy(logits, t, reduction="sum").backward()
+    np.save(os.path.join(out, name + "_x.npy"), x.numpy().astype(np.float32))
+    np.save(os.path.join(out, name + "_t.npy"), t.numpy().astype(np.int64))
+    np.save(os.path.join(out, name + "_logits.npy"), logits.detach().numpy().astype(np.float32))
+    np.save(os.path.join(out, name + "_grad.npy"), xg.grad.numpy().astype(np.float32))
+    print(name, os.path.getsize(os.path.join(out, name + ".onnx")), "bytes")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 /* Models exported by torch.onnx.export (tests/runtime/make_torch_models.py:
  * an MLP, a LeNet using x.view(x.size(0), -1), a CNN with BatchNorm and
- * Dropout, a small ResNet with residual Add and adaptive pooling) must give
+ * Dropout, a small ResNet with residual Add and adaptive pooling; and, from
+ * make_torch_modern.py, CNNs with GELU, LayerNorm, GroupNorm, Hardswish,
+ * InstanceNorm, Mish, SELU, Hardsigmoid, SiLU and Softplus) must give
  * PyTorch's logits within 1e-4 and PyTorch autograd's input gradients of
  * the summed cross-entropy, through the public runtime.h API. A BatchNorm
  * CNN with the scale and shift of its last k BatchNormalization layers
@@ -18,7 +20,8 @@
 #include "data/dataset.h"
 #include "runtime/runtime.h"
 
-static const char *const names[] = {"mlp", "lenet", "bncnn", "resnet"};
+static const char *const names[] = {"mlp",       "lenet",     "bncnn", "resnet",
+                                    "gelu_ln13", "gelu_ln17", "acts13"};
 
 static float *load_npy(const char *dir, const char *name, const char *what, mg_array_header *h) {
   char path[1024];

@@ -2,18 +2,14 @@
  * (min/max attributes before opset 11, optional inputs from 11). */
 #include "config.h"
 
-#include "runtime/ops/ops.h"
+#include "runtime/ops/pointwise.h"
 
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct act_params {
-  float alpha;
-} act_params;
-
-static int unary_infer(rt_exec *e, const rt_node *n, mg_err *err) {
+int rt_unary_infer(rt_exec *e, const rt_node *n, mg_err *err) {
   if (n->n_in < 1 || n->in[0] < 0 || n->n_out < 1 || n->out[0] < 0)
     return rt_node_fail(n, MG_ERR_FORMAT, err, "needs an input and an output");
   rt_tensor *x = rt_in(e, n, 0);
@@ -22,7 +18,7 @@ static int unary_infer(rt_exec *e, const rt_node *n, mg_err *err) {
 }
 
 static int parse_alpha(rt_node *n, float def, mg_err *err) {
-  act_params *p = calloc(1, sizeof *p);
+  rt_pw_params *p = calloc(1, sizeof *p);
   if (!p)
     return mg_fail(err, MG_ERR_NOMEM, "out of memory");
   n->p = p;
@@ -39,58 +35,13 @@ static int elu_parse(rt_graph *g, rt_node *n, mg_err *err) {
   return parse_alpha(n, 1.0f, err);
 }
 
-/* EXPR may use x and alpha (the attribute, copied so that the loop, free
- * of loads that might alias ys, vectorises). The selects become blends,
- * not branches, because the runtime is built with -fno-trapping-math
- * (configure.ac). */
-#define FWD(NAME, EXPR)                                                                            \
-  static int NAME##_fwd(rt_exec *e, const rt_node *n, mg_err *err) {                               \
-    (void)err;                                                                                     \
-    const act_params *p = n->p;                                                                    \
-    const float alpha = p ? p->alpha : 0.0f;                                                       \
-    (void)alpha;                                                                                   \
-    rt_tensor *tx = rt_in(e, n, 0);                                                                \
-    const float *restrict xs = tx->data;                                                           \
-    float *restrict ys = rt_out(e, n, 0)->data;                                                    \
-    for (int64_t i = 0; i < tx->count; i++) {                                                      \
-      float x = xs[i];                                                                             \
-      ys[i] = (EXPR);                                                                              \
-    }                                                                                              \
-    return MG_OK;                                                                                  \
-  }
-
-/* GRAD is the input gradient of one element: it may use x, y (the output),
- * gy (the output gradient) and alpha. Written as a select rather than gy times a
- * derivative so the loop vectorises and, as in PyTorch, an infinite gy
- * past a flat part gives 0, not NaN. */
-#define VJP(NAME, GRAD)                                                                            \
-  static int NAME##_vjp(rt_exec *e, const rt_node *n, mg_err *err) {                               \
-    (void)err;                                                                                     \
-    const act_params *p = n->p;                                                                    \
-    const float alpha = p ? p->alpha : 0.0f;                                                       \
-    (void)alpha;                                                                                   \
-    rt_tensor *tx = rt_in(e, n, 0);                                                                \
-    const float *restrict xs = tx->data, *restrict ys = rt_out(e, n, 0)->data;                     \
-    const float *restrict g = rt_gout(e, n, 0);                                                    \
-    float *restrict gx = rt_gin(e, n, 0);                                                          \
-    if (!gx)                                                                                       \
-      return MG_OK;                                                                                \
-    for (int64_t i = 0; i < tx->count; i++) {                                                      \
-      float x = xs[i], y = ys[i], gy = g[i];                                                       \
-      (void)x;                                                                                     \
-      (void)y;                                                                                     \
-      gx[i] += (GRAD);                                                                             \
-    }                                                                                              \
-    return MG_OK;                                                                                  \
-  }
-
-FWD(relu, x > 0 ? x : 0.0f)
-VJP(relu, x > 0 ? gy : 0.0f)
-FWD(leaky, x > 0 ? x : alpha * x)
-VJP(leaky, x > 0 ? gy : alpha * gy)
-VJP(elu, x > 0 ? gy : gy * (y + alpha))
-VJP(sigmoid, gy *y *(1.0f - y))
-VJP(tanh, gy *(1.0f - y * y))
+RT_PW_FWD(relu, x > 0 ? x : 0.0f)
+RT_PW_VJP(relu, x > 0 ? gy : 0.0f)
+RT_PW_FWD(leaky, x > 0 ? x : alpha * x)
+RT_PW_VJP(leaky, x > 0 ? gy : alpha * gy)
+RT_PW_VJP(elu, x > 0 ? gy : gy * (y + alpha))
+RT_PW_VJP(sigmoid, gy *y *(1.0f - y))
+RT_PW_VJP(tanh, gy *(1.0f - y * y))
 
 /* The transcendental activations: a pass of glibc's vector math (libmvec)
  * when there is one, four lanes at a time, then a pointwise pass. libm's
@@ -161,7 +112,7 @@ static int sigmoid_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
  * x is computed only to be dropped (NaN stays NaN). */
 static int elu_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
   (void)err;
-  const float alpha = ((const act_params *)n->p)->alpha;
+  const float alpha = ((const rt_pw_params *)n->p)->alpha;
   rt_tensor *tx = rt_in(e, n, 0);
   const float *restrict xs = tx->data;
   float *restrict ys = rt_out(e, n, 0)->data;
@@ -183,27 +134,27 @@ static int relu_rectifier(const rt_node *n, float *slope) {
 }
 
 static int leaky_rectifier(const rt_node *n, float *slope) {
-  *slope = ((const act_params *)n->p)->alpha;
+  *slope = ((const rt_pw_params *)n->p)->alpha;
   return *slope > 0 && *slope <= FLT_MAX;
 }
 
 const rt_op rt_op_relu = {.name = "Relu",
-                          .infer = unary_infer,
+                          .infer = rt_unary_infer,
                           .forward = relu_fwd,
                           .vjp = relu_vjp,
                           .rectifier = relu_rectifier};
 const rt_op rt_op_leakyrelu = {.name = "LeakyRelu",
                                .parse = leaky_parse,
-                               .infer = unary_infer,
+                               .infer = rt_unary_infer,
                                .forward = leaky_fwd,
                                .vjp = leaky_vjp,
                                .rectifier = leaky_rectifier};
 const rt_op rt_op_elu = {
-    .name = "Elu", .parse = elu_parse, .infer = unary_infer, .forward = elu_fwd, .vjp = elu_vjp};
+    .name = "Elu", .parse = elu_parse, .infer = rt_unary_infer, .forward = elu_fwd, .vjp = elu_vjp};
 const rt_op rt_op_sigmoid = {
-    .name = "Sigmoid", .infer = unary_infer, .forward = sigmoid_fwd, .vjp = sigmoid_vjp};
+    .name = "Sigmoid", .infer = rt_unary_infer, .forward = sigmoid_fwd, .vjp = sigmoid_vjp};
 const rt_op rt_op_tanh = {
-    .name = "Tanh", .infer = unary_infer, .forward = tanh_fwd, .vjp = tanh_vjp};
+    .name = "Tanh", .infer = rt_unary_infer, .forward = tanh_fwd, .vjp = tanh_vjp};
 
 /* ---- Clip ---- */
 typedef struct clip_params {
@@ -230,7 +181,7 @@ static int clip_parse(rt_graph *g, rt_node *n, mg_err *err) {
 }
 
 static int clip_infer(rt_exec *e, const rt_node *n, mg_err *err) {
-  int rc = unary_infer(e, n, err);
+  int rc = rt_unary_infer(e, n, err);
   for (uint32_t i = 1; !rc && n->opset >= 11 && i < n->n_in; i++) {
     rt_tensor *t = rt_in(e, n, i);
     if (!t)

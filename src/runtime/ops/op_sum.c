@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-static int sum_infer(rt_exec *e, const rt_node *n, mg_err *err) {
+int rt_broadcast_many_infer(rt_exec *e, const rt_node *n, mg_err *err) {
   if (n->n_in < 1 || n->n_out != 1)
     return rt_node_fail(n, MG_ERR_FORMAT, err, "needs inputs and 1 output");
   rt_shape s;
@@ -69,4 +69,5 @@ static int sum_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
   return MG_OK;
 }
 
-const rt_op rt_op_sum = {.name = "Sum", .infer = sum_infer, .forward = sum_fwd, .vjp = sum_vjp};
+const rt_op rt_op_sum = {
+    .name = "Sum", .infer = rt_broadcast_many_infer, .forward = sum_fwd, .vjp = sum_vjp};

@@ -5,6 +5,9 @@
 #include "runtime/rt_internal.h"
 
 extern const rt_op rt_op_add, rt_op_sub, rt_op_mul, rt_op_div, rt_op_prelu;
+/* Shape inference of a float op with one input and an output of its shape. */
+int rt_unary_infer(rt_exec *e, const rt_node *n, mg_err *err);
+
 extern const rt_op rt_op_relu, rt_op_leakyrelu, rt_op_elu, rt_op_sigmoid, rt_op_tanh, rt_op_clip;
 extern const rt_op rt_op_softmax, rt_op_logsoftmax;
 extern const rt_op rt_op_conv;
@@ -21,6 +24,13 @@ extern const rt_op rt_op_concat;
 extern const rt_op rt_op_pad;
 extern const rt_op rt_op_reducemean;
 extern const rt_op rt_op_sum, rt_op_lrn;
+extern const rt_op rt_op_erf, rt_op_sqrt, rt_op_exp, rt_op_neg, rt_op_abs, rt_op_softplus,
+    rt_op_selu, rt_op_hardsigmoid, rt_op_hardswish, rt_op_gelu;
+/* Shape inference of a float op of any number of inputs broadcast together
+ * (the same shape before opset 8): Sum, Max, Min. */
+int rt_broadcast_many_infer(rt_exec *e, const rt_node *n, mg_err *err);
+extern const rt_op rt_op_pow, rt_op_max, rt_op_min, rt_op_cast;
+extern const rt_op rt_op_layernorm, rt_op_instancenorm;
 extern const rt_op rt_op_shape, rt_op_gather, rt_op_constant, rt_op_constantofshape;
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "mgd.h"
 #include "hyptest.h"
+#include "nc_across.h"
 #include "nc_featverify.h"
 #include "nc_verify.h"
 
@@ -29,10 +30,6 @@
  * count is the primary statistic (a trigger moves some rows far), the
  * rank test a second chance for a shift of the whole class. */
 #define NC_COUNT_SHARE 0.75
-/* The rank z's spread across classes is floored (a few classes of almost
- * equal z must not make a small excess extreme) and its null simulated. */
-#define NC_RANK_SD_FLOOR 0.25
-#define NC_RANK_NULL_DRAWS 20000
 
 /* A growing list of one class's scores (and, for training rows, the rows). */
 typedef struct scores {
@@ -173,62 +170,6 @@ static int count_and_rank(nc_fverify *v, const scores *ref, const scores *trn) {
   return MG_OK;
 }
 
-/* Leave-one-out z of each finite v[c] against the others' mean and sd
- * (sd floored at NC_RANK_SD_FLOOR), O(k) from the sums; NaN stays NaN. */
-static void loo_mean_sd(const double *v, size_t k, double *t) {
-  double s = 0, ss = 0;
-  size_t n = 0;
-  for (size_t c = 0; c < k; c++)
-    if (isfinite(v[c])) {
-      s += v[c];
-      ss += v[c] * v[c];
-      n++;
-    }
-  for (size_t c = 0; c < k; c++) {
-    t[c] = NAN;
-    if (!isfinite(v[c]) || n < 3)
-      continue;
-    double m = (s - v[c]) / (double)(n - 1);
-    double var = (ss - v[c] * v[c] - (double)(n - 1) * m * m) / (double)(n - 2);
-    double sd = var > 0 ? sqrt(var) : 0;
-    t[c] = (v[c] - m) / (sd > NC_RANK_SD_FLOOR ? sd : NC_RANK_SD_FLOOR);
-  }
-}
-
-/* Family-wise p of each t: the chance that the largest of n such
- * statistics of iid normal values reaches it (Monte Carlo, seeded). */
-static int loo_familywise_p(const double *t, size_t k, uint64_t seed, double *p) {
-  size_t n = 0;
-  for (size_t c = 0; c < k; c++) {
-    p[c] = NAN;
-    n += isfinite(t[c]) != 0;
-  }
-  if (n < 3)
-    return MG_OK;
-  double *x = malloc(n * sizeof *x), *tt = malloc(n * sizeof *tt);
-  size_t *ge = calloc(k, sizeof *ge);
-  int rc = x && tt && ge ? MG_OK : MG_ERR_NOMEM;
-  mgd_rng rng;
-  mgd_rng_seed(&rng, seed, "neural-cleanse/rank-across-classes");
-  for (int r = 0; !rc && r < NC_RANK_NULL_DRAWS; r++) {
-    for (size_t i = 0; i < n; i++)
-      x[i] = mgd_rng_normal(&rng);
-    loo_mean_sd(x, n, tt);
-    double mx = -INFINITY;
-    for (size_t i = 0; i < n; i++)
-      mx = tt[i] > mx ? tt[i] : mx;
-    for (size_t c = 0; c < k; c++)
-      ge[c] += isfinite(t[c]) && mx >= t[c];
-  }
-  for (size_t c = 0; !rc && c < k; c++)
-    if (isfinite(t[c]))
-      p[c] = (double)(ge[c] + 1) / (NC_RANK_NULL_DRAWS + 1.0);
-  free(x);
-  free(tt);
-  free(ge);
-  return rc;
-}
-
 /* The rank test's nominal p-values are not calibrated on a clean model:
  * memorisation and the train/reference split shift some natural classes'
  * training rows a little (AUC up to 0.61 on the clean fixtures), which
@@ -247,8 +188,8 @@ static int combine(nc_fverify *v, const nc_result *res, const size_t *order, uin
     z[l] = isfinite(v->auc[l]) ? -ht_norm_quantile(pr < 1.0 ? pr : 1.0 - 1e-16) : NAN;
   }
   if (!rc) {
-    loo_mean_sd(z, k, v->z_rank);
-    rc = loo_familywise_p(v->z_rank, k, seed, v->p_rank_fw);
+    nc_across_loo_z(z, k, v->z_rank);
+    rc = nc_across_familywise_p(v->z_rank, k, seed, v->p_rank_fw);
   }
   for (size_t j = 0; !rc && j < k; j++) {
     size_t l = (size_t)res[order[j]].target;

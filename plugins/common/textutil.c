@@ -474,56 +474,8 @@ void tu_artifacts(const char *s, tu_artifact_fn fn, void *user) {
 
 /* ---- rank test */
 
-typedef struct scored {
-  double v;
-  int carrier;
-} scored;
-
-static int cmp_scored(const void *a, const void *b) {
-  double x = ((const scored *)a)->v, y = ((const scored *)b)->v;
-  return x < y ? -1 : x > y;
-}
-
 double tu_rank_test(const double *x, size_t nx, const double *y, size_t ny, double *auc) {
-  *auc = NAN;
-  if (!nx || !ny)
-    return 1.0;
-  scored *v = malloc((nx + ny) * sizeof *v);
-  if (!v)
-    return 1.0;
-  for (size_t i = 0; i < nx; i++)
-    v[i] = (scored){x[i], 1};
-  for (size_t i = 0; i < ny; i++)
-    v[nx + i] = (scored){y[i], 0};
-  size_t n = nx + ny;
-  qsort(v, n, sizeof *v, cmp_scored);
-  /* U: pairs (carrier, other) with the carrier lower, ties half; tie
-   * groups also correct the variance. */
-  double u = 0, ties = 0;
-  size_t others_below = 0;
-  for (size_t i = 0; i < n;) {
-    size_t j = i, cx = 0, cy = 0;
-    while (j < n && v[j].v == v[i].v) {
-      cx += v[j].carrier;
-      cy += !v[j].carrier;
-      j++;
-    }
-    /* carriers in this group are below every other above the group */
-    u += (double)cx * ((double)(ny - others_below - cy) + 0.5 * (double)cy);
-    double t = (double)(j - i);
-    ties += t * t * t - t;
-    others_below += cy;
-    i = j;
-  }
-  free(v);
-  double mx = (double)nx, my = (double)ny, nn = mx + my;
-  *auc = u / (mx * my);
-  double mean = mx * my / 2;
-  double var = mx * my / 12.0 * ((nn + 1) - ties / (nn * (nn - 1)));
-  if (!(var > 0))
-    return 1.0;
-  double z = (u - mean - 0.5) / sqrt(var); /* continuity correction */
-  return ht_norm_sf(z);
+  return ht_rank_test(x, nx, y, ny, auc);
 }
 
 /* ---- URL hosts */

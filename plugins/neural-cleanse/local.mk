@@ -8,7 +8,8 @@ plugins_neural_cleanse_la_SOURCES = plugins/neural-cleanse/neural_cleanse.c \
 	plugins/neural-cleanse/nc_report.c plugins/neural-cleanse/nc_report.h \
 	plugins/neural-cleanse/nc_verify.c plugins/neural-cleanse/nc_verify.h \
 	plugins/neural-cleanse/nc_featverify.c plugins/neural-cleanse/nc_featverify.h \
-	plugins/neural-cleanse/nc_restart.c plugins/neural-cleanse/nc_restart.h
+	plugins/neural-cleanse/nc_restart.c plugins/neural-cleanse/nc_restart.h \
+	plugins/neural-cleanse/nc_across.c plugins/neural-cleanse/nc_across.h
 plugins_neural_cleanse_la_CFLAGS = $(MGD_CFLAGS)
 plugins_neural_cleanse_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_neural_cleanse_la_LIBADD = $(MGD_LIBS)
@@ -37,3 +38,14 @@ tests_plugins_neural_cleanse_test_nc_verify_SOURCES = tests/plugins/neural-clean
 tests_plugins_neural_cleanse_test_nc_verify_CFLAGS = $(MG_TEST_CFLAGS) $(MGD_CFLAGS) \
 	-I$(top_srcdir)/plugins/neural-cleanse
 tests_plugins_neural_cleanse_test_nc_verify_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)
+
+# Unit tests of the across-class test of the rows route's rank statistic:
+# family-wise calibration on iid classes, power on one shifted class, the
+# sd floor.
+check_PROGRAMS += tests/plugins/neural-cleanse/test_nc_across
+TESTS += tests/plugins/neural-cleanse/test_nc_across
+tests_plugins_neural_cleanse_test_nc_across_SOURCES = tests/plugins/neural-cleanse/test_nc_across.c \
+	plugins/neural-cleanse/nc_across.c plugins/neural-cleanse/nc_across.h
+tests_plugins_neural_cleanse_test_nc_across_CFLAGS = $(MG_TEST_CFLAGS) $(MGD_CFLAGS) \
+	-I$(top_srcdir)/plugins/neural-cleanse
+tests_plugins_neural_cleanse_test_nc_across_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)

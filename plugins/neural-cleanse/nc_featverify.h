@@ -19,13 +19,19 @@ typedef struct nc_fverify {
   uint64_t *n_train;     /* per class: training rows with that label */
   uint64_t *n_ref;       /* per class: held-out reference rows with that label */
   uint64_t *above;       /* per class: training rows beyond the class's cut */
+  uint64_t *listed;      /* per class: rows listed (beyond the cut, or the quartile) */
   double *cut;           /* per class: largest held-out projection */
   double *p_exceed;      /* per class: beta-binomial tail of `above` */
   double *p_others;      /* per class: Fisher test against the other classes' rates */
-  double *p;             /* per class: max of the two (intersection-union) */
+  double *p_tail;        /* per class: max of the two (intersection-union) */
+  double *auc;           /* per class: chance a training row lies farther than a held-out one */
+  double *p_rank;        /* per class: one-sided Mann-Whitney p of that shift (nominal) */
+  double *z_rank;        /* per class: its z against the other classes' (leave-one-out mean/sd) */
+  double *p_rank_fw;     /* per class: family-wise p of that z across the classes */
+  uint8_t *by_rank;      /* per class: the rank test decides (rows: upper quartile) */
   double *weight;        /* per class: its share of the level, from its norm rank */
-  double *p_adj;         /* per class: min(1, p / weight) */
-  uint64_t **rows;       /* per class: the training rows beyond the cut (malloc'd) */
+  double *p_adj;         /* per class: min(p_tail / (3/4 weight), p_rank_fw / (1/4)), at most 1 */
+  uint64_t **rows;       /* per class: the rows listed, `listed` of them (malloc'd) */
   double *restart_norm;  /* per class: second search's norm, NAN if none (nc_restart.h) */
   uint8_t *from_restart; /* per class: 1 when the direction is the second search's */
 } nc_fverify;

@@ -276,7 +276,7 @@ static int emit_verified(const mg_services *svc, mg_plugin_ctx *ctx, const rows_
 static int emit_feature_verified(const mg_services *svc, mg_plugin_ctx *ctx, const rows_class *c,
                                  const nc_decision *d, const nc_fverify *v) {
   double p = v->p_adj[c->l];
-  char title[400], msg[2000];
+  char title[400], msg[2400];
   snprintf(title, sizeof title, "%s training rows look like its reversed trigger to the model",
            c->cname);
   snprintf(msg, sizeof msg,
@@ -285,23 +285,33 @@ static int emit_feature_verified(const mg_services *svc, mg_plugin_ctx *ctx, con
            "the model's feature layer that trigger moves inputs along one direction; %" PRIu64
            " of the %" PRIu64 " training rows labelled %s lie farther along it than every one of "
            "the %" PRIu64 " clean reference rows of the class that the search never used (a clean "
-           "class would have about %.1f such rows). Poisoned rows carry the real trigger, which "
-           "the model reads as the reversed one even where their pixels differ. p = %.2g for this "
-           "count (exact beta-binomial law, %.2g against the other classes' rate), %.2g after the "
-           "correction over the %zu classes (this rank's share of the level: %.3g). The listed "
-           "rows are the training rows beyond the cut. Confidence: %s.",
+           "class would have about %.1f such rows; p = %.2g, exact beta-binomial law, %.2g "
+           "against the other classes' rate), and a training row lies farther than a held-out "
+           "one with chance %.2f (Mann-Whitney p = %.2g; against the other classes' rank "
+           "tests z = %.1f, p = %.2g for the largest of %zu). Poisoned rows carry the real "
+           "trigger, which the model reads as the reversed one even where their pixels differ. "
+           "p = %.2g after the correction over the classes and the two tests (this rank's share "
+           "of the count's level: %.3g). The listed rows are the training rows beyond %s. "
+           "Confidence: %s.",
            c->cname, c->r->norm, c->j + 1, d->k, v->above[c->l], v->n_train[c->l], c->cname,
            v->n_ref[c->l], c->rate_ref * (double)v->n_train[c->l], v->p_exceed[c->l],
-           v->p_others[c->l], p, d->k, v->weight[c->l], mg_severity_name(c->sev));
-  json_t *ev = json_pack(
-      "{s:o, s:i, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "norm", real(c->r->norm), "rank",
-      (int)(c->j + 1), "train_rows", (json_int_t)v->n_train[c->l], "heldout_reference_rows",
-      (json_int_t)v->n_ref[c->l], "rows_beyond_cut", (json_int_t)v->above[c->l], "p_exceedance",
-      real(v->p_exceed[c->l]), "p_against_other_classes", real(v->p_others[c->l]), "p_value",
-      real(v->p[c->l]), "weight", real(v->weight[c->l]), "p_adjusted", real(p), "naturalness",
-      real(d->natural[c->i]));
+           v->p_others[c->l], v->auc[c->l], v->p_rank[c->l], v->z_rank[c->l], v->p_rank_fw[c->l],
+           d->k, p, v->weight[c->l],
+           v->by_rank[c->l] ? "the held-out rows' upper quartile (the rank test decided)"
+                            : "the cut (the count decided)",
+           mg_severity_name(c->sev));
+  json_t *ev =
+      json_pack("{s:o, s:i, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}",
+                "norm", real(c->r->norm), "rank", (int)(c->j + 1), "train_rows",
+                (json_int_t)v->n_train[c->l], "heldout_reference_rows", (json_int_t)v->n_ref[c->l],
+                "rows_beyond_cut", (json_int_t)v->above[c->l], "p_exceedance",
+                real(v->p_exceed[c->l]), "p_against_other_classes", real(v->p_others[c->l]),
+                "p_tail", real(v->p_tail[c->l]), "auc", real(v->auc[c->l]), "p_rank",
+                real(v->p_rank[c->l]), "p_rank_across_classes", real(v->p_rank_fw[c->l]), "weight",
+                real(v->weight[c->l]), "p_adjusted", real(p), "naturalness", real(d->natural[c->i]),
+                "decided_by", v->by_rank[c->l] ? "rank test" : "count beyond the cut");
   return emit_rows(svc, ctx, c, "trigger-features-in-training-rows", title, msg, ev, v->rows[c->l],
-                   v->above[c->l], p);
+                   v->listed[c->l], p);
 }
 
 /* The feature-layer verification's per-class table for the evidence. */
@@ -311,26 +321,30 @@ static json_t *fverify_json(const nc_result *res, const nc_decision *d, const nc
     size_t l = (size_t)res[d->order[j]].target;
     if (json_array_append_new(
             per,
-            json_pack("{s:i, s:i, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "label",
-                      (int)l, "rank", (int)(j + 1), "train_rows", (json_int_t)v->n_train[l],
-                      "heldout_reference_rows", (json_int_t)v->n_ref[l], "rows_beyond_cut",
-                      (json_int_t)v->above[l], "p_exceedance", real(v->p_exceed[l]),
-                      "p_against_other_classes", real(v->p_others[l]), "p_value", real(v->p[l]),
-                      "weight", real(v->weight[l]), "p_adjusted", real(v->p_adj[l]),
-                      "second_search_norm", real(v->restart_norm ? v->restart_norm[l] : NAN),
-                      "direction_from",
+            json_pack("{s:i, s:i, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+                      "s:s}",
+                      "label", (int)l, "rank", (int)(j + 1), "train_rows",
+                      (json_int_t)v->n_train[l], "heldout_reference_rows", (json_int_t)v->n_ref[l],
+                      "rows_beyond_cut", (json_int_t)v->above[l], "p_exceedance",
+                      real(v->p_exceed[l]), "p_against_other_classes", real(v->p_others[l]),
+                      "p_tail", real(v->p_tail[l]), "auc", real(v->auc[l]), "p_rank",
+                      real(v->p_rank[l]), "p_rank_across_classes", real(v->p_rank_fw[l]), "weight",
+                      real(v->weight[l]), "p_adjusted", real(v->p_adj[l]), "second_search_norm",
+                      real(v->restart_norm ? v->restart_norm[l] : NAN), "direction_from",
                       v->from_restart && v->from_restart[l] ? "second search" : "first search"))) {
       json_decref(per);
       return NULL;
     }
   }
   return per ? json_pack("{s:s, s:s, s:s, s:f, s:o}", "statistic",
-                         "training rows of the class whose projection on its trigger's "
-                         "feature shift exceeds every held-out clean reference row of the class",
+                         "the class's training rows' projections on its trigger's feature shift "
+                         "against its held-out clean reference rows': the count beyond every "
+                         "held-out row, and the Mann-Whitney rank test of the whole distribution",
                          "null",
-                         "training and held-out reference rows of the class exchangeable: "
-                         "BetaBinomial(n, 1, m) exactly; intersection-union with a one-sided "
-                         "Fisher test against the other classes' rate",
+                         "training and held-out reference rows of the class exchangeable: the "
+                         "count BetaBinomial(n, 1, m) exactly, intersection-union with a one-sided "
+                         "Fisher test against the other classes' rate; the rank test's normal "
+                         "approximation; Bonferroni over the two",
                          "correction", "weighted Bonferroni by norm rank (shares 1/2, 1/4, ...)",
                          "alpha", MGD_P_LOW, "classes", per)
              : NULL;

@@ -58,6 +58,12 @@ int ht_order_by_p(const double *p, size_t m, size_t *order);
 double ht_norm_quantile(double p);
 double ht_norm_sf(double z);
 
+/* One-sided Mann-Whitney test that x tends to be lower than y (normal
+ * approximation with tie and continuity corrections); *auc = U / (nx ny),
+ * the chance that an x is below a y (ties half). 1 and NAN for an empty
+ * side. */
+double ht_rank_test(const double *x, size_t nx, const double *y, size_t ny, double *auc);
+
 /* -log10(p) capped at 300, as a finding's score. */
 double ht_score(double p);
 

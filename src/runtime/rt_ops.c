@@ -50,6 +50,7 @@ static const rt_op *const table[] = {
     &rt_op_neg,
     &rt_op_abs,
     &rt_op_softplus,
+    &rt_op_mish,
     &rt_op_selu,
     &rt_op_hardsigmoid,
     &rt_op_hardswish,

@@ -58,6 +58,7 @@ static const rt_op *const table[] = {
     &rt_op_layernorm,
     &rt_op_instancenorm,
     &rt_op_cast,
+    &rt_op_castlike,
     &rt_op_max,
     &rt_op_min,
 };

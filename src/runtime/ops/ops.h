@@ -29,7 +29,7 @@ extern const rt_op rt_op_erf, rt_op_sqrt, rt_op_exp, rt_op_neg, rt_op_abs, rt_op
 /* Shape inference of a float op of any number of inputs broadcast together
  * (the same shape before opset 8): Sum, Max, Min. */
 int rt_broadcast_many_infer(rt_exec *e, const rt_node *n, mg_err *err);
-extern const rt_op rt_op_pow, rt_op_max, rt_op_min, rt_op_cast;
+extern const rt_op rt_op_pow, rt_op_max, rt_op_min, rt_op_cast, rt_op_castlike;
 extern const rt_op rt_op_layernorm, rt_op_instancenorm;
 extern const rt_op rt_op_shape, rt_op_gather, rt_op_constant, rt_op_constantofshape;
 

@@ -50,6 +50,7 @@ static const rt_op *const table[] = {
     &rt_op_neg,
     &rt_op_abs,
     &rt_op_softplus,
+    &rt_op_mish,
     &rt_op_selu,
     &rt_op_hardsigmoid,
     &rt_op_hardswish,
@@ -57,6 +58,7 @@ static const rt_op *const table[] = {
     &rt_op_layernorm,
     &rt_op_instancenorm,
     &rt_op_cast,
+    &rt_op_castlike,
     &rt_op_max,
     &rt_op_min,
 };

@@ -298,6 +298,80 @@ START_TEST(test_hostile_models) {
 }
 END_TEST
 
+/* Loads m and plans it for a 2 x 4 float input: shape errors show here. */
+static int plan_mk(mk_model *m, mg_err *err) {
+  mg_limits lim;
+  mg_limits_default(&lim);
+  mg_err_clear(err);
+  size_t len;
+  uint8_t *b = mk_bytes(m, &len);
+  mk_free(m);
+  rt_graph *g = NULL;
+  int rc = rt_graph_load(b, len, "evil.onnx", NULL, &lim, &g, err);
+  free(b);
+  if (rc)
+    return rc;
+  rt_exec *e = rt_exec_new(g);
+  float x[8] = {0};
+  rt_tensor in = {RT_F32, {2, {2, 4}}, 8, x};
+  rc = e ? rt_exec_plan(e, &in, err) : MG_ERR_NOMEM;
+  rt_exec_free(e);
+  rt_graph_free(g);
+  return rc;
+}
+
+/* The newer layers' attributes (at load) and shapes (when planned). */
+START_TEST(test_hostile_new_ops) {
+  mg_err err;
+  mk_model *m;
+  int rc;
+  m = base(17); /* LayerNormalization axis past the rank */
+  mk_init_f(m, "s", 1, (int64_t[]){4}, (float[]){1, 1, 1, 1});
+  mk_attr_i(mk_node(m, "LayerNormalization", "x,s", "y"), "axis", 2);
+  rc = plan_mk(m, &err);
+  EXPECT_FAIL(rc, err, MG_ERR_FORMAT, "axis");
+
+  m = base(17); /* scale that does not broadcast to the normalised axes */
+  mk_init_f(m, "s", 1, (int64_t[]){3}, (float[]){1, 1, 1});
+  mk_node(m, "LayerNormalization", "x,s", "y");
+  rc = plan_mk(m, &err);
+  EXPECT_FAIL(rc, err, MG_ERR_FORMAT, "broadcast");
+
+  m = base(13); /* InstanceNormalization scale of the wrong size */
+  mk_init_f(m, "s", 1, (int64_t[]){3}, (float[]){1, 1, 1});
+  mk_init_f(m, "b", 1, (int64_t[]){4}, (float[]){0, 0, 0, 0});
+  mk_node(m, "InstanceNormalization", "x,s,b", "y");
+  rc = plan_mk(m, &err);
+  EXPECT_FAIL(rc, err, MG_ERR_FORMAT, "one value per channel");
+
+  m = base(13); /* negative epsilon */
+  mk_init_f(m, "s", 1, (int64_t[]){4}, (float[]){1, 1, 1, 1});
+  mk_attr_f(mk_node(m, "InstanceNormalization", "x,s,s", "y"), "epsilon", -1.0f);
+  rc = load_mk(m, &err);
+  EXPECT_FAIL(rc, err, MG_ERR_FORMAT, "epsilon");
+
+  m = base(13); /* infinite HardSigmoid slope */
+  mk_attr_f(mk_node(m, "HardSigmoid", "x", "y"), "alpha", INFINITY);
+  rc = load_mk(m, &err);
+  EXPECT_FAIL(rc, err, MG_ERR_FORMAT, "'alpha' must be finite");
+
+  m = base(20); /* unknown Gelu approximation */
+  mk_attr_s(mk_node(m, "Gelu", "x", "y"), "approximate", "cubic");
+  rc = load_mk(m, &err);
+  EXPECT_FAIL(rc, err, MG_ERR_UNSUPPORTED, "approximate='cubic'");
+
+  m = base(13); /* Cast to a type the runtime does not hold */
+  mk_attr_i(mk_node(m, "Cast", "x", "y"), "to", 8);
+  rc = load_mk(m, &err);
+  EXPECT_FAIL(rc, err, MG_ERR_UNSUPPORTED, "element type 8");
+
+  m = base(13); /* Cast without a target */
+  mk_node(m, "Cast", "x", "y");
+  rc = load_mk(m, &err);
+  EXPECT_FAIL(rc, err, MG_ERR_FORMAT, "'to' is required");
+}
+END_TEST
+
 START_TEST(test_unsupported_model_shapes) {
   setup_dir();
   char path[512];
@@ -505,6 +579,7 @@ static Suite *suite(void) {
   tcase_set_timeout(t, 120);
   tcase_add_test(t, test_classifier_api);
   tcase_add_test(t, test_hostile_models);
+  tcase_add_test(t, test_hostile_new_ops);
   tcase_add_test(t, test_unsupported_model_shapes);
   tcase_add_test(t, test_external_data);
   tcase_add_test(t, test_audit);

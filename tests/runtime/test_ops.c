@@ -1412,23 +1412,17 @@ START_TEST(test_pointwise_vjp) {
     float alpha, beta;
     const char *approximate;
   } cases[] = {
-      {"Erf", -2.0f, 0.2f, 0, 0, NULL},
-      {"Sqrt", 0.3f, 0.1f, 0, 0, NULL},
-      {"Exp", -2.0f, 0.2f, 0, 0, NULL},
-      {"Neg", -2.0f, 0.2f, 0, 0, NULL},
-      {"Abs", -2.0f, 0.2f, 0, 0, NULL},
-      {"Softplus", -4.0f, 0.4f, 0, 0, NULL},
-      {"Selu", -2.0f, 0.2f, 0, 0, NULL},
-      {"Selu", -2.0f, 0.2f, 1.5f, 0.8f, NULL},
-      {"HardSigmoid", -1.6f, 0.2f, 0.5f, 0.5f, NULL},
-      {"HardSigmoid", -4.0f, 0.4f, 0, 0, NULL},
-      {"HardSwish", -4.1f, 0.4f, 0, 0, NULL},
-      {"Gelu", -3.0f, 0.3f, 0, 0, NULL},
-      {"Gelu", -3.0f, 0.3f, 0, 0, "tanh"},
+      {"Erf", -2.0f, 0.2f, 0, 0, NULL},         {"Sqrt", 0.3f, 0.1f, 0, 0, NULL},
+      {"Exp", -2.0f, 0.2f, 0, 0, NULL},         {"Neg", -2.0f, 0.2f, 0, 0, NULL},
+      {"Abs", -2.0f, 0.2f, 0, 0, NULL},         {"Softplus", -4.0f, 0.4f, 0, 0, NULL},
+      {"Mish", -4.0f, 0.4f, 0, 0, NULL},        {"Selu", -2.0f, 0.2f, 0, 0, NULL},
+      {"Selu", -2.0f, 0.2f, 1.5f, 0.8f, NULL},  {"HardSigmoid", -1.6f, 0.2f, 0.5f, 0.5f, NULL},
+      {"HardSigmoid", -4.0f, 0.4f, 0, 0, NULL}, {"HardSwish", -4.1f, 0.4f, 0, 0, NULL},
+      {"Gelu", -3.0f, 0.3f, 0, 0, NULL},        {"Gelu", -3.0f, 0.3f, 0, 0, "tanh"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     rt_shape xs = SHAPE(3, 7);
-    mk_model *m = model1(!strcmp(cases[i].op, "Gelu") ? 20 : 17, "x", xs);
+    mk_model *m = model1(!strcmp(cases[i].op, "Gelu") ? 20 : 18, "x", xs);
     Onnx__NodeProto *n = mk_node(m, cases[i].op, "x", "y");
     if (cases[i].alpha != 0)
       mk_attr_f(n, "alpha", cases[i].alpha);
@@ -1499,8 +1493,8 @@ END_TEST
 
 /* Max/Min broadcast over three inputs (lattices offset so no two inputs
  * tie), Max(x, x) whose tie splits the gradient, and Cast: float to float
- * passes the gradient; to integer types it truncates and wraps through the
- * target's range; NaN to an integer is an error. */
+ * (and CastLike of a float) passes the gradient; to integer types it truncates and wraps through
+ * the target's range; NaN to an integer is an error. */
 START_TEST(test_minmax_cast) {
   for (int v = 0; v < 2; v++) {
     rt_shape as = SHAPE(2, 3, 4), bs = SHAPE(3, 1), cs = SHAPE(4);
@@ -1518,9 +1512,10 @@ START_TEST(test_minmax_cast) {
   rt_shape xs = SHAPE(3, 4);
   mk_model *m = model1(13, "x", xs);
   mk_node(m, "Max", "x,x", "t");
-  mk_attr_i(mk_node(m, "Cast", "t", "y"), "to", 1);
+  mk_attr_i(mk_node(m, "Cast", "t", "c"), "to", 1);
+  mk_node(m, "CastLike", "c,x", "y");
   gc_input in[] = {in1("x", xs, -1.0f, 0.1f)};
-  gradcheck(m, in, 1, "Max(x, x) then Cast to float");
+  gradcheck(m, in, 1, "Max(x, x) then Cast and CastLike to float");
   static const struct {
     int64_t to;
     float x;

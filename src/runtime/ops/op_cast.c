@@ -4,7 +4,8 @@
  * that a Cast to int8 wraps as it would). Float to integer truncates
  * toward zero; a NaN or a value outside int64 is an error, not undefined
  * behaviour. Other targets (float16, strings...) are refused at load. The
- * gradient passes through float-to-float casts. */
+ * gradient passes through float-to-float casts. CastLike takes the type of
+ * its second input. */
 #include "config.h"
 
 #include "runtime/ops/ops.h"
@@ -86,8 +87,25 @@ static int64_t narrow(int64_t to, int64_t v) {
   }
 }
 
+/* CastLike (opset 15): Cast to the element type of input 1, as ONNX's
+ * function bodies (the _expanded forms of Gelu, Selu, ...) use it. */
+static int castlike_infer(rt_exec *e, const rt_node *n, mg_err *err) {
+  if (n->n_in != 2 || n->in[0] < 0 || n->in[1] < 0 || n->n_out != 1 || n->out[0] < 0)
+    return rt_node_fail(n, MG_ERR_FORMAT, err, "needs 2 inputs and 1 output");
+  rt_tensor *x = rt_in(e, n, 0), *like = rt_in(e, n, 1);
+  return rt_set_out(e, n, 0, like->dtype, &x->shape, err);
+}
+
+/* The target type: the attribute, or CastLike's input 1 (int64 for the
+ * integer types the runtime widens, float for float and double). */
+static int64_t cast_to(rt_exec *e, const rt_node *n) {
+  if (n->n_in == 2)
+    return rt_in(e, n, 1)->dtype == RT_F32 ? 1 : 7;
+  return ((const cast_params *)n->p)->to;
+}
+
 static int cast_fwd(rt_exec *e, const rt_node *n, mg_err *err) {
-  const cast_params *p = n->p;
+  const cast_params cp = {cast_to(e, n)}, *p = &cp;
   rt_tensor *x = rt_in(e, n, 0), *y = rt_out(e, n, 0);
   if (y->dtype == RT_F32) {
     float *ys = y->data;
@@ -130,3 +148,5 @@ static int cast_vjp(rt_exec *e, const rt_node *n, mg_err *err) {
 
 const rt_op rt_op_cast = {
     .name = "Cast", .parse = cast_parse, .infer = cast_infer, .forward = cast_fwd, .vjp = cast_vjp};
+const rt_op rt_op_castlike = {
+    .name = "CastLike", .infer = castlike_infer, .forward = cast_fwd, .vjp = cast_vjp};

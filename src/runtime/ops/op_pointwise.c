@@ -1,8 +1,8 @@
 /* Pointwise math beyond the classic activations, as PyTorch exports the
  * layers of newer classifiers: Erf (nn.GELU below opset 20), Gelu (opset
  * 20), Sqrt (LayerNorm decomposed at opset < 17), Exp, Neg, Abs, Softplus
- * (nn.Softplus, nn.Mish), Selu, HardSigmoid and HardSwish. Neg and Abs
- * also take int64 (shape arithmetic). VJPs as PyTorch's autograd defines
+ * (nn.Softplus, nn.Mish), Mish (opset 18), Selu, HardSigmoid and
+ * HardSwish. Neg and Abs also take int64 (shape arithmetic). VJPs as PyTorch's autograd defines
  * them at the kinks (HardSigmoid/HardSwish, Abs at 0). */
 #include "config.h"
 
@@ -110,9 +110,23 @@ RT_PW_VJP(exp, gy *y)
 UNARY(exp, "Exp", NULL, rt_unary_infer)
 
 /* log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|). */
-RT_PW_FWD(softplus, (x > 0 ? x : 0.0f) + log1pf(expf(-fabsf(x))))
+static inline float softplus(float x) {
+  return (x > 0 ? x : 0.0f) + log1pf(expf(-fabsf(x)));
+}
+RT_PW_FWD(softplus, softplus(x))
 RT_PW_VJP(softplus, gy / (1.0f + expf(-x)))
 UNARY(softplus, "Softplus", NULL, rt_unary_infer)
+
+/* Mish (opset 18) is x * tanh(softplus(x)); PyTorch 1.13 exports nn.Mish
+ * as those three ops, newer exporters as this one. */
+RT_PW_FWD(mish, x *tanhf(softplus(x)))
+/* d/dx = tanh(sp) + x * sigmoid(x) * (1 - tanh(sp)^2), sp = softplus(x). */
+static inline float mish_slope(float x) {
+  float t = tanhf(softplus(x));
+  return t + x * (1.0f - t * t) / (1.0f + expf(-x));
+}
+RT_PW_VJP(mish, gy *mish_slope(x))
+UNARY(mish, "Mish", NULL, rt_unary_infer)
 
 /* gamma * alpha * expm1(x) below 0, of min(x, 0) as Elu does. */
 RT_PW_FWD(selu, x > 0 ? gamma * x : gamma * alpha * expm1f(x > 0 ? 0.0f : x))

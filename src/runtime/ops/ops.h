@@ -25,11 +25,11 @@ extern const rt_op rt_op_pad;
 extern const rt_op rt_op_reducemean;
 extern const rt_op rt_op_sum, rt_op_lrn;
 extern const rt_op rt_op_erf, rt_op_sqrt, rt_op_exp, rt_op_neg, rt_op_abs, rt_op_softplus,
-    rt_op_selu, rt_op_hardsigmoid, rt_op_hardswish, rt_op_gelu;
+    rt_op_mish, rt_op_selu, rt_op_hardsigmoid, rt_op_hardswish, rt_op_gelu;
 /* Shape inference of a float op of any number of inputs broadcast together
  * (the same shape before opset 8): Sum, Max, Min. */
 int rt_broadcast_many_infer(rt_exec *e, const rt_node *n, mg_err *err);
-extern const rt_op rt_op_pow, rt_op_max, rt_op_min, rt_op_cast;
+extern const rt_op rt_op_pow, rt_op_max, rt_op_min, rt_op_cast, rt_op_castlike;
 extern const rt_op rt_op_layernorm, rt_op_instancenorm;
 extern const rt_op rt_op_shape, rt_op_gather, rt_op_constant, rt_op_constantofshape;
 

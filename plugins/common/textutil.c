@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hyptest.h"
 #include "mgd.h"
 
 uint64_t tu_hash_bytes(const char *s, size_t len, uint64_t seed) {
@@ -470,12 +469,6 @@ void tu_artifacts(const char *s, tu_artifact_fn fn, void *user) {
       break;
     }
   }
-}
-
-/* ---- rank test */
-
-double tu_rank_test(const double *x, size_t nx, const double *y, size_t ny, double *auc) {
-  return ht_rank_test(x, nx, y, ny, auc);
 }
 
 /* ---- URL hosts */

@@ -105,13 +105,6 @@ double tu_jaccard_sorted(const uint64_t *a, size_t na, const uint64_t *b, size_t
 /* Sorts and deduplicates v in place; returns the new length. */
 size_t tu_sort_unique(uint64_t *v, size_t n);
 
-/* ---- rank test */
-/* One-sided Mann-Whitney test that x tends to be lower than y (normal
- * approximation with tie and continuity corrections); *auc = U / (nx ny),
- * the chance that an x is below a y (ties half). 1 and NAN for an empty
- * side. */
-double tu_rank_test(const double *x, size_t nx, const double *y, size_t ny, double *auc);
-
 /* ---- URLs and shell commands in text */
 typedef enum tu_artifact_kind { TU_URL = 1, TU_COMMAND = 2 } tu_artifact_kind;
 /* Calls fn for each URL (scheme://..., www....) and each shell-command

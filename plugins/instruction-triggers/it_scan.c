@@ -1048,7 +1048,7 @@ static int veto(scan *s, it_group *g, const uint64_t *with, size_t n_with, backg
   if (!rc) {
     /* the rests shorter than the dataset's prompts: the shared part is
      * most of the prompt */
-    g->p_short = tu_rank_test(ps.words, ps.n, bg->len, bg->n_len, &g->auc_short);
+    g->p_short = ht_rank_test(ps.words, ps.n, bg->len, bg->n_len, &g->auc_short);
     g->bg_len = bg->len_median;
     g->rest_len = median(ps.words, ps.n);
     double a = s->p->alpha / 3;

@@ -836,7 +836,7 @@ static int label_coherence(scan *s) {
     }
     double auc = NAN;
     if (no >= 2)
-      tu_rank_test(oth, nt, own, no, &auc);
+      ht_rank_test(oth, nt, own, no, &auc);
     s->coherence[c] = auc_upper(auc, no, nt, s->p->alpha);
   }
   free(own);

@@ -9,7 +9,7 @@
 PLUG=label-consistency
 FX="$SANDBOX/fx"
 "$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q --fixture labelflip-20 \
-  --fixture clean-cnn --fixture clean-mlp --fixture badnets-p3
+  --fixture clean-cnn --fixture clean-mlp --fixture badnets-p3 --fixture clean-mlp-imbalanced
 rc=$?
 [ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
 [ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
@@ -46,7 +46,8 @@ PYEOF
   [ "$gate" -eq 1 ] && pass "labelflip-20 fails the gate" || fail "labelflip-20 gate exit $gate"
 fi
 
-for fx in clean-cnn clean-mlp badnets-p3; do
+# clean-mlp-imbalanced: a thinned class (Coat at 30%) is no flip.
+for fx in clean-cnn clean-mlp badnets-p3 clean-mlp-imbalanced; do
   if scan $fx $fx.json $PLUG; then
     detector_py -c 'import sys; from verdict import Verdict
 v = Verdict(sys.argv[1], sys.argv[2], "label-consistency"); v.ran_ok(); v.quiet(); v.done()' \

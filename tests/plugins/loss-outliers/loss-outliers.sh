@@ -11,7 +11,7 @@ use_test_policy
 
 FX="$SANDBOX/fx"
 "$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q --fixture labelflip-20 \
-  --fixture badnets-p10 --fixture clean-cnn --fixture clean-mlp
+  --fixture badnets-p10 --fixture clean-cnn --fixture clean-mlp --fixture clean-mlp-imbalanced
 rc=$?
 [ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
 [ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
@@ -75,7 +75,10 @@ v.done()
 EOF
 }
 
-for case in labelflip-20:flip badnets-p10:backdoor clean-cnn:clean clean-mlp:clean; do
+# clean-mlp-imbalanced: Coat at 30% of its rows, a natural imbalance whose
+# confusions must not read as a flip.
+for case in labelflip-20:flip badnets-p10:backdoor clean-cnn:clean clean-mlp:clean \
+  clean-mlp-imbalanced:clean; do
   fx=${case%%:*}
   mode=${case#*:}
   run_mg scan "$FX/$fx" --only loss-outliers --json "$SANDBOX/$fx.json" -q

@@ -25,6 +25,7 @@ include $(srcdir)/plugins/nemo/local.mk
 include $(srcdir)/plugins/spectre/local.mk
 include $(srcdir)/plugins/label-consistency/local.mk
 include $(srcdir)/plugins/input-consistency/local.mk
+include $(srcdir)/plugins/input-confusion/local.mk
 include $(srcdir)/plugins/mm-bd/local.mk
 include $(srcdir)/plugins/scan/local.mk
 include $(srcdir)/plugins/scale-up/local.mk

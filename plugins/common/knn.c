@@ -53,15 +53,18 @@ static void top_k(const float *sim, size_t m, size_t skip, const int32_t *labels
   *found = have;
 }
 
-int knn_vote(const float *q, size_t nq, const float *pool, const int32_t *pool_labels, size_t m,
-             size_t d, size_t k, uint32_t n_labels, int self, int32_t other_than, knn_vote_t *out) {
+/* The vote counts of every query row (counts: nq x n_labels). */
+static int knn_counts(const float *q, size_t nq, const float *pool, const int32_t *pool_labels,
+                      size_t m, size_t d, size_t k, uint32_t n_labels, int self, int32_t other_than,
+                      uint32_t *counts) {
   if (k == 0 || m < k + (self ? 1 : 0))
     return -1;
   float *sim = malloc((size_t)KNN_BLOCK * m * sizeof *sim), *bv = malloc(k * sizeof *bv);
-  uint32_t *bi = malloc(k * sizeof *bi), *count = malloc(n_labels * sizeof *count);
+  uint32_t *bi = malloc(k * sizeof *bi);
   int rc = -1;
-  if (!sim || !bv || !bi || !count)
+  if (!sim || !bv || !bi)
     goto done;
+  memset(counts, 0, nq * n_labels * sizeof *counts);
   for (size_t b0 = 0; b0 < nq; b0 += KNN_BLOCK) {
     size_t nb = nq - b0 < KNN_BLOCK ? nq - b0 : KNN_BLOCK;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)m, (int)d, 1.0f, q + b0 * d,
@@ -69,18 +72,11 @@ int knn_vote(const float *q, size_t nq, const float *pool, const int32_t *pool_l
     for (size_t i = 0; i < nb; i++) {
       size_t found = 0;
       top_k(sim + i * m, m, self ? b0 + i : (size_t)-1, pool_labels, other_than, k, bv, bi, &found);
-      memset(count, 0, n_labels * sizeof *count);
       for (size_t j = 0; j < found; j++) {
         int32_t l = pool_labels[bi[j]];
         if (l >= 0 && (uint32_t)l < n_labels)
-          count[l]++;
+          counts[(b0 + i) * n_labels + (size_t)l]++;
       }
-      uint32_t best = 0;
-      for (uint32_t l = 1; l < n_labels; l++)
-        if (count[l] > count[best])
-          best = l;
-      out[b0 + i].top = (int32_t)best;
-      out[b0 + i].top_votes = count[best];
     }
   }
   rc = 0;
@@ -88,6 +84,32 @@ done:
   free(sim);
   free(bv);
   free(bi);
-  free(count);
   return rc;
+}
+
+int knn_vote(const float *q, size_t nq, const float *pool, const int32_t *pool_labels, size_t m,
+             size_t d, size_t k, uint32_t n_labels, int self, int32_t other_than, knn_vote_t *out) {
+  if (k == 0 || m < k + (self ? 1 : 0) || !n_labels)
+    return -1;
+  uint32_t *count = malloc((nq ? nq : 1) * n_labels * sizeof *count);
+  if (!count || knn_counts(q, nq, pool, pool_labels, m, d, k, n_labels, self, other_than, count)) {
+    free(count);
+    return -1;
+  }
+  for (size_t i = 0; i < nq; i++) {
+    const uint32_t *c = count + i * n_labels;
+    uint32_t best = 0;
+    for (uint32_t l = 1; l < n_labels; l++)
+      if (c[l] > c[best])
+        best = l;
+    out[i].top = (int32_t)best;
+    out[i].top_votes = c[best];
+  }
+  free(count);
+  return 0;
+}
+
+int knn_label_counts(const float *q, size_t nq, const float *pool, const int32_t *pool_labels,
+                     size_t m, size_t d, size_t k, uint32_t n_labels, int self, uint32_t *counts) {
+  return knn_counts(q, nq, pool, pool_labels, m, d, k, n_labels, self, -1, counts);
 }

@@ -24,4 +24,10 @@ void knn_normalise(float *x, size_t n, size_t d, const float *mean);
 int knn_vote(const float *q, size_t nq, const float *pool, const int32_t *pool_labels, size_t m,
              size_t d, size_t k, uint32_t n_labels, int self, int32_t other_than, knn_vote_t *out);
 
+/* As knn_vote, but the whole vote: counts[i * n_labels + l] is how many of
+ * query row i's k neighbours carry label l (input-confusion weighs every
+ * label a row's neighbours carry, not only the most common one). */
+int knn_label_counts(const float *q, size_t nq, const float *pool, const int32_t *pool_labels,
+                     size_t m, size_t d, size_t k, uint32_t n_labels, int self, uint32_t *counts);
+
 #endif

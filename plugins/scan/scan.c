@@ -23,6 +23,7 @@
 #include "hyptest.h"
 #include "mgds.h"
 #include "scan_model.h"
+#include "scan_rows.h"
 
 #define PLUGIN "scan"
 
@@ -43,7 +44,8 @@ typedef struct sc_res {
   sc_split split;
   unsigned char *minor; /* the smaller EM group */
   unsigned char *flag;  /* the rows step's flagged rows */
-  sc_rows rows;
+  sc_rows rows;         /* the cut; rows.n_flag is the final count */
+  sc_posterior post;    /* the posterior refit that follows the cut */
   double null_mean, null_sd, z, p, p_adj;
   /* The foreign group's share test (NAN when no reference row falls in
    * the group, so J's test stands alone) and the z the pooled test uses. */
@@ -152,8 +154,13 @@ static int analyse(sc_run *r, int32_t label, sc_res *x) {
   } else if ((rc = sc_two_component(w, n, k, r->restarts, &rng, x->minor, &x->split))) {
     goto done;
   }
-  if (x->split.j > 0 && (rc = sc_flag_rows(w, n, res, m, k, x->minor, x->flag, &x->rows)))
-    goto done;
+  if (x->split.j > 0) {
+    if ((rc = sc_flag_rows(w, n, res, m, k, x->minor, x->flag, &x->rows)))
+      goto done;
+    if ((rc = sc_posterior_rows(w, n, res, m, k, x->flag, &x->post)))
+      goto done;
+    x->rows.n_flag = x->post.n_flag;
+  }
   mgds_mean(res, m, k, 1, cm); /* the class's clean residuals */
   if ((rc = sc_null(res, m, k, nf, r->reps, r->restarts, &rng, &x->null_mean, &x->null_sd)))
     goto done;
@@ -244,8 +251,13 @@ static json_t *class_json(const sc_res *x, int32_t label) {
   json_object_set_new(o, "foreign_training_share", num(x->rows.train_share));
   json_object_set_new(o, "row_cut_robust_sd", num(x->rows.cut));
   json_object_set_new(o, "reference_rank", json_integer((json_int_t)x->rows.rank));
+  json_object_set_new(o, "cut_flagged", json_integer((json_int_t)x->post.n_start));
+  json_object_set_new(o, "cut_reference_flagged", json_integer((json_int_t)x->rows.ref_flag));
+  json_object_set_new(o, "posterior_rounds", json_integer(x->post.rounds));
+  json_object_set_new(o, "posterior_converged", json_boolean(x->post.converged));
+  json_object_set_new(o, "posterior_stopped_by_reference", json_boolean(x->post.stopped));
   json_object_set_new(o, "flagged", json_integer((json_int_t)x->rows.n_flag));
-  json_object_set_new(o, "reference_flagged", json_integer((json_int_t)x->rows.ref_flag));
+  json_object_set_new(o, "reference_flagged", json_integer((json_int_t)x->post.ref_flag));
   json_object_set_new(o, "em_rounds", json_integer(x->split.iterations));
   json_object_set_new(o, "severity",
                       json_string(x->finding ? mg_severity_name(x->severity) : "none"));
@@ -275,7 +287,9 @@ static int emit(sc_run *r, const sc_res *x, int32_t label) {
            "covariance whitened, %zu directions), %s's %zu training rows decompose into two "
            "groups %.1f whitened units apart; the %s group is the one its %zu clean reference "
            "rows hardly share (%.0f%% of them against %.0f%% of the training rows), and %zu rows "
-           "lie beyond that group's cut (%zu reference rows do). The decomposition's "
+           "are more likely foreign than clean (posterior above 1/2 under a foreign component "
+           "fitted on them against a clean one fitted on the reference rows, %zu of which the "
+           "same rule would take). The decomposition's "
            "likelihood-ratio statistic J is %.3g; for a clean class of the same size, drawn from "
            "its own clean reference rows, J is %.3g +- %.3g (z %.1f, p %.2g, %.2g after "
            "Bonferroni over the classes and the pooled test). A group of rows that the model "
@@ -283,7 +297,7 @@ static int emit(sc_run *r, const sc_res *x, int32_t label) {
            "the rest of its label, absent from clean data, is the signature of poisoned rows "
            "(SCAn, Tang et al. 2021): inspect these rows and retrain without them.",
            r->g.dw, name, x->n, x->split.distance, x->rows.foreign_minor ? "smaller" : "larger",
-           x->n_ref, 100 * x->rows.ref_share, 100 * x->rows.train_share, m, x->rows.ref_flag,
+           x->n_ref, 100 * x->rows.ref_share, 100 * x->rows.train_share, m, x->post.ref_flag,
            x->split.j, x->null_mean, x->null_sd, x->z, x->p, x->p_adj);
   json_t *ev =
       json_pack("{s:o,s:s}", "class", class_json(x, label), "score_kind", "-log10 adjusted p");

@@ -3,7 +3,9 @@
  * drops dead units, the two-component EM isolates a small distant group and
  * its J stands far above the null drawn from clean rows while a clean
  * class's J does not, the rows step finds a foreign group that outnumbers
- * the clean one, and a fit on a sample extends to every row. */
+ * the clean one, a fit on a sample extends to every row, and the posterior
+ * refit takes the weakly shifted rows of an elongated group that a cut on
+ * the line misses. */
 #include "config.h"
 
 #include <check.h>
@@ -15,6 +17,7 @@
 #include "check_main.h"
 #include "mgds.h"
 #include "scan_model.h"
+#include "scan_rows.h"
 
 #define D 8
 
@@ -23,6 +26,21 @@ static void gaussian(mgd_rng *g, float *x, size_t n, double shift) {
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < D; j++)
       x[i * D + j] = (float)(mgd_rng_normal(g) + (j == 0 ? shift : 0));
+}
+
+/* n training and m reference rows of a clean class, N(0, I_D). */
+static void clean_class(mgd_rng *g, size_t n, size_t m, float **x, float **ref) {
+  *x = malloc(n * D * sizeof **x);
+  *ref = malloc(m * D * sizeof **ref);
+  gaussian(g, *x, n, 0);
+  gaussian(g, *ref, m, 0);
+}
+
+/* Flagged rows at or beyond `clean` (the planted ones) and before it. */
+static void count_flags(const unsigned char *flag, size_t n, size_t clean, size_t *tp, size_t *fp) {
+  *tp = *fp = 0;
+  for (size_t i = 0; i < n; i++)
+    *(i >= clean ? tp : fp) += flag[i];
 }
 
 START_TEST(global_model_whitens_and_drops_dead_units) {
@@ -107,13 +125,8 @@ START_TEST(foreign_majority_found_by_reference_rows) {
   sc_rows rows;
   ck_assert_int_eq(sc_flag_rows(x, N, ref, M, D, minor, flag, &rows), MG_OK);
   ck_assert(!rows.foreign_minor);
-  size_t tp = 0, fp = 0;
-  for (size_t i = 0; i < N; i++) {
-    if (i >= CLEAN)
-      tp += flag[i];
-    else
-      fp += flag[i];
-  }
+  size_t tp, fp;
+  count_flags(flag, N, CLEAN, &tp, &fp);
   ck_assert_uint_ge(tp, POISON - 3);
   ck_assert_uint_le(fp, 5);
   ck_assert_uint_le(rows.ref_flag, 3);
@@ -134,9 +147,72 @@ START_TEST(foreign_majority_found_by_reference_rows) {
 }
 END_TEST
 
+/* A poisoned group elongated along the line (how strongly each row carries
+ * the trigger: axis 0, mean 7, SD 3) and shifted off it (axis 1, mean 4):
+ * a cut on the line at 10 takes about a sixth of it; the posterior refit,
+ * started from those rows, takes nearly all of them and few clean ones. */
+START_TEST(posterior_takes_weak_rows_of_an_elongated_group) {
+  mgd_rng g;
+  mgd_rng_seed(&g, 11, "elongated");
+  enum { CLEAN = 400, POISON = 40, N = CLEAN + POISON, M = 100 };
+  float *x, *ref;
+  clean_class(&g, N, M, &x, &ref);
+  for (size_t i = CLEAN; i < N; i++)
+    for (size_t j = 0; j < D; j++)
+      x[i * D + j] = (float)(mgd_rng_normal(&g) * (j == 0 ? 3 : 1) + (j == 0 ? 7 : j == 1 ? 4 : 0));
+  unsigned char flag[N];
+  size_t start = 0;
+  for (size_t i = 0; i < N; i++)
+    start += flag[i] = x[i * D] > 10;
+  ck_assert_uint_lt(start, POISON / 2);
+  sc_posterior post;
+  ck_assert_int_eq(sc_posterior_rows(x, N, ref, M, D, flag, &post), MG_OK);
+  ck_assert_uint_eq(post.n_start, start);
+  ck_assert(post.rounds > 0 && post.converged);
+  size_t tp, fp;
+  count_flags(flag, N, CLEAN, &tp, &fp);
+  ck_assert_uint_eq(tp + fp, post.n_flag);
+  ck_assert_uint_ge(tp, POISON * 9 / 10);
+  ck_assert_uint_le(fp, POISON / 10);
+  ck_assert_uint_le(post.ref_flag, 2);
+  free(x);
+  free(ref);
+}
+END_TEST
+
+/* A start that is a natural mode of the class (15% of the training rows
+ * and of the reference rows, 5 units along axis 2): the posterior rule
+ * takes its reference rows too, more than the cut's 1% may, so the refit
+ * is refused and the start kept. */
+START_TEST(posterior_refit_refused_on_a_shared_mode) {
+  mgd_rng g;
+  mgd_rng_seed(&g, 13, "shared-mode");
+  enum { N = 400, M = 100 };
+  float *x, *ref;
+  clean_class(&g, N, M, &x, &ref);
+  unsigned char flag[N];
+  for (size_t i = 0; i < N; i++) {
+    flag[i] = i % 7 == 0; /* about 15% */
+    x[i * D + 2] += flag[i] ? 5.0f : 0.0f;
+  }
+  for (size_t i = 0; i < M; i++)
+    ref[i * D + 2] += i % 7 == 0 ? 5.0f : 0.0f;
+  sc_posterior post;
+  ck_assert_int_eq(sc_posterior_rows(x, N, ref, M, D, flag, &post), MG_OK);
+  ck_assert(post.stopped);
+  ck_assert_uint_eq(post.rounds, 0);
+  ck_assert_uint_eq(post.n_flag, post.n_start);
+  ck_assert_uint_gt(post.ref_flag, post.budget);
+  free(x);
+  free(ref);
+}
+END_TEST
+
 int main(void) {
   return mg_check_case("scan_model", NULL, NULL,
                        MG_CHECK_TESTS(global_model_whitens_and_drops_dead_units,
                                       small_distant_group_isolated_and_significant,
-                                      foreign_majority_found_by_reference_rows));
+                                      foreign_majority_found_by_reference_rows,
+                                      posterior_takes_weak_rows_of_an_elongated_group,
+                                      posterior_refit_refused_on_a_shared_mode));
 }

@@ -3,13 +3,16 @@
 pluginexec_LTLIBRARIES += plugins/neural-cleanse.la
 plugins_neural_cleanse_la_SOURCES = plugins/neural-cleanse/neural_cleanse.c \
 	plugins/neural-cleanse/nc_reverse.c plugins/neural-cleanse/nc_reverse.h \
+	plugins/neural-cleanse/nc_rows.c plugins/neural-cleanse/nc_rows.h \
 	plugins/neural-cleanse/nc_decide.c plugins/neural-cleanse/nc_decide.h \
 	plugins/neural-cleanse/nc_check.c plugins/neural-cleanse/nc_check.h \
 	plugins/neural-cleanse/nc_report.c plugins/neural-cleanse/nc_report.h \
 	plugins/neural-cleanse/nc_verify.c plugins/neural-cleanse/nc_verify.h \
 	plugins/neural-cleanse/nc_featverify.c plugins/neural-cleanse/nc_featverify.h \
 	plugins/neural-cleanse/nc_restart.c plugins/neural-cleanse/nc_restart.h \
-	plugins/neural-cleanse/nc_across.c plugins/neural-cleanse/nc_across.h
+	plugins/neural-cleanse/nc_across.c plugins/neural-cleanse/nc_across.h \
+	plugins/neural-cleanse/nc_warp.c plugins/neural-cleanse/nc_warp.h \
+	plugins/neural-cleanse/nc_warp_decide.c plugins/neural-cleanse/nc_warp_decide.h
 plugins_neural_cleanse_la_CFLAGS = $(MGD_CFLAGS)
 plugins_neural_cleanse_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_neural_cleanse_la_LIBADD = $(MGD_LIBS)
@@ -27,6 +30,11 @@ tests_plugins_neural_cleanse_test_nc_decide_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)
 # End to end on the assembled fixtures.
 TESTS += tests/plugins/neural-cleanse/neural-cleanse.sh
 EXTRA_DIST += tests/plugins/neural-cleanse/neural-cleanse.sh docs/detectors/neural-cleanse.md
+
+# The smooth-warp trigger family: the WaNet target named, no class on clean
+# models (the mask search cut to one step: seconds).
+TESTS += tests/plugins/neural-cleanse/nc-warp.sh
+EXTRA_DIST += tests/plugins/neural-cleanse/nc-warp.sh
 EXTRA_DIST += bench/detect/nc_statistics.py bench/detect/nc_screening_null.py
 
 # Unit tests of the training-row verification: level shares, calibration

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mgd.h"
+#include "nc_rows.h"
 #include "nc_reverse.h"
 
 /* Keeps tanh away from +-1 when mapping an initial value back, as the
@@ -51,8 +52,9 @@ typedef struct slot {
   unsigned up, down, early, steps, adam_t, epoch_n;
   int up_flag, down_flag, stop, screened_out;
   double epoch_acc, epoch_reg;
-  size_t *order, n_order, cursor; /* rows of other classes, shuffled */
-  size_t *rows;                   /* the rows of the current step */
+  uint64_t *order; /* rows of other classes, shuffled */
+  size_t n_order, cursor;
+  size_t *rows; /* the rows of the current step */
   mgd_rng rng;
 } slot;
 
@@ -92,21 +94,12 @@ static int slot_alloc(slot *s, size_t hw, size_t chw, size_t n, size_t batch) {
   s->p = calloc(chw, sizeof(float));
   s->gp = calloc(chw, sizeof(float));
   s->best_p = calloc(chw, sizeof(float));
-  s->order = calloc(n ? n : 1, sizeof(size_t));
+  s->order = calloc(n ? n : 1, sizeof(uint64_t));
   s->rows = calloc(batch, sizeof(size_t));
   return s->rows && s->a && s->ma && s->va && s->m && s->gm && s->best_m && s->b && s->mb &&
                  s->vb && s->p && s->gp && s->best_p && s->order
              ? MG_OK
              : MG_ERR_NOMEM;
-}
-
-static void shuffle(mgd_rng *r, size_t *v, size_t n) {
-  for (size_t i = n; i > 1; i--) {
-    size_t j = (size_t)mgd_rng_below(r, i);
-    size_t t = v[i - 1];
-    v[i - 1] = v[j];
-    v[j] = t;
-  }
 }
 
 static double atanh_clamped(double v) {
@@ -143,14 +136,7 @@ static void slot_start(engine *e, slot *s, size_t out, int32_t target) {
   s->up = s->down = s->early = s->steps = s->adam_t = s->epoch_n = 0;
   s->up_flag = s->down_flag = s->stop = s->screened_out = 0;
   s->epoch_acc = s->epoch_reg = 0;
-  s->n_order = 0;
-  for (size_t i = 0; i < pb->n; i++)
-    if (!pb->labels || pb->labels[i] != target)
-      s->order[s->n_order++] = i;
-  if (!s->n_order) /* every row is of the target class: use them anyway */
-    for (size_t i = 0; i < pb->n; i++)
-      s->order[s->n_order++] = i;
-  shuffle(&s->rng, s->order, s->n_order);
+  s->n_order = nc_rows_of_others(pb, target, &s->rng, s->order);
   s->cursor = 0;
 }
 
@@ -168,11 +154,7 @@ static void slot_compose(engine *e, slot *s, size_t k) {
   const nc_problem *pb = e->pb;
   size_t B = e->prm->batch, c = pb->channels;
   for (size_t r = 0; r < B; r++) {
-    if (s->cursor >= s->n_order) {
-      shuffle(&s->rng, s->order, s->n_order);
-      s->cursor = 0;
-    }
-    s->rows[r] = s->order[s->cursor++];
+    s->rows[r] = nc_rows_next(&s->rng, s->order, s->n_order, &s->cursor);
     const float *x = pb->x + s->rows[r] * e->chw;
     float *o = e->x + (k * B + r) * e->chw;
     for (size_t ch = 0; ch < c; ch++)
@@ -253,11 +235,7 @@ static int slot_update(engine *e, slot *s, size_t k) {
   for (size_t r = 0; r < B; r++) {
     size_t row = k * B + r;
     const float *lg = e->logits + row * K;
-    size_t best = 0;
-    for (size_t j = 1; j < K; j++)
-      if (lg[j] > lg[best])
-        best = j;
-    hits += best == (size_t)s->target;
+    hits += nc_argmax(lg, K) == (size_t)s->target;
     ce += e->loss[row];
     const float *g = e->grad + row * e->chw;
     const float *x = pb->x + s->rows[r] * e->chw;

@@ -19,6 +19,8 @@
 #include "nc_report.h"
 #include "nc_reverse.h"
 #include "nc_verify.h"
+#include "nc_warp.h"
+#include "nc_warp_decide.h"
 
 static const char *const atlas[] = {"AML.T0018.000", "AML.T0043.004", NULL};
 static const char *const mitigations[] = {"AML.M0007", "AML.M0008", NULL};
@@ -50,6 +52,10 @@ static const mg_plugin_option option_table[] = {
      "steps after which classes above the median norm stop (0: never)"},
     {"restart-ranks", MG_OPTION_INTEGER, NC_DEFAULT_RESTART_RANKS, 0, 100000,
      "first-ranked classes searched again from another start for the rows route (0: none)"},
+    {"warp-steps", MG_OPTION_INTEGER, 40, 0, 100000,
+     "steps of the smooth-warp search per class (0: no warp search)"},
+    {"warp-grid", MG_OPTION_INTEGER, 4, 2, 64, "control points per side of the warp"},
+    {"warp-max", MG_OPTION_NUMBER, 1.0, 0.05, 64, "largest warp displacement, pixels"},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -57,6 +63,7 @@ typedef struct options {
   uint64_t samples;       /* reference rows the search runs on */
   uint64_t restart_ranks; /* first-ranked classes searched again */
   nc_params prm;
+  nc_warp_params warp;
 } options;
 
 /* An option of the table, its default when absent. */
@@ -110,6 +117,20 @@ static int read_options(const mg_services *svc, mg_plugin_ctx *ctx, options *o) 
   o->prm.batch = (size_t)batch;
   o->prm.epoch_steps = (unsigned)epoch;
   o->prm.group = (unsigned)group;
+  nc_warp_params_default(&o->warp);
+  uint64_t wsteps = o->warp.steps, wgrid = o->warp.grid;
+  if (!rc)
+    rc = opt_u64(svc, ctx, "warp-steps", &wsteps);
+  if (!rc)
+    rc = opt_u64(svc, ctx, "warp-grid", &wgrid);
+  if (!rc)
+    rc = opt(svc, ctx, "warp-max", &o->warp.max_disp);
+  o->warp.steps = (unsigned)wsteps;
+  o->warp.grid = (unsigned)wgrid;
+  if (o->warp.tail > o->warp.steps)
+    o->warp.tail = o->warp.steps;
+  o->warp.batch = o->prm.batch;
+  o->warp.group = o->prm.group;
   return rc;
 }
 
@@ -255,6 +276,13 @@ static int nc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
     targets[i] = (int32_t)i;
   if (!rc)
     rc = nc_reverse(&pb, &o.prm, targets, K, res);
+  /* the second trigger family: a smooth warp per class (nc_warp.h) */
+  int warp = o.warp.steps > 0 && pb.height >= 2 && pb.width >= 2;
+  nc_warp_result *wres = calloc(K, sizeof *wres);
+  if (!rc && !wres)
+    rc = MG_ERR_NOMEM;
+  if (!rc && warp)
+    rc = nc_warp(&pb, &o.warp, wres);
   double *natural = malloc(K * sizeof *natural), *dir = NULL;
   uint64_t dim = 0;
   if (!rc && !natural)
@@ -293,6 +321,8 @@ static int nc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   }
   if (!rc)
     rc = nc_report(svc, ctx, &pb, &o.prm, res, K, &d, &v, &fv);
+  if (!rc && warp)
+    rc = nc_warp_decide_report(svc, ctx, &o.warp, wres, K, seed);
   free(dir);
   nc_fverify_free(&fv);
   nc_verify_free(&v);
@@ -301,6 +331,9 @@ static int nc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   for (size_t i = 0; res && i < K; i++)
     nc_result_free(&res[i]);
   free(res);
+  for (size_t i = 0; wres && i < K; i++)
+    nc_warp_result_free(&wres[i]);
+  free(wres);
   free(targets);
   free(x);
   free(labels);

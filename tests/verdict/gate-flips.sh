@@ -16,7 +16,7 @@ FLIPS=$(sanitizer_subset "labelflip-20 labelflip-40" "labelflip-40")
 # smoothing, augmentation, Mixup, SGD, weight decay, over- and under-training,
 # an imbalanced class): false alarms on them are what users learn to ignore.
 VENDOR="clean-mlp-ls clean-mlp-imbalanced clean-mlp-memorised clean-bncnn-aug clean-bncnn-sgd
-  clean-bncnn-mixup clean-bncnn-wd clean-bncnn-under"
+  clean-bncnn-mixup clean-bncnn-wd clean-bncnn-under clean-bncnn-imbalanced clean-bncnn-memorised"
 CLEAN=$(sanitizer_subset "clean-cnn clean-bncnn clean-mlp clean-lenet clean-wide $VENDOR" \
   "clean-bncnn clean-mlp clean-mlp-imbalanced")
 set --

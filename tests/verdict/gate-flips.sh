@@ -13,10 +13,12 @@ FX="$SANDBOX/fx"
 # architectures and the imbalanced clean set (tests/lib.sh, sanitizer_subset).
 FLIPS=$(sanitizer_subset "labelflip-20 labelflip-40" "labelflip-40")
 # The clean set includes models trained the way vendors train (label
-# smoothing, augmentation, Mixup, SGD, weight decay, over- and under-training,
-# an imbalanced class): false alarms on them are what users learn to ignore.
-VENDOR="clean-mlp-ls clean-mlp-imbalanced clean-mlp-memorised clean-bncnn-aug clean-bncnn-sgd
-  clean-bncnn-mixup clean-bncnn-wd clean-bncnn-under"
+# smoothing, augmentation, Mixup, SGD, weight decay, dropout, over- and
+# under-training, an imbalanced class): false alarms on them are what users
+# learn to ignore.
+VENDOR="clean-mlp-ls clean-mlp-imbalanced clean-mlp-memorised clean-mlp-dropout clean-bncnn-aug
+  clean-bncnn-sgd clean-bncnn-mixup clean-bncnn-wd clean-bncnn-under clean-bncnn-imbalanced
+  clean-bncnn-memorised"
 CLEAN=$(sanitizer_subset "clean-cnn clean-bncnn clean-mlp clean-lenet clean-wide $VENDOR" \
   "clean-bncnn clean-mlp clean-mlp-imbalanced")
 set --

@@ -2,7 +2,8 @@
 # ibd-psc end to end on the assembled fixtures (the steps in
 # tests/plugins/common/input_level.sh): on the BatchNorm CNN with a 5%
 # checkerboard patch the target class is implicated with its poisoned rows
-# and no other class; a clean BatchNorm CNN raises nothing above low;
+# and no other class; clean BatchNorm CNNs (plain, augmented, SGD) raise
+# nothing above low;
 # triggered --inputs rows are flagged and clean ones not; on a model without
 # BatchNormalization the plugin is skipped with the reason "not
 # applicable"; a bad option is refused. Under the sanitizers only the
@@ -12,11 +13,14 @@
 use_test_policy
 PLUG=ibd-psc EVKEY=ibd_psc RULE=consistent
 . "$TOP_SRCDIR/tests/plugins/common/input_level.sh"
-assemble badnets-bn-p5 clean-bncnn clean-cnn
+assemble badnets-bn-p5 clean-bncnn clean-cnn clean-bncnn-aug clean-bncnn-sgd
 
 # Modest floors, not the numbers seen: the class test counts the rows above
 # the class's clean 95% quantile, most of them poisoned.
-verdicts "" 0.6 0.25 any $(sanitizer_subset "badnets-bn-p5 clean-bncnn" badnets-bn-p5)
+# clean-bncnn-aug and clean-bncnn-sgd: BatchNorm statistics from augmented
+# batches and from SGD with weight decay, quiet like the plain recipe's.
+verdicts "" 0.6 0.25 any $(sanitizer_subset \
+  "badnets-bn-p5 clean-bncnn clean-bncnn-aug clean-bncnn-sgd" badnets-bn-p5)
 full_fixtures && triggered_inputs "" badnets-bn-p5 100 20 5
 
 # No BatchNormalization: the plugin is skipped with the reason (never a

@@ -5,7 +5,8 @@
  * class's J does not, the rows step finds a foreign group that outnumbers
  * the clean one, a fit on a sample extends to every row, and the posterior
  * refit takes the weakly shifted rows of an elongated group that a cut on
- * the line misses. */
+ * the line misses, is refused on a natural mode, and is not attempted
+ * without two halves of reference rows for its cross-fitted guard. */
 #include "config.h"
 
 #include <check.h>
@@ -148,22 +149,33 @@ START_TEST(foreign_majority_found_by_reference_rows) {
 END_TEST
 
 /* A poisoned group elongated along the line (how strongly each row carries
- * the trigger: axis 0, mean 7, SD 3) and shifted off it (axis 1, mean 4):
- * a cut on the line at 10 takes about a sixth of it; the posterior refit,
- * started from those rows, takes nearly all of them and few clean ones. */
+ * the trigger: axis 0, mean 7, SD 3) and shifted off it (axis 1, mean 4),
+ * rows clean..n-1 of n, after a clean class; flag receives the rows beyond
+ * a cut on the line at 10 (about a sixth of the group). Returns their
+ * count. */
+static size_t elongated_class(mgd_rng *g, size_t clean, size_t n, size_t m, float **x, float **ref,
+                              unsigned char *flag) {
+  clean_class(g, n, m, x, ref);
+  for (size_t i = clean; i < n; i++)
+    for (size_t j = 0; j < D; j++)
+      (*x)[i * D + j] = (float)(mgd_rng_normal(g) * (j == 0 ? 3 : 1) + (j == 0   ? 7
+                                                                        : j == 1 ? 4
+                                                                                 : 0));
+  size_t start = 0;
+  for (size_t i = 0; i < n; i++)
+    start += flag[i] = (*x)[i * D] > 10;
+  return start;
+}
+
+/* The elongated group (elongated_class): the posterior refit, started
+ * from the cut's rows, takes nearly all of it and few clean rows. */
 START_TEST(posterior_takes_weak_rows_of_an_elongated_group) {
   mgd_rng g;
   mgd_rng_seed(&g, 11, "elongated");
   enum { CLEAN = 400, POISON = 40, N = CLEAN + POISON, M = 100 };
   float *x, *ref;
-  clean_class(&g, N, M, &x, &ref);
-  for (size_t i = CLEAN; i < N; i++)
-    for (size_t j = 0; j < D; j++)
-      x[i * D + j] = (float)(mgd_rng_normal(&g) * (j == 0 ? 3 : 1) + (j == 0 ? 7 : j == 1 ? 4 : 0));
   unsigned char flag[N];
-  size_t start = 0;
-  for (size_t i = 0; i < N; i++)
-    start += flag[i] = x[i * D] > 10;
+  size_t start = elongated_class(&g, CLEAN, N, M, &x, &ref, flag);
   ck_assert_uint_lt(start, POISON / 2);
   sc_posterior post;
   ck_assert_int_eq(sc_posterior_rows(x, N, ref, M, D, flag, &post), MG_OK);
@@ -208,11 +220,33 @@ START_TEST(posterior_refit_refused_on_a_shared_mode) {
 }
 END_TEST
 
+/* The guard's count is cross-fitted on two halves of the reference rows,
+ * each needing 3 rows for its clean fit: with 5 reference rows the refit
+ * is not attempted and the cut's rows stand, even for the elongated group
+ * it would otherwise extend. */
+START_TEST(posterior_needs_two_halves_of_reference_rows) {
+  mgd_rng g;
+  mgd_rng_seed(&g, 17, "few-reference");
+  enum { CLEAN = 400, POISON = 40, N = CLEAN + POISON, M = 5 };
+  float *x, *ref;
+  unsigned char flag[N], start[N];
+  elongated_class(&g, CLEAN, N, M, &x, &ref, flag);
+  memcpy(start, flag, N);
+  sc_posterior post;
+  ck_assert_int_eq(sc_posterior_rows(x, N, ref, M, D, flag, &post), MG_OK);
+  ck_assert_uint_eq(post.rounds, 0);
+  ck_assert_uint_eq(post.n_flag, post.n_start);
+  ck_assert_mem_eq(flag, start, N);
+  free(x);
+  free(ref);
+}
+END_TEST
+
 int main(void) {
-  return mg_check_case("scan_model", NULL, NULL,
-                       MG_CHECK_TESTS(global_model_whitens_and_drops_dead_units,
-                                      small_distant_group_isolated_and_significant,
-                                      foreign_majority_found_by_reference_rows,
-                                      posterior_takes_weak_rows_of_an_elongated_group,
-                                      posterior_refit_refused_on_a_shared_mode));
+  return mg_check_case(
+      "scan_model", NULL, NULL,
+      MG_CHECK_TESTS(
+          global_model_whitens_and_drops_dead_units, small_distant_group_isolated_and_significant,
+          foreign_majority_found_by_reference_rows, posterior_takes_weak_rows_of_an_elongated_group,
+          posterior_refit_refused_on_a_shared_mode, posterior_needs_two_halves_of_reference_rows));
 }

@@ -65,6 +65,7 @@ typedef struct sc_run {
    * fitted groups: J is a per-row average, so a sample estimates it, and
    * the null is drawn at the sample's size (the cost is linear in rows). */
   size_t fit_rows;
+  int posterior; /* option posterior: refit the rows after the cut */
   uint64_t seed;
 } sc_run;
 
@@ -157,7 +158,9 @@ static int analyse(sc_run *r, int32_t label, sc_res *x) {
   if (x->split.j > 0) {
     if ((rc = sc_flag_rows(w, n, res, m, k, x->minor, x->flag, &x->rows)))
       goto done;
-    if ((rc = sc_posterior_rows(w, n, res, m, k, x->flag, &x->post)))
+    x->post.n_start = x->post.n_flag = x->rows.n_flag;
+    x->post.ref_flag = x->rows.ref_flag;
+    if (r->posterior && (rc = sc_posterior_rows(w, n, res, m, k, x->flag, &x->post)))
       goto done;
     x->rows.n_flag = x->post.n_flag;
   }
@@ -397,6 +400,7 @@ static int evidence(sc_run *r, const sc_res *res, const sc_pool *pool, double se
   json_object_set_new(o, "restarts", json_integer(r->restarts));
   json_object_set_new(o, "null_reps", json_integer(r->reps));
   json_object_set_new(o, "fit_rows", json_integer((json_int_t)r->fit_rows));
+  json_object_set_new(o, "posterior", json_boolean(r->posterior));
   json_object_set_new(o, "pooled",
                       json_pack("{s:o,s:o,s:o,s:I}", "stouffer_z", num(pool->z), "p", num(pool->p),
                                 "p_adjusted", num(pool->p_adj), "contributing",
@@ -451,23 +455,28 @@ static const mg_plugin_option option_table[] = {
     {"null-reps", MG_OPTION_INTEGER, 40, 10, 1000, "bootstrap samples of J's null per class"},
     {"fit-rows", MG_OPTION_INTEGER, 2000, 100, 1000000,
      "a larger class is decomposed on a uniform sample of this many rows"},
+    {"posterior", MG_OPTION_BOOL, 1, 0, 1,
+     "1: list a decided class's rows by the posterior refit; 0: the cut's rows only"},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
 static int sc_run_fn(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   (void)state;
   sc_run r = {.svc = svc, .ctx = ctx, .seed = svc->seed(ctx)};
-  double restarts = 4, reps = 40, fit_rows = 2000;
+  double restarts = 4, reps = 40, fit_rows = 2000, posterior = 1;
   int rc = mgp_opt(svc, ctx, PLUGIN, option_table, "restarts", &restarts);
   if (!rc)
     rc = mgp_opt(svc, ctx, PLUGIN, option_table, "null-reps", &reps);
   if (!rc)
     rc = mgp_opt(svc, ctx, PLUGIN, option_table, "fit-rows", &fit_rows);
+  if (!rc)
+    rc = mgp_opt(svc, ctx, PLUGIN, option_table, "posterior", &posterior);
   if (rc)
     return rc;
   r.restarts = (int)restarts;
   r.reps = (int)reps;
   r.fit_rows = (size_t)fit_rows;
+  r.posterior = (int)posterior;
   if ((rc = mgds_load(&r.set, svc, ctx, PLUGIN)))
     return rc;
   if (!r.set.have_ref) {

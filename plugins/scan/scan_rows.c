@@ -8,7 +8,8 @@
  * guess about which training rows are clean), with the foreign share as
  * prior; the rows with posterior above 1/2 (the Bayes rule) are refitted
  * until stable, as long as the rule takes no more of the clean reference
- * rows than the cut may (docs/detectors/scan.md, Rows). */
+ * rows than the cut may, counted out of sample by a 2-fold cross-fit of
+ * the clean component (docs/detectors/scan.md, Rows). */
 #include "config.h"
 
 #include <math.h>
@@ -102,14 +103,26 @@ static double lr_logpdf(const lr_gauss *g, const float *x) {
 }
 
 /* The reference rows (of m) that the rule "posterior of the foreign
- * component above 1/2" takes, with prior log(k / (n - k)). */
-static size_t ref_taken(const lr_gauss *foreign, const lr_gauss *clean, const float *wr, size_t m,
+ * component above 1/2" takes, with prior log(k / (n - k)), each row
+ * weighed against the clean component fitted on the other half of the
+ * reference rows (half[i & 1] was fitted on the rows of parity !(i & 1)):
+ * a component fitted on a row explains that row better than a fresh clean
+ * row, so an in-sample count undercounts the rule's false alarms. */
+static size_t ref_taken(const lr_gauss *foreign, const lr_gauss half[2], const float *wr, size_t m,
                         double prior) {
   size_t taken = 0;
   for (size_t i = 0; i < m; i++)
-    taken +=
-        lr_logpdf(foreign, wr + i * foreign->d) - lr_logpdf(clean, wr + i * foreign->d) + prior > 0;
+    taken += lr_logpdf(foreign, wr + i * foreign->d) -
+                 lr_logpdf(&half[i & 1], wr + i * foreign->d) + prior >
+             0;
   return taken;
+}
+
+/* Selects the reference rows of one parity (alternating by index, so the
+ * split is reproducible). */
+static void parity(unsigned char *sel, size_t m) {
+  for (size_t i = 0; i < m; i++)
+    sel[i] = (unsigned char)(i & 1);
 }
 
 static size_t count(const unsigned char *f, size_t n) {
@@ -126,26 +139,36 @@ int sc_posterior_rows(const float *w, size_t n, const float *wr, size_t m, size_
   size_t big = n > m ? n : m;
   float *scratch = malloc((big ? big : 1) * dw * sizeof *scratch);
   float *cov = malloc(dw * dw * sizeof *cov);
-  unsigned char *next = malloc(n ? n : 1);
-  lr_gauss clean, fit[2];
-  int rc = lr_alloc(&clean, dw), rc1 = lr_alloc(&fit[0], dw), rc2 = lr_alloc(&fit[1], dw);
-  if (!rc)
-    rc = rc1 ? rc1 : rc2;
-  if (!rc && (!scratch || !cov || !next))
+  unsigned char *next = malloc(n ? n : 1), *odd = malloc(m ? m : 1);
+  lr_gauss clean, fit[2], half[2];
+  int rc = lr_alloc(&clean, dw);
+  for (int h = 0; h < 2; h++) {
+    int rc1 = lr_alloc(&fit[h], dw), rc2 = lr_alloc(&half[h], dw);
+    if (!rc)
+      rc = rc1 ? rc1 : rc2;
+  }
+  if (!rc && (!scratch || !cov || !next || !odd))
     rc = MG_ERR_NOMEM;
   size_t k = out->n_start;
-  if (rc || m < 3 || k < 3 || n - k < 3)
+  /* Each half of the reference rows needs 3 rows for its clean fit. */
+  if (rc || m < 6 || k < 3 || n - k < 3)
     goto done;
   /* The same false-alarm bound as the cut's: at most the rank-th of the
    * reference rows may be taken (about 1% of clean rows). */
   size_t budget = (size_t)floor(SC_REF_FRR * (double)(m + 1));
   out->budget = budget < 1 ? 1 : budget;
   int cur = 0;
+  /* The rule's clean component uses every reference row; the guard's
+   * count is cross-fitted: half[0] on the odd rows counts the even ones,
+   * half[1] on the even rows counts the odd ones. */
+  parity(odd, m);
   if ((rc = lr_fit(&clean, wr, m, NULL, 0, scratch, cov)) ||
+      (rc = lr_fit(&half[0], wr, m, odd, 1, scratch, cov)) ||
+      (rc = lr_fit(&half[1], wr, m, odd, 0, scratch, cov)) ||
       (rc = lr_fit(&fit[cur], w, n, flag, 1, scratch, cov)))
     goto done;
   double prior = log((double)k / (double)(n - k));
-  out->ref_flag = ref_taken(&fit[cur], &clean, wr, m, prior);
+  out->ref_flag = ref_taken(&fit[cur], half, wr, m, prior);
   for (int round = 0; round < SC_ROWS_ROUNDS; round++) {
     size_t moved = 0, kept = 0;
     for (size_t i = 0; i < n; i++) {
@@ -164,7 +187,7 @@ int sc_posterior_rows(const float *w, size_t n, const float *wr, size_t m, size_
     double next_prior = log((double)kept / (double)(n - kept));
     if ((rc = lr_fit(&fit[!cur], w, n, next, 1, scratch, cov)))
       goto done;
-    size_t taken = ref_taken(&fit[!cur], &clean, wr, m, next_prior);
+    size_t taken = ref_taken(&fit[!cur], half, wr, m, next_prior);
     if (taken > out->budget) {
       out->stopped = 1;
       break;
@@ -178,9 +201,12 @@ int sc_posterior_rows(const float *w, size_t n, const float *wr, size_t m, size_
   }
 done:
   lr_free(&clean);
-  lr_free(&fit[0]);
-  lr_free(&fit[1]);
+  for (int h = 0; h < 2; h++) {
+    lr_free(&fit[h]);
+    lr_free(&half[h]);
+  }
   free(scratch);
+  free(odd);
   free(cov);
   free(next);
   return rc;

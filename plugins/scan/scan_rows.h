@@ -22,7 +22,7 @@
 typedef struct sc_posterior {
   size_t n_start;  /* rows flagged before (the cut's rows) */
   size_t n_flag;   /* rows with foreign posterior > 1/2 at the end */
-  size_t ref_flag; /* clean reference rows the final rule takes */
+  size_t ref_flag; /* clean reference rows the final rule takes (cross-fitted) */
   size_t budget;   /* the most it may take: the cut's reference rank */
   int rounds;      /* refits taken (0: the start was kept) */
   int converged;   /* no row moved in the last round */
@@ -37,8 +37,10 @@ typedef struct sc_posterior {
  * takes more of the reference rows than the cut's rank allows
  * (max(1, floor(SC_REF_FRR (m + 1)))): a foreign component that grows into
  * a natural mode of the class takes the reference rows of that mode too.
- * The clean component is fitted on those rows, so the count is a lower
- * bound on the rule's false-alarm rate. */
+ * The count is cross-fitted: each reference row is weighed against a
+ * clean component fitted on the other half of the reference rows
+ * (alternating by index), since one fitted on the row itself would
+ * undercount the rule's false alarms. Needs m >= 6. */
 int sc_posterior_rows(const float *w, size_t n, const float *wr, size_t m, size_t dw,
                       unsigned char *flag, sc_posterior *out);
 

@@ -101,6 +101,15 @@ if full_fixtures && scan wanet-p10 wanet.json; then
   check "$SANDBOX/wanet.json" "$FX/wanet-p10.truth.json" detect high 0.9 0.95 &&
     pass "wanet-p10: the weakly warped rows are listed" || fail "wanet-p10 rows"
 fi
+# scan.posterior=0: the cut's rows only, fewer of the poisoned rows.
+if full_fixtures && scan wanet-p10 wanet-cut.json --set $PLUG.posterior=0; then
+  got=$(json_get "$SANDBOX/wanet-cut.json" \
+    '" ".join(str(len(f["samples"]["indices"])) for f in d["findings"] if f["plugin"] == "scan")')
+  all=$(json_get "$SANDBOX/wanet.json" \
+    '" ".join(str(len(f["samples"]["indices"])) for f in d["findings"] if f["plugin"] == "scan")')
+  [ -n "$got" ] && [ "$got" -lt "$all" ] && pass "posterior=0: the cut's $got rows, not $all" ||
+    fail "posterior=0: $got rows against $all"
+fi
 if full_fixtures && scan all2all-p10 a2a.json; then
   check "$SANDBOX/a2a.json" "$FX/all2all-p10.truth.json" all medium 0.8 0.8 &&
     pass "all2all-p10: the shifted classes named with their rows" || fail "all2all-p10 verdict"

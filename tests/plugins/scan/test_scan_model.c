@@ -5,7 +5,9 @@
  * class's J does not, the rows step finds a foreign group that outnumbers
  * the clean one, a fit on a sample extends to every row, and the posterior
  * refit takes the weakly shifted rows of an elongated group that a cut on
- * the line misses. */
+ * the line misses, is refused on a natural mode (also on one that a clean
+ * fit absorbs in sample: the guard counts out of sample), and is not
+ * attempted without two halves of reference rows for that count. */
 #include "config.h"
 
 #include <check.h>
@@ -148,22 +150,33 @@ START_TEST(foreign_majority_found_by_reference_rows) {
 END_TEST
 
 /* A poisoned group elongated along the line (how strongly each row carries
- * the trigger: axis 0, mean 7, SD 3) and shifted off it (axis 1, mean 4):
- * a cut on the line at 10 takes about a sixth of it; the posterior refit,
- * started from those rows, takes nearly all of them and few clean ones. */
+ * the trigger: axis 0, mean 7, SD 3) and shifted off it (axis 1, mean 4),
+ * rows clean..n-1 of n, after a clean class; flag receives the rows beyond
+ * a cut on the line at 10 (about a sixth of the group). Returns their
+ * count. */
+static size_t elongated_class(mgd_rng *g, size_t clean, size_t n, size_t m, float **x, float **ref,
+                              unsigned char *flag) {
+  clean_class(g, n, m, x, ref);
+  for (size_t i = clean; i < n; i++)
+    for (size_t j = 0; j < D; j++)
+      (*x)[i * D + j] = (float)(mgd_rng_normal(g) * (j == 0 ? 3 : 1) + (j == 0   ? 7
+                                                                        : j == 1 ? 4
+                                                                                 : 0));
+  size_t start = 0;
+  for (size_t i = 0; i < n; i++)
+    start += flag[i] = (*x)[i * D] > 10;
+  return start;
+}
+
+/* The elongated group (elongated_class): the posterior refit, started
+ * from the cut's rows, takes nearly all of it and few clean rows. */
 START_TEST(posterior_takes_weak_rows_of_an_elongated_group) {
   mgd_rng g;
   mgd_rng_seed(&g, 11, "elongated");
   enum { CLEAN = 400, POISON = 40, N = CLEAN + POISON, M = 100 };
   float *x, *ref;
-  clean_class(&g, N, M, &x, &ref);
-  for (size_t i = CLEAN; i < N; i++)
-    for (size_t j = 0; j < D; j++)
-      x[i * D + j] = (float)(mgd_rng_normal(&g) * (j == 0 ? 3 : 1) + (j == 0 ? 7 : j == 1 ? 4 : 0));
   unsigned char flag[N];
-  size_t start = 0;
-  for (size_t i = 0; i < N; i++)
-    start += flag[i] = x[i * D] > 10;
+  size_t start = elongated_class(&g, CLEAN, N, M, &x, &ref, flag);
   ck_assert_uint_lt(start, POISON / 2);
   sc_posterior post;
   ck_assert_int_eq(sc_posterior_rows(x, N, ref, M, D, flag, &post), MG_OK);
@@ -180,39 +193,96 @@ START_TEST(posterior_takes_weak_rows_of_an_elongated_group) {
 }
 END_TEST
 
+/* Runs the posterior refit and asserts that it kept the start: no round
+ * taken, the same rows flagged. */
+static void refit_keeps_start(const float *x, size_t n, const float *ref, size_t m,
+                              unsigned char *flag, sc_posterior *post) {
+  unsigned char *start = malloc(n);
+  memcpy(start, flag, n);
+  ck_assert_int_eq(sc_posterior_rows(x, n, ref, m, D, flag, post), MG_OK);
+  ck_assert_uint_eq(post->rounds, 0);
+  ck_assert_uint_eq(post->n_flag, post->n_start);
+  ck_assert_mem_eq(flag, start, n);
+  free(start);
+}
+
+/* Shifts every `every`-th of n rows (from row 0) by `shift` along axis 2,
+ * a mode of the class; flag (when not NULL) receives those rows. */
+static void shift_mode(float *x, size_t n, size_t every, float shift, unsigned char *flag) {
+  for (size_t i = 0; i < n; i++) {
+    int in = i % every == 0;
+    x[i * D + 2] += in ? shift : 0.0f;
+    if (flag)
+      flag[i] = (unsigned char)in;
+  }
+}
+
+/* A start that is a mode of the class, `shift` units along axis 2: every
+ * `every`-th of n training rows, and every `ref_every`-th of the first
+ * ref_n of m reference rows. The refit must be refused and the start
+ * kept, because the rule takes more of the reference rows than the bound. */
+static void refit_refused_on_mode(uint64_t seed, const char *name, size_t n, size_t every, size_t m,
+                                  size_t ref_n, size_t ref_every, float shift) {
+  mgd_rng g;
+  mgd_rng_seed(&g, seed, name);
+  float *x, *ref;
+  clean_class(&g, n, m, &x, &ref);
+  unsigned char *flag = malloc(n);
+  shift_mode(x, n, every, shift, flag);
+  shift_mode(ref, ref_n, ref_every, shift, NULL);
+  sc_posterior post;
+  refit_keeps_start(x, n, ref, m, flag, &post);
+  ck_assert(post.stopped);
+  ck_assert_uint_gt(post.ref_flag, post.budget);
+  free(flag);
+  free(x);
+  free(ref);
+}
+
 /* A start that is a natural mode of the class (15% of the training rows
  * and of the reference rows, 5 units along axis 2): the posterior rule
  * takes its reference rows too, more than the cut's 1% may, so the refit
  * is refused and the start kept. */
 START_TEST(posterior_refit_refused_on_a_shared_mode) {
+  refit_refused_on_mode(13, "shared-mode", 400, 7, 100, 100, 7, 5.0f);
+}
+END_TEST
+
+/* The guard's count is cross-fitted on two halves of the reference rows,
+ * each needing 3 rows for its clean fit: with 5 reference rows the refit
+ * is not attempted and the cut's rows stand, even for the elongated group
+ * it would otherwise extend. */
+START_TEST(posterior_needs_two_halves_of_reference_rows) {
   mgd_rng g;
-  mgd_rng_seed(&g, 13, "shared-mode");
-  enum { N = 400, M = 100 };
+  mgd_rng_seed(&g, 17, "few-reference");
+  enum { CLEAN = 400, POISON = 40, N = CLEAN + POISON, M = 5 };
   float *x, *ref;
-  clean_class(&g, N, M, &x, &ref);
   unsigned char flag[N];
-  for (size_t i = 0; i < N; i++) {
-    flag[i] = i % 7 == 0; /* about 15% */
-    x[i * D + 2] += flag[i] ? 5.0f : 0.0f;
-  }
-  for (size_t i = 0; i < M; i++)
-    ref[i * D + 2] += i % 7 == 0 ? 5.0f : 0.0f;
+  elongated_class(&g, CLEAN, N, M, &x, &ref, flag);
   sc_posterior post;
-  ck_assert_int_eq(sc_posterior_rows(x, N, ref, M, D, flag, &post), MG_OK);
-  ck_assert(post.stopped);
-  ck_assert_uint_eq(post.rounds, 0);
-  ck_assert_uint_eq(post.n_flag, post.n_start);
-  ck_assert_uint_gt(post.ref_flag, post.budget);
+  refit_keeps_start(x, N, ref, M, flag, &post);
   free(x);
   free(ref);
 }
 END_TEST
 
+/* A rare mode of the class (10 units along axis 2) held by 1% of the
+ * training rows, the start, and by 2 of only 10 reference rows (0 and 2,
+ * the same half). A clean component fitted on those 10 rows stretches to
+ * cover its own 2 mode rows, so counted in sample the rule takes none;
+ * counted against the other half's fit (which has no mode row) it takes
+ * both, more than the bound of 1, and the refit is refused. */
+START_TEST(posterior_guard_counts_out_of_sample) {
+  refit_refused_on_mode(19, "rare-mode", 1000, 100, 10, 4, 2, 10.0f);
+}
+END_TEST
+
 int main(void) {
-  return mg_check_case("scan_model", NULL, NULL,
-                       MG_CHECK_TESTS(global_model_whitens_and_drops_dead_units,
-                                      small_distant_group_isolated_and_significant,
-                                      foreign_majority_found_by_reference_rows,
-                                      posterior_takes_weak_rows_of_an_elongated_group,
-                                      posterior_refit_refused_on_a_shared_mode));
+  return mg_check_case(
+      "scan_model", NULL, NULL,
+      MG_CHECK_TESTS(
+          global_model_whitens_and_drops_dead_units, small_distant_group_isolated_and_significant,
+          foreign_majority_found_by_reference_rows, posterior_takes_weak_rows_of_an_elongated_group,
+          posterior_refit_refused_on_a_shared_mode, posterior_needs_two_halves_of_reference_rows,
+          posterior_guard_counts_out_of_sample));
 }

@@ -57,3 +57,14 @@ tests_plugins_neural_cleanse_test_nc_across_SOURCES = tests/plugins/neural-clean
 tests_plugins_neural_cleanse_test_nc_across_CFLAGS = $(MG_TEST_CFLAGS) $(MGD_CFLAGS) \
 	-I$(top_srcdir)/plugins/neural-cleanse
 tests_plugins_neural_cleanse_test_nc_across_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)
+
+# Unit tests of the warp family's sampling: identity, whole- and
+# half-pixel shifts, the bilinear fade between grid points.
+check_PROGRAMS += tests/plugins/neural-cleanse/test_nc_warp
+TESTS += tests/plugins/neural-cleanse/test_nc_warp
+tests_plugins_neural_cleanse_test_nc_warp_SOURCES = tests/plugins/neural-cleanse/test_nc_warp.c \
+	plugins/neural-cleanse/nc_warp.c plugins/neural-cleanse/nc_warp.h \
+	plugins/neural-cleanse/nc_rows.c plugins/neural-cleanse/nc_rows.h
+tests_plugins_neural_cleanse_test_nc_warp_CFLAGS = $(MG_TEST_CFLAGS) $(MGD_CFLAGS) \
+	-I$(top_srcdir)/plugins/neural-cleanse
+tests_plugins_neural_cleanse_test_nc_warp_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)

@@ -16,9 +16,6 @@
  * reference code does with (2 - epsilon). */
 #define NC_TANH_EPS 1e-7
 #define NC_ADAM_EPS 1e-8
-/* Input floats per model call at most (64 MiB of rows, as many again of
- * gradient): large images get fewer targets per call. */
-#define NC_CALL_FLOATS (UINT64_C(16) << 20)
 
 void nc_params_default(nc_params *p) {
   memset(p, 0, sizeof *p);

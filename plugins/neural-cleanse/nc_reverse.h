@@ -10,6 +10,11 @@
 
 #include <modelgate/plugin.h>
 
+/* Input floats per model call at most (64 MiB of rows, as many again of
+ * gradient): large images get fewer targets per call (mask and warp
+ * searches alike). */
+#define NC_CALL_FLOATS (UINT64_C(16) << 20)
+
 typedef struct nc_params {
   size_t batch;            /* clean rows per target per step */
   unsigned max_steps;      /* optimisation steps per target, at most */

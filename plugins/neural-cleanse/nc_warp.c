@@ -310,6 +310,8 @@ int nc_warp(const nc_problem *pb, const nc_warp_params *wp, nc_warp_result *out)
   size_t G = wp->group < K ? wp->group : K;
   if (!G || !B || !pb->n || e.h < 2 || e.w < 2 || wp->grid < 2 || !wp->steps)
     return MG_ERR_ARGS;
+  while (G > 1 && (uint64_t)G * B * e.chw > NC_CALL_FLOATS)
+    G--;
   memset(out, 0, K * sizeof *out);
   int rc = axis_make(&e.ry, e.h, wp->grid);
   if (!rc)

@@ -114,8 +114,10 @@ static int vote_and_score(ic_run *r) {
                        r->ct) ||
       knn_label_counts(s->ref, s->n_ref, s->ref, r->yref, s->n_ref, d, r->k, s->n_labels, 1, r->cr))
     return MG_ERR_NOMEM;
+  /* yref -1 (a label outside the model's classes) has no profile; the core
+   * refuses such labels, but the indexing must not rely on it. */
   for (uint64_t i = 0; i < s->n_ref; i++)
-    for (size_t j = 0; j < L; j++)
+    for (size_t j = 0; j < L && r->yref[i] >= 0; j++)
       r->sum[(size_t)r->yref[i] * L + j] += r->cr[i * L + j];
   for (uint32_t a = 0; a < s->n_labels; a++)
     for (size_t i = 0; i < s->classes[a].n; i++) {
@@ -123,7 +125,7 @@ static int vote_and_score(ic_run *r) {
       r->st[row] = score(r, (int32_t)a, r->ct + row * L, 0);
     }
   for (uint64_t i = 0; i < s->n_ref; i++)
-    r->sr[i] = score(r, r->yref[i], r->cr + i * L, 1);
+    r->sr[i] = r->yref[i] >= 0 ? score(r, r->yref[i], r->cr + i * L, 1) : 0;
   return MG_OK;
 }
 

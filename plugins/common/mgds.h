@@ -85,6 +85,10 @@ int mgds_load_default(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ctx, c
                       const char *default_layer);
 void mgds_free(mgds_set *s);
 
+/* Each training (reference: nonzero) row's label index, -1 for a row whose
+ * label is outside the model's classes; NULL when out of memory. */
+int32_t *mgds_labels(const mgds_set *s, int reference);
+
 /* Copies the listed rows of a row-major n x dim matrix into out. */
 void mgds_gather(const float *x, uint64_t dim, const uint64_t *rows, size_t n, float *out);
 

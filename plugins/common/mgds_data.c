@@ -188,6 +188,23 @@ int mgds_load_default(mgds_set *s, const mg_services *svc, mg_plugin_ctx *ctx, c
   return rc;
 }
 
+int32_t *mgds_labels(const mgds_set *s, int reference) {
+  uint64_t n = reference ? s->n_ref : s->n_train;
+  int32_t *y = malloc((n ? n : 1) * sizeof *y);
+  if (!y)
+    return NULL;
+  for (uint64_t i = 0; i < n; i++)
+    y[i] = -1;
+  for (uint32_t c = 0; c < s->n_labels; c++) {
+    const mgds_class *cl = &s->classes[c];
+    size_t m = reference ? cl->n_ref : cl->n;
+    const uint64_t *rows = reference ? cl->refrow : cl->rows;
+    for (size_t i = 0; i < m; i++)
+      y[rows[i]] = (int32_t)c;
+  }
+  return y;
+}
+
 void mgds_free(mgds_set *s) {
   if (s->classes)
     for (uint32_t c = 0; c < s->n_labels; c++) {

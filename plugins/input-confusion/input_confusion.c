@@ -274,12 +274,8 @@ static int evidence(ic_run *r, double seconds) {
 static int analyse(ic_run *r) {
   double t0 = mgds_now();
   const mgds_set *s = &r->set;
-  if (!(r->yref = malloc((s->n_ref ? s->n_ref : 1) * sizeof *r->yref)))
+  if (!(r->yref = mgds_labels(s, 1)))
     return MG_ERR_NOMEM;
-  memset(r->yref, 0xff, (s->n_ref ? s->n_ref : 1) * sizeof *r->yref); /* -1 */
-  for (uint32_t a = 0; a < s->n_labels; a++)
-    for (size_t i = 0; i < s->classes[a].n_ref; i++)
-      r->yref[s->classes[a].refrow[i]] = (int32_t)a;
   if (!r->set.have_ref || r->set.n_ref < r->k + 1) {
     r->svc->log(r->ctx, MG_LOG_INFO,
                 "%s: needs a labelled reference set of more than %zu rows (%s)", PLUGIN, r->k,

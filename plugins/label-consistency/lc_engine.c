@@ -47,23 +47,6 @@ typedef struct lc_run {
   size_t map_contributing; /* and its contributing labels */
 } lc_run;
 
-static int32_t *labels_of(const mgds_set *s, int reference) {
-  uint64_t n = reference ? s->n_ref : s->n_train;
-  int32_t *y = malloc((n ? n : 1) * sizeof *y);
-  if (!y)
-    return NULL;
-  for (uint64_t i = 0; i < n; i++)
-    y[i] = -1;
-  for (uint32_t c = 0; c < s->n_labels; c++) {
-    const mgds_class *cl = &s->classes[c];
-    size_t m = reference ? cl->n_ref : cl->n;
-    const uint64_t *rows = reference ? cl->refrow : cl->rows;
-    for (size_t i = 0; i < m; i++)
-      y[rows[i]] = (int32_t)c;
-  }
-  return y;
-}
-
 /* The vote marks a row when another label holds at least share of the k
  * neighbours. */
 static int32_t marked_as(const lc_run *r, const knn_vote_t *v, int32_t label) {
@@ -331,7 +314,7 @@ static int evidence(lc_run *r, double seconds) {
 static int analyse(lc_run *r) {
   double t0 = mgds_now();
   int rc = MG_OK;
-  if (!(r->ytr = labels_of(&r->set, 0)) || !(r->yref = labels_of(&r->set, 1)))
+  if (!(r->ytr = mgds_labels(&r->set, 0)) || !(r->yref = mgds_labels(&r->set, 1)))
     return MG_ERR_NOMEM;
   if (!r->set.have_ref || r->set.n_ref < r->k + 1) {
     /* Skipped (MG_ERR_NEEDS), so CTL-05 does not count an unchecked run. */

@@ -64,15 +64,10 @@ int sp_contributes(const mgds_result *x) {
 static int clean_pool(const mgds_set *s, float **pool, int32_t **labels, float *mean) {
   size_t d = (size_t)s->dim, m = (size_t)s->n_ref;
   *pool = malloc((m ? m : 1) * d * sizeof **pool);
-  *labels = malloc((m ? m : 1) * sizeof **labels);
+  *labels = mgds_labels(s, 1);
   if (!*pool || !*labels)
     return MG_ERR_NOMEM;
   memcpy(*pool, s->ref, m * d * sizeof **pool);
-  for (size_t i = 0; i < m; i++)
-    (*labels)[i] = -1;
-  for (uint32_t c = 0; c < s->n_labels; c++)
-    for (size_t i = 0; i < s->classes[c].n_ref; i++)
-      (*labels)[s->classes[c].refrow[i]] = (int32_t)c;
   mgds_mean(*pool, m, d, 0, mean);
   knn_normalise(*pool, m, d, mean);
   return MG_OK;

@@ -80,6 +80,12 @@ double mgd_softmax(float *row, size_t k);
 double mgd_entropy(const float *p, size_t k);
 /* Cross-entropy -log softmax(logits)[target], computed stably. */
 double mgd_cross_entropy(const float *logits, size_t k, int32_t target);
+/* One Adam update of a parameter's moments (m, v) by its gradient g;
+ * returns the step lr * m_hat / (sqrt(v_hat) + 1e-8) for the caller to
+ * subtract (and clamp). c1, c2: the bias corrections 1 - beta^t, computed
+ * once per step by the caller. */
+double mgd_adam_step(float *m, float *v, double g, double beta1, double beta2, double c1, double c2,
+                     double lr);
 
 /* ---- reporting. */
 /* The severity of an adjusted p-value, each step a family-wise false-alarm

@@ -42,6 +42,13 @@ double mgd_cross_entropy(const float *logits, size_t k, int32_t target) {
   return m + log(s) - (double)logits[target];
 }
 
+double mgd_adam_step(float *m, float *v, double g, double beta1, double beta2, double c1, double c2,
+                     double lr) {
+  *m = (float)(beta1 * *m + (1.0 - beta1) * g);
+  *v = (float)(beta2 * *v + (1.0 - beta2) * g * g);
+  return lr * (*m / c1) / (sqrt(*v / c2) + 1e-8);
+}
+
 mg_severity mgd_severity_of_p(double p_adj) {
   if (p_adj <= MGD_P_HIGH)
     return MG_SEV_HIGH;

@@ -12,7 +12,6 @@
 #include "mgd.h"
 #include "mm_search.h"
 
-#define MM_ADAM_EPS 1e-8
 /* A class whose best margin grows by less than this share is not
  * improving (the early stop). */
 #define MM_GAIN 1e-3
@@ -124,9 +123,7 @@ int mm_search(const mm_problem *pb, const mm_params *prm, mm_result *out) {
         rc = MG_ERR_NUMERIC;
         break;
       }
-      w.m[i] = (float)(prm->beta1 * w.m[i] + (1.0 - prm->beta1) * g);
-      w.v[i] = (float)(prm->beta2 * w.v[i] + (1.0 - prm->beta2) * g * g);
-      double d = step * (w.m[i] / c1) / (sqrt(w.v[i] / c2) + MM_ADAM_EPS);
+      double d = mgd_adam_step(&w.m[i], &w.v[i], g, prm->beta1, prm->beta2, c1, c2, step);
       float nx = (float)(w.x[i] - d);
       w.x[i] = nx < pb->lo ? pb->lo : nx > pb->hi ? pb->hi : nx;
     }

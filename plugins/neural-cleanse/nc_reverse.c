@@ -15,7 +15,6 @@
 /* Keeps tanh away from +-1 when mapping an initial value back, as the
  * reference code does with (2 - epsilon). */
 #define NC_TANH_EPS 1e-7
-#define NC_ADAM_EPS 1e-8
 
 void nc_params_default(nc_params *p) {
   memset(p, 0, sizeof *p);
@@ -166,12 +165,8 @@ static void slot_compose(engine *e, slot *s, size_t k) {
 static void adam(const nc_params *prm, unsigned t, float *theta, float *mo, float *ve,
                  const float *g, size_t n) {
   double c1 = 1.0 - pow(prm->beta1, t), c2 = 1.0 - pow(prm->beta2, t);
-  for (size_t i = 0; i < n; i++) {
-    mo[i] = (float)(prm->beta1 * mo[i] + (1.0 - prm->beta1) * g[i]);
-    ve[i] = (float)(prm->beta2 * ve[i] + (1.0 - prm->beta2) * (double)g[i] * g[i]);
-    double mh = mo[i] / c1, vh = ve[i] / c2;
-    theta[i] -= (float)(prm->lr * mh / (sqrt(vh) + NC_ADAM_EPS));
-  }
+  for (size_t i = 0; i < n; i++)
+    theta[i] -= (float)mgd_adam_step(&mo[i], &ve[i], g[i], prm->beta1, prm->beta2, c1, c2, prm->lr);
 }
 
 /* The paper's schedule, evaluated once per epoch: keep the smallest mask

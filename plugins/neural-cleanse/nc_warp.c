@@ -16,7 +16,6 @@
 
 #define NC_WARP_ADAM_B1 0.9
 #define NC_WARP_ADAM_B2 0.999
-#define NC_WARP_ADAM_EPS 1e-8
 
 void nc_warp_params_default(nc_warp_params *p) {
   memset(p, 0, sizeof *p);
@@ -272,9 +271,8 @@ static int wslot_update(wengine *e, wslot *s, size_t k) {
     double g = s->g[i];
     if (!isfinite(g))
       return 1;
-    s->m[i] = (float)(NC_WARP_ADAM_B1 * s->m[i] + (1 - NC_WARP_ADAM_B1) * g);
-    s->v[i] = (float)(NC_WARP_ADAM_B2 * s->v[i] + (1 - NC_WARP_ADAM_B2) * g * g);
-    double step = e->wp->lr * (s->m[i] / c1) / (sqrt(s->v[i] / c2) + NC_WARP_ADAM_EPS);
+    double step =
+        mgd_adam_step(&s->m[i], &s->v[i], g, NC_WARP_ADAM_B1, NC_WARP_ADAM_B2, c1, c2, e->wp->lr);
     double t = s->theta[i] - step, lim = e->wp->max_disp;
     s->theta[i] = (float)(t < -lim ? -lim : t > lim ? lim : t);
   }

@@ -24,6 +24,7 @@ RT_OPS = \
 	src/runtime/ops/op_concat.c \
 	src/runtime/ops/op_pad.c \
 	src/runtime/ops/op_reduce.c \
+	src/runtime/ops/op_slice.c \
 	src/runtime/ops/op_shape.c \
 	src/runtime/ops/op_sum.c \
 	src/runtime/ops/op_lrn.c

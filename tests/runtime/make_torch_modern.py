@@ -12,6 +12,9 @@ python3, which has python3-torch 1.13):
              HardSwish
   acts13     CNN with InstanceNorm2d (affine), Mish (Softplus/Tanh/Mul),
              SELU, Hardsigmoid, SiLU and Softplus (opset 13)
+  pools13    CNN that crops with slicing (Slice), pools with amax, sum and
+             amin over the map (ReduceMax, ReduceSum, ReduceMin) and keeps
+             half the channels of a concatenation (Slice on axis 1)
 
 Weights are random (seeded), the normalisation layers' affine parameters
 too. Writes NAME.onnx, NAME_x.npy, NAME_t.npy, NAME_logits.npy and
@@ -59,10 +62,26 @@ class Acts(nn.Module):
         return self.fc2(F.softplus(F.silu(h) * F.hardsigmoid(h)) - 0.5)
 
 
+class Pools(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 8, 3, stride=2, padding=1)
+        self.c2 = nn.Conv2d(8, 16, 3, padding=1)
+        self.fc = nn.Linear(16 * 3, 10)
+
+    def forward(self, x):
+        x = x[:, :, 1:27, 1:27]  # crop the border
+        h = self.c2(F.relu(self.c1(x)))
+        h = torch.cat([F.relu(h), F.relu(-h)], 1)[:, ::2]  # every other channel
+        feats = [h.amax(dim=(2, 3)), h.sum(dim=(2, 3)) / 169.0, h.amin(dim=(2, 3))]
+        return self.fc(torch.cat(feats, 1))
+
+
 MODELS = [
     ("gelu_ln13", GeluLN, 13),
     ("gelu_ln17", GeluLN, 17),
     ("acts13", Acts, 13),
+    ("pools13", Pools, 13),
 ]
 
 

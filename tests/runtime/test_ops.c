@@ -1341,6 +1341,42 @@ START_TEST(test_concat_pad_reduce_gather) {
 }
 END_TEST
 
+/* Slice (constant inputs, negative and INT64_MAX bounds, a negative step)
+ * feeding the other reductions: ReduceSum with axes as an input (opset 13),
+ * ReduceMax and ReduceMin (attribute axes), ReduceSumSquare. Distinct input
+ * values keep each max and min unique, so the subgradient is the gradient. */
+START_TEST(test_slice_reduce_family) {
+  rt_shape xs = SHAPE(2, 5, 6);
+  mk_model *m = model1(13, "x", xs);
+  int64_t d3[] = {3};
+  mk_init_i(m, "st", 1, d3, (int64_t[]){1, -1, 0});
+  mk_init_i(m, "en", 1, d3, (int64_t[]){INT64_MAX, -6, 5});
+  mk_init_i(m, "ax", 1, d3, (int64_t[]){1, 2, -3});
+  mk_init_i(m, "sp", 1, d3, (int64_t[]){2, -2, 1});
+  mk_node(m, "Slice", "x,st,en,ax,sp", "s"); /* 2 x 2 x 3 */
+  int64_t d1[] = {1};
+  mk_init_i(m, "raxes", 1, d1, (int64_t[]){2});
+  mk_node(m, "ReduceSum", "s,raxes", "a");
+  mk_attr_ints(mk_node(m, "ReduceMax", "x", "b"), "axes", 1, (int64_t[]){2});
+  mk_attr_ints(mk_node(m, "ReduceMin", "x", "c"), "axes", 1, (int64_t[]){-1});
+  mk_attr_ints(mk_node(m, "ReduceSumSquare", "x", "q"), "axes", 1, (int64_t[]){2});
+  mk_attr_i(mk_node(m, "Concat", "a,b,c,q", "y"), "axis", 1);
+  gc_input in[] = {in1("x", xs, -1.0f, 0.037f)};
+  gradcheck(m, in, 1, "Slice/ReduceSum/ReduceMax/ReduceMin/ReduceSumSquare");
+  /* Slice with attributes (opset 9), keepdims 0 */
+  m = model1(9, "x", xs);
+  Onnx__NodeProto *sl = mk_node(m, "Slice", "x", "s");
+  mk_attr_ints(sl, "starts", 2, (int64_t[]){-4, 1});
+  mk_attr_ints(sl, "ends", 2, (int64_t[]){100, 3});
+  mk_attr_ints(sl, "axes", 2, (int64_t[]){2, 1});
+  Onnx__NodeProto *r = mk_node(m, "ReduceMax", "s", "y");
+  mk_attr_ints(r, "axes", 1, (int64_t[]){1});
+  mk_attr_i(r, "keepdims", 0);
+  gc_input in2[] = {in1("x", xs, 1.0f, -0.029f)};
+  gradcheck(m, in2, 1, "Slice opset 9, ReduceMax keepdims 0");
+}
+END_TEST
+
 /* x.view(x.size(0), -1) as torch exports it: the shape sub-graph is folded
  * when planning, so the Reshape is an ordinary activation op. */
 START_TEST(test_view_pattern_folded) {
@@ -1589,6 +1625,7 @@ static Suite *suite(void) {
   tcase_add_test(t, test_batchnorm);
   tcase_add_test(t, test_layout_ops);
   tcase_add_test(t, test_concat_pad_reduce_gather);
+  tcase_add_test(t, test_slice_reduce_family);
   tcase_add_test(t, test_view_pattern_folded);
   tcase_add_test(t, test_sum_lrn);
   tcase_add_test(t, test_pointwise_vjp);

@@ -21,7 +21,7 @@
 #include "runtime/runtime.h"
 
 static const char *const names[] = {"mlp",       "lenet",     "bncnn", "resnet",
-                                    "gelu_ln13", "gelu_ln17", "acts13"};
+                                    "gelu_ln13", "gelu_ln17", "acts13", "pools13"};
 
 static float *load_npy(const char *dir, const char *name, const char *what, mg_array_header *h) {
   char path[1024];

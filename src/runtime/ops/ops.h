@@ -22,7 +22,9 @@ extern const rt_op rt_op_flatten, rt_op_reshape, rt_op_squeeze, rt_op_unsqueeze,
 extern const rt_op rt_op_transpose;
 extern const rt_op rt_op_concat;
 extern const rt_op rt_op_pad;
-extern const rt_op rt_op_reducemean;
+extern const rt_op rt_op_reducemean, rt_op_reducesum, rt_op_reducesumsquare, rt_op_reducemax,
+    rt_op_reducemin;
+extern const rt_op rt_op_slice;
 extern const rt_op rt_op_sum, rt_op_lrn;
 extern const rt_op rt_op_erf, rt_op_sqrt, rt_op_exp, rt_op_neg, rt_op_abs, rt_op_softplus,
     rt_op_mish, rt_op_selu, rt_op_hardsigmoid, rt_op_hardswish, rt_op_gelu;

@@ -221,9 +221,11 @@ static void top_sources(const ic_run *r, int32_t a, char *buf, size_t size) {
 }
 
 /* The second stage (ic_refine.h) on label a's rows; 1 when its rows
- * replace the first stage's: at least MGDS_MIN_FLAGGED of them and fewer
- * than half the label (a trigger estimate that every row aligns with is
- * the label's own look, not a trigger). */
+ * replace the first stage's: at least MGDS_MIN_FLAGGED of them and no
+ * fewer than the first stage's rows beyond what clean data would put past
+ * its cut (its expected true rows). A trigger that is not added to the
+ * rows (a warp) leaves the rows no shared residual; the second stage then
+ * finds only part of what the first found, and the first stands. */
 static int refine(const ic_run *r, int32_t a, const unsigned char *seed, unsigned char *keep,
                   ic_refine_out *ro) {
   const mgds_class *cl = &r->set.classes[a];
@@ -235,7 +237,9 @@ static int refine(const ic_run *r, int32_t a, const unsigned char *seed, unsigne
       r->k,         r->set.n_labels, a,        cl->rows, cl->n,   seed,         r->fdr};
   if (ic_refine(&in, keep, ro))
     return 0;
-  return ro->kept >= MGDS_MIN_FLAGGED && 2 * ro->kept < cl->n;
+  const ic_label *l = &r->lab[a];
+  double excess = (double)l->flagged - (double)l->n * (double)l->rank / (double)(l->m + 1);
+  return ro->kept >= MGDS_MIN_FLAGGED && (double)ro->kept >= excess;
 }
 
 static int emit(ic_run *r, int32_t a) {

@@ -22,13 +22,13 @@ rc=$?
 [ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
 use_test_policy
 
-check() { # fixture python-verdict [scan options]: scans and holds the result to the truth
+check() { # fixture python-verdict [scan options]: scans (the plugins $ONLY) and holds the result to the truth
   f=$1 py=$2
   shift 2
-  run_mg scan "$FX/$f" --only $PLUG,neural-cleanse --rules "$SANDBOX/rules" \
+  run_mg scan "$FX/$f" --only "${ONLY:-$PLUG,neural-cleanse}" --rules "$SANDBOX/rules" \
     --json "$SANDBOX/$f.json" -q "$@"
   gate=$status
-  [ "$gate" -le 1 ] || { fail "$1: scan exited $gate: $err"; return 1; }
+  [ "$gate" -le 1 ] || { fail "$f: scan exited $gate: $err"; return 1; }
   detector_py -c "import sys
 from verdict import Verdict
 v = Verdict(sys.argv[1], sys.argv[2], '$PLUG')
@@ -53,6 +53,7 @@ v.only_target_implicated(t)" &&
 [ "$gate" -eq 1 ] && pass "badnets-mlp3-edge-p1 fails the gate" || fail "badnets-mlp3-edge-p1 gate exit $gate"
 
 # The first stage alone: the same class, rows past the reference cut only.
+ONLY=$PLUG
 check badnets-mlp3-edge-p1 "t = v.truth['target_class']
 hits = v.findings(rule='$PLUG.confusion-exceedance', label=t)
 if not hits:
@@ -72,6 +73,8 @@ else:
     v.rows_match(hits[0], 0.9, 0.9)" && pass "$f: second-stage rows at 0.9/0.9 or better" ||
     fail "$f rows"
 done
+
+ONLY=
 
 check clean-mlp "v.silent()" && pass "clean-mlp: no finding" || fail "clean-mlp: flagged"
 [ "$gate" -eq 0 ] && pass "clean-mlp passes the gate" || fail "clean-mlp gate exit $gate"

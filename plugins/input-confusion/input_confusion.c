@@ -21,6 +21,7 @@
 #include <modelgate/plugin.h>
 
 #include "hyptest.h"
+#include "ic_refine.h"
 #include "knn.h"
 #include "mgd.h"
 #include "mgds.h"
@@ -40,6 +41,9 @@ static const char *const controls[] = {"CTL-05", "CTL-02", NULL};
 static const mg_plugin_option options[] = {
     MGDS_OPTIONS,
     {"k", MG_OPTION_INTEGER, 20, 1, 200, "clean neighbours per row"},
+    {"fdr", MG_OPTION_NUMBER, 0.05, 0, 0.5,
+     "rows of a decided label: Benjamini-Hochberg level of the shared-trigger stage (0: off, "
+     "the first stage's rows)"},
     {NULL, 0, 0, 0, 0, NULL}};
 
 typedef struct ic_label {
@@ -56,10 +60,12 @@ typedef struct ic_run {
   mg_plugin_ctx *ctx;
   mgds_set set;
   size_t k;
-  int32_t *yref;     /* reference rows' labels, -1 outside the model's */
-  uint32_t *ct, *cr; /* vote counts, rows x labels */
-  double *sum;       /* labels x labels: reference vote counts summed per label */
-  double *st, *sr;   /* scores */
+  double fdr;           /* the second stage's level (0: off) */
+  float *tnorm, *rnorm; /* each row's length before normalising */
+  int32_t *yref;        /* reference rows' labels, -1 outside the model's */
+  uint32_t *ct, *cr;    /* vote counts, rows x labels */
+  double *sum;          /* labels x labels: reference vote counts summed per label */
+  double *st, *sr;      /* scores */
   ic_label *lab;
   size_t tested;
 } ic_run;
@@ -92,6 +98,17 @@ static int cmp_desc(const void *x, const void *y) {
   return a < b ? 1 : a > b ? -1 : 0;
 }
 
+/* Each row's Euclidean length (the second stage works in the inputs'
+ * own scale, the neighbour search on unit rows). */
+static void row_lengths(const float *x, size_t n, size_t d, float *len) {
+  for (size_t i = 0; i < n; i++) {
+    double s = 0;
+    for (size_t j = 0; j < d; j++)
+      s += (double)x[i * d + j] * x[i * d + j];
+    len[i] = (float)sqrt(s);
+  }
+}
+
 static int vote_and_score(ic_run *r) {
   mgds_set *s = &r->set;
   size_t d = (size_t)s->dim, L = s->n_labels;
@@ -103,10 +120,14 @@ static int vote_and_score(ic_run *r) {
   r->sum = calloc(L * L, sizeof *r->sum);
   r->st = malloc((s->n_train ? s->n_train : 1) * sizeof *r->st);
   r->sr = malloc((s->n_ref ? s->n_ref : 1) * sizeof *r->sr);
-  if (!zero || !r->ct || !r->cr || !r->sum || !r->st || !r->sr) {
+  r->tnorm = malloc((s->n_train ? s->n_train : 1) * sizeof *r->tnorm);
+  r->rnorm = malloc((s->n_ref ? s->n_ref : 1) * sizeof *r->rnorm);
+  if (!zero || !r->ct || !r->cr || !r->sum || !r->st || !r->sr || !r->tnorm || !r->rnorm) {
     free(zero);
     return MG_ERR_NOMEM;
   }
+  row_lengths(s->train, s->n_train, d, r->tnorm);
+  row_lengths(s->ref, s->n_ref, d, r->rnorm);
   knn_normalise(s->ref, s->n_ref, d, zero);
   knn_normalise(s->train, s->n_train, d, zero);
   free(zero);
@@ -199,23 +220,63 @@ static void top_sources(const ic_run *r, int32_t a, char *buf, size_t size) {
   free(w);
 }
 
+/* The second stage (ic_refine.h) on label a's rows; 1 when its rows
+ * replace the first stage's: at least MGDS_MIN_FLAGGED of them and no
+ * fewer than the first stage's rows beyond what clean data would put past
+ * its cut (its expected true rows). A trigger that is not added to the
+ * rows (a warp) leaves the rows no shared residual; the second stage then
+ * finds only part of what the first found, and the first stands. */
+static int refine(const ic_run *r, int32_t a, const unsigned char *seed, unsigned char *keep,
+                  ic_refine_out *ro) {
+  const mgds_class *cl = &r->set.classes[a];
+  memset(ro, 0, sizeof *ro);
+  if (!(r->fdr > 0))
+    return 0;
+  ic_refine_in in = {
+      r->set.train, r->set.ref,      r->tnorm, r->rnorm, r->yref, r->set.n_ref, (size_t)r->set.dim,
+      r->k,         r->set.n_labels, a,        cl->rows, cl->n,   seed,         r->fdr};
+  if (ic_refine(&in, keep, ro))
+    return 0;
+  const ic_label *l = &r->lab[a];
+  double excess = (double)l->flagged - (double)l->n * (double)l->rank / (double)(l->m + 1);
+  return ro->kept >= MGDS_MIN_FLAGGED && (double)ro->kept >= excess;
+}
+
 static int emit(ic_run *r, int32_t a) {
   const ic_label *l = &r->lab[a];
   mg_severity sev = mgd_severity_of_p(l->adj);
   if (sev == MG_SEV_INFO || l->flagged < MGDS_MIN_FLAGGED || 2 * l->flagged >= l->n)
     return MG_OK;
-  uint64_t *rows = malloc(l->flagged * sizeof *rows);
-  if (!rows)
-    return MG_ERR_NOMEM;
-  size_t n = 0;
   const mgds_class *cl = &r->set.classes[a];
+  uint64_t *rows = malloc(cl->n * sizeof *rows);
+  unsigned char *seed = malloc(cl->n), *keep = malloc(cl->n);
+  if (!rows || !seed || !keep) {
+    free(rows);
+    free(seed);
+    free(keep);
+    return MG_ERR_NOMEM;
+  }
   for (size_t i = 0; i < cl->n; i++)
-    if (r->st[cl->rows[i]] > l->cut)
+    seed[i] = r->st[cl->rows[i]] > l->cut;
+  ic_refine_out ro;
+  int refined = refine(r, a, seed, keep, &ro);
+  size_t n = 0;
+  for (size_t i = 0; i < cl->n; i++)
+    if (refined ? keep[i] : seed[i])
       rows[n++] = cl->rows[i];
+  free(seed);
+  free(keep);
   qsort(rows, n, sizeof *rows, cmp_row);
-  char name[128], src[512], title[400], msg[2400];
+  char name[128], src[512], title[400], msg[2400], second[700] = "";
   mgd_class_name(r->svc, r->ctx, a, name, sizeof name);
   top_sources(r, a, src, sizeof src);
+  if (refined)
+    snprintf(second, sizeof second,
+             " Listed: the %zu rows of %s whose residual from their clean neighbours aligns with "
+             "the first stage's shared residual (a trigger stamped on every poisoned row) beyond "
+             "the %zu clean reference rows' alignment, Benjamini-Hochberg at %.3g over the "
+             "label's %zu rows (largest p rejected %.3g; %zu of the %zu first-stage rows kept).",
+             ro.kept, name, ro.null_rows, r->fdr, l->n, ro.p_cut, ro.kept_seeds, ro.seeds);
   snprintf(title, sizeof title,
            "%s: %zu training rows sit among clean rows of labels its clean rows never meet", name,
            n);
@@ -226,19 +287,23 @@ static int emit(ic_run *r, int32_t a) {
            "reference rows, where clean data would put about %.1f (exact exceedance test p "
            "= %.3g, %.3g after Bonferroni over %zu labels). Rows of several classes relabelled "
            "as one is the pattern of an all-to-one backdoor (BadNets) or of a label-flipping "
-           "attack; inspect the listed rows for a shared trigger.",
-           n, l->n, name, r->k, src[0] ? src : "other labels", name, l->rank, l->m,
-           (double)l->n * (double)l->rank / (double)(l->m + 1), l->p, l->adj, r->tested);
+           "attack; inspect the listed rows for a shared trigger.%s",
+           l->flagged, l->n, name, r->k, src[0] ? src : "other labels", name, l->rank, l->m,
+           (double)l->n * (double)l->rank / (double)(l->m + 1), l->p, l->adj, r->tested, second);
   mg_finding f = mgp_finding(sev, "confusion-exceedance", title, msg);
   f.label = a;
   f.dataset = MG_DATASET_TRAIN;
   f.indices = rows;
   f.n_indices = n;
   f.score = ht_score(l->adj);
-  json_t *ev = json_pack("{s:i,s:I,s:I,s:I,s:f,s:I,s:f,s:f,s:I}", "label", (int)a, "rows",
-                         (json_int_t)l->n, "reference_rows", (json_int_t)l->m, "reference_rank",
-                         (json_int_t)l->rank, "cut", l->cut, "flagged", (json_int_t)n, "p_value",
-                         l->p, "p_adjusted", l->adj, "k", (json_int_t)r->k);
+  json_t *ev = json_pack(
+      "{s:i,s:I,s:I,s:I,s:f,s:I,s:I,s:f,s:f,s:I,s:{s:b,s:f,s:I,s:I,s:I,s:f,s:I}}", "label", (int)a,
+      "rows", (json_int_t)l->n, "reference_rows", (json_int_t)l->m, "reference_rank",
+      (json_int_t)l->rank, "cut", l->cut, "first_stage", (json_int_t)l->flagged, "flagged",
+      (json_int_t)n, "p_value", l->p, "p_adjusted", l->adj, "k", (json_int_t)r->k, "shared_trigger",
+      "used", refined, "fdr", r->fdr, "seeds", (json_int_t)ro.seeds, "kept", (json_int_t)ro.kept,
+      "kept_seeds", (json_int_t)ro.kept_seeds, "p_cut", ro.p_cut, "null_rows",
+      (json_int_t)ro.null_rows);
   int rc = mgp_emit(r->svc, r->ctx, &f, ev, JSON_COMPACT | JSON_REAL_PRECISION(6));
   free(rows);
   return rc;
@@ -301,6 +366,8 @@ static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   if (rc)
     return rc;
   r.k = (size_t)k;
+  if ((rc = mgp_opt(svc, ctx, PLUGIN, options, "fdr", &r.fdr)))
+    return rc;
   if ((rc = mgds_load_default(&r.set, svc, ctx, PLUGIN, MGDS_LAYER_INPUTS)))
     return rc;
   rc = analyse(&r);
@@ -312,6 +379,8 @@ static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   free(r.sum);
   free(r.st);
   free(r.sr);
+  free(r.tnorm);
+  free(r.rnorm);
   free(r.lab);
   mgds_free(&r.set);
   return rc;

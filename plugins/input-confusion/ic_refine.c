@@ -1,0 +1,245 @@
+/* input-confusion's second stage: the rows of a decided label that share
+ * the first stage's trigger (ic_refine.h). */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "hyptest.h"
+#include "ic_refine.h"
+
+/* Query rows per similarity block. */
+#define IR_BLOCK 128
+
+/* Sift a min-heap of k (similarity, index) pairs down from position i. */
+static void heap_down(float *hv, uint32_t *hi, size_t k, size_t i) {
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < k && hv[l] < hv[m])
+      m = l;
+    if (r < k && hv[r] < hv[m])
+      m = r;
+    if (m == i)
+      return;
+    float tv = hv[i];
+    uint32_t ti = hi[i];
+    hv[i] = hv[m];
+    hi[i] = hi[m];
+    hv[m] = tv;
+    hi[m] = ti;
+    i = m;
+  }
+}
+
+/* Residuals of nq query rows (q, lengths qn) from the mean of their k most
+ * similar reference rows (skipping the row itself when self), in the
+ * rows' original scale: res is nq x d. */
+static int residuals(const ic_refine_in *in, const float *q, const float *qn, size_t nq, int self,
+                     float *res) {
+  size_t m = in->n_ref, d = in->d, k = in->k;
+  float *sim = malloc((size_t)IR_BLOCK * m * sizeof *sim), *hv = malloc(k * sizeof *hv);
+  uint32_t *hi = malloc(k * sizeof *hi);
+  if (!sim || !hv || !hi) {
+    free(sim);
+    free(hv);
+    free(hi);
+    return -1;
+  }
+  for (size_t b0 = 0; b0 < nq; b0 += IR_BLOCK) {
+    size_t nb = nq - b0 < IR_BLOCK ? nq - b0 : IR_BLOCK;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)m, (int)d, 1.0f, q + b0 * d,
+                (int)d, in->ref, (int)d, 0.0f, sim, (int)m);
+    for (size_t i = 0; i < nb; i++) {
+      const float *s = sim + i * m;
+      size_t have = 0;
+      for (size_t j = 0; j < m; j++) {
+        if (self && j == b0 + i)
+          continue;
+        if (have < k) { /* fill, then heapify once full */
+          hv[have] = s[j];
+          hi[have++] = (uint32_t)j;
+          if (have == k)
+            for (size_t h = k / 2 + 1; h-- > 0;)
+              heap_down(hv, hi, k, h);
+        } else if (s[j] > hv[0]) {
+          hv[0] = s[j];
+          hi[0] = (uint32_t)j;
+          heap_down(hv, hi, k, 0);
+        }
+      }
+      float *r = res + (b0 + i) * d;
+      const float *x = q + (b0 + i) * d;
+      for (size_t t = 0; t < d; t++)
+        r[t] = x[t] * qn[b0 + i];
+      for (size_t h = 0; h < have; h++) {
+        const float *p = in->ref + (size_t)hi[h] * d;
+        float w = in->ref_norm[hi[h]] / (float)have;
+        for (size_t t = 0; t < d; t++)
+          r[t] -= w * p[t];
+      }
+    }
+  }
+  free(sim);
+  free(hv);
+  free(hi);
+  return 0;
+}
+
+static double cosine(const float *a, const double *b, size_t d, double bnorm) {
+  double ab = 0, aa = 0;
+  for (size_t t = 0; t < d; t++) {
+    ab += (double)a[t] * b[t];
+    aa += (double)a[t] * a[t];
+  }
+  return aa > 0 && bnorm > 0 ? ab / (sqrt(aa) * bnorm) : 0;
+}
+
+/* Standardise the residuals per input dimension by the reference rows'
+ * mean and spread (a dimension clean rows never vary in, such as an image
+ * corner, counts by how far it moves relative to a small floor). */
+static int standardise(float *rr, size_t m, float *rt, size_t n, size_t d) {
+  double *mu = calloc(d, sizeof *mu), *sd = calloc(d, sizeof *sd), msd = 0;
+  if (!mu || !sd) {
+    free(mu);
+    free(sd);
+    return -1;
+  }
+  for (size_t j = 0; j < m; j++)
+    for (size_t t = 0; t < d; t++)
+      mu[t] += rr[j * d + t] / (double)m;
+  for (size_t j = 0; j < m; j++)
+    for (size_t t = 0; t < d; t++)
+      sd[t] += (rr[j * d + t] - mu[t]) * (rr[j * d + t] - mu[t]) / (double)m;
+  for (size_t t = 0; t < d; t++)
+    msd += (sd[t] = sqrt(sd[t])) / (double)d;
+  for (size_t t = 0; t < d; t++)
+    sd[t] += 0.01 * msd + 1e-12;
+  for (size_t j = 0; j < m; j++)
+    for (size_t t = 0; t < d; t++)
+      rr[j * d + t] = (float)((rr[j * d + t] - mu[t]) / sd[t]);
+  for (size_t i = 0; i < n; i++)
+    for (size_t t = 0; t < d; t++)
+      rt[i * d + t] = (float)((rt[i * d + t] - mu[t]) / sd[t]);
+  free(mu);
+  free(sd);
+  return 0;
+}
+
+int ic_refine(const ic_refine_in *in, unsigned char *keep, ic_refine_out *out) {
+  size_t n = in->n, m = in->n_ref, d = in->d, L = in->n_labels;
+  memset(out, 0, sizeof *out);
+  memset(keep, 0, n);
+  if (m < in->k + 2 || !n || !d || in->label < 0 || (uint32_t)in->label >= L)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    out->seeds += in->seed[i] != 0;
+  if (out->seeds < 2)
+    return -1;
+  int rc = -1;
+  float *rt = malloc(n * d * sizeof *rt), *rr = malloc(m * d * sizeof *rr);
+  float *qt = malloc(n * d * sizeof *qt), *qn = malloc(n * sizeof *qn);
+  double *S = calloc(d, sizeof *S), *gt = malloc(n * sizeof *gt), *gr = malloc(m * sizeof *gr);
+  double *mean = calloc(L, sizeof *mean), *sd = calloc(L, sizeof *sd), *zr = malloc(m * sizeof *zr);
+  size_t *cnt = calloc(L, sizeof *cnt);
+  double *loo = malloc(d * sizeof *loo);
+  double *p = malloc(n * sizeof *p);
+  size_t *order = malloc(n * sizeof *order);
+  if (!rt || !rr || !qt || !qn || !S || !gt || !gr || !mean || !sd || !zr || !cnt || !loo || !p ||
+      !order)
+    goto done;
+  for (size_t i = 0; i < n; i++) {
+    memcpy(qt + i * d, in->train + in->rows[i] * d, d * sizeof *qt);
+    qn[i] = in->train_norm[in->rows[i]];
+  }
+  if (residuals(in, qt, qn, n, 0, rt) || residuals(in, in->ref, in->ref_norm, m, 1, rr))
+    goto done;
+  if (standardise(rr, m, rt, n, d))
+    goto done;
+  /* The trigger estimate: the seeds' summed residual; a seed is compared
+   * with the sum of the others. */
+  for (size_t i = 0; i < n; i++)
+    for (size_t t = 0; t < d && in->seed[i]; t++)
+      S[t] += rt[i * d + t];
+  double sn = 0;
+  for (size_t t = 0; t < d; t++)
+    sn += S[t] * S[t];
+  sn = sqrt(sn);
+  for (size_t i = 0; i < n; i++) {
+    if (!in->seed[i]) {
+      gt[i] = cosine(rt + i * d, S, d, sn);
+      continue;
+    }
+    double ln = 0;
+    for (size_t t = 0; t < d; t++) {
+      loo[t] = S[t] - rt[i * d + t];
+      ln += loo[t] * loo[t];
+    }
+    gt[i] = cosine(rt + i * d, loo, d, sqrt(ln));
+  }
+  /* The null: every reference row's alignment, standardised within its
+   * label so that labels whose clean rows resemble the trigger estimate
+   * more (the decided label's own) are compared on one scale. */
+  for (size_t j = 0; j < m; j++) {
+    gr[j] = cosine(rr + j * d, S, d, sn);
+    if (in->yref[j] >= 0 && (uint32_t)in->yref[j] < L) {
+      mean[in->yref[j]] += gr[j];
+      cnt[in->yref[j]]++;
+    }
+  }
+  for (size_t c = 0; c < L; c++)
+    mean[c] = cnt[c] ? mean[c] / (double)cnt[c] : 0;
+  for (size_t j = 0; j < m; j++)
+    if (in->yref[j] >= 0 && (uint32_t)in->yref[j] < L)
+      sd[in->yref[j]] += (gr[j] - mean[in->yref[j]]) * (gr[j] - mean[in->yref[j]]);
+  for (size_t c = 0; c < L; c++)
+    sd[c] = cnt[c] >= 3 ? sqrt(sd[c] / (double)(cnt[c] - 1)) : 0;
+  if (!(sd[in->label] > 0))
+    goto done;
+  size_t M = 0;
+  for (size_t j = 0; j < m; j++) {
+    int32_t c = in->yref[j];
+    if (c >= 0 && (uint32_t)c < L && sd[c] > 0)
+      zr[M++] = (gr[j] - mean[c]) / sd[c];
+  }
+  out->null_rows = M;
+  /* Each row's exceedance p-value: (1 + null rows at or above) / (M + 1). */
+  for (size_t i = 0; i < n; i++) {
+    double z = (gt[i] - mean[in->label]) / sd[in->label];
+    size_t above = 0;
+    for (size_t j = 0; j < M; j++)
+      above += zr[j] >= z;
+    p[i] = (double)(1 + above) / (double)(M + 1);
+  }
+  /* Benjamini-Hochberg step-up at q over the label's n rows. */
+  if (ht_order_by_p(p, n, order))
+    goto done;
+  size_t r = n;
+  while (r > 0 && !(p[order[r - 1]] <= in->q * (double)r / (double)n))
+    r--;
+  for (size_t j = 0; j < r; j++) {
+    keep[order[j]] = 1;
+    out->kept_seeds += in->seed[order[j]] != 0;
+  }
+  out->kept = r;
+  out->p_cut = r ? p[order[r - 1]] : 0;
+  rc = 0;
+done:
+  free(rt);
+  free(rr);
+  free(qt);
+  free(qn);
+  free(S);
+  free(gt);
+  free(gr);
+  free(mean);
+  free(sd);
+  free(zr);
+  free(cnt);
+  free(loo);
+  free(p);
+  free(order);
+  return rc;
+}

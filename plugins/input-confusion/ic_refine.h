@@ -1,0 +1,45 @@
+/* Second stage of input-confusion's rows (ic_refine.c): once a label is
+ * decided, which of its training rows carry the trigger its flagged rows
+ * share. Each row's residual from the mean of its k nearest clean
+ * reference inputs (its content as the clean data would have it, taken
+ * away) is compared with the summed residual of the first stage's rows
+ * (a stamped trigger adds the same pixels to every poisoned row; a clean
+ * row that merely sits among other labels adds nothing shared). The null
+ * of that alignment comes from every clean reference row (standardised
+ * within its label); each row gets an exceedance p-value and the rows kept
+ * are those Benjamini-Hochberg rejects at level q over the label's rows
+ * (expected false discovery proportion at most q). */
+#ifndef IC_REFINE_H
+#define IC_REFINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ic_refine_in {
+  const float *train, *ref; /* rows of d floats, unit length (cosine neighbours) */
+  const float *train_norm;  /* each training row's length before normalising */
+  const float *ref_norm;    /* each reference row's */
+  const int32_t *yref;      /* reference labels, -1 outside the model's */
+  size_t n_ref, d, k;
+  uint32_t n_labels;
+  int32_t label;             /* the decided label */
+  const uint64_t *rows;      /* its training rows */
+  size_t n;                  /* how many */
+  const unsigned char *seed; /* n flags: the first stage's rows */
+  double q;                  /* the false discovery rate */
+} ic_refine_in;
+
+typedef struct ic_refine_out {
+  size_t seeds;      /* first-stage rows the trigger estimate was summed over */
+  size_t kept;       /* rows rejected by Benjamini-Hochberg */
+  size_t kept_seeds; /* of them, first-stage rows */
+  double p_cut;      /* the largest p-value rejected (0 when none) */
+  size_t null_rows;  /* reference rows in the null */
+} ic_refine_out;
+
+/* Fills keep (n flags) with the rows rejected; 0, or -1 when out of
+ * memory or the inputs leave no null (fewer than k + 2 reference rows,
+ * fewer than two seeds, fewer than 3 reference rows of a label). */
+int ic_refine(const ic_refine_in *in, unsigned char *keep, ic_refine_out *out);
+
+#endif

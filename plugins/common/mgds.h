@@ -32,9 +32,12 @@
 #define MGDS_FW_STRONG 0.01
 #define MGDS_FW_WEAK 0.05
 /* With at least this many reference rows expected in the flagged group and
- * at least the training rate observed, the group is a normal part of the
- * class: the cross-class test alone cannot make it a finding. */
+ * a reference count consistent with the training rate (one-sided binomial
+ * P(X <= observed) above MGDS_REF_PRESENT_ALPHA, X ~ Binomial(reference
+ * rows, training share)), the group is a normal part of the class: the
+ * cross-class test alone cannot make it a finding. */
 #define MGDS_REF_PRESENT_EXPECTED 5.0
+#define MGDS_REF_PRESENT_ALPHA 0.05
 
 /* ---- the data */
 typedef struct mgds_class {

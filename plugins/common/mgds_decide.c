@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mgds.h"
+#include "shared/hyptest.h"
 
 const char *mgds_basis(mg_severity rs, mg_severity cs) {
   return rs >= MG_SEV_LOW && cs >= MG_SEV_LOW ? "reference+cross-class"
@@ -74,10 +75,19 @@ int mgds_decide(mgds_result *r, size_t n_labels, const mgds_policy *pol, uint64_
       cs = x->p_cross <= MGDS_FW_STRONG ? pol->cross_strong
            : x->p_cross <= MGDS_FW_WEAK ? pol->cross_weak
                                         : MG_SEV_INFO;
-      double expected = (double)x->n_ref * (double)s->n_flag / (double)x->n;
+      /* Clean data has this group too: the reference holds it at a rate the
+       * training share does not significantly exceed. A point rule
+       * (reference count >= expected) let a natural mode that an over-
+       * trained model sharpens among its training rows through on a
+       * reference count a little short of expected (Sandal of an MLP
+       * trained 60 epochs: 12 of 91 reference rows against 14.5 expected,
+       * cross-class p 0.006, medium), a count no poisoned group reaches:
+       * its rows lie where no clean row does. */
+      double share = (double)s->n_flag / (double)x->n;
+      double expected = (double)x->n_ref * share;
       if (isfinite(s->p_ref) && expected >= MGDS_REF_PRESENT_EXPECTED &&
-          (double)s->ref_flag >= expected)
-        cs = MG_SEV_INFO; /* clean data has this group too */
+          1 - ht_binom_sf((uint64_t)s->ref_flag + 1, x->n_ref, share) > MGDS_REF_PRESENT_ALPHA)
+        cs = MG_SEV_INFO;
     }
     x->severity = rs > cs ? rs : cs;
     x->finding = x->severity >= MG_SEV_LOW;

@@ -36,6 +36,14 @@ static const char *const controls[] = {"CTL-06", "CTL-02", NULL};
 /* A class contributes to the pooled (all-to-all) test's rows when its own
  * one-sided p is at most this. */
 #define SC_POOL_CLASS_P 0.05
+/* The memorisation check's level: a class's finding stands only when its
+ * count of training rows beyond its clean reference range is an outlier
+ * among the other classes' counts at this family-wise level (Bonferroni
+ * over the analysed classes). */
+#define SC_MEM_LEVEL 0.01
+/* The memorisation check needs this many other classes for its rate and
+ * its over-dispersion. */
+#define SC_MEM_MIN_CLASSES 3
 
 typedef struct sc_res {
   int analysed;
@@ -50,6 +58,12 @@ typedef struct sc_res {
   /* The foreign group's share test (NAN when no reference row falls in
    * the group, so J's test stands alone) and the z the pooled test uses. */
   double p_share, z_pool;
+  /* The memorisation check (see mem_check): training rows beyond the
+   * class's clean reference range, the count other classes' rates
+   * predict, their over-dispersion, the check's z, p and adjusted p. */
+  size_t n_out;
+  double mem_expected, mem_phi, mem_z, mem_p, mem_p_adj;
+  int mem_explained;
   mg_severity severity;
   int finding;
 } sc_res;
@@ -94,6 +108,15 @@ done:
   return rc;
 }
 
+static double sq_dist(const float *a, const float *b, size_t k) {
+  double s = 0;
+  for (size_t j = 0; j < k; j++) {
+    double t = (double)a[j] - (double)b[j];
+    s += t * t;
+  }
+  return s;
+}
+
 /* J measures how far a group lies and how large it is, against a null
  * drawn from the clean reference rows. When the EM's boundary puts some
  * clean reference rows in the foreign group, the group is a mode of the
@@ -117,6 +140,32 @@ static void share_test(sc_res *x) {
   }
 }
 
+/* Training rows of a class beyond its clean reference range: squared
+ * whitened distance from the class's reference mean above the rank-th
+ * largest of its reference rows' (rank max(1, floor(SC_REF_FRR (m + 1))),
+ * the cut's own bound). cm receives the reference mean. */
+static int count_beyond(const float *w, size_t n, float *res, size_t m, size_t k, float *cm,
+                        size_t *out) {
+  double *d = malloc(m * sizeof *d);
+  if (!d)
+    return MG_ERR_NOMEM;
+  mgds_mean(res, m, k, 0, cm);
+  for (size_t i = 0; i < m; i++)
+    d[i] = sq_dist(res + i * k, cm, k);
+  size_t rank = (size_t)floor(SC_REF_FRR * (double)(m + 1));
+  rank = rank < 1 ? 1 : rank > m ? m : rank;
+  /* the rank-th largest: the (m - rank)-th of m sorted, exactly */
+  double cut = m > 1 ? mgd_quantile(d, m, (double)(m - rank) / (double)(m - 1)) : d[0];
+  free(d);
+  if (isnan(cut))
+    return MG_ERR_NOMEM;
+  *out = 0;
+  for (size_t i = 0; i < n; i++)
+    if (sq_dist(w + i * k, cm, k) > cut)
+      (*out)++;
+  return MG_OK;
+}
+
 static int analyse(sc_run *r, int32_t label, sc_res *x) {
   const mgds_class *cl = &r->set.classes[label];
   size_t n = cl->n, m = cl->n_ref, d = (size_t)r->set.dim, k = r->g.dw;
@@ -124,6 +173,7 @@ static int analyse(sc_run *r, int32_t label, sc_res *x) {
   x->n = n;
   x->n_ref = m;
   x->z = x->p = x->p_adj = x->null_mean = x->null_sd = x->p_share = x->z_pool = NAN;
+  x->mem_expected = x->mem_phi = x->mem_z = x->mem_p = x->mem_p_adj = NAN;
   if (n < MGDS_MIN_CLASS_ROWS) {
     x->skip = "too few training rows";
     return MG_OK;
@@ -144,6 +194,8 @@ static int analyse(sc_run *r, int32_t label, sc_res *x) {
   sc_whiten(&r->g, raw, n, w);
   mgds_gather(r->set.ref, r->set.dim, cl->refrow, m, raw);
   sc_whiten(&r->g, raw, m, res);
+  if ((rc = count_beyond(w, n, res, m, k, cm, &x->n_out)))
+    goto done;
   char stream[64];
   snprintf(stream, sizeof stream, PLUGIN "/class-%d", (int)label);
   mgd_rng rng;
@@ -197,11 +249,74 @@ static int contributes(const sc_res *x) {
   return x->analysed && x->p <= SC_POOL_CLASS_P && x->rows.n_flag >= MGDS_MIN_FLAGGED;
 }
 
+/* The memorisation check. J's null comes from clean reference rows the
+ * model never trained on, so it cannot tell a planted group from a hard
+ * sub-population the model memorised: an over-trained model carves a
+ * region of its own for a few atypical training rows (Bags that look like
+ * pullovers) that the class's reference rows, never fitted, do not visit,
+ * and J stands far above its null. Memorisation is not specific to one
+ * class: every class of an over-trained model has training rows beyond its
+ * clean reference range, while an all-to-one attack adds its rows to one
+ * class. So the count n_out of a class's training rows beyond the range
+ * (count_beyond) is tested against the rate of the OTHER analysed classes
+ * (a null from training rows the model did fit): expected e = n lambda,
+ * lambda their pooled rate, with their over-dispersion phi (Pearson's
+ * chi-square over their counts / (classes - 1), at least 1: hard rows are
+ * not spread evenly over classes), z = (n_out - e) / sqrt(phi e (1 -
+ * lambda)), one-sided normal p, Bonferroni over the analysed classes. A
+ * class whose count is not an outlier at SC_MEM_LEVEL is explained by
+ * the model's fit of its own training rows: its finding is withheld (a
+ * precondition, so it only ever removes alarms; the severity stays J's).
+ * An all-to-all attack raises every class alike and is left to the pooled
+ * test. */
+static void mem_check(sc_res *res, size_t k, size_t a) {
+  for (size_t c = 0; c < k; c++) {
+    sc_res *x = &res[c];
+    if (!x->analysed)
+      continue;
+    double on = 0, nn = 0;
+    size_t others = 0;
+    for (size_t d = 0; d < k; d++)
+      if (d != c && res[d].analysed) {
+        on += (double)res[d].n_out;
+        nn += (double)res[d].n;
+        others++;
+      }
+    if (others < SC_MEM_MIN_CLASSES || !(nn > 0))
+      continue; /* no rate to compare with: J decides alone */
+    double lambda = on / nn;
+    if (!(lambda > 0) || !(lambda < 1)) {
+      x->mem_p = x->n_out ? 0 : 1; /* no other class has such rows */
+    } else {
+      double chi = 0;
+      for (size_t d = 0; d < k; d++)
+        if (d != c && res[d].analysed) {
+          double e = (double)res[d].n * lambda;
+          double t = (double)res[d].n_out - e;
+          chi += t * t / (e * (1 - lambda));
+        }
+      x->mem_phi = fmax(1, chi / (double)(others - 1));
+      x->mem_expected = (double)x->n * lambda;
+      x->mem_z =
+          ((double)x->n_out - x->mem_expected) / sqrt(x->mem_phi * x->mem_expected * (1 - lambda));
+      x->mem_p = ht_norm_sf(x->mem_z);
+    }
+    x->mem_p_adj = fmin(1, x->mem_p * (double)a);
+    x->mem_explained = !(x->mem_p_adj <= SC_MEM_LEVEL);
+  }
+}
+
 static void decide(sc_run *r, sc_res *res, sc_pool *pool) {
-  size_t k = r->set.n_labels, a = 0;
+  size_t k = r->set.n_labels, a = 0, top = k;
   double zs = 0;
+  /* The pooled test is for the spread over the classes: it leaves out the
+   * class of the largest z, so one class (poisoned or memorised) cannot
+   * make it alone; that class is judged by its own test. */
   for (size_t c = 0; c < k; c++)
-    if (res[c].analysed && isfinite(res[c].z_pool)) {
+    if (res[c].analysed && isfinite(res[c].z_pool) && (top == k || res[c].z_pool > res[top].z_pool))
+      top = c;
+  for (size_t c = 0; c < k; c++)
+    if (res[c].analysed && isfinite(res[c].z_pool) && c != top) {
       a++;
       zs += res[c].z_pool;
     }
@@ -209,14 +324,17 @@ static void decide(sc_run *r, sc_res *res, sc_pool *pool) {
   pool->classes = a;
   pool->z = a ? zs / sqrt((double)a) : NAN;
   pool->p = a >= 2 ? ht_norm_sf(pool->z) : 1;
+  a += top < k; /* the family: every analysed class and the pooled test */
   pool->p_adj = fmin(1, pool->p * (double)(a + 1));
+  mem_check(res, k, a);
   for (size_t c = 0; c < k; c++) {
     sc_res *x = &res[c];
     if (!x->analysed)
       continue;
     x->p_adj = fmin(1, x->p * (double)(a + 1));
     x->severity = mgd_severity_of_p(x->p_adj);
-    x->finding = x->severity >= MG_SEV_LOW && x->rows.n_flag >= MGDS_MIN_FLAGGED;
+    x->finding =
+        x->severity >= MG_SEV_LOW && x->rows.n_flag >= MGDS_MIN_FLAGGED && !x->mem_explained;
     if (contributes(x)) {
       pool->contributing++;
       pool->rows += x->rows.n_flag;
@@ -262,6 +380,12 @@ static json_t *class_json(const sc_res *x, int32_t label) {
   json_object_set_new(o, "flagged", json_integer((json_int_t)x->rows.n_flag));
   json_object_set_new(o, "reference_flagged", json_integer((json_int_t)x->post.ref_flag));
   json_object_set_new(o, "em_rounds", json_integer(x->split.iterations));
+  json_object_set_new(o, "memorisation",
+                      json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:b}", "beyond_reference_range",
+                                (json_int_t)x->n_out, "expected", num(x->mem_expected),
+                                "dispersion", num(x->mem_phi), "z", num(x->mem_z), "p",
+                                num(x->mem_p), "p_adjusted", num(x->mem_p_adj), "explained",
+                                x->mem_explained));
   json_object_set_new(o, "severity",
                       json_string(x->finding ? mg_severity_name(x->severity) : "none"));
   return o;

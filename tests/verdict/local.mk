@@ -13,3 +13,5 @@ TESTS += tests/verdict/gate-flips.sh
 EXTRA_DIST += tests/verdict/gate-flips.sh
 TESTS += tests/verdict/gate-mlp.sh
 EXTRA_DIST += tests/verdict/gate-mlp.sh
+TESTS += tests/verdict/gate-overtrained.sh
+EXTRA_DIST += tests/verdict/gate-overtrained.sh

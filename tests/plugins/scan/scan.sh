@@ -58,14 +58,22 @@ elif mode == "detect":
             v.fail("finding evidence lacks J's null and p-value")
     v.only_target_implicated(target)
 else:  # all-to-all: every class that the mapping targets is named, rows pooled
-    named = {f["label"] for f in v.ours if f["label"] >= 0 and at_least(f, sys.argv[4])}
+    # Named per class, or by the pooled finding (no class; its evidence
+    # lists the contributing classes): since session 9 the memorisation
+    # check withholds per-class findings that every class shares alike,
+    # and an all-to-all mapping is that, so the pooled test carries it.
+    named, rows = set(), set()
+    for f in v.ours:
+        if not at_least(f, sys.argv[4]):
+            continue
+        if f["label"] is not None and f["label"] >= 0:
+            named.add(f["label"])
+        else:
+            named |= set(f["evidence"].get("classes", []))
+        rows |= set(f["samples"]["indices"])
     missing = sorted(set(v.truth["target_classes"]) - named)
     if len(missing) > 1:
         v.fail("classes not named at %s or above: %s" % (sys.argv[4], missing))
-    rows = set()
-    for f in v.ours:
-        if f["label"] >= 0:
-            rows |= set(f["samples"]["indices"])
     poisoned = set(v.truth["poisoned_rows"])
     p = len(rows & poisoned) / len(rows) if rows else 0.0
     r = len(rows & poisoned) / len(poisoned)

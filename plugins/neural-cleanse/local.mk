@@ -12,7 +12,8 @@ plugins_neural_cleanse_la_SOURCES = plugins/neural-cleanse/neural_cleanse.c \
 	plugins/neural-cleanse/nc_restart.c plugins/neural-cleanse/nc_restart.h \
 	plugins/neural-cleanse/nc_across.c plugins/neural-cleanse/nc_across.h \
 	plugins/neural-cleanse/nc_warp.c plugins/neural-cleanse/nc_warp.h \
-	plugins/neural-cleanse/nc_warp_decide.c plugins/neural-cleanse/nc_warp_decide.h
+	plugins/neural-cleanse/nc_warp_decide.c plugins/neural-cleanse/nc_warp_decide.h \
+	plugins/neural-cleanse/nc_sched.c plugins/neural-cleanse/nc_sched.h
 plugins_neural_cleanse_la_CFLAGS = $(MGD_CFLAGS)
 plugins_neural_cleanse_la_LDFLAGS = $(MG_PLUGIN_LINK)
 plugins_neural_cleanse_la_LIBADD = $(MGD_LIBS)
@@ -64,7 +65,8 @@ check_PROGRAMS += tests/plugins/neural-cleanse/test_nc_warp
 TESTS += tests/plugins/neural-cleanse/test_nc_warp
 tests_plugins_neural_cleanse_test_nc_warp_SOURCES = tests/plugins/neural-cleanse/test_nc_warp.c \
 	plugins/neural-cleanse/nc_warp.c plugins/neural-cleanse/nc_warp.h \
-	plugins/neural-cleanse/nc_rows.c plugins/neural-cleanse/nc_rows.h
+	plugins/neural-cleanse/nc_rows.c plugins/neural-cleanse/nc_rows.h \
+	plugins/neural-cleanse/nc_sched.c plugins/neural-cleanse/nc_sched.h
 tests_plugins_neural_cleanse_test_nc_warp_CFLAGS = $(MG_TEST_CFLAGS) $(MGD_CFLAGS) \
 	-I$(top_srcdir)/plugins/neural-cleanse
 tests_plugins_neural_cleanse_test_nc_warp_LDADD = $(MGD_LIBS) $(MG_TEST_LIBS)

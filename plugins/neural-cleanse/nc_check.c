@@ -142,6 +142,13 @@ int nc_check_directions(const nc_problem *pb, nc_result *res, size_t k, double *
     }
     if (na > 0 && nb > 0)
       natural[i] = dot / sqrt(na * nb);
+    if (pb->orthogonal && nb > 0) { /* drop the part along the class's own direction */
+      double *u = dir + (size_t)r->target * dim, ub = 0;
+      for (uint64_t d = 0; d < dim; d++)
+        ub += u[d] * (mc[d] - all[d]);
+      for (uint64_t d = 0; d < dim; d++)
+        u[d] -= ub / nb * (mc[d] - all[d]);
+    }
   }
   free(all);
   free(per);

@@ -18,7 +18,11 @@ int nc_check_triggers(const nc_problem *pb, nc_result *res, size_t k, double *na
  * class label, the direction a trigger moves inputs in that layer: the
  * mean of the triggered other-class rows minus the mean of the class's own
  * clean rows (*dir is malloc'd, classes x dim, zero for a class without
- * clean rows; NULL when dim is 0). Same passes as nc_check_triggers. */
+ * clean rows; NULL when dim is 0). With pb->orthogonal, its component
+ * along the class's own direction (the class's clean mean minus the mean
+ * of all clean rows) is removed: what is left is what the trigger adds
+ * that the class's clean rows do not have. Same passes as
+ * nc_check_triggers. */
 int nc_check_directions(const nc_problem *pb, nc_result *res, size_t k, double *natural,
                         uint64_t *dim, double **dir);
 

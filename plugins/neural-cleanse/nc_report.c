@@ -315,7 +315,8 @@ static int emit_feature_verified(const mg_services *svc, mg_plugin_ctx *ctx, con
 }
 
 /* The feature-layer verification's per-class table for the evidence. */
-static json_t *fverify_json(const nc_result *res, const nc_decision *d, const nc_fverify *v) {
+static json_t *fverify_json(const nc_result *res, const nc_decision *d, const nc_fverify *v,
+                            int orthogonal) {
   json_t *per = json_array();
   for (size_t j = 0; per && j < d->k; j++) {
     size_t l = (size_t)res[d->order[j]].target;
@@ -336,7 +337,12 @@ static json_t *fverify_json(const nc_result *res, const nc_decision *d, const nc
       return NULL;
     }
   }
-  return per ? json_pack("{s:s, s:s, s:s, s:f, s:o}", "statistic",
+  return per ? json_pack("{s:s, s:s, s:s, s:s, s:f, s:o}", "direction",
+                         orthogonal ? "the shift minus its part along the class's own direction "
+                                      "(clean class mean minus all clean rows' mean)"
+                                    : "the whole shift (triggered rows' mean minus the class's "
+                                      "clean mean)",
+                         "statistic",
                          "the class's training rows' projections on its trigger's feature shift "
                          "against its held-out clean reference rows': the count beyond every "
                          "held-out row, and the Mann-Whitney rank test of the whole distribution",
@@ -443,7 +449,7 @@ static json_t *evidence(const mg_services *svc, mg_plugin_ctx *ctx, const nc_pro
       real(d->median), "norm_mad", real(d->mad), "naturalness_median", real(d->natural_median));
   pv = pn = NULL;
   json_t *ver = v->available ? verify_json(res, d, v) : json_null();
-  json_t *fver = fv->available ? fverify_json(res, d, fv) : json_null();
+  json_t *fver = fv->available ? fverify_json(res, d, fv, pb->orthogonal) : json_null();
   json_t *nc = ok && cand && setup && test && ver && fver
                    ? json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o}",
                                "num_classes", (json_int_t)k, "classes", per, "ranking", ranking,

@@ -11,6 +11,7 @@
 #include "mgd.h"
 #include "nc_rows.h"
 #include "nc_reverse.h"
+#include "nc_sched.h"
 
 /* Keeps tanh away from +-1 when mapping an initial value back, as the
  * reference code does with (2 - epsilon). */
@@ -326,9 +327,57 @@ static int slot_finish(engine *e, slot *s, nc_result *r) {
   return MG_OK;
 }
 
+/* The scheduler's callbacks (nc_sched.h) over this search's slots. */
+typedef struct rev_run {
+  engine *e;
+  const int32_t *targets;
+  nc_result *out;
+  double *screen; /* best norms of the classes at the screening step */
+  size_t n_screen;
+} rev_run;
+
+static void rev_start(void *r, size_t i, size_t next) {
+  rev_run *u = r;
+  slot_start(u->e, &u->e->slots[i], next, u->targets[next]);
+}
+
+static int rev_finish(void *r, size_t i) {
+  rev_run *u = r;
+  slot *s = &u->e->slots[i];
+  return slot_finish(u->e, s, &u->out[s->out]);
+}
+
+static void rev_compose(void *r, size_t i, size_t k) {
+  engine *e = ((rev_run *)r)->e;
+  slot_decode(e, &e->slots[i]);
+  slot_compose(e, &e->slots[i], k);
+}
+
+static int rev_update(void *r, size_t i, size_t k) {
+  rev_run *u = r;
+  slot *s = &u->e->slots[i];
+  if (slot_update(u->e, s, k))
+    return 1;
+  unsigned at = u->e->prm->screen_steps;
+  if (at && s->steps == at && !s->stop)
+    u->screen[u->n_screen++] = s->reg_best;
+  return 0;
+}
+
+static void rev_after(void *r) {
+  rev_run *u = r;
+  screen_out(u->e, u->screen, u->n_screen, u->e->prm->screen_steps);
+}
+
+static int rev_stopped(void *r, size_t i) {
+  return ((rev_run *)r)->e->slots[i].stop;
+}
+
+static const nc_sched_ops rev_ops = {rev_start, rev_compose, rev_update,
+                                     rev_after, rev_stopped, rev_finish};
+
 int nc_reverse(const nc_problem *pb, const nc_params *prm, const int32_t *targets, size_t n_targets,
                nc_result *out) {
-  const mg_services *svc = pb->svc;
   engine e = {.pb = pb, .prm = prm, .hw = (size_t)pb->height * pb->width};
   e.chw = e.hw * pb->channels;
   size_t G = prm->group < n_targets ? prm->group : n_targets, B = prm->batch;
@@ -350,58 +399,16 @@ int nc_reverse(const nc_problem *pb, const nc_params *prm, const int32_t *target
   e.loss = malloc(G * B * sizeof(float));
   e.tgt = malloc(G * B * sizeof(int32_t));
   double *screen = malloc(n_targets * sizeof *screen);
-  size_t n_screen = 0;
   if (!e.slots || !e.x || !e.grad || !e.logits || !e.loss || !e.tgt || !screen)
     rc = MG_ERR_NOMEM;
   for (size_t i = 0; !rc && i < G; i++)
     rc = slot_alloc(&e.slots[i], e.hw, e.chw, pb->n, B);
-  size_t next = 0, done = 0;
-  for (size_t i = 0; !rc && i < G; i++)
-    slot_start(&e, &e.slots[i], next, targets[next]), next++;
-  while (!rc && done < n_targets) {
-    size_t act = 0;
-    for (size_t i = 0; i < G; i++)
-      if (e.slots[i].active) {
-        slot_decode(&e, &e.slots[i]);
-        slot_compose(&e, &e.slots[i], act++);
-      }
-    rc = svc->model_input_grad(pb->ctx, e.x, act * B, e.tgt, NULL, e.loss, e.logits, e.grad);
-    if (rc)
-      break;
-    act = 0;
-    for (size_t i = 0; !rc && i < G; i++) {
-      slot *s = &e.slots[i];
-      if (!s->active)
-        continue;
-      if (slot_update(&e, s, act++)) {
-        svc->log(pb->ctx, MG_LOG_ERROR, "the model gave a non-finite loss or gradient for class %d",
-                 (int)s->target);
-        rc = MG_ERR_NUMERIC;
-        break;
-      }
-      if (local.screen_steps && s->steps == local.screen_steps && !s->stop)
-        screen[n_screen++] = s->reg_best;
-    }
-    screen_out(&e, screen, n_screen, local.screen_steps);
-    for (size_t i = 0; !rc && i < G; i++) {
-      slot *s = &e.slots[i];
-      if (!s->active || !s->stop)
-        continue;
-      rc = slot_finish(&e, s, &out[s->out]);
-      done++;
-      if (!rc && next < n_targets) {
-        slot_start(&e, s, next, targets[next]);
-        next++;
-      }
-    }
-    /* progress in steps, not in finished classes: the classes of a group
-     * tend to finish together, at the end */
-    uint64_t spent = (uint64_t)done * local.max_steps;
-    for (size_t i = 0; i < G; i++)
-      if (e.slots[i].active)
-        spent += e.slots[i].steps;
-    svc->progress(pb->ctx, "reversing triggers", spent, (uint64_t)n_targets * local.max_steps);
-  }
+  rev_run run = {.e = &e, .targets = targets, .out = out, .screen = screen};
+  nc_sched_io io = {e.x, e.grad, e.logits, e.loss, e.tgt};
+  nc_sched sc = nc_sched_make(&run, &rev_ops, G, n_targets, B, local.max_steps,
+                              "reversing triggers", "loss or gradient", targets, io);
+  if (!rc)
+    rc = nc_sched_run(pb, &sc);
   for (size_t i = 0; e.slots && i < G; i++)
     slot_release(&e.slots[i]);
   free(e.slots);

@@ -47,6 +47,7 @@ typedef struct nc_problem {
   const int32_t *labels; /* n labels, -1 when unknown */
   size_t n;
   uint64_t seed;
+  int orthogonal; /* feature directions orthogonal to the class's own (nc_check.h) */
 } nc_problem;
 
 typedef struct nc_result {

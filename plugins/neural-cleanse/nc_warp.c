@@ -12,6 +12,7 @@
 
 #include "mgd.h"
 #include "nc_rows.h"
+#include "nc_sched.h"
 #include "nc_warp.h"
 
 #define NC_WARP_ADAM_B1 0.9
@@ -299,6 +300,36 @@ static int wslot_finish(wengine *e, wslot *s, nc_warp_result *r) {
   return MG_OK;
 }
 
+/* The scheduler's callbacks (nc_sched.h) over this search's slots. */
+typedef struct warp_run {
+  wengine *e;
+  nc_warp_result *out;
+} warp_run;
+
+static void warp_start(void *r, size_t i, size_t next) {
+  wengine *e = ((warp_run *)r)->e;
+  wslot_start(e, &e->slots[i], (int32_t)next);
+}
+
+static void warp_compose(void *r, size_t i, size_t k) {
+  wengine *e = ((warp_run *)r)->e;
+  wslot_compose(e, &e->slots[i], k);
+}
+
+static int warp_update(void *r, size_t i, size_t k) {
+  wengine *e = ((warp_run *)r)->e;
+  return wslot_update(e, &e->slots[i], k);
+}
+
+static int warp_finish(void *r, size_t i) {
+  warp_run *u = r;
+  wslot *s = &u->e->slots[i];
+  return wslot_finish(u->e, s, &u->out[s->target]);
+}
+
+static const nc_sched_ops warp_ops = {warp_start, warp_compose, warp_update,
+                                      NULL,       NULL,         warp_finish};
+
 int nc_warp(const nc_problem *pb, const nc_warp_params *wp, nc_warp_result *out) {
   size_t K = pb->classes, B = wp->batch;
   wengine e = {.pb = pb, .wp = wp, .h = pb->height, .w = pb->width};
@@ -329,37 +360,12 @@ int nc_warp(const nc_problem *pb, const nc_warp_params *wp, nc_warp_result *out)
     rc = MG_ERR_NOMEM;
   for (size_t i = 0; !rc && i < G; i++)
     rc = wslot_alloc(&e.slots[i], e.np, pb->n, B);
-  size_t next = 0, done = 0;
-  for (size_t i = 0; !rc && i < G; i++)
-    wslot_start(&e, &e.slots[i], (int32_t)next++);
-  while (!rc && done < K) {
-    size_t act = 0;
-    for (size_t i = 0; i < G; i++)
-      if (e.slots[i].active)
-        wslot_compose(&e, &e.slots[i], act++);
-    rc = pb->svc->model_input_grad(pb->ctx, e.x, act * B, e.tgt, NULL, e.loss, e.logits, e.grad);
-    act = 0;
-    for (size_t i = 0; !rc && i < G; i++) {
-      wslot *s = &e.slots[i];
-      if (!s->active)
-        continue;
-      if (wslot_update(&e, s, act++)) {
-        pb->svc->log(pb->ctx, MG_LOG_ERROR, "the model gave a non-finite gradient for class %d",
-                     (int)s->target);
-        rc = MG_ERR_NUMERIC;
-      } else if (s->steps >= wp->steps) {
-        rc = wslot_finish(&e, s, &out[s->target]);
-        done++;
-        if (!rc && next < K)
-          wslot_start(&e, s, (int32_t)next++);
-      }
-    }
-    uint64_t spent = (uint64_t)done * wp->steps;
-    for (size_t i = 0; i < G; i++)
-      if (e.slots[i].active)
-        spent += e.slots[i].steps;
-    pb->svc->progress(pb->ctx, "reversing warps", spent, (uint64_t)K * wp->steps);
-  }
+  warp_run run = {.e = &e, .out = out};
+  nc_sched_io io = {e.x, e.grad, e.logits, e.loss, e.tgt};
+  nc_sched sc =
+      nc_sched_make(&run, &warp_ops, G, K, B, wp->steps, "reversing warps", "gradient", NULL, io);
+  if (!rc)
+    rc = nc_sched_run(pb, &sc);
   for (size_t i = 0; e.slots && i < G; i++)
     wslot_release(&e.slots[i]);
   axis_free(&e.ry);

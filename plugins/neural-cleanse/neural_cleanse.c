@@ -52,6 +52,9 @@ static const mg_plugin_option option_table[] = {
      "steps after which classes above the median norm stop (0: never)"},
     {"restart-ranks", MG_OPTION_INTEGER, NC_DEFAULT_RESTART_RANKS, 0, 100000,
      "first-ranked classes searched again from another start for the rows route (0: none)"},
+    {"orthogonal", MG_OPTION_INTEGER, 1, 0, 1,
+     "1: the feature route tests the trigger's feature shift minus its part along the "
+     "class's own direction; 0: the whole shift"},
     {"warp-steps", MG_OPTION_INTEGER, 40, 0, 100000,
      "steps of the smooth-warp search per class (0: no warp search)"},
     {"warp-grid", MG_OPTION_INTEGER, 4, 2, 64, "control points per side of the warp"},
@@ -62,6 +65,7 @@ static const mg_plugin_option option_table[] = {
 typedef struct options {
   uint64_t samples;       /* reference rows the search runs on */
   uint64_t restart_ranks; /* first-ranked classes searched again */
+  int orthogonal;         /* feature route on the shift's non-natural part */
   nc_params prm;
   nc_warp_params warp;
 } options;
@@ -111,6 +115,10 @@ static int read_options(const mg_services *svc, mg_plugin_ctx *ctx, options *o) 
   o->prm.screen_steps = (unsigned)screen;
   if (!rc)
     rc = opt_u64(svc, ctx, "restart-ranks", &o->restart_ranks);
+  double orth = 1;
+  if (!rc)
+    rc = opt(svc, ctx, "orthogonal", &orth);
+  o->orthogonal = (int)orth;
   o->prm.patience = (unsigned)patience;
   o->prm.early_patience = (unsigned)early;
   o->prm.max_steps = (unsigned)steps;
@@ -252,7 +260,8 @@ static int nc_run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
                    .classes = mi.num_classes,
                    .lo = di.value_min,
                    .hi = di.value_max,
-                   .seed = seed};
+                   .seed = seed,
+                   .orthogonal = o.orthogonal};
   if (!(pb.hi > pb.lo)) {
     pb.lo = 0.0f;
     pb.hi = 1.0f;

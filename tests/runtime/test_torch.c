@@ -20,7 +20,7 @@
 #include "data/dataset.h"
 #include "runtime/runtime.h"
 
-static const char *const names[] = {"mlp",       "lenet",     "bncnn", "resnet",
+static const char *const names[] = {"mlp",       "lenet",     "bncnn",  "resnet",
                                     "gelu_ln13", "gelu_ln17", "acts13", "pools13"};
 
 static float *load_npy(const char *dir, const char *name, const char *what, mg_array_header *h) {

@@ -11,6 +11,10 @@
 #include "hyptest.h"
 #include "ic_refine.h"
 
+/* At most this fraction of the label's clean reference rows lie beyond
+ * the label-level test's cut. */
+#define IC_SHARED_FRR 0.01
+
 /* Query rows per similarity block. */
 #define IR_BLOCK 128
 
@@ -128,9 +132,44 @@ static int standardise(float *rr, size_t m, float *rt, size_t n, size_t d) {
   return 0;
 }
 
+static int cmp_desc(const void *x, const void *y) {
+  double a = *(const double *)x, b = *(const double *)y;
+  return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/* The label-level test (ic_refine_out): the non-seed training rows'
+ * alignments gt against the label's reference rows' alignments gr. */
+static int label_test(const double *gt, size_t n, const unsigned char *seed, const double *gr,
+                      size_t m, const int32_t *yref, int32_t label, ic_refine_out *out) {
+  double *buf = malloc((m ? m : 1) * sizeof *buf);
+  if (!buf)
+    return -1;
+  size_t mm = 0;
+  for (size_t j = 0; j < m; j++)
+    if (yref[j] == label)
+      buf[mm++] = gr[j];
+  out->ref_rows = mm;
+  if (mm >= 2) {
+    qsort(buf, mm, sizeof *buf, cmp_desc);
+    size_t rank = (size_t)floor(IC_SHARED_FRR * (double)(mm + 1));
+    out->ref_rank = rank ? rank : 1;
+    double cut = buf[out->ref_rank - 1];
+    for (size_t i = 0; i < n; i++)
+      if (!seed[i]) {
+        out->others++;
+        out->beyond += gt[i] > cut;
+      }
+    out->p_label = ht_betabinom_sf(out->beyond, out->others, (double)out->ref_rank,
+                                   (double)(mm - out->ref_rank + 1));
+  }
+  free(buf);
+  return 0;
+}
+
 int ic_refine(const ic_refine_in *in, unsigned char *keep, ic_refine_out *out) {
   size_t n = in->n, m = in->n_ref, d = in->d, L = in->n_labels;
   memset(out, 0, sizeof *out);
+  out->p_label = 1;
   memset(keep, 0, n);
   if (m < in->k + 2 || !n || !d || in->label < 0 || (uint32_t)in->label >= L)
     return -1;
@@ -189,6 +228,8 @@ int ic_refine(const ic_refine_in *in, unsigned char *keep, ic_refine_out *out) {
       cnt[in->yref[j]]++;
     }
   }
+  if (label_test(gt, n, in->seed, gr, m, in->yref, in->label, out))
+    goto done;
   for (size_t c = 0; c < L; c++)
     mean[c] = cnt[c] ? mean[c] / (double)cnt[c] : 0;
   for (size_t j = 0; j < m; j++)

@@ -35,6 +35,16 @@ typedef struct ic_refine_out {
   size_t kept_seeds; /* of them, first-stage rows */
   double p_cut;      /* the largest p-value rejected (0 when none) */
   size_t null_rows;  /* reference rows in the null */
+  /* The label-level test: the label's training rows outside the seeds
+   * whose alignment with the seeds' summed residual exceeds the rank-th
+   * largest alignment of the label's own clean reference rows (rank from
+   * IC_SHARED_FRR); under exchangeability of the label's clean training
+   * and reference rows their count is BetaBinomial(others, rank, m - rank + 1). */
+  size_t others;   /* non-seed training rows */
+  size_t beyond;   /* of them, beyond the cut */
+  size_t ref_rows; /* the label's reference rows */
+  size_t ref_rank; /* the order statistic that is the cut */
+  double p_label;  /* exact exceedance p (1 when not computed) */
 } ic_refine_out;
 
 /* Fills keep (n flags) with the rows rejected; 0, or -1 when out of

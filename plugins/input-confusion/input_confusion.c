@@ -31,6 +31,8 @@
 
 /* At most this fraction of a label's clean rows lie beyond the row cut. */
 #define IC_REF_FRR 0.01
+/* The share of a label's level given to the shared-residual test. */
+#define IC_SHARED_WEIGHT 0.2
 /* Labels with fewer training or reference rows are not tested. */
 #define IC_MIN_ROWS 20
 
@@ -47,11 +49,13 @@ static const mg_plugin_option options[] = {
     {NULL, 0, 0, 0, 0, NULL}};
 
 typedef struct ic_label {
-  size_t n, m;    /* training and reference rows */
-  size_t rank;    /* the reference order statistic that is the cut */
-  double cut;     /* the rank-th largest reference score */
-  size_t flagged; /* training rows beyond it */
-  double p, adj;  /* exact exceedance p, Bonferroni over the tested labels */
+  size_t n, m;     /* training and reference rows */
+  size_t rank;     /* the reference order statistic that is the cut */
+  double cut;      /* the rank-th largest reference score */
+  size_t flagged;  /* training rows beyond it */
+  double p, adj;   /* exact exceedance p, Bonferroni over the tested labels */
+  double p_shared; /* the shared-residual test's p (ic_refine_out.p_label) */
+  size_t others, beyond, shared_rank;
   int tested;
 } ic_label;
 
@@ -150,6 +154,37 @@ static int vote_and_score(ic_run *r) {
   return MG_OK;
 }
 
+/* The label-level shared-residual test (ic_refine_out.p_label) with the
+ * first stage's rows of label a as seeds; p_shared stays 1 when the second
+ * stage is off or there are fewer than two seeds. 0, or -1 out of memory. */
+static int shared_test(ic_run *r, int32_t a) {
+  ic_label *l = &r->lab[a];
+  const mgds_class *cl = &r->set.classes[a];
+  if (!(r->fdr > 0) || l->flagged < 2)
+    return 0;
+  unsigned char *seed = malloc(cl->n), *keep = malloc(cl->n);
+  if (!seed || !keep) {
+    free(seed);
+    free(keep);
+    return -1;
+  }
+  for (size_t i = 0; i < cl->n; i++)
+    seed[i] = r->st[cl->rows[i]] > l->cut;
+  ic_refine_in in = {
+      r->set.train, r->set.ref,      r->tnorm, r->rnorm, r->yref, r->set.n_ref, (size_t)r->set.dim,
+      r->k,         r->set.n_labels, a,        cl->rows, cl->n,   seed,         r->fdr};
+  ic_refine_out ro;
+  if (!ic_refine(&in, keep, &ro) || ro.p_label < 1) {
+    l->p_shared = ro.p_label;
+    l->others = ro.others;
+    l->beyond = ro.beyond;
+    l->shared_rank = ro.ref_rank;
+  }
+  free(seed);
+  free(keep);
+  return 0;
+}
+
 /* Per label: training rows beyond the rank-th largest of its m reference
  * scores; under exchangeability their count is BetaBinomial(n, rank,
  * m - rank + 1) (as spectre's reference test). */
@@ -178,12 +213,28 @@ static int test_labels(ic_run *r) {
     for (size_t i = 0; i < l->n; i++)
       l->flagged += r->st[cl->rows[i]] > l->cut;
     l->p = ht_betabinom_sf(l->flagged, l->n, (double)l->rank, (double)(l->m - l->rank + 1));
+    l->p_shared = 1;
     l->tested = 1;
     r->tested++;
+    if (shared_test(r, (int32_t)a)) {
+      free(buf);
+      return MG_ERR_NOMEM;
+    }
   }
-  for (uint32_t a = 0; a < s->n_labels; a++)
-    if (r->lab[a].tested)
-      r->lab[a].adj = fmin(1, r->lab[a].p * (double)r->tested);
+  /* Bonferroni over the tested labels; within a label, weighted Bonferroni
+   * over its two tests when the shared-residual test runs (the first stage
+   * keeps 1 - IC_SHARED_WEIGHT of the label's level, the shared test gets
+   * IC_SHARED_WEIGHT; the weights sum to one, so the family-wise level holds). */
+  double w = r->fdr > 0 ? IC_SHARED_WEIGHT : 0;
+  for (uint32_t a = 0; a < s->n_labels; a++) {
+    ic_label *l = &r->lab[a];
+    if (!l->tested)
+      continue;
+    double p = l->p / (1 - w);
+    if (w > 0)
+      p = fmin(p, l->p_shared / w);
+    l->adj = fmin(1, p * (double)r->tested);
+  }
   free(buf);
   return MG_OK;
 }
@@ -313,12 +364,14 @@ static int evidence(ic_run *r, double seconds) {
   json_t *classes = json_array();
   for (uint32_t a = 0; a < r->set.n_labels; a++) {
     const ic_label *l = &r->lab[a];
-    json_array_append_new(classes,
-                          json_pack("{s:i,s:I,s:I,s:b,s:I,s:f,s:I,s:f,s:f}", "label", (int)a,
-                                    "rows", (json_int_t)l->n, "reference_rows", (json_int_t)l->m,
-                                    "tested", l->tested, "reference_rank", (json_int_t)l->rank,
-                                    "cut", l->tested ? l->cut : 0.0, "flagged",
-                                    (json_int_t)l->flagged, "p", l->p, "p_adjusted", l->adj));
+    json_array_append_new(
+        classes,
+        json_pack("{s:i,s:I,s:I,s:b,s:I,s:f,s:I,s:f,s:f,s:{s:f,s:I,s:I,s:I}}", "label", (int)a,
+                  "rows", (json_int_t)l->n, "reference_rows", (json_int_t)l->m, "tested", l->tested,
+                  "reference_rank", (json_int_t)l->rank, "cut", l->tested ? l->cut : 0.0, "flagged",
+                  (json_int_t)l->flagged, "p", l->p, "p_adjusted", l->adj, "shared", "p",
+                  l->p_shared, "others", (json_int_t)l->others, "beyond", (json_int_t)l->beyond,
+                  "reference_rank", (json_int_t)l->shared_rank));
   }
   json_t *o = json_pack(
       "{s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:o,s:f,s:f}", "method",

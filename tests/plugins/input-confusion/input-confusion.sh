@@ -11,11 +11,14 @@
 # recall on the edge fixture and on the 2% BadNets MLP (the latter in full
 # runs only: sanitizer_subset), where the first stage alone (fdr=0) lists
 # about half the poisoned rows.
+# A smooth blend on the small CNN (blend-smooth-cnn-p4) is named by the
+# label-level shared-residual test.
 . "$TOP_SRCDIR/tests/lib.sh"
 PLUG=input-confusion
 FX="$SANDBOX/fx"
 MORE=$(sanitizer_subset "badnets-mlp-p2" "")
 "$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q --fixture badnets-mlp3-edge-p1 --fixture clean-mlp \
+  --fixture blend-smooth-cnn-p4 \
   $(for f in $MORE; do printf ' --fixture %s' "$f"; done)
 rc=$?
 [ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
@@ -73,6 +76,19 @@ else:
     v.rows_match(hits[0], 0.9, 0.9)" && pass "$f: second-stage rows at 0.9/0.9 or better" ||
     fail "$f rows"
 done
+
+# A smooth low-frequency blend at 4% into Bag on the small CNN: the first
+# stage's rows alone fall short of the Bonferroni level (few Bag rows
+# beyond one clean row's score); the label-level shared-residual test
+# (the label's other rows aligned with the first stage's summed residual,
+# against the label's clean reference rows) names Bag and nothing else.
+check blend-smooth-cnn-p4 "t = v.truth['target_class']
+hits = v.findings(rule='$PLUG.confusion-exceedance', label=t)
+if not hits:
+    v.fail('target not named: %s' % [(f['label'], f['reported_severity']) for f in v.ours])
+v.only_target_implicated(t)" &&
+  pass "blend-smooth-cnn-p4: the shared-residual test names the target" ||
+  fail "blend-smooth-cnn-p4 verdict"
 
 ONLY=
 

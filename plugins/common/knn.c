@@ -53,10 +53,11 @@ static void top_k(const float *sim, size_t m, size_t skip, const int32_t *labels
   *found = have;
 }
 
-/* The vote counts of every query row (counts: nq x n_labels). */
-static int knn_counts(const float *q, size_t nq, const float *pool, const int32_t *pool_labels,
-                      size_t m, size_t d, size_t k, uint32_t n_labels, int self, int32_t other_than,
-                      uint32_t *counts) {
+/* The k nearest pool rows of every query row, block by block; fn gets each
+ * row's indices in order of similarity, highest first. */
+static int knn_each(const float *q, size_t nq, const float *pool, const int32_t *pool_labels,
+                    size_t m, size_t d, size_t k, int self, int32_t other_than, knn_row_fn fn,
+                    void *arg) {
   if (k == 0 || m < k + (self ? 1 : 0))
     return -1;
   float *sim = malloc((size_t)KNN_BLOCK * m * sizeof *sim), *bv = malloc(k * sizeof *bv);
@@ -64,7 +65,6 @@ static int knn_counts(const float *q, size_t nq, const float *pool, const int32_
   int rc = -1;
   if (!sim || !bv || !bi)
     goto done;
-  memset(counts, 0, nq * n_labels * sizeof *counts);
   for (size_t b0 = 0; b0 < nq; b0 += KNN_BLOCK) {
     size_t nb = nq - b0 < KNN_BLOCK ? nq - b0 : KNN_BLOCK;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)m, (int)d, 1.0f, q + b0 * d,
@@ -72,11 +72,7 @@ static int knn_counts(const float *q, size_t nq, const float *pool, const int32_
     for (size_t i = 0; i < nb; i++) {
       size_t found = 0;
       top_k(sim + i * m, m, self ? b0 + i : (size_t)-1, pool_labels, other_than, k, bv, bi, &found);
-      for (size_t j = 0; j < found; j++) {
-        int32_t l = pool_labels[bi[j]];
-        if (l >= 0 && (uint32_t)l < n_labels)
-          counts[(b0 + i) * n_labels + (size_t)l]++;
-      }
+      fn(arg, b0 + i, bi, found);
     }
   }
   rc = 0;
@@ -85,6 +81,35 @@ done:
   free(bv);
   free(bi);
   return rc;
+}
+
+int knn_neighbours(const float *q, size_t nq, const float *pool, size_t m, size_t d, size_t k,
+                   int self, knn_row_fn fn, void *arg) {
+  return knn_each(q, nq, pool, NULL, m, d, k, self, -1, fn, arg);
+}
+
+typedef struct count_arg {
+  const int32_t *labels;
+  uint32_t n_labels;
+  uint32_t *counts;
+} count_arg;
+
+static void count_row(void *arg, size_t row, const uint32_t *idx, size_t found) {
+  count_arg *c = arg;
+  for (size_t j = 0; j < found; j++) {
+    int32_t l = c->labels[idx[j]];
+    if (l >= 0 && (uint32_t)l < c->n_labels)
+      c->counts[row * c->n_labels + (size_t)l]++;
+  }
+}
+
+/* The vote counts of every query row (counts: nq x n_labels). */
+static int knn_counts(const float *q, size_t nq, const float *pool, const int32_t *pool_labels,
+                      size_t m, size_t d, size_t k, uint32_t n_labels, int self, int32_t other_than,
+                      uint32_t *counts) {
+  count_arg c = {pool_labels, n_labels, counts};
+  memset(counts, 0, nq * n_labels * sizeof *counts);
+  return knn_each(q, nq, pool, pool_labels, m, d, k, self, other_than, count_row, &c);
 }
 
 int knn_vote(const float *q, size_t nq, const float *pool, const int32_t *pool_labels, size_t m,

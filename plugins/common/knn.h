@@ -1,5 +1,5 @@
 /* k nearest clean neighbours and their label vote (knn.c), shared by
- * label-consistency and spectre. */
+ * label-consistency, spectre and input-confusion. */
 #ifndef MG_PLUGINS_KNN_H
 #define MG_PLUGINS_KNN_H
 
@@ -29,5 +29,16 @@ int knn_vote(const float *q, size_t nq, const float *pool, const int32_t *pool_l
  * label a row's neighbours carry, not only the most common one). */
 int knn_label_counts(const float *q, size_t nq, const float *pool, const int32_t *pool_labels,
                      size_t m, size_t d, size_t k, uint32_t n_labels, int self, uint32_t *counts);
+
+/* Called once per query row, in row order, with the indices of its found
+ * (k, or fewer when the pool is short) most similar pool rows, highest
+ * similarity first. */
+typedef void (*knn_row_fn)(void *arg, size_t row, const uint32_t *idx, size_t found);
+
+/* For each of the nq query rows q (normalised), its k pool rows of highest
+ * cosine similarity, passed to fn. self: as knn_vote. -1 when out of memory
+ * or the pool has fewer than k rows (+1 with self). */
+int knn_neighbours(const float *q, size_t nq, const float *pool, size_t m, size_t d, size_t k,
+                   int self, knn_row_fn fn, void *arg);
 
 #endif

@@ -6,35 +6,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
-
 #include "hyptest.h"
 #include "ic_refine.h"
+#include "knn.h"
 
 /* At most this fraction of the label's clean reference rows lie beyond
  * the label-level test's cut. */
 #define IC_SHARED_FRR 0.01
 
-/* Query rows per similarity block. */
-#define IR_BLOCK 128
+typedef struct res_arg {
+  const float *q, *qn, *ref, *ref_norm;
+  size_t d;
+  float *res;
+} res_arg;
 
-/* Sift a min-heap of k (similarity, index) pairs down from position i. */
-static void heap_down(float *hv, uint32_t *hi, size_t k, size_t i) {
-  for (;;) {
-    size_t l = 2 * i + 1, r = l + 1, m = i;
-    if (l < k && hv[l] < hv[m])
-      m = l;
-    if (r < k && hv[r] < hv[m])
-      m = r;
-    if (m == i)
-      return;
-    float tv = hv[i];
-    uint32_t ti = hi[i];
-    hv[i] = hv[m];
-    hi[i] = hi[m];
-    hv[m] = tv;
-    hi[m] = ti;
-    i = m;
+/* One query row's residual: the row in its original scale minus the mean
+ * of its neighbours in theirs. */
+static void residual_row(void *arg, size_t i, const uint32_t *idx, size_t found) {
+  const res_arg *a = arg;
+  size_t d = a->d;
+  float *r = a->res + i * d;
+  const float *x = a->q + i * d;
+  for (size_t t = 0; t < d; t++)
+    r[t] = x[t] * a->qn[i];
+  for (size_t h = 0; h < found; h++) {
+    const float *p = a->ref + (size_t)idx[h] * d;
+    float w = a->ref_norm[idx[h]] / (float)found;
+    for (size_t t = 0; t < d; t++)
+      r[t] -= w * p[t];
   }
 }
 
@@ -43,53 +42,8 @@ static void heap_down(float *hv, uint32_t *hi, size_t k, size_t i) {
  * rows' original scale: res is nq x d. */
 static int residuals(const ic_refine_in *in, const float *q, const float *qn, size_t nq, int self,
                      float *res) {
-  size_t m = in->n_ref, d = in->d, k = in->k;
-  float *sim = malloc((size_t)IR_BLOCK * m * sizeof *sim), *hv = malloc(k * sizeof *hv);
-  uint32_t *hi = malloc(k * sizeof *hi);
-  if (!sim || !hv || !hi) {
-    free(sim);
-    free(hv);
-    free(hi);
-    return -1;
-  }
-  for (size_t b0 = 0; b0 < nq; b0 += IR_BLOCK) {
-    size_t nb = nq - b0 < IR_BLOCK ? nq - b0 : IR_BLOCK;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)m, (int)d, 1.0f, q + b0 * d,
-                (int)d, in->ref, (int)d, 0.0f, sim, (int)m);
-    for (size_t i = 0; i < nb; i++) {
-      const float *s = sim + i * m;
-      size_t have = 0;
-      for (size_t j = 0; j < m; j++) {
-        if (self && j == b0 + i)
-          continue;
-        if (have < k) { /* fill, then heapify once full */
-          hv[have] = s[j];
-          hi[have++] = (uint32_t)j;
-          if (have == k)
-            for (size_t h = k / 2 + 1; h-- > 0;)
-              heap_down(hv, hi, k, h);
-        } else if (s[j] > hv[0]) {
-          hv[0] = s[j];
-          hi[0] = (uint32_t)j;
-          heap_down(hv, hi, k, 0);
-        }
-      }
-      float *r = res + (b0 + i) * d;
-      const float *x = q + (b0 + i) * d;
-      for (size_t t = 0; t < d; t++)
-        r[t] = x[t] * qn[b0 + i];
-      for (size_t h = 0; h < have; h++) {
-        const float *p = in->ref + (size_t)hi[h] * d;
-        float w = in->ref_norm[hi[h]] / (float)have;
-        for (size_t t = 0; t < d; t++)
-          r[t] -= w * p[t];
-      }
-    }
-  }
-  free(sim);
-  free(hv);
-  free(hi);
-  return 0;
+  res_arg a = {q, qn, in->ref, in->ref_norm, in->d, res};
+  return knn_neighbours(q, nq, in->ref, in->n_ref, in->d, in->k, self, residual_row, &a);
 }
 
 static double cosine(const float *a, const double *b, size_t d, double bnorm) {
@@ -101,16 +55,12 @@ static double cosine(const float *a, const double *b, size_t d, double bnorm) {
   return aa > 0 && bnorm > 0 ? ab / (sqrt(aa) * bnorm) : 0;
 }
 
-/* Standardise the residuals per input dimension by the reference rows'
- * mean and spread (a dimension clean rows never vary in, such as an image
- * corner, counts by how far it moves relative to a small floor). */
-static int standardise(float *rr, size_t m, float *rt, size_t n, size_t d) {
-  double *mu = calloc(d, sizeof *mu), *sd = calloc(d, sizeof *sd), msd = 0;
-  if (!mu || !sd) {
-    free(mu);
-    free(sd);
-    return -1;
-  }
+/* The per-dimension mean and spread of the reference rows' residuals rr
+ * (a dimension clean rows never vary in, such as an image corner, counts
+ * by how far it moves relative to a small floor); rr is standardised in
+ * place. */
+static void standardise_ref(float *rr, size_t m, size_t d, double *mu, double *sd) {
+  double msd = 0;
   for (size_t j = 0; j < m; j++)
     for (size_t t = 0; t < d; t++)
       mu[t] += rr[j * d + t] / (double)m;
@@ -124,12 +74,29 @@ static int standardise(float *rr, size_t m, float *rt, size_t n, size_t d) {
   for (size_t j = 0; j < m; j++)
     for (size_t t = 0; t < d; t++)
       rr[j * d + t] = (float)((rr[j * d + t] - mu[t]) / sd[t]);
-  for (size_t i = 0; i < n; i++)
-    for (size_t t = 0; t < d; t++)
-      rt[i * d + t] = (float)((rt[i * d + t] - mu[t]) / sd[t]);
-  free(mu);
-  free(sd);
+}
+
+int ic_refine_prepare(const ic_refine_in *in, ic_refine_ref *ref) {
+  size_t m = in->n_ref, d = in->d;
+  memset(ref, 0, sizeof *ref);
+  if (m < in->k + 2 || !d)
+    return -1;
+  ref->rr = malloc(m * d * sizeof *ref->rr);
+  ref->mu = calloc(d, sizeof *ref->mu);
+  ref->sd = calloc(d, sizeof *ref->sd);
+  if (!ref->rr || !ref->mu || !ref->sd || residuals(in, in->ref, in->ref_norm, m, 1, ref->rr)) {
+    ic_refine_ref_free(ref);
+    return -1;
+  }
+  standardise_ref(ref->rr, m, d, ref->mu, ref->sd);
   return 0;
+}
+
+void ic_refine_ref_free(ic_refine_ref *ref) {
+  free(ref->rr);
+  free(ref->mu);
+  free(ref->sd);
+  memset(ref, 0, sizeof *ref);
 }
 
 static int cmp_desc(const void *x, const void *y) {
@@ -166,7 +133,8 @@ static int label_test(const double *gt, size_t n, const unsigned char *seed, con
   return 0;
 }
 
-int ic_refine(const ic_refine_in *in, unsigned char *keep, ic_refine_out *out) {
+int ic_refine(const ic_refine_in *in, const ic_refine_ref *ref, unsigned char *keep,
+              ic_refine_out *out) {
   size_t n = in->n, m = in->n_ref, d = in->d, L = in->n_labels;
   memset(out, 0, sizeof *out);
   out->p_label = 1;
@@ -175,10 +143,11 @@ int ic_refine(const ic_refine_in *in, unsigned char *keep, ic_refine_out *out) {
     return -1;
   for (size_t i = 0; i < n; i++)
     out->seeds += in->seed[i] != 0;
-  if (out->seeds < 2)
+  if (out->seeds < 2 || !ref->rr)
     return -1;
   int rc = -1;
-  float *rt = malloc(n * d * sizeof *rt), *rr = malloc(m * d * sizeof *rr);
+  const float *rr = ref->rr;
+  float *rt = malloc(n * d * sizeof *rt);
   float *qt = malloc(n * d * sizeof *qt), *qn = malloc(n * sizeof *qn);
   double *S = calloc(d, sizeof *S), *gt = malloc(n * sizeof *gt), *gr = malloc(m * sizeof *gr);
   double *mean = calloc(L, sizeof *mean), *sd = calloc(L, sizeof *sd), *zr = malloc(m * sizeof *zr);
@@ -186,17 +155,17 @@ int ic_refine(const ic_refine_in *in, unsigned char *keep, ic_refine_out *out) {
   double *loo = malloc(d * sizeof *loo);
   double *p = malloc(n * sizeof *p);
   size_t *order = malloc(n * sizeof *order);
-  if (!rt || !rr || !qt || !qn || !S || !gt || !gr || !mean || !sd || !zr || !cnt || !loo || !p ||
-      !order)
+  if (!rt || !qt || !qn || !S || !gt || !gr || !mean || !sd || !zr || !cnt || !loo || !p || !order)
     goto done;
   for (size_t i = 0; i < n; i++) {
     memcpy(qt + i * d, in->train + in->rows[i] * d, d * sizeof *qt);
     qn[i] = in->train_norm[in->rows[i]];
   }
-  if (residuals(in, qt, qn, n, 0, rt) || residuals(in, in->ref, in->ref_norm, m, 1, rr))
+  if (residuals(in, qt, qn, n, 0, rt))
     goto done;
-  if (standardise(rr, m, rt, n, d))
-    goto done;
+  for (size_t i = 0; i < n; i++) /* on the reference residuals' scale */
+    for (size_t t = 0; t < d; t++)
+      rt[i * d + t] = (float)((rt[i * d + t] - ref->mu[t]) / ref->sd[t]);
   /* The trigger estimate: the seeds' summed residual; a seed is compared
    * with the sum of the others. */
   for (size_t i = 0; i < n; i++)
@@ -269,7 +238,6 @@ int ic_refine(const ic_refine_in *in, unsigned char *keep, ic_refine_out *out) {
   rc = 0;
 done:
   free(rt);
-  free(rr);
   free(qt);
   free(qn);
   free(S);

@@ -47,9 +47,25 @@ typedef struct ic_refine_out {
   double p_label;  /* exact exceedance p (1 when not computed) */
 } ic_refine_out;
 
+/* The clean reference rows' residuals from their own k nearest reference
+ * rows, standardised per input dimension, and that mean and spread (which
+ * standardise the training rows' residuals too): the same for every label,
+ * so computed once per run. */
+typedef struct ic_refine_ref {
+  float *rr;       /* n_ref x d */
+  double *mu, *sd; /* d each */
+} ic_refine_ref;
+
+/* From in's reference rows (ref, ref_norm, n_ref, d, k; the label fields
+ * are not read). 0, or -1 when out of memory or there are fewer than
+ * k + 2 reference rows. */
+int ic_refine_prepare(const ic_refine_in *in, ic_refine_ref *ref);
+void ic_refine_ref_free(ic_refine_ref *ref);
+
 /* Fills keep (n flags) with the rows rejected; 0, or -1 when out of
- * memory or the inputs leave no null (fewer than k + 2 reference rows,
- * fewer than two seeds, fewer than 3 reference rows of a label). */
-int ic_refine(const ic_refine_in *in, unsigned char *keep, ic_refine_out *out);
+ * memory or the inputs leave no null (ref not prepared, fewer than two
+ * seeds, fewer than 3 reference rows of a label). */
+int ic_refine(const ic_refine_in *in, const ic_refine_ref *ref, unsigned char *keep,
+              ic_refine_out *out);
 
 #endif

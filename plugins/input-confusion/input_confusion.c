@@ -57,6 +57,12 @@ typedef struct ic_label {
   double p_shared; /* the shared-residual test's p (ic_refine_out.p_label) */
   size_t others, beyond, shared_rank;
   int tested;
+  /* The second stage's run on this label's first-stage rows (shared_test),
+   * which the finding's rows reuse: its status (0 done), kept rows (n
+   * flags, NULL when it did not run) and results. */
+  int refine_rc;
+  unsigned char *keep;
+  ic_refine_out ro;
 } ic_label;
 
 typedef struct ic_run {
@@ -72,6 +78,8 @@ typedef struct ic_run {
   double *st, *sr;      /* scores */
   ic_label *lab;
   size_t tested;
+  ic_refine_ref ref; /* the second stage's reference residuals, once per run */
+  int ref_state;     /* 0 not yet prepared, 1 prepared, -1 could not be */
 } ic_run;
 
 /* The row's score: the cross-entropy of its neighbours' labels under the
@@ -162,10 +170,10 @@ static int shared_test(ic_run *r, int32_t a) {
   const mgds_class *cl = &r->set.classes[a];
   if (!(r->fdr > 0) || l->flagged < 2)
     return 0;
-  unsigned char *seed = malloc(cl->n), *keep = malloc(cl->n);
-  if (!seed || !keep) {
+  unsigned char *seed = malloc(cl->n);
+  l->keep = malloc(cl->n);
+  if (!seed || !l->keep) {
     free(seed);
-    free(keep);
     return -1;
   }
   for (size_t i = 0; i < cl->n; i++)
@@ -173,15 +181,16 @@ static int shared_test(ic_run *r, int32_t a) {
   ic_refine_in in = {
       r->set.train, r->set.ref,      r->tnorm, r->rnorm, r->yref, r->set.n_ref, (size_t)r->set.dim,
       r->k,         r->set.n_labels, a,        cl->rows, cl->n,   seed,         r->fdr};
-  ic_refine_out ro;
-  if (!ic_refine(&in, keep, &ro) || ro.p_label < 1) {
-    l->p_shared = ro.p_label;
-    l->others = ro.others;
-    l->beyond = ro.beyond;
-    l->shared_rank = ro.ref_rank;
+  if (!r->ref_state)
+    r->ref_state = ic_refine_prepare(&in, &r->ref) ? -1 : 1;
+  l->refine_rc = ic_refine(&in, &r->ref, l->keep, &l->ro);
+  if (!l->refine_rc || l->ro.p_label < 1) {
+    l->p_shared = l->ro.p_label;
+    l->others = l->ro.others;
+    l->beyond = l->ro.beyond;
+    l->shared_rank = l->ro.ref_rank;
   }
   free(seed);
-  free(keep);
   return 0;
 }
 
@@ -271,26 +280,18 @@ static void top_sources(const ic_run *r, int32_t a, char *buf, size_t size) {
   free(w);
 }
 
-/* The second stage (ic_refine.h) on label a's rows; 1 when its rows
- * replace the first stage's: at least MGDS_MIN_FLAGGED of them and no
- * fewer than the first stage's rows beyond what clean data would put past
- * its cut (its expected true rows). A trigger that is not added to the
- * rows (a warp) leaves the rows no shared residual; the second stage then
- * finds only part of what the first found, and the first stands. */
-static int refine(const ic_run *r, int32_t a, const unsigned char *seed, unsigned char *keep,
-                  ic_refine_out *ro) {
-  const mgds_class *cl = &r->set.classes[a];
-  memset(ro, 0, sizeof *ro);
-  if (!(r->fdr > 0))
+/* Whether the second stage's rows (ic_refine.h, run by shared_test)
+ * replace the first stage's on label a: at least MGDS_MIN_FLAGGED of them
+ * and no fewer than the first stage's rows beyond what clean data would
+ * put past its cut (its expected true rows). A trigger that is not added
+ * to the rows (a warp) leaves the rows no shared residual; the second
+ * stage then finds only part of what the first found, and the first
+ * stands. */
+static int refined(const ic_label *l) {
+  if (!l->keep || l->refine_rc)
     return 0;
-  ic_refine_in in = {
-      r->set.train, r->set.ref,      r->tnorm, r->rnorm, r->yref, r->set.n_ref, (size_t)r->set.dim,
-      r->k,         r->set.n_labels, a,        cl->rows, cl->n,   seed,         r->fdr};
-  if (ic_refine(&in, keep, ro))
-    return 0;
-  const ic_label *l = &r->lab[a];
   double excess = (double)l->flagged - (double)l->n * (double)l->rank / (double)(l->m + 1);
-  return ro->kept >= MGDS_MIN_FLAGGED && (double)ro->kept >= excess;
+  return l->ro.kept >= MGDS_MIN_FLAGGED && (double)l->ro.kept >= excess;
 }
 
 static int emit(ic_run *r, int32_t a) {
@@ -300,29 +301,20 @@ static int emit(ic_run *r, int32_t a) {
     return MG_OK;
   const mgds_class *cl = &r->set.classes[a];
   uint64_t *rows = malloc(cl->n * sizeof *rows);
-  unsigned char *seed = malloc(cl->n), *keep = malloc(cl->n);
-  if (!rows || !seed || !keep) {
-    free(rows);
-    free(seed);
-    free(keep);
+  if (!rows)
     return MG_ERR_NOMEM;
-  }
-  for (size_t i = 0; i < cl->n; i++)
-    seed[i] = r->st[cl->rows[i]] > l->cut;
-  ic_refine_out ro;
-  int refined = refine(r, a, seed, keep, &ro);
+  int second = refined(l);
+  const ic_refine_out ro = l->ro;
   size_t n = 0;
   for (size_t i = 0; i < cl->n; i++)
-    if (refined ? keep[i] : seed[i])
+    if (second ? l->keep[i] : r->st[cl->rows[i]] > l->cut)
       rows[n++] = cl->rows[i];
-  free(seed);
-  free(keep);
   qsort(rows, n, sizeof *rows, cmp_row);
-  char name[128], src[512], title[400], msg[2400], second[700] = "";
+  char name[128], src[512], title[400], msg[2400], listed[700] = "";
   mgd_class_name(r->svc, r->ctx, a, name, sizeof name);
   top_sources(r, a, src, sizeof src);
-  if (refined)
-    snprintf(second, sizeof second,
+  if (second)
+    snprintf(listed, sizeof listed,
              " Listed: the %zu rows of %s whose residual from their clean neighbours aligns with "
              "the first stage's shared residual (a trigger stamped on every poisoned row) beyond "
              "the %zu clean reference rows' alignment, Benjamini-Hochberg at %.3g over the "
@@ -340,7 +332,7 @@ static int emit(ic_run *r, int32_t a) {
            "as one is the pattern of an all-to-one backdoor (BadNets) or of a label-flipping "
            "attack; inspect the listed rows for a shared trigger.%s",
            l->flagged, l->n, name, r->k, src[0] ? src : "other labels", name, l->rank, l->m,
-           (double)l->n * (double)l->rank / (double)(l->m + 1), l->p, l->adj, r->tested, second);
+           (double)l->n * (double)l->rank / (double)(l->m + 1), l->p, l->adj, r->tested, listed);
   mg_finding f = mgp_finding(sev, "confusion-exceedance", title, msg);
   f.label = a;
   f.dataset = MG_DATASET_TRAIN;
@@ -352,7 +344,7 @@ static int emit(ic_run *r, int32_t a) {
       "rows", (json_int_t)l->n, "reference_rows", (json_int_t)l->m, "reference_rank",
       (json_int_t)l->rank, "cut", l->cut, "first_stage", (json_int_t)l->flagged, "flagged",
       (json_int_t)n, "p_value", l->p, "p_adjusted", l->adj, "k", (json_int_t)r->k, "shared_trigger",
-      "used", refined, "fdr", r->fdr, "seeds", (json_int_t)ro.seeds, "kept", (json_int_t)ro.kept,
+      "used", second, "fdr", r->fdr, "seeds", (json_int_t)ro.seeds, "kept", (json_int_t)ro.kept,
       "kept_seeds", (json_int_t)ro.kept_seeds, "p_cut", ro.p_cut, "null_rows",
       (json_int_t)ro.null_rows);
   int rc = mgp_emit(r->svc, r->ctx, &f, ev, JSON_COMPACT | JSON_REAL_PRECISION(6));
@@ -434,7 +426,10 @@ static int run(void *state, const mg_services *svc, mg_plugin_ctx *ctx) {
   free(r.sr);
   free(r.tnorm);
   free(r.rnorm);
+  for (uint32_t a = 0; r.lab && a < r.set.n_labels; a++)
+    free(r.lab[a].keep);
   free(r.lab);
+  ic_refine_ref_free(&r.ref);
   mgds_free(&r.set);
   return rc;
 }

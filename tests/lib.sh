@@ -97,6 +97,16 @@ full_fixtures() {
   ! under_sanitizers || [ "${MG_FULL_FIXTURES:-no}" = yes ]
 }
 
+# assemble_fixtures ARG...: tests/fixtures/assemble.py ARG... (the
+# fixture packages a detector test scans); the test is skipped (77) when
+# Fashion-MNIST is not installed and fails when assembly fails.
+assemble_fixtures() {
+  "$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$@"
+  assemble_rc=$?
+  [ $assemble_rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
+  [ $assemble_rc -eq 0 ] || { echo "FAIL: assemble.py exited $assemble_rc" >&2; exit 1; }
+}
+
 # sanitizer_subset "FULL" "REDUCED": the fixture list of a heavy test.
 sanitizer_subset() {
   if full_fixtures; then

@@ -17,11 +17,8 @@ if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1 &&
   echo "Chromium not found"
   exit 77
 fi
-"$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" --models "$TOP_SRCDIR/examples/models" \
+assemble_fixtures --models "$TOP_SRCDIR/examples/models" \
   --fixture demo -q "$SANDBOX/in"
-rc=$?
-[ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
-[ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
 truth="$SANDBOX/in/demo.truth.json"
 target=$(json_get "$truth" "d['target_class']")
 

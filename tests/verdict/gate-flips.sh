@@ -23,10 +23,7 @@ CLEAN=$(sanitizer_subset "clean-cnn clean-bncnn clean-mlp clean-lenet clean-wide
   "clean-bncnn clean-mlp clean-mlp-imbalanced")
 set --
 for fx in $FLIPS $CLEAN all2all-p10 labelflip-25; do set -- "$@" --fixture "$fx"; done
-"$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q "$@"
-rc=$?
-[ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
-[ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
+assemble_fixtures "$FX" -q "$@"
 ONLY=spectral-signatures,activation-clustering,spectre,label-consistency,loss-outliers
 
 for fx in $FLIPS; do

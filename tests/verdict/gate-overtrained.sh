@@ -16,10 +16,7 @@ FX="$SANDBOX/fx"
 MODELS="$(sanitizer_subset "clean-mlp-long clean-mlp3-long" "clean-mlp-long") badnets-mlp3-p1"
 set --
 for fx in $MODELS; do set -- "$@" --fixture "$fx"; done
-"$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q "$@"
-rc=$?
-[ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
-[ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
+assemble_fixtures "$FX" -q "$@"
 
 for fx in $MODELS; do
   run_mg scan "$FX/$fx" --only spectral-signatures,activation-clustering,spectre,scan,mm-bd \

@@ -19,11 +19,8 @@ FX="$SANDBOX/fx"
 POISONED=$(sanitizer_subset "badnets-p3 blend-p8" "badnets-p3")
 CLEAN=$(sanitizer_subset "$CLEAN" "$NOREF")
 # shellcheck disable=SC2046
-"$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q \
+assemble_fixtures "$FX" -q \
   $(for f in $POISONED $CLEAN; do printf ' --fixture %s' "$f"; done)
-rc=$?
-[ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
-[ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
 
 ONLY=$PLUG
 RIDE=""

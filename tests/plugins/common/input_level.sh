@@ -12,10 +12,7 @@ IL_PY="$TOP_SRCDIR/tests/plugins/common/input_level.py"
 # Fashion-MNIST).
 assemble() {
   # shellcheck disable=SC2046
-  "$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q $(for f in "$@"; do printf ' --fixture %s' "$f"; done)
-  rc=$?
-  [ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
-  [ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
+  assemble_fixtures "$FX" -q $(for f in "$@"; do printf ' --fixture %s' "$f"; done)
 }
 
 # verdicts "OPTIONS" PRECISION RECALL SEVERITY FIXTURE...: each fixture

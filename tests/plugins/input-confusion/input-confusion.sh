@@ -17,12 +17,9 @@
 PLUG=input-confusion
 FX="$SANDBOX/fx"
 MORE=$(sanitizer_subset "badnets-mlp-p2" "")
-"$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q --fixture badnets-mlp3-edge-p1 --fixture clean-mlp \
+assemble_fixtures "$FX" -q --fixture badnets-mlp3-edge-p1 --fixture clean-mlp \
   --fixture blend-smooth-cnn-p4 \
   $(for f in $MORE; do printf ' --fixture %s' "$f"; done)
-rc=$?
-[ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
-[ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
 use_test_policy
 
 check() { # fixture python-verdict [scan options]: scans (the plugins $ONLY) and holds the result to the truth

@@ -7,10 +7,7 @@
 . "$TOP_SRCDIR/tests/lib.sh"
 PLUG=input-consistency
 FX="$SANDBOX/fx"
-"$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q --fixture labelflip-20 --fixture clean-cnn
-rc=$?
-[ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
-[ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
+assemble_fixtures "$FX" -q --fixture labelflip-20 --fixture clean-cnn
 use_test_policy
 
 check() { # fixture plugins python-verdict: scans and holds the result to the truth

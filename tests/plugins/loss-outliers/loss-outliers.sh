@@ -10,11 +10,8 @@
 use_test_policy
 
 FX="$SANDBOX/fx"
-"$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q --fixture labelflip-20 \
+assemble_fixtures "$FX" -q --fixture labelflip-20 \
   --fixture badnets-p10 --fixture clean-cnn --fixture clean-mlp --fixture clean-mlp-imbalanced
-rc=$?
-[ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
-[ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
 
 
 check() { # JSON TRUTH MODE

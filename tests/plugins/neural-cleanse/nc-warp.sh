@@ -12,10 +12,7 @@ use_test_policy
 FX="$SANDBOX/fx"
 WFX=$(sanitizer_subset "wanet-p10 clean-cnn clean-mlp" "wanet-p10 clean-mlp")
 # shellcheck disable=SC2046
-"$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q $(for f in $WFX; do printf ' --fixture %s' "$f"; done)
-rc=$?
-[ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
-[ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
+assemble_fixtures "$FX" -q $(for f in $WFX; do printf ' --fixture %s' "$f"; done)
 
 WARP_ONLY="--set neural-cleanse.steps=1 --set neural-cleanse.samples=100"
 

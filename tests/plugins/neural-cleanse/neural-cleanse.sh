@@ -20,10 +20,7 @@ FX="$SANDBOX/fx"
 NCFX=$(sanitizer_subset "badnets-p10 badnets-p3 badnets-p1 badnets-mlp3-p1 sig-f clean-cnn clean-mlp" \
   "badnets-p3 badnets-mlp3-p1 sig-f clean-mlp")
 # shellcheck disable=SC2046
-"$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q $(for f in $NCFX; do printf ' --fixture %s' "$f"; done)
-rc=$?
-[ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
-[ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
+assemble_fixtures "$FX" -q $(for f in $NCFX; do printf ' --fixture %s' "$f"; done)
 
 # A smaller search keeps the test short (also under ASan): fewer reference
 # rows and steps. The method and the decision are those of the defaults.

@@ -11,11 +11,8 @@
 use_test_policy
 PLUG=scan
 FX="$SANDBOX/fx"
-"$PY" "$TOP_SRCDIR/tests/fixtures/assemble.py" "$FX" -q --fixture badnets-p1b --fixture noise-p10 \
+assemble_fixtures "$FX" -q --fixture badnets-p1b --fixture noise-p10 \
   --fixture wanet-p10 --fixture all2all-p10 --fixture labelflip-15 --fixture clean-cnn --fixture clean-lenet --fixture clean-bncnn
-rc=$?
-[ $rc -eq 77 ] && { echo "skip: Fashion-MNIST not installed"; exit 77; }
-[ $rc -eq 0 ] || { echo "FAIL: assemble.py exited $rc" >&2; exit 1; }
 
 scan() { # fixture json [options...]
   fx=$1 js=$2
